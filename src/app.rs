@@ -1,0 +1,106 @@
+//! Building and running the server: storage, registry, router and listener, in one place so that
+//! `main` and the tests start exactly the same application.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::config::ServeConfig;
+use crate::demo;
+use crate::http::{self, AppState};
+use crate::plan::PlanRecord;
+use crate::room::Registry;
+use crate::storage::{self, Storage};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Storage(#[from] storage::StorageError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A built server, bound to its port but not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    demo: Option<PlanRecord>,
+}
+
+impl Application {
+    pub async fn build(config: ServeConfig) -> Result<Self, AppError> {
+        let storage = storage::connect(&config.database).await?;
+        let demo = demo::ensure_demo_plan(storage.as_ref()).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| AppError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| AppError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let registry = Registry::new(storage.clone(), config.live.clone());
+        let state = AppState {
+            storage,
+            registry,
+            policy: config.access_policy(),
+            live: config.live.clone(),
+        };
+        Ok(Application {
+            listener,
+            addr,
+            state,
+            demo,
+        })
+    }
+
+    /// The address actually bound (the real port when the configuration asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The demo plan, when this start created it.
+    pub fn demo_plan(&self) -> Option<&PlanRecord> {
+        self.demo.as_ref()
+    }
+
+    pub fn storage(&self) -> Arc<dyn Storage> {
+        self.state.storage.clone()
+    }
+
+    pub fn registry(&self) -> Registry {
+        self.state.registry.clone()
+    }
+
+    /// Serves until `shutdown` completes, then closes live connections, commits and compacts
+    /// every loaded plan, and returns.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), AppError> {
+        let registry = self.state.registry.clone();
+        let closing = registry.shutdown_token();
+        let router = http::router(self.state);
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                tracing::info!("shutting down: closing connections and saving plans");
+                // Live connections end on this token; plain requests finish on their own.
+                closing.cancel();
+            })
+            .await;
+        registry.shutdown().await;
+        tracing::info!("all plans saved");
+        served.map_err(AppError::Serve)
+    }
+}

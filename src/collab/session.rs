@@ -1,0 +1,183 @@
+//! One client connection: reads its frames into the room, writes the room's frames out, pings it,
+//! and closes it with a clear code when anything goes wrong.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::{Instant, MissedTickBehavior, timeout};
+
+use super::protocol::{close, decode_frame};
+use crate::access::Access;
+use crate::config::LiveConfig;
+use crate::plan::PlanId;
+use crate::room::{Direct, Registry};
+
+/// How a session ends: with a close frame to send, or because the peer is already gone.
+enum End {
+    Close(u16, String),
+    Gone,
+}
+
+#[tracing::instrument(skip(socket, registry, config), fields(conn))]
+pub async fn run(
+    mut socket: WebSocket,
+    registry: Registry,
+    plan: PlanId,
+    access: Access,
+    config: LiveConfig,
+) {
+    let shutdown = registry.shutdown_token();
+    let (room, joined) = match registry.join(plan).await {
+        Ok(joined) => joined,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not join the plan's room");
+            send_close(&mut socket, close::INTERNAL, "plan unavailable", &config).await;
+            return;
+        }
+    };
+    let conn = joined.conn;
+    tracing::Span::current().record("conn", conn);
+    tracing::debug!(?access, "connected");
+    let mut relays = joined.relays;
+    let mut direct = joined.direct;
+
+    let ping_every = config.ping_interval();
+    let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+
+    let end = loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break End::Close(close::GOING_AWAY, "server is restarting".into()),
+            incoming = socket.recv() => match incoming {
+                None => break End::Gone,
+                Some(Err(e)) => break read_error(e, &config),
+                Some(Ok(message)) => {
+                    last_heard = Instant::now();
+                    match message {
+                        Message::Binary(frame) => match decode_frame(&frame) {
+                            Ok(messages) => {
+                                if !room.send(conn, access, messages).await {
+                                    break End::Close(close::INTERNAL, "plan unavailable; reconnect".into());
+                                }
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, bytes = frame.len(), "refused a frame");
+                                break End::Close(e.close_code(), e.to_string());
+                            }
+                        },
+                        Message::Text(_) => {
+                            tracing::warn!("refused a text frame");
+                            break End::Close(close::UNSUPPORTED, "binary y-websocket frames only".into());
+                        }
+                        Message::Ping(_) | Message::Pong(_) => {}
+                        Message::Close(_) => break End::Gone,
+                    }
+                }
+            },
+            to_send = direct.recv() => match to_send {
+                Some(Direct::Frame(frame)) => {
+                    if !send(&mut socket, Message::Binary(frame), &config).await {
+                        break End::Gone;
+                    }
+                }
+                Some(Direct::Close { code, reason }) => break End::Close(code, reason),
+                None => break End::Close(close::LAGGING, "fell behind the plan; reconnect to resync".into()),
+            },
+            relay = relays.recv() => match relay {
+                Ok(relay) => {
+                    if (relay.from != conn || relay.echo)
+                        && !send(&mut socket, Message::Binary(relay.frame.clone()), &config).await
+                    {
+                        break End::Gone;
+                    }
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::info!(missed, "client fell behind; closing so it resyncs");
+                    break End::Close(close::LAGGING, format!("fell {missed} messages behind; reconnect to resync"));
+                }
+                Err(RecvError::Closed) => break End::Close(close::GOING_AWAY, "plan closed; reconnect".into()),
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > ping_every * 2 {
+                    tracing::info!("no answer to pings; closing");
+                    break End::Close(close::POLICY, "no answer to ping".into());
+                }
+                if !send(&mut socket, Message::Ping(Default::default()), &config).await {
+                    break End::Gone;
+                }
+            }
+        }
+    };
+
+    room.leave(conn).await;
+    if let End::Close(code, reason) = end {
+        send_close(&mut socket, code, &reason, &config).await;
+    }
+    tracing::debug!("disconnected");
+}
+
+/// Sends one message, giving up on a client that does not take it in time.
+async fn send(socket: &mut WebSocket, message: Message, config: &LiveConfig) -> bool {
+    matches!(
+        timeout(config.send_timeout(), socket.send(message)).await,
+        Ok(Ok(()))
+    )
+}
+
+async fn send_close(socket: &mut WebSocket, code: u16, reason: &str, config: &LiveConfig) {
+    let frame = CloseFrame {
+        code,
+        reason: truncate_reason(reason).into(),
+    };
+    let _ = timeout(
+        config.send_timeout().min(Duration::from_secs(2)),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
+}
+
+/// A close reason may hold at most 123 bytes.
+fn truncate_reason(reason: &str) -> &str {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    &reason[..end]
+}
+
+fn read_error(error: axum::Error, config: &LiveConfig) -> End {
+    match error.into_inner().downcast::<tungstenite::Error>() {
+        Ok(e) if matches!(*e, tungstenite::Error::Capacity(_)) => {
+            tracing::warn!(error = %e, "refused an oversized frame");
+            End::Close(
+                close::TOO_BIG,
+                format!("frame larger than {} bytes", config.max_frame_bytes),
+            )
+        }
+        Ok(e) => {
+            tracing::debug!(error = %e, "connection read failed");
+            End::Gone
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "connection read failed");
+            End::Gone
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate_reason;
+
+    #[test]
+    fn close_reasons_fit_the_frame() {
+        let long = "ø".repeat(100);
+        let cut = truncate_reason(&long);
+        assert!(cut.len() <= 123);
+        assert!(cut.chars().all(|c| c == 'ø'));
+        assert_eq!(truncate_reason("kort"), "kort");
+    }
+}

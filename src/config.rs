@@ -1,0 +1,122 @@
+//! Settings. Every setting is a command-line flag with an environment variable of the same
+//! meaning, so an operator can configure Samskriv either way.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args};
+
+use crate::access::AccessPolicy;
+
+/// Where the data lives. Shared by every command that touches the database.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` (the default, a file created on first start) or `postgres://…`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/samskriv.sqlite3"
+    )]
+    pub database_url: String,
+
+    /// SQLite only: fsync on every commit (`full`) or only at WAL checkpoints (`normal`). Both
+    /// survive a crash of the server process; only `full` also survives a power cut.
+    #[arg(long, env = "SAMSKRIV_SQLITE_SYNCHRONOUS", default_value = "full")]
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+/// Settings of `samskriv serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address and port to listen on. Port 0 picks a free port (printed at start).
+    #[arg(long, env = "SAMSKRIV_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+
+    #[command(flatten)]
+    pub live: LiveConfig,
+
+    /// Anonymous visitors may edit plans (until accounts exist this is how the demo plan is
+    /// edited). `false` makes every anonymous connection read-only.
+    #[arg(long, env = "SAMSKRIV_OPEN_EDITING", default_value_t = true, action = ArgAction::Set)]
+    pub open_editing: bool,
+
+    /// Extra plan templates (`*.toml`) to load beside the built-in ones.
+    #[arg(long, env = "SAMSKRIV_TEMPLATES_DIR")]
+    pub templates_dir: Option<PathBuf>,
+}
+
+impl ServeConfig {
+    pub fn access_policy(&self) -> AccessPolicy {
+        AccessPolicy {
+            open_editing: self.open_editing,
+        }
+    }
+}
+
+/// Tuning of live rooms and connections.
+#[derive(Debug, Clone, Args)]
+pub struct LiveConfig {
+    /// Seconds a plan stays loaded in memory after its last client left.
+    #[arg(long, env = "SAMSKRIV_ROOM_IDLE_SECS", default_value_t = 60)]
+    pub room_idle_secs: u64,
+
+    /// Largest WebSocket frame accepted, in bytes. Larger frames close the connection (1009).
+    #[arg(long, env = "SAMSKRIV_MAX_FRAME_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_frame_bytes: usize,
+
+    /// Messages a connection may fall behind the room before it is closed and must resync.
+    #[arg(long, env = "SAMSKRIV_SEND_QUEUE", default_value_t = 512)]
+    pub send_queue: usize,
+
+    /// Seconds between pings; a connection silent for two intervals is considered dead.
+    #[arg(long, env = "SAMSKRIV_PING_SECS", default_value_t = 15)]
+    pub ping_secs: u64,
+
+    /// Seconds a single send to a client may take before the client is considered stalled.
+    #[arg(long, env = "SAMSKRIV_SEND_TIMEOUT_SECS", default_value_t = 10)]
+    pub send_timeout_secs: u64,
+
+    /// Log entries after which a plan's update log is compacted into its snapshot.
+    #[arg(long, env = "SAMSKRIV_COMPACT_AFTER", default_value_t = 500)]
+    pub compact_after: u64,
+
+    /// Most incoming messages grouped into one database commit.
+    #[arg(long, env = "SAMSKRIV_COMMIT_BATCH", default_value_t = 256)]
+    pub commit_batch: usize,
+}
+
+impl LiveConfig {
+    pub fn room_idle(&self) -> Duration {
+        Duration::from_secs(self.room_idle_secs)
+    }
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs(self.ping_secs.max(1))
+    }
+    pub fn send_timeout(&self) -> Duration {
+        Duration::from_secs(self.send_timeout_secs.max(1))
+    }
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        LiveConfig {
+            room_idle_secs: 60,
+            max_frame_bytes: 8 * 1024 * 1024,
+            send_queue: 512,
+            ping_secs: 15,
+            send_timeout_secs: 10,
+            compact_after: 500,
+            commit_batch: 256,
+        }
+    }
+}

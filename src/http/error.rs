@@ -1,0 +1,80 @@
+//! The HTTP error type: one variant per status, each turning into a response with a message the
+//! client can act on. Internal errors are logged and the client gets only a generic text.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::plan::InvalidPlanId;
+use crate::room::RoomError;
+use crate::storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// 400: the request is malformed (bad id, wrong JSON types).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 404: no such plan, template or row.
+    #[error("{0}")]
+    NotFound(String),
+    /// 422: well-formed but refused by the plan's rules (e.g. an unknown enum value).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// 503: the server is shutting down.
+    #[error("the server is shutting down")]
+    Unavailable,
+    /// 500: something went wrong on our side; details are logged, not sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl HttpError {
+    fn status(&self) -> StatusCode {
+        match self {
+            HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::NotFound(_) => StatusCode::NOT_FOUND,
+            HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            HttpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let message = match &self {
+            HttpError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                "Noe gikk galt på serveren. Prøv igjen om litt.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        (self.status(), Json(json!({ "error": message }))).into_response()
+    }
+}
+
+impl From<InvalidPlanId> for HttpError {
+    fn from(e: InvalidPlanId) -> Self {
+        HttpError::BadRequest(e.to_string())
+    }
+}
+
+impl From<StorageError> for HttpError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::PlanNotFound(id) => HttpError::NotFound(format!("plan {id} not found")),
+            other => HttpError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<RoomError> for HttpError {
+    fn from(e: RoomError) -> Self {
+        match e {
+            RoomError::Storage(e) => e.into(),
+            RoomError::ShuttingDown => HttpError::Unavailable,
+            RoomError::Corrupt(detail) => HttpError::Internal(detail),
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Samskriv: a collaborative editor for Oslo's district action plans.
+//!
+//! The crate is laid out by concern: `collab` speaks the y-websocket protocol on one connection,
+//! `room` owns the live document of one plan, `storage` keeps plans durable, `templates` knows the
+//! plan templates, `access` decides what a connection may do, and `http` wires it all to axum.
+
+pub mod access;
+pub mod app;
+pub mod cli;
+pub mod collab;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod plan;
+pub mod room;
+pub mod storage;
+pub mod templates;

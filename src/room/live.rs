@@ -1,0 +1,443 @@
+//! The task that owns one plan's live document.
+//!
+//! Messages are handled in arrival order, a batch at a time: updates are applied to the document
+//! at once, but everything that would let a client see them (relays, sync step 2 answers) waits
+//! until the batch is committed to the database. A burst of typing therefore costs one commit,
+//! and nothing leaves the room before it is durable.
+
+use std::collections::{HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Weak};
+
+use tokio::sync::{OnceCell, broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+use yrs::sync::{Awareness, Message, SyncMessage};
+use yrs::{ClientID, ReadTxn, StateVector, Transact, Update};
+
+use super::document::{adds_information, inserts_unknown, load_document};
+use super::registry::Shared;
+use super::{Command, ConnId, Direct, Joined, Relay, RoomError, RoomHandle};
+use crate::access::Access;
+use crate::collab::protocol::{Incoming, close, encode, permission_denied};
+use crate::config::LiveConfig;
+use crate::plan::PlanId;
+use crate::storage::Storage;
+
+/// One connection as the room sees it.
+struct Conn {
+    direct: mpsc::Sender<Direct>,
+    /// Awareness client ids this connection has announced, removed for everyone when it leaves.
+    awareness_clients: HashSet<ClientID>,
+}
+
+/// An update applied to the document and waiting for its commit.
+struct Pending {
+    conn: ConnId,
+    raw: Vec<u8>,
+}
+
+pub(super) struct LiveRoom {
+    plan: PlanId,
+    awareness: Awareness,
+    storage: Arc<dyn Storage>,
+    config: LiveConfig,
+    relays: broadcast::Sender<Arc<Relay>>,
+    conns: HashMap<ConnId, Conn>,
+    pending: Vec<Pending>,
+    /// Relays held back until the pending updates are committed, in arrival order.
+    outbox: Vec<Relay>,
+    last_seq: i64,
+    /// Updates in the stored log since the last snapshot.
+    log_len: u64,
+    /// Set when the room can no longer vouch for its state; it closes everyone and stops.
+    broken: bool,
+}
+
+impl LiveRoom {
+    pub(super) fn new(
+        plan: PlanId,
+        doc: yrs::Doc,
+        last_seq: i64,
+        log_len: u64,
+        storage: Arc<dyn Storage>,
+        config: LiveConfig,
+    ) -> Self {
+        let (relays, _) = broadcast::channel(config.send_queue.max(1));
+        LiveRoom {
+            plan,
+            awareness: Awareness::new(doc),
+            storage,
+            config,
+            relays,
+            conns: HashMap::new(),
+            pending: Vec::new(),
+            outbox: Vec::new(),
+            last_seq,
+            log_len,
+            broken: false,
+        }
+    }
+
+    /// Serves the room until it is evicted, broken or the server shuts down.
+    pub(super) async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        shared: Arc<Shared>,
+        cell: Weak<OnceCell<RoomHandle>>,
+        shutdown: CancellationToken,
+    ) {
+        tracing::debug!(plan = %self.plan, "room opened");
+        loop {
+            let idle = self.conns.is_empty();
+            let command = tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                command = commands.recv() => match command {
+                    Some(command) => command,
+                    None => break,
+                },
+                _ = tokio::time::sleep(self.config.room_idle()), if idle => {
+                    self.settle().await;
+                    if self.broken || shared.evict_if_idle(self.plan, &cell, &commands, self.conns.is_empty()) {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            self.handle(command).await;
+            let mut handled = 1;
+            while handled < self.config.commit_batch {
+                match commands.try_recv() {
+                    Ok(command) => self.handle(command).await,
+                    Err(_) => break,
+                }
+                handled += 1;
+            }
+            self.flush().await;
+            if self.log_len >= self.config.compact_after {
+                self.compact().await;
+            }
+            if self.broken {
+                break;
+            }
+        }
+        // Out of the registry first, so new joins load a fresh room instead of reaching this one.
+        shared.forget(self.plan, &cell);
+        self.settle().await;
+        if self.broken {
+            self.close_all(
+                close::INTERNAL,
+                "the plan could not be kept consistent; reconnect",
+            );
+        }
+        tracing::debug!(plan = %self.plan, "room closed");
+    }
+
+    async fn handle(&mut self, command: Command) {
+        match command {
+            Command::Join { conn, reply } => {
+                let relays = self.relays.subscribe();
+                let (direct, direct_rx) = mpsc::channel(self.config.send_queue.max(4));
+                self.conns.insert(
+                    conn,
+                    Conn {
+                        direct,
+                        awareness_clients: HashSet::new(),
+                    },
+                );
+                // As y-websocket's server does: our state vector, then everyone's awareness.
+                let sv = self.awareness.doc().transact().state_vector();
+                self.direct(conn, encode(&Message::Sync(SyncMessage::SyncStep1(sv))));
+                if let Some(frame) = self.awareness_frame() {
+                    self.direct(conn, frame);
+                }
+                let joined = Joined {
+                    conn,
+                    relays,
+                    direct: direct_rx,
+                };
+                if reply.send(joined).is_err() {
+                    self.remove_conn(conn);
+                }
+            }
+            Command::Frame {
+                conn,
+                access,
+                messages,
+            } => {
+                for message in messages {
+                    if !self.conns.contains_key(&conn) {
+                        break;
+                    }
+                    self.handle_message(conn, access, message).await;
+                }
+            }
+            Command::Leave { conn } => self.remove_conn(conn),
+        }
+    }
+
+    async fn handle_message(&mut self, conn: ConnId, access: Access, message: Incoming) {
+        match message {
+            Incoming::SyncStep1(sv) => {
+                // The answer reveals content, so whatever it contains must be committed first.
+                self.flush().await;
+                let update = self
+                    .awareness
+                    .doc()
+                    .transact()
+                    .encode_state_as_update_v1(&sv);
+                self.direct(conn, encode(&Message::Sync(SyncMessage::SyncStep2(update))));
+            }
+            Incoming::Update { raw, update } => self.handle_update(conn, access, raw, update).await,
+            Incoming::Awareness(update) => {
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    for (client, entry) in &update.clients {
+                        if entry.json.as_ref() == "null" {
+                            c.awareness_clients.remove(client);
+                        } else {
+                            c.awareness_clients.insert(*client);
+                        }
+                    }
+                }
+                let frame = encode(&Message::Awareness(update.clone()));
+                if let Err(e) = self.awareness.apply_update(update) {
+                    tracing::warn!(plan = %self.plan, conn, error = %e, "awareness update not applied");
+                    return;
+                }
+                self.outbox.push(Relay {
+                    from: conn,
+                    frame,
+                    echo: true,
+                });
+            }
+            Incoming::QueryAwareness => {
+                if let Some(frame) = self.awareness_frame() {
+                    self.direct(conn, frame);
+                }
+            }
+            Incoming::Auth => {}
+        }
+    }
+
+    async fn handle_update(&mut self, conn: ConnId, access: Access, raw: Vec<u8>, update: Update) {
+        if !access.can_edit() {
+            if adds_information(&self.awareness.doc().transact(), &update) {
+                tracing::warn!(plan = %self.plan, conn, ?access, "refused a content update");
+                self.direct(
+                    conn,
+                    permission_denied("this connection may read this plan but not change it"),
+                );
+            }
+            return;
+        }
+        if update.is_empty() {
+            return;
+        }
+        match self.apply(update) {
+            Ok(false) => {}
+            Ok(true) => {
+                let frame = encode(&Message::Sync(SyncMessage::Update(raw.clone())));
+                self.pending.push(Pending { conn, raw });
+                self.outbox.push(Relay {
+                    from: conn,
+                    frame,
+                    echo: false,
+                });
+            }
+            Err(reason) => {
+                tracing::warn!(plan = %self.plan, conn, %reason, "refused an update that does not apply");
+                // The failed update may have been half applied: go back to what is committed
+                // (plus the accepted, not yet committed updates of this batch).
+                self.restore().await;
+                self.close(
+                    conn,
+                    close::INVALID_PAYLOAD,
+                    &format!("update refused: {reason}"),
+                );
+            }
+        }
+    }
+
+    /// Applies an update; `Ok(true)` when it changed (or may later change) the document.
+    fn apply(&mut self, update: Update) -> Result<bool, String> {
+        let doc = self.awareness.doc();
+        // yrs is not expected to panic on a decodable update, but a client must never be able to
+        // take the room down if it does.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut txn = doc.transact_mut();
+            let new_inserts = inserts_unknown(&update, &txn.state_vector());
+            txn.apply_update(update).map_err(|e| e.to_string())?;
+            Ok::<bool, String>(new_inserts || !txn.delete_set().is_empty())
+        }));
+        match outcome {
+            Ok(result) => result,
+            Err(_) => Err("the update could not be integrated".to_owned()),
+        }
+    }
+
+    /// Commits pending updates, then releases the held-back relays.
+    async fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            let updates: Vec<&[u8]> = self.pending.iter().map(|p| p.raw.as_slice()).collect();
+            match self.storage.append_updates(self.plan, &updates).await {
+                Ok(seq) => {
+                    self.log_len += self.pending.len() as u64;
+                    self.last_seq = seq;
+                    self.pending.clear();
+                }
+                Err(e) => {
+                    tracing::error!(plan = %self.plan, error = %e, "could not commit updates");
+                    let origins: HashSet<ConnId> = self.pending.drain(..).map(|p| p.conn).collect();
+                    // Content relays must not go out; awareness may.
+                    self.outbox.retain(|relay| relay.echo);
+                    self.restore().await;
+                    for conn in origins {
+                        self.close(
+                            conn,
+                            close::INTERNAL,
+                            "your change could not be stored; reconnect to resend it",
+                        );
+                    }
+                }
+            }
+        }
+        for relay in self.outbox.drain(..) {
+            // No receivers is fine: nobody else is in the room.
+            let _ = self.relays.send(Arc::new(relay));
+        }
+    }
+
+    /// Rebuilds the document from the database plus the pending updates, after a failure that
+    /// may have left the in-memory document with content that will never be committed.
+    async fn restore(&mut self) {
+        let stored = match self.storage.load_document(self.plan).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::error!(plan = %self.plan, error = %e, "could not reload the plan");
+                self.broken = true;
+                return;
+            }
+        };
+        match load_document(&stored) {
+            Ok(doc) => {
+                {
+                    let mut txn = doc.transact_mut();
+                    for pending in &self.pending {
+                        if let Ok(update) = yrs::updates::decoder::Decode::decode_v1(&pending.raw) {
+                            let _ = txn.apply_update(update);
+                        }
+                    }
+                }
+                *self.awareness.doc_mut() = doc;
+                self.last_seq = stored.last_seq;
+            }
+            Err(e) => {
+                tracing::error!(plan = %self.plan, error = %e, "stored plan does not load");
+                self.broken = true;
+            }
+        }
+    }
+
+    /// Folds the update log into one snapshot.
+    async fn compact(&mut self) {
+        let state = self
+            .awareness
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        match self.storage.compact(self.plan, &state, self.last_seq).await {
+            Ok(()) => {
+                tracing::debug!(plan = %self.plan, entries = self.log_len, bytes = state.len(), "compacted");
+                self.log_len = 0;
+            }
+            Err(e) => {
+                tracing::warn!(plan = %self.plan, error = %e, "compaction failed; will retry")
+            }
+        }
+    }
+
+    /// Commits what is pending and compacts the log: before eviction and at shutdown.
+    async fn settle(&mut self) {
+        self.flush().await;
+        if self.log_len > 0 && !self.broken {
+            self.compact().await;
+        }
+    }
+
+    fn awareness_frame(&self) -> Option<bytes::Bytes> {
+        let update = self.awareness.update().ok()?;
+        (!update.clients.is_empty()).then(|| encode(&Message::Awareness(update)))
+    }
+
+    /// Sends a frame to one connection. A connection whose queue is full has fallen behind: it
+    /// is dropped, and its session closes it so the client resyncs.
+    fn direct(&mut self, conn: ConnId, frame: bytes::Bytes) {
+        let delivered = self
+            .conns
+            .get(&conn)
+            .is_some_and(|c| c.direct.try_send(Direct::Frame(frame)).is_ok());
+        if !delivered {
+            self.remove_conn(conn);
+        }
+    }
+
+    fn close(&mut self, conn: ConnId, code: u16, reason: &str) {
+        if let Some(c) = self.conns.get(&conn) {
+            let _ = c.direct.try_send(Direct::Close {
+                code,
+                reason: reason.to_owned(),
+            });
+        }
+        self.remove_conn(conn);
+    }
+
+    fn close_all(&mut self, code: u16, reason: &str) {
+        let conns: Vec<ConnId> = self.conns.keys().copied().collect();
+        for conn in conns {
+            self.close(conn, code, reason);
+        }
+    }
+
+    /// Forgets a connection and removes its awareness states for everyone else.
+    fn remove_conn(&mut self, conn: ConnId) {
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
+        let clients: Vec<ClientID> = c.awareness_clients.into_iter().collect();
+        if clients.is_empty() {
+            return;
+        }
+        for client in &clients {
+            self.awareness.remove_state(*client);
+        }
+        match self.awareness.update_with_clients(clients) {
+            Ok(update) => self.outbox.push(Relay {
+                from: conn,
+                frame: encode(&Message::Awareness(update)),
+                echo: true,
+            }),
+            Err(e) => {
+                tracing::warn!(plan = %self.plan, error = %e, "awareness removal not encoded")
+            }
+        }
+    }
+}
+
+/// Opens a room from storage. Used by the registry's single-flight loader.
+pub(super) async fn open(
+    plan: PlanId,
+    storage: Arc<dyn Storage>,
+    config: LiveConfig,
+) -> Result<LiveRoom, RoomError> {
+    let stored = storage.load_document(plan).await?;
+    let doc = load_document(&stored)?;
+    let log_len = stored.updates.len() as u64;
+    Ok(LiveRoom::new(
+        plan,
+        doc,
+        stored.last_seq,
+        log_len,
+        storage,
+        config,
+    ))
+}

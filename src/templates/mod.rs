@@ -1,0 +1,1 @@
+//! Plan templates: versioned TOML data files describing a plan's sections and table schema.
