@@ -1,8 +1,6 @@
 //! One client connection: reads its frames into the room, writes the room's frames out, pings it,
 //! and closes it with a clear code when anything goes wrong.
 
-use std::time::Duration;
-
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
@@ -79,8 +77,8 @@ pub async fn run(
             },
             to_send = direct.recv() => match to_send {
                 Some(Direct::Frame(frame)) => {
-                    if !send(&mut socket, Message::Binary(frame), &config).await {
-                        break End::Gone;
+                    if let Err(end) = send(&mut socket, Message::Binary(frame), &config).await {
+                        break end;
                     }
                 }
                 Some(Direct::Close { code, reason }) => break End::Close(code, reason),
@@ -88,10 +86,12 @@ pub async fn run(
             },
             relay = relays.recv() => match relay {
                 Ok(relay) => {
-                    if (relay.from != conn || relay.echo)
-                        && !send(&mut socket, Message::Binary(relay.frame.clone()), &config).await
+                    let for_us = relay.from != conn || relay.echo;
+                    if for_us
+                        && let Err(end) =
+                            send(&mut socket, Message::Binary(relay.frame.clone()), &config).await
                     {
-                        break End::Gone;
+                        break end;
                     }
                 }
                 Err(RecvError::Lagged(missed)) => {
@@ -105,8 +105,8 @@ pub async fn run(
                     tracing::info!("no answer to pings; closing");
                     break End::Close(close::POLICY, "no answer to ping".into());
                 }
-                if !send(&mut socket, Message::Ping(Default::default()), &config).await {
-                    break End::Gone;
+                if let Err(end) = send(&mut socket, Message::Ping(Default::default()), &config).await {
+                    break end;
                 }
             }
         }
@@ -119,12 +119,20 @@ pub async fn run(
     tracing::debug!("disconnected");
 }
 
-/// Sends one message, giving up on a client that does not take it in time.
-async fn send(socket: &mut WebSocket, message: Message, config: &LiveConfig) -> bool {
-    matches!(
-        timeout(config.send_timeout(), socket.send(message)).await,
-        Ok(Ok(()))
-    )
+/// Sends one message. A client that does not take it in time has stalled: it is closed like
+/// one that fell behind, so its provider reconnects and resyncs.
+async fn send(socket: &mut WebSocket, message: Message, config: &LiveConfig) -> Result<(), End> {
+    match timeout(config.send_timeout(), socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(End::Gone),
+        Err(_) => {
+            tracing::info!("client stopped reading; closing so it resyncs");
+            Err(End::Close(
+                close::LAGGING,
+                "stopped reading; reconnect to resync".into(),
+            ))
+        }
+    }
 }
 
 async fn send_close(socket: &mut WebSocket, code: u16, reason: &str, config: &LiveConfig) {
@@ -132,8 +140,9 @@ async fn send_close(socket: &mut WebSocket, code: u16, reason: &str, config: &Li
         code,
         reason: truncate_reason(reason).into(),
     };
+    // A slow reader still gets the close after what is queued before it; a dead one is dropped.
     let _ = timeout(
-        config.send_timeout().min(Duration::from_secs(2)),
+        config.send_timeout(),
         socket.send(Message::Close(Some(frame))),
     )
     .await;

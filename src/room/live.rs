@@ -44,8 +44,8 @@ pub(super) struct LiveRoom {
     relays: broadcast::Sender<Arc<Relay>>,
     conns: HashMap<ConnId, Conn>,
     pending: Vec<Pending>,
-    /// Relays held back until the pending updates are committed, in arrival order.
-    outbox: Vec<Relay>,
+    /// Awareness clients changed since the last flush; relayed as one frame after it.
+    awareness_changed: HashSet<ClientID>,
     last_seq: i64,
     /// Updates in the stored log since the last snapshot.
     log_len: u64,
@@ -71,7 +71,7 @@ impl LiveRoom {
             relays,
             conns: HashMap::new(),
             pending: Vec::new(),
-            outbox: Vec::new(),
+            awareness_changed: HashSet::new(),
             last_seq,
             log_len,
             broken: false,
@@ -199,16 +199,11 @@ impl LiveRoom {
                         }
                     }
                 }
-                let frame = encode(&Message::Awareness(update.clone()));
+                self.awareness_changed
+                    .extend(update.clients.keys().copied());
                 if let Err(e) = self.awareness.apply_update(update) {
                     tracing::warn!(plan = %self.plan, conn, error = %e, "awareness update not applied");
-                    return;
                 }
-                self.outbox.push(Relay {
-                    from: conn,
-                    frame,
-                    echo: true,
-                });
             }
             Incoming::QueryAwareness => {
                 if let Some(frame) = self.awareness_frame() {
@@ -235,15 +230,7 @@ impl LiveRoom {
         }
         match self.apply(update) {
             Ok(false) => {}
-            Ok(true) => {
-                let frame = encode(&Message::Sync(SyncMessage::Update(raw.clone())));
-                self.pending.push(Pending { conn, raw });
-                self.outbox.push(Relay {
-                    from: conn,
-                    frame,
-                    echo: false,
-                });
-            }
+            Ok(true) => self.pending.push(Pending { conn, raw }),
             Err(reason) => {
                 tracing::warn!(plan = %self.plan, conn, %reason, "refused an update that does not apply");
                 // The failed update may have been half applied: go back to what is committed
@@ -275,22 +262,29 @@ impl LiveRoom {
         }
     }
 
-    /// Commits pending updates, then releases the held-back relays.
+    /// Commits pending updates, then relays them and the awareness changes.
+    ///
+    /// The updates of a batch are merged into few log entries and few frames (at most
+    /// [`MERGE_LIMIT`] bytes each): under load, a reader receives one frame per commit rather than
+    /// one per keystroke.
     async fn flush(&mut self) {
         if !self.pending.is_empty() {
-            let updates: Vec<&[u8]> = self.pending.iter().map(|p| p.raw.as_slice()).collect();
-            match self.storage.append_updates(self.plan, &updates).await {
+            let pending = std::mem::take(&mut self.pending);
+            let chunks = merge_in_chunks(&pending);
+            let entries: Vec<&[u8]> = chunks.iter().map(|c| c.bytes.as_slice()).collect();
+            match self.storage.append_updates(self.plan, &entries).await {
                 Ok(seq) => {
-                    self.log_len += self.pending.len() as u64;
+                    self.log_len += entries.len() as u64;
                     self.last_seq = seq;
-                    self.pending.clear();
+                    for chunk in chunks {
+                        let frame = encode(&Message::Sync(SyncMessage::Update(chunk.bytes)));
+                        self.relay(chunk.from, frame, false);
+                    }
                 }
                 Err(e) => {
                     tracing::error!(plan = %self.plan, error = %e, "could not commit updates");
-                    let origins: HashSet<ConnId> = self.pending.drain(..).map(|p| p.conn).collect();
-                    // Content relays must not go out; awareness may.
-                    self.outbox.retain(|relay| relay.echo);
                     self.restore().await;
+                    let origins: HashSet<ConnId> = pending.iter().map(|p| p.conn).collect();
                     for conn in origins {
                         self.close(
                             conn,
@@ -301,10 +295,18 @@ impl LiveRoom {
                 }
             }
         }
-        for relay in self.outbox.drain(..) {
-            // No receivers is fine: nobody else is in the room.
-            let _ = self.relays.send(Arc::new(relay));
+        if !self.awareness_changed.is_empty() {
+            let clients: Vec<ClientID> = self.awareness_changed.drain().collect();
+            match self.awareness.update_with_clients(clients) {
+                Ok(update) => self.relay(NO_CONN, encode(&Message::Awareness(update)), true),
+                Err(e) => tracing::warn!(plan = %self.plan, error = %e, "awareness not encoded"),
+            }
         }
+    }
+
+    fn relay(&self, from: ConnId, frame: bytes::Bytes, echo: bool) {
+        // No receivers is fine: nobody else is in the room.
+        let _ = self.relays.send(Arc::new(Relay { from, frame, echo }));
     }
 
     /// Rebuilds the document from the database plus the pending updates, after a failure that
@@ -403,24 +405,61 @@ impl LiveRoom {
         let Some(c) = self.conns.remove(&conn) else {
             return;
         };
-        let clients: Vec<ClientID> = c.awareness_clients.into_iter().collect();
-        if clients.is_empty() {
-            return;
-        }
-        for client in &clients {
-            self.awareness.remove_state(*client);
-        }
-        match self.awareness.update_with_clients(clients) {
-            Ok(update) => self.outbox.push(Relay {
-                from: conn,
-                frame: encode(&Message::Awareness(update)),
-                echo: true,
-            }),
-            Err(e) => {
-                tracing::warn!(plan = %self.plan, error = %e, "awareness removal not encoded")
-            }
+        for client in c.awareness_clients {
+            self.awareness.remove_state(client);
+            self.awareness_changed.insert(client);
         }
     }
+}
+
+/// Largest merged update relayed or logged as one entry.
+const MERGE_LIMIT: usize = 1024 * 1024;
+
+/// Stands for "several connections" as the origin of a merged relay: nobody is skipped.
+const NO_CONN: ConnId = 0;
+
+/// Pending updates merged into one log entry and one relayed frame.
+struct Chunk {
+    from: ConnId,
+    bytes: Vec<u8>,
+}
+
+/// Merges consecutive pending updates into chunks of at most [`MERGE_LIMIT`] bytes.
+fn merge_in_chunks(pending: &[Pending]) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    while start < pending.len() {
+        let mut end = start + 1;
+        let mut size = pending[start].raw.len();
+        while end < pending.len() && size + pending[end].raw.len() <= MERGE_LIMIT {
+            size += pending[end].raw.len();
+            end += 1;
+        }
+        let group = &pending[start..end];
+        start = end;
+        let from = if group.iter().all(|p| p.conn == group[0].conn) {
+            group[0].conn
+        } else {
+            NO_CONN
+        };
+        if group.len() == 1 {
+            chunks.push(Chunk {
+                from,
+                bytes: group[0].raw.clone(),
+            });
+            continue;
+        }
+        // Every part decoded and applied already, so merging should not fail; if it does, the
+        // parts are kept as they are rather than lost.
+        match yrs::merge_updates_v1(group.iter().map(|p| p.raw.as_slice())) {
+            Ok(bytes) => chunks.push(Chunk { from, bytes }),
+            Err(_) => chunks.extend(group.iter().map(|p| Chunk {
+                from: p.conn,
+                bytes: p.raw.clone(),
+            })),
+        }
+    }
+    chunks
 }
 
 /// Opens a room from storage. Used by the registry's single-flight loader.

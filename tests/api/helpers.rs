@@ -1,0 +1,399 @@
+//! Shared test helpers: a real server on port 0 with its own SQLite file, and a protocol client
+//! built from tokio-tungstenite and yrs.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use samskriv::app::Application;
+use samskriv::config::{DatabaseConfig, LiveConfig, ServeConfig, SqliteSynchronous};
+use samskriv::plan::{NewPlan, PlanId};
+use samskriv::storage::{self, Storage};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use yrs::sync::{Awareness, Message, SyncMessage};
+use yrs::types::ToJson;
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{Doc, GetString, Map, ReadTxn, StateVector, Transact, Update};
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Logs appear only when TEST_LOG is set, so test output stays readable.
+pub fn init_logging() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("samskriv=debug")
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+pub fn database_config(path: &Path) -> DatabaseConfig {
+    DatabaseConfig {
+        database_url: format!("sqlite://{}", path.display()),
+        sqlite_synchronous: SqliteSynchronous::Full,
+    }
+}
+
+/// A server running in this process on its own database file.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub storage: Arc<dyn Storage>,
+    pub db_path: PathBuf,
+    pub registry: samskriv::room::Registry,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn test_config(db_path: &Path) -> ServeConfig {
+    ServeConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        database: database_config(db_path),
+        live: LiveConfig::default(),
+        open_editing: true,
+        templates_dir: None,
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_path = dir.path().join("samskriv.sqlite3");
+        let mut app = Self::spawn_on(&db_path, configure).await;
+        app._dir = Some(dir);
+        app
+    }
+
+    /// Starts a server on an existing database file (for restart tests).
+    pub async fn spawn_on(db_path: &Path, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        init_logging();
+        let mut config = test_config(db_path);
+        configure(&mut config);
+        let app = Application::build(config).await.expect("server builds");
+        let addr = app.addr();
+        let storage = app.storage();
+        let registry = app.registry();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            app.run_until(async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        TestApp {
+            addr,
+            storage,
+            db_path: db_path.to_owned(),
+            registry,
+            stop: Some(stop),
+            task: Some(task),
+            _dir: None,
+        }
+    }
+
+    /// Graceful shutdown, as on SIGTERM: returns when every plan is saved.
+    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(WAIT, task)
+                .await
+                .expect("shutdown in time")
+                .expect("server task");
+        }
+        self._dir.take()
+    }
+
+    pub async fn create_plan(&self) -> PlanId {
+        let plan = NewPlan {
+            title: "Testplan".into(),
+            ..NewPlan::default()
+        };
+        self.storage
+            .create_plan(&plan, Update::EMPTY_V1)
+            .await
+            .expect("plan created")
+            .id
+    }
+
+    pub fn ws_url(&self, plan: impl std::fmt::Display) -> String {
+        format!("ws://{}/collab/{plan}", self.addr)
+    }
+
+    pub async fn client(&self, plan: PlanId) -> TestClient {
+        TestClient::connect(&self.ws_url(plan)).await
+    }
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A y-websocket client: its own Y.Doc and awareness, synced over a real WebSocket.
+pub struct TestClient {
+    pub socket: Socket,
+    pub awareness: Awareness,
+    /// Permission-denied reasons received from the server.
+    pub denied: Vec<String>,
+    /// The close frame the server sent, if any.
+    pub closed: Option<(u16, String)>,
+    pub updates_received: usize,
+}
+
+impl TestClient {
+    /// Connects, exchanges sync step 1 and waits for the server's sync step 2.
+    pub async fn connect(url: &str) -> TestClient {
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("websocket connects");
+        let mut client = TestClient {
+            socket,
+            awareness: Awareness::new(Doc::new()),
+            denied: Vec::new(),
+            closed: None,
+            updates_received: 0,
+        };
+        let sv = client.doc().transact().state_vector();
+        client.send(Message::Sync(SyncMessage::SyncStep1(sv))).await;
+        client.wait_for(|c| c.synced_once()).await;
+        client
+    }
+
+    pub async fn connect_owned(url: String) -> TestClient {
+        Self::connect(&url).await
+    }
+
+    fn synced_once(&self) -> bool {
+        self.updates_received > 0
+    }
+
+    pub fn doc(&self) -> &Doc {
+        self.awareness.doc()
+    }
+
+    pub async fn send(&mut self, message: Message) {
+        self.send_raw(message.encode_v1()).await;
+    }
+
+    pub async fn send_raw(&mut self, bytes: Vec<u8>) {
+        self.socket
+            .send(WsMessage::Binary(bytes.into()))
+            .await
+            .expect("frame sent");
+    }
+
+    /// Runs a local change and sends it as one update, as a Yjs provider does.
+    pub async fn edit(&mut self, change: impl FnOnce(&mut yrs::TransactionMut)) {
+        let before = self.doc().transact().state_vector();
+        change(&mut self.doc().transact_mut());
+        let update = self.doc().transact().encode_state_as_update_v1(&before);
+        self.send(Message::Sync(SyncMessage::Update(update))).await;
+    }
+
+    pub async fn set_awareness(&mut self, json: &str) {
+        self.awareness.set_local_state_raw(json);
+        let update = self
+            .awareness
+            .update_with_clients([self.awareness.client_id()])
+            .expect("own state");
+        self.send(Message::Awareness(update)).await;
+    }
+
+    /// Awareness states other than our own, by client id.
+    pub fn peers(&self) -> HashMap<u64, String> {
+        let own = self.awareness.client_id();
+        self.awareness
+            .iter()
+            .filter(|(id, state)| *id != own && state.data.is_some())
+            .map(|(id, state)| {
+                (
+                    id.get(),
+                    state.data.as_deref().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Reads and handles one frame. Returns false when the connection has ended.
+    pub async fn pump(&mut self) -> bool {
+        let Some(frame) = self.socket.next().await else {
+            return false;
+        };
+        match frame {
+            Ok(WsMessage::Binary(bytes)) => {
+                self.handle(&bytes).await;
+                true
+            }
+            Ok(WsMessage::Close(frame)) => {
+                self.closed = Some(
+                    frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1005, String::new())),
+                );
+                false
+            }
+            Ok(_) => true,
+            Err(_) => false,
+        }
+    }
+
+    async fn handle(&mut self, bytes: &[u8]) {
+        let message = Message::decode_v1(bytes).expect("server frames decode");
+        match message {
+            Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                let update = self.doc().transact().encode_state_as_update_v1(&sv);
+                self.send(Message::Sync(SyncMessage::SyncStep2(update)))
+                    .await;
+            }
+            Message::Sync(SyncMessage::SyncStep2(update))
+            | Message::Sync(SyncMessage::Update(update)) => {
+                let update = Update::decode_v1(&update).expect("server updates decode");
+                self.doc()
+                    .transact_mut()
+                    .apply_update(update)
+                    .expect("server updates apply");
+                self.updates_received += 1;
+            }
+            Message::Awareness(update) => {
+                self.awareness
+                    .apply_update(update)
+                    .expect("awareness applies");
+            }
+            Message::Auth(Some(reason)) => self.denied.push(reason),
+            _ => {}
+        }
+    }
+
+    /// Handles frames until `done` holds, failing the test after [`WAIT`].
+    pub async fn wait_for(&mut self, mut done: impl FnMut(&Self) -> bool) {
+        let result = tokio::time::timeout(WAIT, async {
+            while !done(self) {
+                if !self.pump().await {
+                    panic!("connection ended while waiting (close: {:?})", self.closed);
+                }
+            }
+        })
+        .await;
+        assert!(result.is_ok(), "timed out waiting for a condition");
+    }
+
+    /// Handles frames for a while, for asserting that something does NOT arrive.
+    pub async fn pump_for(&mut self, duration: Duration) {
+        let _ = tokio::time::timeout(duration, async { while self.pump().await {} }).await;
+    }
+
+    /// Reads until the server closes the connection; returns its close code and reason.
+    pub async fn expect_close(&mut self) -> (u16, String) {
+        let ended = tokio::time::timeout(WAIT, async { while self.pump().await {} }).await;
+        assert!(ended.is_ok(), "server did not close the connection");
+        self.closed.clone().expect("a close frame with a code")
+    }
+
+    pub fn state_vector(&self) -> StateVector {
+        self.doc().transact().state_vector()
+    }
+
+    /// The test document's content — text `t`, map `m` (keys sorted), array `a` — for
+    /// comparing replicas.
+    pub fn snapshot_json(&self) -> String {
+        let text = self.doc().get_or_insert_text("t");
+        let map = self.doc().get_or_insert_map("m");
+        let array = self.doc().get_or_insert_array("a");
+        let txn = self.doc().transact();
+        let mut entries: Vec<String> = map
+            .iter(&txn)
+            .map(|(key, value)| format!("{key}={}", value.to_json(&txn)))
+            .collect();
+        entries.sort();
+        format!(
+            "t={:?} m={entries:?} a={}",
+            text.get_string(&txn),
+            array.to_json(&txn)
+        )
+    }
+}
+
+/// True when `have` includes everything `need` describes.
+pub fn covers(have: &StateVector, need: &StateVector) -> bool {
+    need.iter()
+        .all(|(client, clock)| have.get(client) >= *clock)
+}
+
+/// Connecting must fail before the upgrade with this HTTP status.
+pub async fn expect_http_status(url: &str, status: u16) {
+    match tokio_tungstenite::connect_async(url).await {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status().as_u16(), status),
+        Err(other) => panic!("expected HTTP {status}, got {other}"),
+        Ok(_) => panic!("expected HTTP {status}, but the upgrade succeeded"),
+    }
+}
+
+/// The real `samskriv` binary as a child process, for crash tests.
+pub struct ServerProcess {
+    pub child: tokio::process::Child,
+    pub addr: SocketAddr,
+}
+
+impl ServerProcess {
+    pub async fn start(db_path: &Path, args: &[&str]) -> ServerProcess {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_samskriv"))
+            .arg("serve")
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env("DATABASE_URL", format!("sqlite://{}", db_path.display()))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("server binary starts");
+        let stdout = child.stdout.take().expect("stdout piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(WAIT, async {
+            while let Some(line) = lines.next_line().await.expect("stdout readable") {
+                if let Some(rest) = line.split("http://").nth(1) {
+                    return rest
+                        .trim_end_matches('/')
+                        .parse::<SocketAddr>()
+                        .expect("address");
+                }
+            }
+            panic!("server exited before listening");
+        })
+        .await
+        .expect("server prints its address");
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        ServerProcess { child, addr }
+    }
+
+    pub fn ws_url(&self, plan: impl std::fmt::Display) -> String {
+        format!("ws://{}/collab/{plan}", self.addr)
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub async fn kill9(mut self) {
+        self.child.start_kill().expect("kill sent");
+        let _ = self.child.wait().await;
+    }
+}
+
+/// Opens the database directly, as a second process would.
+pub async fn open_storage(db_path: &Path) -> Arc<dyn Storage> {
+    storage::connect(&database_config(db_path))
+        .await
+        .expect("database opens")
+}

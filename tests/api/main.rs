@@ -1,0 +1,5 @@
+//! Integration tests: every test starts a real server with a real database and talks to it over
+//! real sockets. One test binary, so it links once.
+
+mod helpers;
+mod live;
