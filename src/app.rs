@@ -13,11 +13,16 @@ use crate::http::{self, AppState};
 use crate::plan::PlanRecord;
 use crate::room::Registry;
 use crate::storage::{self, Storage};
+use crate::templates::{TemplateError, TemplateRegistry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
     Storage(#[from] storage::StorageError),
+    #[error(transparent)]
+    Templates(#[from] TemplateError),
+    #[error("cannot create the demo plan: {0}")]
+    Demo(#[from] demo::DemoError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -37,8 +42,9 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: ServeConfig) -> Result<Self, AppError> {
+        let templates = Arc::new(TemplateRegistry::load(config.templates_dir.as_deref())?);
         let storage = storage::connect(&config.database).await?;
-        let demo = demo::ensure_demo_plan(storage.as_ref()).await?;
+        let demo = demo::ensure_demo_plan(storage.as_ref(), &templates).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| AppError::Bind {
@@ -52,6 +58,7 @@ impl Application {
         let registry = Registry::new(storage.clone(), config.live.clone());
         let state = AppState {
             storage,
+            templates,
             registry,
             policy: config.access_policy(),
             live: config.live.clone(),

@@ -1,13 +1,20 @@
-//! The command line: `samskriv serve`, `samskriv plan …`.
+//! The command line: `samskriv serve`, `samskriv plan …`, `samskriv template check`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use yrs::updates::decoder::Decode;
+use yrs::{Transact, Update};
 
 use crate::app::Application;
 use crate::config::{DatabaseConfig, ServeConfig};
-use crate::plan::NewPlan;
+use crate::plan::{PlanId, PlanRequest};
+use crate::room::load_document;
 use crate::storage;
+use crate::templates::{self, TemplateRegistry};
+use crate::{demo, document};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -16,8 +23,16 @@ use crate::storage;
     about = "Samskriv: skriv ruspolitiske handlingsplaner sammen"
 )]
 struct Cli {
+    /// Without a command, `samskriv` runs the server with its defaults.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+}
+
+/// The server's settings on their own, for `samskriv` run without a command.
+#[derive(Debug, Parser)]
+struct ServeDefaults {
+    #[command(flatten)]
+    config: ServeConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -27,29 +42,60 @@ enum Command {
     /// Work with plans in the database.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Work with plan templates.
+    #[command(subcommand)]
+    Template(TemplateCommand),
 }
 
 #[derive(Debug, Subcommand)]
 enum PlanCommand {
-    /// Create a plan and print its id alone on standard output.
+    /// Create a plan from a template and print its id alone on standard output.
     Create(CreatePlan),
-    /// List plans: id, title, bydel, periode, status.
+    /// List plans: id, title, bydel, periode, template, status (tab-separated).
     List {
         #[command(flatten)]
         database: DatabaseConfig,
     },
+    /// Append tiltak rows from a JSON file (an array of rows, or an object with a `tiltak` array).
+    ImportTiltak(ImportTiltak),
 }
 
 #[derive(Debug, Args)]
 struct CreatePlan {
-    #[arg(long, default_value = "")]
+    /// Template id (its newest version) or id@version.
+    #[arg(long, default_value = demo::DEMO_TEMPLATE)]
+    template: String,
+    #[arg(long)]
     title: String,
-    #[arg(long, default_value = "")]
+    /// One of Oslo's 15 districts, e.g. Nordstrand.
+    #[arg(long)]
     bydel: String,
-    #[arg(long, default_value = "")]
+    /// e.g. 2025–2028
+    #[arg(long)]
     periode: String,
+    /// Extra plan templates beside the built-in ones.
+    #[arg(long, env = "SAMSKRIV_TEMPLATES_DIR")]
+    templates_dir: Option<PathBuf>,
     #[command(flatten)]
     database: DatabaseConfig,
+}
+
+#[derive(Debug, Args)]
+struct ImportTiltak {
+    /// The plan's id.
+    plan: String,
+    /// The JSON file with the rows.
+    file: PathBuf,
+    #[arg(long, env = "SAMSKRIV_TEMPLATES_DIR")]
+    templates_dir: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseConfig,
+}
+
+#[derive(Debug, Subcommand)]
+enum TemplateCommand {
+    /// Load and validate a template file; prints its id@version, or every problem found.
+    Check { file: PathBuf },
 }
 
 pub fn main() -> ExitCode {
@@ -72,33 +118,77 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+    let command = match cli.command {
+        Some(command) => command,
+        // Settings still come from the environment.
+        None => Command::Serve(ServeDefaults::parse_from(["samskriv"]).config),
+    };
+    match command {
         Command::Serve(config) => serve(config).await,
-        Command::Plan(PlanCommand::Create(args)) => {
-            let storage = storage::connect(&args.database).await?;
-            let plan = NewPlan {
-                title: args.title,
-                bydel: args.bydel,
-                periode: args.periode,
-                ..NewPlan::default()
-            };
-            let record = storage
-                .create_plan(&plan, &crate::demo::initial_meta_update(&plan))
-                .await?;
-            println!("{}", record.id);
-            Ok(())
-        }
+        Command::Plan(PlanCommand::Create(args)) => create_plan(args).await,
         Command::Plan(PlanCommand::List { database }) => {
             let storage = storage::connect(&database).await?;
             for plan in storage.list_plans().await? {
                 println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    plan.id, plan.title, plan.bydel, plan.periode, plan.status
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    plan.id, plan.title, plan.bydel, plan.periode, plan.template, plan.status
                 );
             }
             Ok(())
         }
+        Command::Plan(PlanCommand::ImportTiltak(args)) => import_tiltak(args).await,
+        Command::Template(TemplateCommand::Check { file }) => {
+            let template = templates::check_file(&file)?;
+            println!("{}", template.key());
+            Ok(())
+        }
     }
+}
+
+async fn create_plan(args: CreatePlan) -> anyhow::Result<()> {
+    let templates = TemplateRegistry::load(args.templates_dir.as_deref())?;
+    let request = PlanRequest {
+        title: args.title,
+        bydel: args.bydel,
+        periode: args.periode,
+        template: args.template,
+    };
+    let (meta, template) = request.resolve(&templates)?;
+    let storage = storage::connect(&args.database).await?;
+    let record = crate::plan::create_from_template(storage.as_ref(), template, &meta).await?;
+    println!("{}", record.id);
+    Ok(())
+}
+
+/// Appends rows straight to the plan's log. A server that has the plan open picks them up at its
+/// next commit; one that has not loads them with the plan.
+async fn import_tiltak(args: ImportTiltak) -> anyhow::Result<()> {
+    let plan: PlanId = args.plan.parse()?;
+    let json = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let rows = demo::parse_tiltak_rows(&json)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let templates = TemplateRegistry::load(args.templates_dir.as_deref())?;
+    let storage = storage::connect(&args.database).await?;
+    let record = storage
+        .get_plan(plan)
+        .await?
+        .with_context(|| format!("plan {plan} does not exist"))?;
+    let template = templates
+        .get(&record.template)
+        .with_context(|| format!("the plan's template {} is not loaded", record.template))?;
+    let doc = load_document(&storage.load_document(plan).await?)?;
+    let update = {
+        let mut txn = doc.transact_mut();
+        document::append_tiltak(&mut txn, template, &rows)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+        txn.encode_update_v1()
+    };
+    // Decoding our own update again guards the log against a bug here.
+    Update::decode_v1(&update)?;
+    storage.append_updates(plan, &[update.as_slice()]).await?;
+    eprintln!("{} tiltak lagt til i «{}»", rows.len(), record.title);
+    Ok(())
 }
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {

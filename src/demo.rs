@@ -1,40 +1,178 @@
-//! The demo plan a newcomer finds on first start.
+//! The demo plan a newcomer finds on first start: a KoRus plan for Bydel Nordstrand with the 49
+//! real tiltak of its 2021–2023 plan and a few sentences of nåsituasjon.
 
-use yrs::{Doc, Map, ReadTxn, StateVector, Transact};
+use serde_json::{Map, Value};
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
-use crate::plan::{NewPlan, PlanRecord};
-use crate::storage::{Result, Storage};
+use crate::document::{self, DocumentError};
+use crate::plan::{NewPlan, PlanMeta, PlanRecord};
+use crate::storage::{Storage, StorageError};
+use crate::templates::{Template, TemplateRegistry};
 
 pub const DEMO_TITLE: &str = "Eksempelplan – Bydel Nordstrand";
+pub const DEMO_TEMPLATE: &str = "korus-ruspolitisk-handlingsplan";
+
+/// Bydel Nordstrand's tiltak, chapter 5 of its 2021–2023 plan (cleaned), compiled in.
+pub const NORDSTRAND_TILTAK: &str = include_str!("../templates/demo/nordstrand-tiltak.json");
+
+const NASITUASJON: &[&str] = &[
+    "Bydel Nordstrand har i overkant av 50 000 innbyggere. Bydelen har en lavere andel unge voksne \
+     og en større andel eldre enn Oslo ellers, og befolkningen ligger over Oslo-snittet i \
+     utdanningsnivå og inntekt.",
+    "I Brukerplan 2019 ble 145 personer kartlagt med kommunale tjenester på grunn av rusproblemer \
+     eller rus- og psykiske lidelser. 90 prosent av dem ble vurdert til å ha både rus- og psykiske \
+     helseproblemer. Alkohol er rusmiddelet flest har problemer med (59 %), deretter cannabis \
+     (48 %) og heroin (38 %).",
+    "Ung i Oslo 2021 viser at 39 prosent av ungdom i videregående skole bosatt i bydelen har drukket \
+     seg tydelig beruset det siste året, og 14 prosent har brukt hasj eller marihuana.",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the demo plan's template {0} is not loaded")]
+    MissingTemplate(&'static str),
+    #[error("the built-in demo data is invalid: {0}")]
+    Data(String),
+}
+
+impl From<DocumentError> for DemoError {
+    fn from(e: DocumentError) -> Self {
+        DemoError::Data(e.to_string())
+    }
+}
 
 /// Creates the demo plan unless the database already holds plans. Returns it when created.
-pub async fn ensure_demo_plan(storage: &dyn Storage) -> Result<Option<PlanRecord>> {
+pub async fn ensure_demo_plan(
+    storage: &dyn Storage,
+    templates: &TemplateRegistry,
+) -> Result<Option<PlanRecord>, DemoError> {
     if !storage.list_plans().await?.is_empty() {
         return Ok(None);
     }
-    let plan = NewPlan {
+    let template = templates
+        .latest(DEMO_TEMPLATE)
+        .ok_or(DemoError::MissingTemplate(DEMO_TEMPLATE))?;
+    let meta = PlanMeta {
         title: DEMO_TITLE.to_owned(),
         bydel: "Nordstrand".to_owned(),
         periode: "2025–2028".to_owned(),
-        template: String::new(),
+        status: String::new(),
+    };
+    let initial = demo_document(template, &meta)?;
+    let plan = NewPlan {
+        title: meta.title,
+        bydel: meta.bydel,
+        periode: meta.periode,
+        template: template.key(),
         is_demo: true,
     };
-    let initial = initial_meta_update(&plan);
-    storage.create_plan(&plan, &initial).await.map(Some)
+    Ok(Some(storage.create_plan(&plan, &initial).await?))
 }
 
-/// The first update of a plan's document: its `meta` map.
-pub fn initial_meta_update(plan: &NewPlan) -> Vec<u8> {
+/// The demo plan's first update: a new plan from the template, the tiltak and the nåsituasjon.
+fn demo_document(template: &Template, meta: &PlanMeta) -> Result<Vec<u8>, DemoError> {
     let doc = Doc::new();
-    let meta = doc.get_or_insert_map("meta");
+    let initial = Update::decode_v1(&document::initial_update(template, meta))
+        .map_err(|e| DemoError::Data(e.to_string()))?;
+    let rows = tiltak_rows(NORDSTRAND_TILTAK)?;
     {
         let mut txn = doc.transact_mut();
-        meta.insert(&mut txn, "title", plan.title.as_str());
-        meta.insert(&mut txn, "bydel", plan.bydel.as_str());
-        meta.insert(&mut txn, "periode", plan.periode.as_str());
-        meta.insert(&mut txn, "template", plan.template.as_str());
-        meta.insert(&mut txn, "status", "utkast");
+        txn.apply_update(initial)
+            .map_err(|e| DemoError::Data(e.to_string()))?;
+        document::append_tiltak(&mut txn, template, &rows)?;
+        let paragraphs: Vec<&str> = NASITUASJON.to_vec();
+        document::set_prose_paragraphs(
+            &mut txn,
+            template,
+            "hvor-star-vi.nasituasjon",
+            &paragraphs,
+        )?;
     }
-    doc.transact()
-        .encode_state_as_update_v1(&StateVector::default())
+    Ok(doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default()))
+}
+
+/// Tiltak rows from an import file: a JSON array of rows, or an object with a `tiltak` array
+/// (the shape of the Nordstrand fixture).
+pub fn tiltak_rows(json: &str) -> Result<Vec<Map<String, Value>>, DemoError> {
+    parse_tiltak_rows(json).map_err(DemoError::Data)
+}
+
+/// Parses the rows of a tiltak import, naming what is wrong with the file.
+pub fn parse_tiltak_rows(json: &str) -> Result<Vec<Map<String, Value>>, String> {
+    let value: Value = serde_json::from_str(json).map_err(|e| format!("invalid JSON: {e}"))?;
+    let rows = match value {
+        Value::Array(rows) => rows,
+        Value::Object(mut object) => match object.remove("tiltak") {
+            Some(Value::Array(rows)) => rows,
+            _ => {
+                return Err("expected an array of rows, or an object with a `tiltak` array".into());
+            }
+        },
+        _ => return Err("expected an array of rows, or an object with a `tiltak` array".into()),
+    };
+    rows.into_iter()
+        .enumerate()
+        .map(|(index, row)| match row {
+            Value::Object(row) => Ok(row),
+            other => Err(format!(
+                "rows[{index}]: expected an object, found {}",
+                json_type(&other)
+            )),
+        })
+        .collect()
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fixture_has_49_rows() {
+        assert_eq!(
+            tiltak_rows(NORDSTRAND_TILTAK).map(|r| r.len()).ok(),
+            Some(49)
+        );
+    }
+
+    #[test]
+    fn import_files_name_their_problem() {
+        assert!(parse_tiltak_rows("{").is_err_and(|e| e.starts_with("invalid JSON")));
+        assert!(parse_tiltak_rows("[1]").is_err_and(|e| e.contains("rows[0]")));
+        assert!(parse_tiltak_rows(r#"{"rader": []}"#).is_err());
+        assert_eq!(
+            parse_tiltak_rows(r#"[{"tiltak": "x"}]"#).map(|r| r.len()),
+            Ok(1)
+        );
+    }
+
+    #[test]
+    fn the_demo_document_holds_the_tiltak_and_the_nasituasjon() {
+        let templates = TemplateRegistry::builtin().expect("built-in templates");
+        let template = templates.latest(DEMO_TEMPLATE).expect("korus template");
+        let update = demo_document(template, &PlanMeta::default()).expect("demo builds");
+        let doc = Doc::new();
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(&update).expect("decodes"))
+            .expect("applies");
+        let view = document::plan_view(&doc, template);
+        assert_eq!(view.tiltak.len(), 49);
+        let nasituasjon = view.section("hvor-star-vi.nasituasjon").expect("section");
+        assert_eq!(nasituasjon.blocks.len(), 3);
+    }
 }

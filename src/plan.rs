@@ -57,6 +57,15 @@ pub struct NewPlan {
     pub is_demo: bool,
 }
 
+/// The part of a plan's live `meta` map that the plan list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanMeta {
+    pub title: String,
+    pub bydel: String,
+    pub periode: String,
+    pub status: String,
+}
+
 /// A plan as listed: its metadata, not its content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlanRecord {
@@ -90,5 +99,118 @@ mod tests {
         let long = "x".repeat(10_000);
         let err = long.parse::<PlanId>().err().map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.len() < 200));
+    }
+}
+
+/// Creates a plan from a template: its first stored update is the template's initial document.
+pub async fn create_from_template(
+    storage: &dyn crate::storage::Storage,
+    template: &crate::templates::Template,
+    meta: &PlanMeta,
+) -> crate::storage::Result<PlanRecord> {
+    let initial = crate::document::initial_update(template, meta);
+    let plan = NewPlan {
+        title: meta.title.clone(),
+        bydel: meta.bydel.clone(),
+        periode: meta.periode.clone(),
+        template: template.key(),
+        is_demo: false,
+    };
+    storage.create_plan(&plan, &initial).await
+}
+
+/// Oslo's fifteen city districts, in the order the city lists them.
+pub const BYDELER: [&str; 15] = [
+    "Gamle Oslo",
+    "Grünerløkka",
+    "Sagene",
+    "St. Hanshaugen",
+    "Frogner",
+    "Ullern",
+    "Vestre Aker",
+    "Nordre Aker",
+    "Bjerke",
+    "Grorud",
+    "Stovner",
+    "Alna",
+    "Østensjø",
+    "Nordstrand",
+    "Søndre Nordstrand",
+];
+
+/// What a person asks for when creating a plan (form, API, CLI), before it is checked.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlanRequest {
+    pub title: String,
+    pub bydel: String,
+    pub periode: String,
+    /// A template id (its newest version) or "id@version".
+    pub template: String,
+}
+
+/// Why a plan request was refused; each names the field and what is allowed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanRequestError {
+    #[error("title must not be empty")]
+    EmptyTitle,
+    #[error("{field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    #[error("unknown bydel '{0}'; allowed: {list}", list = BYDELER.join(", "))]
+    UnknownBydel(String),
+    #[error("periode must not be empty (for example 2025–2028)")]
+    EmptyPeriode,
+    #[error("unknown template '{given}'; available: {available}")]
+    UnknownTemplate { given: String, available: String },
+}
+
+impl PlanRequest {
+    /// Checks the request and resolves its template.
+    pub fn resolve<'a>(
+        &self,
+        templates: &'a crate::templates::TemplateRegistry,
+    ) -> Result<(PlanMeta, &'a crate::templates::Template), PlanRequestError> {
+        let title = self.title.trim();
+        let periode = self.periode.trim();
+        if title.is_empty() {
+            return Err(PlanRequestError::EmptyTitle);
+        }
+        if title.chars().count() > 200 {
+            return Err(PlanRequestError::TooLong {
+                field: "title",
+                max: 200,
+            });
+        }
+        if periode.is_empty() {
+            return Err(PlanRequestError::EmptyPeriode);
+        }
+        if periode.chars().count() > 40 {
+            return Err(PlanRequestError::TooLong {
+                field: "periode",
+                max: 40,
+            });
+        }
+        let bydel = BYDELER
+            .iter()
+            .find(|b| b.to_lowercase() == self.bydel.trim().to_lowercase())
+            .ok_or_else(|| PlanRequestError::UnknownBydel(truncate_for_message(&self.bydel)))?;
+        let template = templates.get(self.template.trim()).ok_or_else(|| {
+            PlanRequestError::UnknownTemplate {
+                given: truncate_for_message(&self.template),
+                available: templates
+                    .list()
+                    .map(|t| t.key())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })?;
+        Ok((
+            PlanMeta {
+                title: title.to_owned(),
+                bydel: (*bydel).to_owned(),
+                periode: periode.to_owned(),
+                status: String::new(),
+            },
+            template,
+        ))
     }
 }

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::document::{DocumentError, ErrorKind};
 use crate::plan::InvalidPlanId;
 use crate::room::RoomError;
 use crate::storage::StorageError;
@@ -18,11 +19,14 @@ pub enum HttpError {
     /// 404: no such plan, template or row.
     #[error("{0}")]
     NotFound(String),
+    /// 409: collides with what exists (e.g. a row id already in use).
+    #[error("{0}")]
+    Conflict(String),
     /// 422: well-formed but refused by the plan's rules (e.g. an unknown enum value).
     #[error("{0}")]
     Unprocessable(String),
-    /// 503: the server is shutting down.
-    #[error("the server is shutting down")]
+    /// 503: the server is shutting down, or the plan's room just closed; retry.
+    #[error("the server is busy or shutting down; try again")]
     Unavailable,
     /// 500: something went wrong on our side; details are logged, not sent.
     #[error("internal error: {0}")]
@@ -34,6 +38,7 @@ impl HttpError {
         match self {
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
+            HttpError::Conflict(_) => StatusCode::CONFLICT,
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             HttpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -60,6 +65,18 @@ impl From<InvalidPlanId> for HttpError {
     }
 }
 
+impl From<DocumentError> for HttpError {
+    fn from(e: DocumentError) -> Self {
+        let message = e.to_string();
+        match e.kind() {
+            ErrorKind::NotFound => HttpError::NotFound(message),
+            ErrorKind::Invalid => HttpError::Unprocessable(message),
+            ErrorKind::BadRequest => HttpError::BadRequest(message),
+            ErrorKind::Conflict => HttpError::Conflict(message),
+        }
+    }
+}
+
 impl From<StorageError> for HttpError {
     fn from(e: StorageError) -> Self {
         match e {
@@ -73,7 +90,8 @@ impl From<RoomError> for HttpError {
     fn from(e: RoomError) -> Self {
         match e {
             RoomError::Storage(e) => e.into(),
-            RoomError::ShuttingDown => HttpError::Unavailable,
+            RoomError::ShuttingDown | RoomError::Closed => HttpError::Unavailable,
+            RoomError::NotStored => HttpError::Internal("a change could not be stored".into()),
             RoomError::Corrupt(detail) => HttpError::Internal(detail),
         }
     }

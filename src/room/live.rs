@@ -12,6 +12,7 @@ use std::sync::{Arc, Weak};
 use tokio::sync::{OnceCell, broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 use yrs::sync::{Awareness, Message, SyncMessage};
+use yrs::updates::decoder::Decode;
 use yrs::{ClientID, ReadTxn, StateVector, Transact, Update};
 
 use super::document::{adds_information, inserts_unknown, load_document};
@@ -20,7 +21,8 @@ use super::{Command, ConnId, Direct, Joined, Relay, RoomError, RoomHandle};
 use crate::access::Access;
 use crate::collab::protocol::{Incoming, close, encode, permission_denied};
 use crate::config::LiveConfig;
-use crate::plan::PlanId;
+use crate::document;
+use crate::plan::{PlanId, PlanMeta};
 use crate::storage::Storage;
 
 /// One connection as the room sees it.
@@ -51,6 +53,8 @@ pub(super) struct LiveRoom {
     log_len: u64,
     /// Set when the room can no longer vouch for its state; it closes everyone and stops.
     broken: bool,
+    /// The document's meta as last copied to the plan list.
+    meta: PlanMeta,
 }
 
 impl LiveRoom {
@@ -63,6 +67,7 @@ impl LiveRoom {
         config: LiveConfig,
     ) -> Self {
         let (relays, _) = broadcast::channel(config.send_queue.max(1));
+        let meta = document::read_meta(&doc);
         LiveRoom {
             plan,
             awareness: Awareness::new(doc),
@@ -75,6 +80,7 @@ impl LiveRoom {
             last_seq,
             log_len,
             broken: false,
+            meta,
         }
     }
 
@@ -173,6 +179,28 @@ impl LiveRoom {
                 }
             }
             Command::Leave { conn } => self.remove_conn(conn),
+            Command::Read { read } => {
+                // Only what is committed may leave the room, through the API too.
+                self.flush().await;
+                read(self.awareness.doc());
+            }
+            Command::Edit { edit } => {
+                let (finish, update) = {
+                    let mut txn = self.awareness.doc().transact_mut();
+                    let finish = edit(&mut txn);
+                    let update = txn.has_changes().then(|| txn.encode_update_v1());
+                    (finish, update)
+                };
+                if let Some(raw) = update {
+                    self.pending.push(Pending { conn: NO_CONN, raw });
+                }
+                let committed = self.flush().await;
+                finish(if committed {
+                    Ok(())
+                } else {
+                    Err(RoomError::NotStored)
+                });
+            }
         }
     }
 
@@ -267,22 +295,29 @@ impl LiveRoom {
     /// The updates of a batch are merged into few log entries and few frames (at most
     /// [`MERGE_LIMIT`] bytes each): under load, a reader receives one frame per commit rather than
     /// one per keystroke.
-    async fn flush(&mut self) {
+    async fn flush(&mut self) -> bool {
+        let mut committed = true;
         if !self.pending.is_empty() {
             let pending = std::mem::take(&mut self.pending);
             let chunks = merge_in_chunks(&pending);
             let entries: Vec<&[u8]> = chunks.iter().map(|c| c.bytes.as_slice()).collect();
             match self.storage.append_updates(self.plan, &entries).await {
                 Ok(seq) => {
+                    let first = seq - entries.len() as i64 + 1;
+                    if first > self.last_seq + 1 {
+                        self.catch_up(first).await;
+                    }
                     self.log_len += entries.len() as u64;
                     self.last_seq = seq;
                     for chunk in chunks {
                         let frame = encode(&Message::Sync(SyncMessage::Update(chunk.bytes)));
                         self.relay(chunk.from, frame, false);
                     }
+                    self.sync_plan_list().await;
                 }
                 Err(e) => {
                     tracing::error!(plan = %self.plan, error = %e, "could not commit updates");
+                    committed = false;
                     self.restore().await;
                     let origins: HashSet<ConnId> = pending.iter().map(|p| p.conn).collect();
                     for conn in origins {
@@ -301,6 +336,46 @@ impl LiveRoom {
                 Ok(update) => self.relay(NO_CONN, encode(&Message::Awareness(update)), true),
                 Err(e) => tracing::warn!(plan = %self.plan, error = %e, "awareness not encoded"),
             }
+        }
+        committed
+    }
+
+    /// Applies and relays what another process committed to this plan's log (a CLI import,
+    /// another server node) between our last known entry and `before_seq`.
+    async fn catch_up(&mut self, before_seq: i64) {
+        let missing = match self.storage.updates_after(self.plan, self.last_seq).await {
+            Ok(missing) => missing,
+            Err(e) => {
+                tracing::error!(plan = %self.plan, error = %e, "could not read the log");
+                self.broken = true;
+                return;
+            }
+        };
+        for (seq, bytes) in missing.into_iter().filter(|(seq, _)| *seq < before_seq) {
+            let applied = Update::decode_v1(&bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|update| self.apply(update));
+            if let Err(reason) = applied {
+                tracing::error!(plan = %self.plan, seq, %reason, "logged update does not apply");
+                self.broken = true;
+                return;
+            }
+            self.log_len += 1;
+            let frame = encode(&Message::Sync(SyncMessage::Update(bytes)));
+            self.relay(NO_CONN, frame, false);
+        }
+        tracing::info!(plan = %self.plan, from = self.last_seq, to = before_seq, "caught up with the log");
+    }
+
+    /// Keeps the plan list's title, bydel, periode and status in step with the document.
+    async fn sync_plan_list(&mut self) {
+        let meta = document::read_meta(self.awareness.doc());
+        if meta == self.meta {
+            return;
+        }
+        match self.storage.update_plan_meta(self.plan, &meta).await {
+            Ok(()) => self.meta = meta,
+            Err(e) => tracing::warn!(plan = %self.plan, error = %e, "plan list not updated"),
         }
     }
 
@@ -325,7 +400,7 @@ impl LiveRoom {
                 {
                     let mut txn = doc.transact_mut();
                     for pending in &self.pending {
-                        if let Ok(update) = yrs::updates::decoder::Decode::decode_v1(&pending.raw) {
+                        if let Ok(update) = Update::decode_v1(&pending.raw) {
                             let _ = txn.apply_update(update);
                         }
                     }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::sync::{broadcast, mpsc, oneshot};
+use yrs::{Doc, TransactionMut};
 
 pub use self::document::load_document;
 pub use self::registry::Registry;
@@ -61,7 +62,20 @@ pub(crate) enum Command {
     Leave {
         conn: ConnId,
     },
+    /// Runs a read on the committed document (HTTP pages and API).
+    Read {
+        read: Box<dyn FnOnce(&Doc) + Send>,
+    },
+    /// Runs a change made by the server itself (HTTP API, CLI) as one committed update.
+    Edit {
+        edit: EditFn,
+    },
 }
+
+/// A server-side change: runs in the room's transaction and returns what to do once the room
+/// knows whether the change was committed.
+pub(crate) type EditFn =
+    Box<dyn FnOnce(&mut TransactionMut) -> Box<dyn FnOnce(Result<(), RoomError>) + Send> + Send>;
 
 /// Errors of loading or reaching a room.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +86,10 @@ pub enum RoomError {
     Corrupt(String),
     #[error("the server is shutting down")]
     ShuttingDown,
+    #[error("the plan's room closed; try again")]
+    Closed,
+    #[error("the change could not be stored")]
+    NotStored,
 }
 
 /// A cheap, cloneable way to reach one room's task.
@@ -96,6 +114,43 @@ impl RoomHandle {
     /// Tells the room a connection has gone, so its awareness is removed for everyone.
     pub async fn leave(&self, conn: ConnId) {
         let _ = self.commands.send(Command::Leave { conn }).await;
+    }
+
+    /// Reads the plan's committed document.
+    pub async fn read<R: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Doc) -> R + Send + 'static,
+    ) -> Result<R, RoomError> {
+        let (reply, result) = oneshot::channel();
+        let read = Box::new(move |doc: &Doc| {
+            let _ = reply.send(read(doc));
+        });
+        self.commands
+            .send(Command::Read { read })
+            .await
+            .map_err(|_| RoomError::Closed)?;
+        result.await.map_err(|_| RoomError::Closed)
+    }
+
+    /// Changes the plan's document as the server. Returns the change's own result once the
+    /// change is committed and relayed to every connected client. A change that fails its own
+    /// validation must return `Err` before touching the document.
+    pub async fn edit<R: Send + 'static, E: Send + 'static>(
+        &self,
+        edit: impl FnOnce(&mut TransactionMut) -> Result<R, E> + Send + 'static,
+    ) -> Result<Result<R, E>, RoomError> {
+        let (reply, result) = oneshot::channel();
+        let edit: EditFn = Box::new(move |txn: &mut TransactionMut| {
+            let outcome = edit(txn);
+            Box::new(move |committed: Result<(), RoomError>| {
+                let _ = reply.send(committed.map(|()| outcome));
+            })
+        });
+        self.commands
+            .send(Command::Edit { edit })
+            .await
+            .map_err(|_| RoomError::Closed)?;
+        result.await.map_err(|_| RoomError::Closed)?
     }
 
     async fn join(&self, conn: ConnId) -> Option<Joined> {

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use tokio::sync::{OnceCell, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use yrs::{Doc, TransactionMut};
 
 use super::live;
 use super::{Command, Joined, RoomError, RoomHandle};
@@ -121,6 +122,40 @@ impl Registry {
                 return Ok((handle, joined));
             }
             tokio::task::yield_now().await;
+        }
+    }
+
+    /// Reads a plan's committed document, loading the plan if needed.
+    pub async fn read<R, F>(&self, plan: PlanId, read: F) -> Result<R, RoomError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Doc) -> R + Clone + Send + 'static,
+    {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.room(plan).await?.read(read.clone()).await {
+                Err(RoomError::Closed) if attempts < 3 => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Changes a plan's document as the server (see [`RoomHandle::edit`]), loading the plan if
+    /// needed. Retries when it meets a room that is just closing: the change was not run then.
+    pub async fn edit<R, E, F>(&self, plan: PlanId, edit: F) -> Result<Result<R, E>, RoomError>
+    where
+        R: Send + 'static,
+        E: Send + 'static,
+        F: FnOnce(&mut TransactionMut) -> Result<R, E> + Clone + Send + 'static,
+    {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.room(plan).await?.edit(edit.clone()).await {
+                Err(RoomError::Closed) if attempts < 3 => continue,
+                other => return other,
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 //! One small trait with an implementation per database; the back end is chosen by the URL's
 //! scheme at start-up. Everything above this module sees only [`Storage`].
 
+mod postgres;
 mod sqlite;
 
 use std::sync::Arc;
@@ -10,9 +11,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 
+pub use self::postgres::PostgresStorage;
 pub use self::sqlite::SqliteStorage;
 use crate::config::DatabaseConfig;
-use crate::plan::{NewPlan, PlanId, PlanRecord};
+use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -68,11 +70,19 @@ pub trait Storage: Send + Sync + 'static {
     /// and removes those updates from the log, in one transaction.
     async fn compact(&self, id: PlanId, state: &[u8], upto_seq: i64) -> Result<()>;
 
+    /// Logged updates with a sequence number above `after_seq`, in order: what another process
+    /// (a CLI import, another server node) committed since this one last looked.
+    async fn updates_after(&self, id: PlanId, after_seq: i64) -> Result<Vec<(i64, Vec<u8>)>>;
+
+    /// Copies the document's title, bydel, periode and status to the plan list.
+    async fn update_plan_meta(&self, id: PlanId, meta: &PlanMeta) -> Result<()>;
+
     /// Number of updates in the log of a plan (not yet compacted).
     async fn log_len(&self, id: PlanId) -> Result<i64>;
 }
 
-/// Opens the database named by the configuration, creating and migrating it as needed.
+/// Opens the database named by the configuration and migrates it: `sqlite://PATH` (the file is
+/// created as needed) or `postgres://…` / `postgresql://…` (the database must exist).
 pub async fn connect(config: &DatabaseConfig) -> Result<Arc<dyn Storage>> {
     let url = config.database_url.as_str();
     if let Some(path) = url
@@ -81,6 +91,8 @@ pub async fn connect(config: &DatabaseConfig) -> Result<Arc<dyn Storage>> {
     {
         let storage = SqliteStorage::open(path, config.sqlite_synchronous).await?;
         Ok(Arc::new(storage))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStorage::open(url).await?))
     } else {
         Err(StorageError::UnsupportedUrl(redact_url(url)))
     }

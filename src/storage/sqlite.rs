@@ -10,7 +10,7 @@ use sqlx::{Row, SqlitePool};
 
 use super::{Result, Storage, StorageError, StoredDocument, now_millis};
 use crate::config::SqliteSynchronous as Synchronous;
-use crate::plan::{NewPlan, PlanId, PlanRecord};
+use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
@@ -206,6 +206,28 @@ impl Storage for SqliteStorage {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn updates_after(&self, id: PlanId, after_seq: i64) -> Result<Vec<(i64, Vec<u8>)>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, data FROM plan_updates WHERE plan_id = ? AND seq > ? ORDER BY seq",
+        )
+        .bind(id.to_string())
+        .bind(after_seq)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn update_plan_meta(&self, id: PlanId, meta: &PlanMeta) -> Result<()> {
+        sqlx::query("UPDATE plans SET title = ?, bydel = ?, periode = ?, status = ? WHERE id = ?")
+            .bind(&meta.title)
+            .bind(&meta.bydel)
+            .bind(&meta.periode)
+            .bind(&meta.status)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

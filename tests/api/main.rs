@@ -1,5 +1,8 @@
 //! Integration tests: every test starts a real server with a real database and talks to it over
 //! real sockets. One test binary, so it links once.
 
+mod cli;
 mod helpers;
 mod live;
+mod plans;
+mod storage;

@@ -1,0 +1,279 @@
+//! Creating a plan's first document, and reading a whole plan as plain data ([`PlanView`]) for
+//! server-side HTML, exports and completeness checks.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use yrs::{
+    Any, Array, ArrayRef, Doc, In, Map, MapPrelim, MapRef, Out, ReadTxn, StateVector, Transact,
+    WriteTxn,
+};
+
+use super::layout::{self, meta, milestone, target_group};
+use super::prose::{Block, read_fragment};
+use super::tiltak::{TiltakRow, read_tiltak};
+use super::write::PlanStatus;
+use crate::plan::PlanMeta;
+use crate::templates::{SectionKind, TargetGroup, TargetGroupsSpec, Template};
+
+/// The plan's `meta` map, including the template it was created from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMeta {
+    pub title: String,
+    pub bydel: String,
+    pub periode: String,
+    /// "id@version".
+    pub template: String,
+    /// `utkast`, `horing` or `vedtatt`.
+    pub status: String,
+}
+
+impl From<DocMeta> for PlanMeta {
+    fn from(meta: DocMeta) -> Self {
+        PlanMeta {
+            title: meta.title,
+            bydel: meta.bydel,
+            periode: meta.periode,
+            status: meta.status,
+        }
+    }
+}
+
+/// The text of one prose section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionContent {
+    pub id: String,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Milestone {
+    pub id: String,
+    pub title: String,
+    pub date: String,
+    pub responsible: String,
+    pub done: bool,
+}
+
+/// A whole plan as plain data, in template order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanView {
+    pub meta: DocMeta,
+    /// Every prose section of the template, target-group sections in place of their part.
+    pub sections: Vec<SectionContent>,
+    pub tiltak: Vec<TiltakRow>,
+    pub milestones: Vec<Milestone>,
+    /// Every checklist item of the template, ticked or not.
+    pub checklist: BTreeMap<String, bool>,
+    pub target_groups: Vec<TargetGroup>,
+}
+
+impl PlanView {
+    /// The content of a prose section, if the plan has that section.
+    pub fn section(&self, id: &str) -> Option<&SectionContent> {
+        self.sections.iter().find(|section| section.id == id)
+    }
+}
+
+/// A prose section of a plan and how exports title it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProseSection {
+    pub id: String,
+    /// The template's heading; for a target group's section "`<group> – <subsection>`".
+    pub heading: String,
+    /// Template numbering, e.g. "2.1"; a target group's sections carry the group's number.
+    pub number: String,
+}
+
+/// The first update of a new plan: its `meta` (template key, status `utkast`: a new plan is
+/// always a draft, so `meta.status` is not used) and the template's default target groups.
+/// Everything else is created when first written; reading a fresh document gives empty lists.
+pub fn initial_update(template: &Template, plan: &PlanMeta) -> Vec<u8> {
+    let doc = Doc::new();
+    {
+        let mut txn = doc.transact_mut();
+        let meta_map = txn.get_or_insert_map(layout::META);
+        meta_map.insert(&mut txn, meta::TITLE, plan.title.as_str());
+        meta_map.insert(&mut txn, meta::BYDEL, plan.bydel.as_str());
+        meta_map.insert(&mut txn, meta::PERIODE, plan.periode.as_str());
+        meta_map.insert(&mut txn, meta::TEMPLATE, template.key());
+        meta_map.insert(&mut txn, meta::STATUS, PlanStatus::Utkast.as_str());
+        if let Some((_, spec)) = template.target_groups() {
+            let groups = txn.get_or_insert_array(layout::TARGET_GROUPS);
+            for group in &spec.defaults {
+                groups.push_back(&mut txn, target_group_prelim(group));
+            }
+        }
+    }
+    doc.transact()
+        .encode_state_as_update_v1(&StateVector::default())
+}
+
+pub(crate) fn target_group_prelim(group: &TargetGroup) -> MapPrelim {
+    MapPrelim::from([
+        (target_group::ID, In::Any(Any::from(group.id.as_str()))),
+        (target_group::NAME, In::Any(Any::from(group.name.as_str()))),
+    ])
+}
+
+/// The plan list's metadata. Cheap: reads one small map.
+pub fn read_meta(doc: &Doc) -> PlanMeta {
+    read_doc_meta(&doc.transact()).into()
+}
+
+/// The `meta` map, template key included.
+pub fn read_doc_meta<T: ReadTxn>(txn: &T) -> DocMeta {
+    let Some(map) = txn.get_map(layout::META) else {
+        return DocMeta::default();
+    };
+    DocMeta {
+        title: layout::map_text(txn, &map, meta::TITLE),
+        bydel: layout::map_text(txn, &map, meta::BYDEL),
+        periode: layout::map_text(txn, &map, meta::PERIODE),
+        template: layout::map_text(txn, &map, meta::TEMPLATE),
+        status: layout::map_text(txn, &map, meta::STATUS),
+    }
+}
+
+/// The whole plan as plain data.
+pub fn plan_view(doc: &Doc, template: &Template) -> PlanView {
+    plan_view_in(&doc.transact(), template)
+}
+
+/// [`plan_view`] inside a transaction the caller already holds.
+pub fn plan_view_in<T: ReadTxn>(txn: &T, template: &Template) -> PlanView {
+    let target_groups = read_target_groups(txn);
+    let sections = prose_sections(template, &target_groups)
+        .into_iter()
+        .map(|section| SectionContent {
+            blocks: read_section(txn, &section.id),
+            id: section.id,
+        })
+        .collect();
+    let checklist_map = txn.get_map(layout::CHECKLIST);
+    let checklist = template
+        .checklist_items()
+        .into_iter()
+        .map(|(section, item)| {
+            let key = crate::templates::checklist_key(&section.id, &item.id);
+            let ticked = checklist_map
+                .as_ref()
+                .is_some_and(|map| layout::map_bool(txn, map, &key));
+            (key, ticked)
+        })
+        .collect();
+    PlanView {
+        meta: read_doc_meta(txn),
+        sections,
+        tiltak: read_tiltak(txn, template),
+        milestones: read_milestones(txn),
+        checklist,
+        target_groups,
+    }
+}
+
+/// The blocks of one prose section (empty if nobody has written there yet).
+pub fn read_section<T: ReadTxn>(txn: &T, section_id: &str) -> Vec<Block> {
+    txn.get_xml_fragment(layout::section_fragment(section_id))
+        .map(|fragment| read_fragment(txn, &fragment))
+        .unwrap_or_default()
+}
+
+/// The plan's target groups, in the plan's order.
+pub fn read_target_groups<T: ReadTxn>(txn: &T) -> Vec<TargetGroup> {
+    maps_of(txn, txn.get_array(layout::TARGET_GROUPS))
+        .map(|map| TargetGroup {
+            id: layout::map_text(txn, &map, target_group::ID),
+            name: layout::map_text(txn, &map, target_group::NAME),
+        })
+        .filter(|group| !group.id.is_empty())
+        .collect()
+}
+
+/// The plan's milestones, in the plan's order.
+pub fn read_milestones<T: ReadTxn>(txn: &T) -> Vec<Milestone> {
+    maps_of(txn, txn.get_array(layout::MILESTONES))
+        .map(|map| Milestone {
+            id: layout::map_text(txn, &map, milestone::ID),
+            title: layout::map_text(txn, &map, milestone::TITLE),
+            date: layout::map_text(txn, &map, milestone::DATE),
+            responsible: layout::map_text(txn, &map, milestone::RESPONSIBLE),
+            done: layout::map_bool(txn, &map, milestone::DONE),
+        })
+        .collect()
+}
+
+/// The Y.Map entries of an array (anything else a client put there is not a row).
+pub(crate) fn maps_of<'a, T: ReadTxn>(
+    txn: &'a T,
+    array: Option<ArrayRef>,
+) -> impl Iterator<Item = MapRef> + 'a {
+    let items: Vec<Out> = array
+        .map(|array| array.iter(txn).collect())
+        .unwrap_or_default();
+    items.into_iter().filter_map(|item| match item {
+        Out::YMap(map) => Some(map),
+        _ => None,
+    })
+}
+
+/// Every prose section of a plan in document order: the template's own, and at the place of a
+/// `target_groups` part, each group's prose subsections.
+pub fn prose_sections(template: &Template, groups: &[TargetGroup]) -> Vec<ProseSection> {
+    let mut out = Vec::new();
+    for flat in template.sections_flat() {
+        let section = flat.section;
+        match (section.kind, &section.target_groups) {
+            (SectionKind::Prose, _) => out.push(ProseSection {
+                id: section.id.clone(),
+                heading: section.heading.clone(),
+                number: flat.number.clone(),
+            }),
+            (SectionKind::TargetGroups, Some(spec)) => {
+                for (index, group) in groups.iter().enumerate() {
+                    for sub in spec
+                        .subsections
+                        .iter()
+                        .filter(|sub| sub.kind == SectionKind::Prose)
+                    {
+                        out.push(ProseSection {
+                            id: TargetGroupsSpec::instance_section_id(
+                                &section.id,
+                                &group.id,
+                                &sub.id,
+                            ),
+                            heading: format!("{} – {}", group.name, sub.heading),
+                            number: format!("{}.{}", flat.number, index + 1),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Section ids a tiltak row may name in `section`: the template's tiltak sections and each
+/// target group's tiltak subsections.
+pub(crate) fn tiltak_section_ids(template: &Template, groups: &[TargetGroup]) -> Vec<String> {
+    let mut ids: Vec<String> = template
+        .sections_of_kind(SectionKind::Tiltak)
+        .into_iter()
+        .map(|section| section.id.clone())
+        .collect();
+    if let Some((part, spec)) = template.target_groups() {
+        for group in groups {
+            for sub in spec
+                .subsections
+                .iter()
+                .filter(|sub| sub.kind == SectionKind::Tiltak)
+            {
+                ids.push(TargetGroupsSpec::instance_section_id(
+                    &part.id, &group.id, &sub.id,
+                ));
+            }
+        }
+    }
+    ids
+}

@@ -1,0 +1,231 @@
+//! The JSON API. Changes go through the plan's live room as Yjs updates, so open browsers see
+//! them at once and they are committed before anyone sees them, exactly like typed edits.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, patch};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::{AppState, HttpError};
+use crate::demo::parse_tiltak_rows;
+use crate::document::{self, Completeness, PlanView, TiltakRow};
+use crate::plan::{PlanId, PlanRecord, PlanRequest};
+use crate::templates::{SectionKind, TableSchema, Template};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/plans", get(list_plans).post(create_plan))
+        .route("/api/plans/{plan_id}", get(get_plan))
+        .route("/api/plans/{plan_id}/completeness", get(get_completeness))
+        .route(
+            "/api/plans/{plan_id}/tiltak",
+            axum::routing::post(append_tiltak),
+        )
+        .route("/api/plans/{plan_id}/tiltak/{row_id}", patch(patch_tiltak))
+        .route("/api/templates", get(list_templates))
+}
+
+/// Parses a JSON body, naming what is wrong (syntax, or the field with the wrong type).
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpError> {
+    serde_json::from_slice(body)
+        .map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
+async fn list_plans(State(state): State<AppState>) -> Result<Json<Vec<PlanRecord>>, HttpError> {
+    Ok(Json(state.storage.list_plans().await?))
+}
+
+#[tracing::instrument(skip_all)]
+async fn create_plan(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<impl IntoResponse, HttpError> {
+    let request: PlanRequest = parse_json(&body)?;
+    let (meta, template) = request
+        .resolve(&state.templates)
+        .map_err(|e| HttpError::Unprocessable(e.to_string()))?;
+    let record = crate::plan::create_from_template(state.storage.as_ref(), template, &meta).await?;
+    Ok((StatusCode::CREATED, Json(record)))
+}
+
+/// A plan with the structured view of its live document.
+#[derive(Serialize)]
+struct PlanResponse {
+    id: PlanId,
+    plan: PlanRecord,
+    #[serde(flatten)]
+    view: PlanView,
+    /// Row ids grouped by strategi in the template's order, as exports print them.
+    tiltak_groups: Vec<TiltakGroup>,
+}
+
+#[derive(Serialize)]
+struct TiltakGroup {
+    /// The strategi code; `null` for rows without a known strategi.
+    strategi: Option<String>,
+    label: String,
+    rows: Vec<String>,
+}
+
+async fn plan_with_view(
+    state: &AppState,
+    plan_id: &str,
+) -> Result<(PlanRecord, Template, PlanView), HttpError> {
+    let plan: PlanId = plan_id.parse()?;
+    let record = state
+        .storage
+        .get_plan(plan)
+        .await?
+        .ok_or_else(|| HttpError::NotFound(format!("plan {plan} not found")))?;
+    let template = state.plan_template(&record)?;
+    let for_view = template.clone();
+    let view = state
+        .registry
+        .read(plan, move |doc| document::plan_view(doc, &for_view))
+        .await?;
+    Ok((record, template, view))
+}
+
+async fn get_plan(
+    State(state): State<AppState>,
+    Path(plan_id): Path<String>,
+) -> Result<Json<PlanResponse>, HttpError> {
+    let (record, template, view) = plan_with_view(&state, &plan_id).await?;
+    let tiltak_groups = document::group_by_strategi(&view.tiltak, &template)
+        .into_iter()
+        .map(|group| TiltakGroup {
+            strategi: group.option.map(|o| o.value.clone()),
+            label: group.label,
+            rows: group.rows.iter().map(|row| row.id.clone()).collect(),
+        })
+        .collect();
+    Ok(Json(PlanResponse {
+        id: record.id,
+        plan: record,
+        view,
+        tiltak_groups,
+    }))
+}
+
+async fn get_completeness(
+    State(state): State<AppState>,
+    Path(plan_id): Path<String>,
+) -> Result<Json<Completeness>, HttpError> {
+    let (_, template, view) = plan_with_view(&state, &plan_id).await?;
+    Ok(Json(document::completeness(&view, &template)))
+}
+
+#[derive(Serialize)]
+struct AppendedRows {
+    ids: Vec<String>,
+}
+
+/// Appends tiltak rows: a JSON array of rows, or an object with a `tiltak` array.
+#[tracing::instrument(skip(state, body))]
+async fn append_tiltak(
+    State(state): State<AppState>,
+    Path(plan_id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, HttpError> {
+    let (plan, template) = plan_and_template(&state, &plan_id).await?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| HttpError::BadRequest("the body is not UTF-8 text".into()))?;
+    let rows = parse_tiltak_rows(text).map_err(HttpError::BadRequest)?;
+    let ids = state
+        .registry
+        .edit(plan, move |txn| {
+            document::append_tiltak(txn, &template, &rows)
+        })
+        .await??;
+    Ok((StatusCode::CREATED, Json(AppendedRows { ids })))
+}
+
+#[tracing::instrument(skip(state, body))]
+async fn patch_tiltak(
+    State(state): State<AppState>,
+    Path((plan_id, row_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<TiltakRow>, HttpError> {
+    let (plan, template) = plan_and_template(&state, &plan_id).await?;
+    let patch: Map<String, Value> = parse_json(&body)?;
+    let row = state
+        .registry
+        .edit(plan, move |txn| {
+            document::patch_tiltak(txn, &template, &row_id, &patch)?;
+            let row = document::read_tiltak(txn, &template)
+                .into_iter()
+                .find(|row| row.id == row_id);
+            Ok::<_, document::DocumentError>(row)
+        })
+        .await??;
+    row.map(Json)
+        .ok_or_else(|| HttpError::Internal("patched row not found".into()))
+}
+
+async fn plan_and_template(
+    state: &AppState,
+    plan_id: &str,
+) -> Result<(PlanId, Template), HttpError> {
+    let plan: PlanId = plan_id.parse()?;
+    let record = state
+        .storage
+        .get_plan(plan)
+        .await?
+        .ok_or_else(|| HttpError::NotFound(format!("plan {plan} not found")))?;
+    Ok((plan, state.plan_template(&record)?))
+}
+
+/// A template as the API lists it: its sections with id and kind, and the tiltak schema.
+#[derive(Serialize)]
+struct TemplateSummary {
+    id: String,
+    version: u32,
+    key: String,
+    title: String,
+    description: String,
+    sections: Vec<SectionSummary>,
+    tiltak: TableSchema,
+}
+
+#[derive(Serialize)]
+struct SectionSummary {
+    id: String,
+    number: String,
+    heading: String,
+    kind: SectionKind,
+    depth: usize,
+}
+
+async fn list_templates(State(state): State<AppState>) -> Json<Vec<TemplateSummary>> {
+    Json(
+        state
+            .templates
+            .list()
+            .map(|t| TemplateSummary {
+                id: t.id.clone(),
+                version: t.version,
+                key: t.key(),
+                title: t.title.clone(),
+                description: t.description.clone(),
+                sections: t
+                    .sections_flat()
+                    .into_iter()
+                    .map(|flat| SectionSummary {
+                        id: flat.section.id.clone(),
+                        number: flat.number,
+                        heading: flat.section.heading.clone(),
+                        kind: flat.section.kind,
+                        depth: flat.depth,
+                    })
+                    .collect(),
+                tiltak: t.tiltak.clone(),
+            })
+            .collect(),
+    )
+}

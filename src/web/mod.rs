@@ -1,0 +1,142 @@
+//! Server-rendered pages (askama, bokmål), readable without JavaScript: the plan list with its
+//! "Ny plan" form, and the plan page the browser editor mounts on.
+
+mod plan_page;
+pub mod render;
+pub mod time;
+
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use self::plan_page::{PlanPageData, status_label, template_choices};
+use crate::document;
+use crate::http::{AppState, HttpError};
+use crate::plan::{BYDELER, PlanId, PlanRecord, PlanRequest};
+
+pub use self::plan_page::TILTAK_COLUMNS;
+
+const STYLESHEET: &str = include_str!("../../web/static/samskriv.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(index))
+        .route("/plans", axum::routing::post(create_plan))
+        .route("/plans/{plan_id}", get(plan_page))
+        .route("/static/samskriv.css", get(stylesheet))
+}
+
+/// A plan row of the list page.
+struct ListedPlan {
+    id: String,
+    title: String,
+    bydel: String,
+    periode: String,
+    status: String,
+    status_label: String,
+    updated_iso: String,
+    updated_display: String,
+}
+
+impl From<PlanRecord> for ListedPlan {
+    fn from(plan: PlanRecord) -> Self {
+        ListedPlan {
+            id: plan.id.to_string(),
+            status_label: status_label(&plan.status),
+            updated_iso: time::iso(plan.updated_at),
+            updated_display: time::oslo_display(plan.updated_at),
+            title: plan.title,
+            bydel: plan.bydel,
+            periode: plan.periode,
+            status: plan.status,
+        }
+    }
+}
+
+struct TemplateChoice {
+    key: String,
+    title: String,
+    version: u32,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/index.html")]
+struct IndexPage {
+    plans: Vec<ListedPlan>,
+    bydeler: &'static [&'static str],
+    templates: Vec<TemplateChoice>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/plan.html")]
+struct PlanPage {
+    page: PlanPageData,
+}
+
+fn render(page: &impl askama::Template) -> Result<Html<String>, HttpError> {
+    page.render()
+        .map(Html)
+        .map_err(|e| HttpError::Internal(format!("page did not render: {e}")))
+}
+
+async fn index(State(state): State<AppState>) -> Result<Html<String>, HttpError> {
+    let plans = state.storage.list_plans().await?;
+    render(&IndexPage {
+        plans: plans.into_iter().map(ListedPlan::from).collect(),
+        bydeler: &BYDELER,
+        templates: template_choices(&state.templates)
+            .into_iter()
+            .map(|(key, title, version)| TemplateChoice {
+                key,
+                title,
+                version,
+            })
+            .collect(),
+    })
+}
+
+/// The "Ny plan" form: creates the plan and goes to its page.
+async fn create_plan(
+    State(state): State<AppState>,
+    Form(request): Form<PlanRequest>,
+) -> Result<Response, HttpError> {
+    let (meta, template) = request
+        .resolve(&state.templates)
+        .map_err(|e| HttpError::Unprocessable(e.to_string()))?;
+    let record = crate::plan::create_from_template(state.storage.as_ref(), template, &meta).await?;
+    Ok(Redirect::to(&format!("/plans/{}", record.id)).into_response())
+}
+
+async fn plan_page(
+    State(state): State<AppState>,
+    Path(plan_id): Path<String>,
+) -> Result<Html<String>, HttpError> {
+    let plan: PlanId = plan_id.parse()?;
+    let record = state
+        .storage
+        .get_plan(plan)
+        .await?
+        .ok_or_else(|| HttpError::NotFound(format!("plan {plan} not found")))?;
+    let template = state.plan_template(&record)?;
+    let view_template = template.clone();
+    let view = state
+        .registry
+        .read(plan, move |doc| document::plan_view(doc, &view_template))
+        .await?;
+    render(&PlanPage {
+        page: PlanPageData::build(&record, &view, &template),
+    })
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        STYLESHEET,
+    )
+}

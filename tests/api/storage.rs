@@ -1,0 +1,464 @@
+//! The storage contract, told as one story and run against every back end: SQLite always,
+//! PostgreSQL when `SAMSKRIV_TEST_POSTGRES_URL` names a server (CI sets it). Both back ends must
+//! pass the very same assertions, because the rest of Samskriv cannot tell them apart.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use samskriv::plan::{NewPlan, PlanId, PlanMeta};
+use samskriv::storage::{self, Storage, StorageError, StoredDocument, now_millis};
+use sqlx::Connection;
+
+const POSTGRES_URL_VAR: &str = "SAMSKRIV_TEST_POSTGRES_URL";
+
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database for one test. Fields drop in order: the storage (and its pool) goes
+/// before the SQLite directory or the PostgreSQL schema it used.
+struct TestDatabase {
+    storage: Arc<dyn Storage>,
+    _dir: Option<tempfile::TempDir>,
+    _schema: Option<PostgresSchema>,
+}
+
+impl TestDatabase {
+    /// Opens a fresh database, or returns `None` (after saying so) when the back end is not
+    /// configured here: a test that did not run must never look like one that passed.
+    async fn open(backend: Backend) -> Option<TestDatabase> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("storage.sqlite3").display());
+                Some(TestDatabase {
+                    storage: connect(url).await,
+                    _dir: Some(dir),
+                    _schema: None,
+                })
+            }
+            Backend::Postgres => {
+                let Ok(base_url) = std::env::var(POSTGRES_URL_VAR) else {
+                    // Written past libtest's output capture so the skip shows in every run.
+                    let _ = writeln!(std::io::stderr(), "skipped: {POSTGRES_URL_VAR} not set");
+                    return None;
+                };
+                let schema = PostgresSchema::create(&base_url).await;
+                let storage = connect(schema.url()).await;
+                Some(TestDatabase {
+                    storage,
+                    _dir: None,
+                    _schema: Some(schema),
+                })
+            }
+        }
+    }
+}
+
+/// Goes through `storage::connect`, so the URL-scheme dispatch is tested too.
+async fn connect(database_url: String) -> Arc<dyn Storage> {
+    let config = samskriv::config::DatabaseConfig {
+        database_url,
+        sqlite_synchronous: samskriv::config::SqliteSynchronous::Full,
+    };
+    storage::connect(&config).await.expect("database opens")
+}
+
+/// A schema of its own for one test, so test binaries running at the same time against one
+/// PostgreSQL database (and the tests within one binary) never see each other's plans or
+/// migration table. Dropped with everything in it when the test ends, passed or failed.
+struct PostgresSchema {
+    base_url: String,
+    /// The schema's name, also the `application_name` of the test's connections.
+    name: String,
+}
+
+impl PostgresSchema {
+    async fn create(base_url: &str) -> PostgresSchema {
+        // Hex digits only: safe to splice into SQL as an identifier.
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(base_url)
+            .await
+            .expect("the test PostgreSQL server accepts connections");
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("test schema created");
+        let _ = admin.close().await;
+        PostgresSchema {
+            base_url: base_url.to_owned(),
+            name,
+        }
+    }
+
+    /// The base URL with every connection's `search_path` set to this schema, and named after
+    /// it so that the cleanup can find them.
+    fn url(&self) -> String {
+        let separator = if self.base_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!(
+            "{}{separator}application_name={name}&options=-c%20search_path%3D{name}",
+            self.base_url,
+            name = self.name
+        )
+    }
+
+    /// Ends the test's own sessions, then drops the schema. The sessions must go first: a
+    /// connection returned to the pool after a failed transaction rolls back in a task of the
+    /// test's runtime, which may not run again (a single-threaded runtime is blocked in `Drop`,
+    /// a panicking test never polls again), and its locks would make `DROP SCHEMA` wait forever.
+    async fn drop_now(base_url: &str, name: &str) -> Result<(), sqlx::Error> {
+        let mut admin = sqlx::PgConnection::connect(base_url).await?;
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(name)
+        .execute(&mut admin)
+        .await?;
+        sqlx::query("SET lock_timeout = '10s'")
+            .execute(&mut admin)
+            .await?;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+            .execute(&mut admin)
+            .await?;
+        let _ = admin.close().await;
+        Ok(())
+    }
+}
+
+impl Drop for PostgresSchema {
+    fn drop(&mut self) {
+        // Drop cannot await: use a thread with a runtime of its own. Never panic here; a
+        // leftover schema is only worth a warning.
+        let base_url = self.base_url.clone();
+        let name = self.name.clone();
+        let outcome = std::thread::spawn(move || -> Result<(), String> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime
+                .block_on(Self::drop_now(&base_url, &name))
+                .map_err(|e| e.to_string())
+        })
+        .join()
+        .unwrap_or_else(|_| Err("the cleanup thread panicked".to_owned()));
+        if let Err(e) = outcome {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: test schema {} was not dropped: {e}",
+                self.name
+            );
+        }
+    }
+}
+
+fn sample_plan() -> NewPlan {
+    NewPlan {
+        title: "Ruspolitisk handlingsplan".into(),
+        bydel: "Nordstrand".into(),
+        periode: "2025–2028".into(),
+        template: "korus-ruspolitisk-handlingsplan@1".into(),
+        is_demo: false,
+    }
+}
+
+fn assert_plan_not_found(result: Result<impl std::fmt::Debug, StorageError>, plan: PlanId) {
+    match result {
+        Err(StorageError::PlanNotFound(id)) => assert_eq!(id, plan),
+        other => panic!("expected PlanNotFound({plan}), got {other:?}"),
+    }
+}
+
+fn assert_document(doc: &StoredDocument, snapshot: Option<&[u8]>, updates: &[&[u8]], last: i64) {
+    assert_eq!(doc.snapshot.as_deref(), snapshot, "snapshot");
+    let stored: Vec<&[u8]> = doc.updates.iter().map(Vec::as_slice).collect();
+    assert_eq!(stored, updates, "updates after the snapshot");
+    assert_eq!(doc.last_seq, last, "last_seq");
+}
+
+/// Millisecond timestamps order the plan list; wait so that the next change is strictly later.
+async fn next_millisecond() {
+    tokio::time::sleep(Duration::from_millis(3)).await;
+}
+
+/// Plans, the update log, compaction and the plan list, in the order a server uses them.
+async fn plans_and_the_update_log(backend: Backend) {
+    let Some(db) = TestDatabase::open(backend).await else {
+        return;
+    };
+    let storage = db.storage.as_ref();
+
+    // Create, get, list.
+    let before = now_millis();
+    let plan = storage
+        .create_plan(&sample_plan(), b"initial")
+        .await
+        .expect("plan created");
+    assert_eq!(plan.title, "Ruspolitisk handlingsplan");
+    assert_eq!(plan.bydel, "Nordstrand");
+    assert_eq!(plan.periode, "2025–2028");
+    assert_eq!(plan.template, "korus-ruspolitisk-handlingsplan@1");
+    assert_eq!(plan.status, "utkast");
+    assert!(!plan.is_demo);
+    assert!(plan.created_at >= before && plan.created_at <= now_millis());
+    assert_eq!(plan.updated_at, plan.created_at);
+    assert_eq!(
+        storage.get_plan(plan.id).await.expect("get"),
+        Some(plan.clone())
+    );
+    assert_eq!(
+        storage.get_plan(PlanId::new_random()).await.expect("get"),
+        None
+    );
+
+    next_millisecond().await;
+    let demo = storage
+        .create_plan(
+            &NewPlan {
+                title: "Demo".into(),
+                is_demo: true,
+                ..NewPlan::default()
+            },
+            b"",
+        )
+        .await
+        .expect("plan with an empty initial update created");
+    assert!(demo.is_demo);
+    let listed = storage.list_plans().await.expect("list");
+    assert_eq!(listed, vec![demo.clone(), plan.clone()], "newest first");
+
+    // Appends in several transactions get consecutive sequence numbers after the initial one.
+    next_millisecond().await;
+    let binary: &[u8] = &[0, 255, 0, 1, 0x80];
+    let large = vec![0x5a_u8; 256 * 1024];
+    assert_eq!(
+        storage
+            .append_updates(plan.id, &[b"u2"])
+            .await
+            .expect("append"),
+        2
+    );
+    assert_eq!(
+        storage
+            .append_updates(plan.id, &[b"u3", binary, &large])
+            .await
+            .expect("append"),
+        5
+    );
+    assert_eq!(
+        storage
+            .append_updates(plan.id, &[b"u6"])
+            .await
+            .expect("append"),
+        6
+    );
+    assert_eq!(
+        storage.append_updates(plan.id, &[]).await.expect("append"),
+        6,
+        "an empty append changes nothing"
+    );
+    assert_eq!(storage.log_len(plan.id).await.expect("log_len"), 6);
+    let doc = storage.load_document(plan.id).await.expect("load");
+    assert_document(
+        &doc,
+        None,
+        &[b"initial", b"u2", b"u3", binary, &large, b"u6"],
+        6,
+    );
+
+    // The appends moved the plan to the top of the list.
+    let listed = storage.list_plans().await.expect("list");
+    let ids: Vec<PlanId> = listed.iter().map(|p| p.id).collect();
+    assert_eq!(ids, vec![plan.id, demo.id], "the changed plan comes first");
+    assert!(listed[0].updated_at > plan.updated_at);
+    assert_eq!(listed[0].created_at, plan.created_at);
+
+    // What another node committed since a known point.
+    let after = storage.updates_after(plan.id, 3).await.expect("after");
+    assert_eq!(
+        after,
+        vec![
+            (4, binary.to_vec()),
+            (5, large.clone()),
+            (6, b"u6".to_vec())
+        ]
+    );
+    assert!(
+        storage
+            .updates_after(plan.id, 6)
+            .await
+            .expect("after")
+            .is_empty()
+    );
+
+    // Compaction folds the log up to a point into the snapshot; later updates stay logged.
+    storage
+        .compact(plan.id, b"state@4", 4)
+        .await
+        .expect("compact");
+    assert_eq!(storage.log_len(plan.id).await.expect("log_len"), 2);
+    let doc = storage.load_document(plan.id).await.expect("load");
+    assert_document(&doc, Some(b"state@4"), &[&large, b"u6"], 6);
+    assert_eq!(
+        storage.updates_after(plan.id, 0).await.expect("after"),
+        vec![(5, large.clone()), (6, b"u6".to_vec())]
+    );
+
+    // A compaction of an older state (a slower node) never replaces a newer snapshot.
+    storage
+        .compact(plan.id, b"state@6", 6)
+        .await
+        .expect("compact");
+    storage
+        .compact(plan.id, b"stale state@5", 5)
+        .await
+        .expect("stale compact is harmless");
+    assert_eq!(storage.log_len(plan.id).await.expect("log_len"), 0);
+    let doc = storage.load_document(plan.id).await.expect("load");
+    assert_document(&doc, Some(b"state@6"), &[], 6);
+
+    // The log continues after the snapshot.
+    assert_eq!(
+        storage
+            .append_updates(plan.id, &[b"u7"])
+            .await
+            .expect("append"),
+        7
+    );
+    let doc = storage.load_document(plan.id).await.expect("load");
+    assert_document(&doc, Some(b"state@6"), &[b"u7"], 7);
+
+    // The document's meta is copied to the plan list; the other plan is untouched.
+    let meta = PlanMeta {
+        title: "Handlingsplan mot rus".into(),
+        bydel: "Bydel Nordstrand".into(),
+        periode: "2026–2029".into(),
+        status: "horing".into(),
+    };
+    storage
+        .update_plan_meta(plan.id, &meta)
+        .await
+        .expect("meta updated");
+    let listed = storage.list_plans().await.expect("list");
+    let shown = listed.iter().find(|p| p.id == plan.id).expect("listed");
+    assert_eq!(
+        (
+            shown.title.as_str(),
+            shown.bydel.as_str(),
+            shown.periode.as_str(),
+            shown.status.as_str()
+        ),
+        (
+            "Handlingsplan mot rus",
+            "Bydel Nordstrand",
+            "2026–2029",
+            "horing"
+        )
+    );
+    assert_eq!(shown.template, plan.template, "the template is not meta");
+    assert_eq!(listed.iter().find(|p| p.id == demo.id), Some(&demo));
+
+    // An unknown plan is reported as such, not as a database error.
+    let unknown = PlanId::new_random();
+    assert_plan_not_found(storage.append_updates(unknown, &[b"x"]).await, unknown);
+    assert_plan_not_found(storage.load_document(unknown).await, unknown);
+}
+
+const WRITERS: usize = 8;
+const APPENDS_PER_WRITER: usize = 20;
+
+/// Several writers (standing in for several server nodes) append to one plan at once: the log
+/// is gapless, has no duplicates, and the sequence number each append returns identifies
+/// exactly the entries it wrote.
+async fn concurrent_appends_are_gapless(backend: Backend) {
+    let Some(db) = TestDatabase::open(backend).await else {
+        return;
+    };
+    let plan = db
+        .storage
+        .create_plan(&sample_plan(), b"initial")
+        .await
+        .expect("plan created")
+        .id;
+
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|writer| {
+            let storage = db.storage.clone();
+            tokio::spawn(async move {
+                let mut appended = Vec::new();
+                for append in 0..APPENDS_PER_WRITER {
+                    let entries: Vec<Vec<u8>> = (0..=append % 3)
+                        .map(|entry| format!("w{writer}-a{append}-e{entry}").into_bytes())
+                        .collect();
+                    let slices: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
+                    let last = storage
+                        .append_updates(plan, &slices)
+                        .await
+                        .expect("concurrent append");
+                    appended.push((last, entries));
+                }
+                appended
+            })
+        })
+        .collect();
+    let mut appended = Vec::new();
+    for writer in writers {
+        appended.extend(writer.await.expect("writer task"));
+    }
+
+    let total = 1 + appended.iter().map(|(_, e)| e.len()).sum::<usize>();
+    let total = i64::try_from(total).expect("small");
+    let log = db
+        .storage
+        .updates_after(plan, 0)
+        .await
+        .expect("log read back");
+    let seqs: Vec<i64> = log.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=total).collect::<Vec<_>>(),
+        "gapless, no duplicates"
+    );
+    for (last, entries) in &appended {
+        let first = last - i64::try_from(entries.len()).expect("small") + 1;
+        let stored: Vec<&Vec<u8>> = log
+            .iter()
+            .filter(|(seq, _)| (first..=*last).contains(seq))
+            .map(|(_, data)| data)
+            .collect();
+        let expected: Vec<&Vec<u8>> = entries.iter().collect();
+        assert_eq!(stored, expected, "entries of the append ending at {last}");
+    }
+    let doc = db.storage.load_document(plan).await.expect("load");
+    assert_eq!(doc.last_seq, total);
+    assert_eq!(doc.updates.len(), log.len());
+    assert_eq!(db.storage.log_len(plan).await.expect("log_len"), total);
+}
+
+#[tokio::test]
+async fn sqlite_plans_and_the_update_log() {
+    plans_and_the_update_log(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_plans_and_the_update_log() {
+    plans_and_the_update_log(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_appends_are_gapless() {
+    concurrent_appends_are_gapless(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_appends_are_gapless() {
+    concurrent_appends_are_gapless(Backend::Postgres).await;
+}
