@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use crate::config::ServeConfig;
 use crate::demo;
 use crate::http::{self, AppState};
+use crate::metrics::Metrics;
 use crate::plan::PlanRecord;
 use crate::room::Registry;
 use crate::storage::{self, Storage};
@@ -55,7 +56,14 @@ impl Application {
             addr: config.listen,
             source,
         })?;
-        let registry = Registry::new(storage.clone(), config.live.clone());
+        let registry = Registry::new(
+            storage.clone(),
+            config.live.clone(),
+            Arc::new(Metrics::new()),
+        );
+        if let Some(events) = storage.subscribe().await? {
+            registry.spawn_node_listener(events);
+        }
         let state = AppState {
             storage,
             templates,
@@ -95,6 +103,9 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
+        // Fonts, typst's library and the export template load in the background, so the first
+        // PDF a coordinator asks for is as fast as the next.
+        tokio::task::spawn_blocking(crate::export::pdf::prepare);
         let registry = self.state.registry.clone();
         let closing = registry.shutdown_token();
         let router = http::router(self.state);

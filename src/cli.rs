@@ -45,6 +45,32 @@ enum Command {
     /// Work with plan templates.
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Export a plan (its current state, or a named version) as Markdown or PDF/A.
+    Export(ExportArgs),
+    /// Create or upgrade the database schema, then exit (the server also does this at start).
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// The plan's id.
+    plan: String,
+    /// md (GitHub-flavoured Markdown) or pdf (PDF/A-2a).
+    #[arg(long, default_value = "md")]
+    format: crate::export::Format,
+    /// A named version's id; without it, the plan's current state.
+    #[arg(long)]
+    version: Option<String>,
+    /// Write here instead of to standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    #[arg(long, env = "SAMSKRIV_TEMPLATES_DIR")]
+    templates_dir: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +163,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Plan(PlanCommand::ImportTiltak(args)) => import_tiltak(args).await,
+        Command::Migrate { database } => {
+            storage::connect(&database).await?;
+            eprintln!(
+                "Databasen {} er oppdatert.",
+                storage::redact_url(&database.database_url)
+            );
+            Ok(())
+        }
+        Command::Export(args) => export(args).await,
         Command::Template(TemplateCommand::Check { file }) => {
             let template = templates::check_file(&file)?;
             println!("{}", template.key());
@@ -188,6 +223,61 @@ async fn import_tiltak(args: ImportTiltak) -> anyhow::Result<()> {
     Update::decode_v1(&update)?;
     storage.append_updates(plan, &[update.as_slice()]).await?;
     eprintln!("{} tiltak lagt til i «{}»", rows.len(), record.title);
+    Ok(())
+}
+
+/// Exports from the database directly: the current state is the stored document (snapshot and
+/// log, as a server would load it), a version its frozen state.
+async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let plan: PlanId = args.plan.parse()?;
+    let templates = TemplateRegistry::load(args.templates_dir.as_deref())?;
+    let storage = storage::connect(&args.database).await?;
+    let record = storage
+        .get_plan(plan)
+        .await?
+        .with_context(|| format!("plan {plan} does not exist"))?;
+    let template = templates
+        .get(&record.template)
+        .with_context(|| format!("the plan's template {} is not loaded", record.template))?;
+    let (doc, info) = match &args.version {
+        Some(version) => {
+            let id: crate::version::VersionId = version.parse()?;
+            let stored = storage
+                .get_version(plan, id)
+                .await?
+                .with_context(|| format!("plan {plan} has no version {id}"))?;
+            let doc = crate::version::thaw(&stored.state)
+                .map_err(|e| anyhow::anyhow!("version {id} does not decode: {e}"))?;
+            let info = crate::export::ExportInfo {
+                version: Some(stored.record.name),
+                date_millis: stored.record.created_at,
+            };
+            (doc, info)
+        }
+        None => {
+            let doc = load_document(&storage.load_document(plan).await?)?;
+            let info = crate::export::ExportInfo {
+                version: None,
+                date_millis: record.updated_at,
+            };
+            (doc, info)
+        }
+    };
+    let view = document::plan_view(&doc, template);
+    let bytes = crate::export::export(args.format, &view, template, &info)?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("{} skrevet ({} byte)", path.display(), bytes.len());
+        }
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&bytes)?;
+            stdout.flush()?;
+        }
+    }
     Ok(())
 }
 

@@ -36,6 +36,8 @@ pub async fn run(
     };
     let conn = joined.conn;
     tracing::Span::current().record("conn", conn);
+    let metrics = registry.metrics().clone();
+    metrics.connections.inc();
     tracing::debug!(?access, "connected");
     let mut relays = joined.relays;
     let mut direct = joined.direct;
@@ -113,6 +115,7 @@ pub async fn run(
     };
 
     room.leave(conn).await;
+    metrics.connections.dec();
     if let End::Close(code, reason) = end {
         send_close(&mut socket, code, &reason, &config).await;
     }

@@ -77,18 +77,8 @@ async fn plan_with_view(
     state: &AppState,
     plan_id: &str,
 ) -> Result<(PlanRecord, Template, PlanView), HttpError> {
-    let plan: PlanId = plan_id.parse()?;
-    let record = state
-        .storage
-        .get_plan(plan)
-        .await?
-        .ok_or_else(|| HttpError::NotFound(format!("plan {plan} not found")))?;
-    let template = state.plan_template(&record)?;
-    let for_view = template.clone();
-    let view = state
-        .registry
-        .read(plan, move |doc| document::plan_view(doc, &for_view))
-        .await?;
+    let (record, template) = state.plan_and_template(plan_id).await?;
+    let view = state.current_view(&record, &template).await?;
     Ok((record, template, view))
 }
 
@@ -133,7 +123,8 @@ async fn append_tiltak(
     Path(plan_id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, HttpError> {
-    let (plan, template) = plan_and_template(&state, &plan_id).await?;
+    let (record, template) = state.plan_and_template(&plan_id).await?;
+    let plan = record.id;
     let text = std::str::from_utf8(&body)
         .map_err(|_| HttpError::BadRequest("the body is not UTF-8 text".into()))?;
     let rows = parse_tiltak_rows(text).map_err(HttpError::BadRequest)?;
@@ -152,7 +143,8 @@ async fn patch_tiltak(
     Path((plan_id, row_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<TiltakRow>, HttpError> {
-    let (plan, template) = plan_and_template(&state, &plan_id).await?;
+    let (record, template) = state.plan_and_template(&plan_id).await?;
+    let plan = record.id;
     let patch: Map<String, Value> = parse_json(&body)?;
     let row = state
         .registry
@@ -166,19 +158,6 @@ async fn patch_tiltak(
         .await??;
     row.map(Json)
         .ok_or_else(|| HttpError::Internal("patched row not found".into()))
-}
-
-async fn plan_and_template(
-    state: &AppState,
-    plan_id: &str,
-) -> Result<(PlanId, Template), HttpError> {
-    let plan: PlanId = plan_id.parse()?;
-    let record = state
-        .storage
-        .get_plan(plan)
-        .await?
-        .ok_or_else(|| HttpError::NotFound(format!("plan {plan} not found")))?;
-    Ok((plan, state.plan_template(&record)?))
 }
 
 /// A template as the API lists it: its sections with id and kind, and the tiltak schema.

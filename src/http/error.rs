@@ -16,6 +16,9 @@ pub enum HttpError {
     /// 400: the request is malformed (bad id, wrong JSON types).
     #[error("{0}")]
     BadRequest(String),
+    /// 403: this visitor may not do that (e.g. freeze a version without edit rights).
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: no such plan, template or row.
     #[error("{0}")]
     NotFound(String),
@@ -37,6 +40,7 @@ impl HttpError {
     fn status(&self) -> StatusCode {
         match self {
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Conflict(_) => StatusCode::CONFLICT,
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -81,6 +85,7 @@ impl From<StorageError> for HttpError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::PlanNotFound(id) => HttpError::NotFound(format!("plan {id} not found")),
+            StorageError::VersionNameTaken(_) => HttpError::Conflict(e.to_string()),
             other => HttpError::Internal(other.to_string()),
         }
     }

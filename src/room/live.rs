@@ -11,8 +11,9 @@ use std::sync::{Arc, Weak};
 
 use tokio::sync::{OnceCell, broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
-use yrs::sync::{Awareness, Message, SyncMessage};
+use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
 use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
 use yrs::{ClientID, ReadTxn, StateVector, Transact, Update};
 
 use super::document::{adds_information, inserts_unknown, load_document};
@@ -22,8 +23,9 @@ use crate::access::Access;
 use crate::collab::protocol::{Incoming, close, encode, permission_denied};
 use crate::config::LiveConfig;
 use crate::document;
+use crate::metrics::Metrics;
 use crate::plan::{PlanId, PlanMeta};
-use crate::storage::Storage;
+use crate::storage::{NodeEvent, Storage};
 
 /// One connection as the room sees it.
 struct Conn {
@@ -46,8 +48,11 @@ pub(super) struct LiveRoom {
     relays: broadcast::Sender<Arc<Relay>>,
     conns: HashMap<ConnId, Conn>,
     pending: Vec<Pending>,
-    /// Awareness clients changed since the last flush; relayed as one frame after it.
+    /// Awareness clients changed by this node's connections since the last flush; relayed as
+    /// one frame after it, and published to the other nodes.
     awareness_changed: HashSet<ClientID>,
+    /// Awareness clients changed by other nodes; relayed to this node's connections only.
+    remote_awareness_changed: HashSet<ClientID>,
     last_seq: i64,
     /// Updates in the stored log since the last snapshot.
     log_len: u64,
@@ -55,6 +60,7 @@ pub(super) struct LiveRoom {
     broken: bool,
     /// The document's meta as last copied to the plan list.
     meta: PlanMeta,
+    metrics: Arc<Metrics>,
 }
 
 impl LiveRoom {
@@ -65,6 +71,7 @@ impl LiveRoom {
         log_len: u64,
         storage: Arc<dyn Storage>,
         config: LiveConfig,
+        metrics: Arc<Metrics>,
     ) -> Self {
         let (relays, _) = broadcast::channel(config.send_queue.max(1));
         let meta = document::read_meta(&doc);
@@ -77,10 +84,12 @@ impl LiveRoom {
             conns: HashMap::new(),
             pending: Vec::new(),
             awareness_changed: HashSet::new(),
+            remote_awareness_changed: HashSet::new(),
             last_seq,
             log_len,
             broken: false,
             meta,
+            metrics,
         }
     }
 
@@ -93,11 +102,26 @@ impl LiveRoom {
         shutdown: CancellationToken,
     ) {
         tracing::debug!(plan = %self.plan, "room opened");
+        shared.metrics.loaded_plans.inc();
+        // With several nodes, notifications may be lost (a dropped listener connection): now and
+        // then the room also checks the log itself, and forgets other nodes' stale awareness.
+        let mut check = tokio::time::interval(REMOTE_CHECK);
+        check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let shared_db = self.storage.is_shared();
         loop {
             let idle = self.conns.is_empty();
             let command = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break,
+                _ = check.tick(), if shared_db => {
+                    self.catch_up(None).await;
+                    self.expire_remote_awareness();
+                    self.flush().await;
+                    if self.broken {
+                        break;
+                    }
+                    continue;
+                }
                 command = commands.recv() => match command {
                     Some(command) => command,
                     None => break,
@@ -136,6 +160,7 @@ impl LiveRoom {
                 "the plan could not be kept consistent; reconnect",
             );
         }
+        shared.metrics.loaded_plans.dec();
         tracing::debug!(plan = %self.plan, "room closed");
     }
 
@@ -184,6 +209,7 @@ impl LiveRoom {
                 self.flush().await;
                 read(self.awareness.doc());
             }
+            Command::Remote(event) => self.handle_remote(event).await,
             Command::Edit { edit } => {
                 let (finish, update) = {
                     let mut txn = self.awareness.doc().transact_mut();
@@ -301,11 +327,16 @@ impl LiveRoom {
             let pending = std::mem::take(&mut self.pending);
             let chunks = merge_in_chunks(&pending);
             let entries: Vec<&[u8]> = chunks.iter().map(|c| c.bytes.as_slice()).collect();
+            let started = std::time::Instant::now();
             match self.storage.append_updates(self.plan, &entries).await {
                 Ok(seq) => {
+                    self.metrics
+                        .commit_seconds
+                        .observe(started.elapsed().as_secs_f64());
+                    self.metrics.updates_committed.inc_by(pending.len() as u64);
                     let first = seq - entries.len() as i64 + 1;
                     if first > self.last_seq + 1 {
-                        self.catch_up(first).await;
+                        self.catch_up(Some(first)).await;
                     }
                     self.log_len += entries.len() as u64;
                     self.last_seq = seq;
@@ -333,38 +364,134 @@ impl LiveRoom {
         if !self.awareness_changed.is_empty() {
             let clients: Vec<ClientID> = self.awareness_changed.drain().collect();
             match self.awareness.update_with_clients(clients) {
-                Ok(update) => self.relay(NO_CONN, encode(&Message::Awareness(update)), true),
+                Ok(update) => {
+                    if self.storage.is_shared() {
+                        let bytes = update.encode_v1();
+                        if let Err(e) = self.storage.publish_awareness(self.plan, &bytes).await {
+                            tracing::warn!(plan = %self.plan, error = %e, "awareness not sent to other nodes");
+                        }
+                    }
+                    self.relay(NO_CONN, encode(&Message::Awareness(update)), true);
+                }
                 Err(e) => tracing::warn!(plan = %self.plan, error = %e, "awareness not encoded"),
+            }
+        }
+        if !self.remote_awareness_changed.is_empty() {
+            let clients: Vec<ClientID> = self.remote_awareness_changed.drain().collect();
+            if let Ok(update) = self.awareness.update_with_clients(clients) {
+                self.relay(NO_CONN, encode(&Message::Awareness(update)), true);
             }
         }
         committed
     }
 
-    /// Applies and relays what another process committed to this plan's log (a CLI import,
-    /// another server node) between our last known entry and `before_seq`.
-    async fn catch_up(&mut self, before_seq: i64) {
-        let missing = match self.storage.updates_after(self.plan, self.last_seq).await {
-            Ok(missing) => missing,
+    /// Another node committed to this plan, changed awareness, or its notifications were lost.
+    async fn handle_remote(&mut self, event: NodeEvent) {
+        match event {
+            NodeEvent::Committed { seq, at_millis, .. } => {
+                if seq > self.last_seq {
+                    self.catch_up(None).await;
+                    let lag = (crate::storage::now_millis() - at_millis).max(0) as f64 / 1000.0;
+                    self.metrics.relay_lag_seconds.observe(lag);
+                }
+            }
+            NodeEvent::Awareness { update, .. } => match AwarenessUpdate::decode_v1(&update) {
+                Ok(update) => {
+                    let clients: Vec<ClientID> = update.clients.keys().copied().collect();
+                    if self.awareness.apply_update(update).is_ok() {
+                        self.remote_awareness_changed.extend(clients);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(plan = %self.plan, error = %e, "bad awareness from another node")
+                }
+            },
+            NodeEvent::Reconnected => self.catch_up(None).await,
+        }
+    }
+
+    /// Forgets awareness states that no connection of this node owns and that nobody renewed
+    /// for a while: their node went away without saying so. Clients renew every 15 s.
+    fn expire_remote_awareness(&mut self) {
+        let owned: HashSet<ClientID> = self
+            .conns
+            .values()
+            .flat_map(|c| c.awareness_clients.iter().copied())
+            .collect();
+        let now = crate::storage::now_millis().max(0) as u64;
+        let stale: Vec<ClientID> = self
+            .awareness
+            .iter()
+            .filter(|(client, state)| {
+                state.data.is_some()
+                    && !owned.contains(client)
+                    && now.saturating_sub(state.last_updated) > REMOTE_AWARENESS_TIMEOUT_MS
+            })
+            .map(|(client, _)| client)
+            .collect();
+        for client in stale {
+            self.awareness.remove_state(client);
+            self.remote_awareness_changed.insert(client);
+        }
+    }
+
+    /// Applies and relays what another process (a CLI import, another server node) committed
+    /// after our last known entry, up to `before_seq` (our own entries start there) or all.
+    /// When the log was compacted past our position, the snapshot fills the gap.
+    async fn catch_up(&mut self, before_seq: Option<i64>) {
+        let tail = match self.storage.log_after(self.plan, self.last_seq).await {
+            Ok(tail) => tail,
             Err(e) => {
                 tracing::error!(plan = %self.plan, error = %e, "could not read the log");
-                self.broken = true;
                 return;
             }
         };
-        for (seq, bytes) in missing.into_iter().filter(|(seq, _)| *seq < before_seq) {
-            let applied = Update::decode_v1(&bytes)
-                .map_err(|e| e.to_string())
-                .and_then(|update| self.apply(update));
-            if let Err(reason) = applied {
+        let from = self.last_seq;
+        if let Some((state, upto)) = tail.snapshot {
+            let known = self.awareness.doc().transact().state_vector();
+            if let Err(reason) = self.apply_logged(&state) {
+                tracing::error!(plan = %self.plan, upto, %reason, "snapshot does not apply");
+                self.broken = true;
+                return;
+            }
+            let missing = self
+                .awareness
+                .doc()
+                .transact()
+                .encode_state_as_update_v1(&known);
+            self.relay(
+                NO_CONN,
+                encode(&Message::Sync(SyncMessage::Update(missing))),
+                false,
+            );
+            self.last_seq = self.last_seq.max(upto);
+        }
+        for (seq, bytes) in tail.updates {
+            if before_seq.is_some_and(|before| seq >= before) {
+                break;
+            }
+            if let Err(reason) = self.apply_logged(&bytes) {
                 tracing::error!(plan = %self.plan, seq, %reason, "logged update does not apply");
                 self.broken = true;
                 return;
             }
+            self.metrics.remote_updates.inc();
             self.log_len += 1;
-            let frame = encode(&Message::Sync(SyncMessage::Update(bytes)));
-            self.relay(NO_CONN, frame, false);
+            self.last_seq = seq;
+            self.relay(
+                NO_CONN,
+                encode(&Message::Sync(SyncMessage::Update(bytes))),
+                false,
+            );
         }
-        tracing::info!(plan = %self.plan, from = self.last_seq, to = before_seq, "caught up with the log");
+        if self.last_seq > from {
+            tracing::debug!(plan = %self.plan, from, to = self.last_seq, "caught up with the log");
+        }
+    }
+
+    fn apply_logged(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let update = Update::decode_v1(bytes).map_err(|e| e.to_string())?;
+        self.apply(update).map(|_| ())
     }
 
     /// Keeps the plan list's title, bydel, periode and status in step with the document.
@@ -380,6 +507,9 @@ impl LiveRoom {
     }
 
     fn relay(&self, from: ConnId, frame: bytes::Bytes, echo: bool) {
+        if !echo {
+            self.metrics.updates_relayed.inc();
+        }
         // No receivers is fine: nobody else is in the room.
         let _ = self.relays.send(Arc::new(Relay { from, frame, echo }));
     }
@@ -487,6 +617,12 @@ impl LiveRoom {
     }
 }
 
+/// How often a room on a shared database checks the log and expires stale remote awareness.
+const REMOTE_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Awareness of another node's client is forgotten after this long without renewal.
+const REMOTE_AWARENESS_TIMEOUT_MS: u64 = 30_000;
+
 /// Largest merged update relayed or logged as one entry.
 const MERGE_LIMIT: usize = 1024 * 1024;
 
@@ -542,6 +678,7 @@ pub(super) async fn open(
     plan: PlanId,
     storage: Arc<dyn Storage>,
     config: LiveConfig,
+    metrics: Arc<Metrics>,
 ) -> Result<LiveRoom, RoomError> {
     let stored = storage.load_document(plan).await?;
     let doc = load_document(&stored)?;
@@ -553,5 +690,6 @@ pub(super) async fn open(
         log_len,
         storage,
         config,
+        metrics,
     ))
 }

@@ -19,7 +19,7 @@ pub use self::document::load_document;
 pub use self::registry::Registry;
 use crate::access::Access;
 use crate::collab::protocol::Incoming;
-use crate::storage::StorageError;
+use crate::storage::{NodeEvent, StorageError};
 
 /// Identifies one connection within the server process.
 pub type ConnId = u64;
@@ -70,6 +70,8 @@ pub(crate) enum Command {
     Edit {
         edit: EditFn,
     },
+    /// Something another server node did to this plan.
+    Remote(NodeEvent),
 }
 
 /// A server-side change: runs in the room's transaction and returns what to do once the room

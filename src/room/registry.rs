@@ -13,8 +13,9 @@ use yrs::{Doc, TransactionMut};
 use super::live;
 use super::{Command, Joined, RoomError, RoomHandle};
 use crate::config::LiveConfig;
+use crate::metrics::Metrics;
 use crate::plan::PlanId;
-use crate::storage::Storage;
+use crate::storage::{NodeEvent, Storage};
 
 /// Queued commands per room before senders wait: enough for bursts from many clients.
 const COMMAND_QUEUE: usize = 1024;
@@ -34,6 +35,7 @@ pub(super) struct Shared {
     tasks: TaskTracker,
     shutdown: CancellationToken,
     next_conn: AtomicU64,
+    pub(super) metrics: Arc<Metrics>,
 }
 
 impl Shared {
@@ -77,7 +79,7 @@ impl Shared {
 }
 
 impl Registry {
-    pub fn new(storage: Arc<dyn Storage>, config: LiveConfig) -> Self {
+    pub fn new(storage: Arc<dyn Storage>, config: LiveConfig, metrics: Arc<Metrics>) -> Self {
         Registry {
             shared: Arc::new(Shared {
                 rooms: Mutex::new(HashMap::new()),
@@ -86,6 +88,7 @@ impl Registry {
                 tasks: TaskTracker::new(),
                 shutdown: CancellationToken::new(),
                 next_conn: AtomicU64::new(1),
+                metrics,
             }),
         }
     }
@@ -165,7 +168,13 @@ impl Registry {
         slot: Weak<OnceCell<RoomHandle>>,
     ) -> Result<RoomHandle, RoomError> {
         let shared = &self.shared;
-        let room = live::open(plan, shared.storage.clone(), shared.config.clone()).await?;
+        let room = live::open(
+            plan,
+            shared.storage.clone(),
+            shared.config.clone(),
+            shared.metrics.clone(),
+        )
+        .await?;
         let (commands, receiver) = mpsc::channel(COMMAND_QUEUE);
         shared.tasks.spawn(room.run(
             receiver,
@@ -174,6 +183,50 @@ impl Registry {
             shared.shutdown.child_token(),
         ));
         Ok(RoomHandle { commands })
+    }
+
+    /// Hands what another node did to the room of that plan, if it is loaded here; a plan not
+    /// loaded here reads everything from the database when it is loaded.
+    pub fn deliver(&self, event: NodeEvent) {
+        let rooms: Vec<RoomHandle> = {
+            let rooms = self.shared.rooms();
+            match &event {
+                NodeEvent::Committed { plan, .. } | NodeEvent::Awareness { plan, .. } => rooms
+                    .get(plan)
+                    .and_then(|slot| slot.get().cloned())
+                    .into_iter()
+                    .collect(),
+                NodeEvent::Reconnected => rooms
+                    .values()
+                    .filter_map(|slot| slot.get().cloned())
+                    .collect(),
+            }
+        };
+        for room in rooms {
+            // A full queue means a busy room; its periodic check catches up on what this drops.
+            let _ = room.commands.try_send(Command::Remote(event.clone()));
+        }
+    }
+
+    /// Relays other nodes' events to the rooms until shutdown.
+    pub fn spawn_node_listener(&self, mut events: mpsc::Receiver<NodeEvent>) {
+        let registry = self.clone();
+        let shutdown = self.shared.shutdown.clone();
+        self.shared.tasks.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    event = events.recv() => match event {
+                        Some(event) => registry.deliver(event),
+                        None => break,
+                    },
+                }
+            }
+        });
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.shared.metrics
     }
 
     /// Number of plans loaded in memory now.

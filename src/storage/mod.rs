@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
+use tokio::sync::mpsc;
 
 pub use self::postgres::PostgresStorage;
 pub use self::sqlite::SqliteStorage;
@@ -21,7 +22,7 @@ use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
 pub enum StorageError {
     #[error("plan {0} does not exist")]
     PlanNotFound(PlanId),
-    #[error("database error: {0}")]
+    #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -34,6 +35,9 @@ pub enum StorageError {
     },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A plan's version names are unique.
+    #[error("the plan already has a version named «{0}»")]
+    VersionNameTaken(String),
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
@@ -70,15 +74,108 @@ pub trait Storage: Send + Sync + 'static {
     /// and removes those updates from the log, in one transaction.
     async fn compact(&self, id: PlanId, state: &[u8], upto_seq: i64) -> Result<()>;
 
-    /// Logged updates with a sequence number above `after_seq`, in order: what another process
-    /// (a CLI import, another server node) committed since this one last looked.
-    async fn updates_after(&self, id: PlanId, after_seq: i64) -> Result<Vec<(i64, Vec<u8>)>>;
+    /// What was committed after `after_seq`, read in one consistent transaction: what another
+    /// process (a CLI import, another server node) committed since this one last looked. When
+    /// the log was compacted past `after_seq`, the snapshot comes along.
+    async fn log_after(&self, id: PlanId, after_seq: i64) -> Result<LogTail>;
 
     /// Copies the document's title, bydel, periode and status to the plan list.
     async fn update_plan_meta(&self, id: PlanId, meta: &PlanMeta) -> Result<()>;
 
     /// Number of updates in the log of a plan (not yet compacted).
     async fn log_len(&self, id: PlanId) -> Result<i64>;
+
+    /// Whether several server nodes may share this database (and so need [`Self::subscribe`]).
+    fn is_shared(&self) -> bool {
+        false
+    }
+
+    /// Other nodes' commits and awareness, for a database several nodes share; `None` for one
+    /// that only this process uses.
+    async fn subscribe(&self) -> Result<Option<mpsc::Receiver<NodeEvent>>> {
+        Ok(None)
+    }
+
+    /// Sends a plan's awareness update to the other nodes (a no-op without other nodes).
+    async fn publish_awareness(&self, _id: PlanId, _update: &[u8]) -> Result<()> {
+        Ok(())
+    }
+
+    /// Checks that the database answers (for `/readyz`).
+    async fn ping(&self) -> Result<()>;
+
+    /// Stores a named version: the plan's whole state, frozen, never changed afterwards. Fails
+    /// with [`StorageError::VersionNameTaken`] when the plan already has a version of that name
+    /// and with [`StorageError::PlanNotFound`] for an unknown plan.
+    async fn create_version(
+        &self,
+        plan: PlanId,
+        name: &str,
+        state: &[u8],
+    ) -> Result<crate::version::VersionRecord>;
+
+    /// A plan's versions without their states, newest first.
+    async fn list_versions(&self, plan: PlanId) -> Result<Vec<crate::version::VersionRecord>>;
+
+    /// One version of a plan, with its state.
+    async fn get_version(
+        &self,
+        plan: PlanId,
+        id: crate::version::VersionId,
+    ) -> Result<Option<crate::version::StoredVersion>>;
+}
+
+/// The result of inserting a version row, as both back ends see it.
+pub(crate) fn version_inserted(
+    result: std::result::Result<(), sqlx::Error>,
+    plan: PlanId,
+    name: &str,
+) -> Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(StorageError::VersionNameTaken(name.to_owned()))
+        }
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
+            Err(StorageError::PlanNotFound(plan))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A version row's id and plan id, parsed.
+pub(crate) fn version_ids(id: &str, plan_id: &str) -> Result<(crate::version::VersionId, PlanId)> {
+    let id = id
+        .parse()
+        .map_err(|e| StorageError::Corrupt(format!("plan_versions.id: {e}")))?;
+    let plan = plan_id
+        .parse()
+        .map_err(|e| StorageError::Corrupt(format!("plan_versions.plan_id: {e}")))?;
+    Ok((id, plan))
+}
+
+/// See [`Storage::log_after`].
+#[derive(Debug, Default)]
+pub struct LogTail {
+    /// The snapshot and the sequence number it covers, when it covers more than `after_seq`.
+    pub snapshot: Option<(Vec<u8>, i64)>,
+    /// Logged updates after `after_seq` (and after the snapshot), in order.
+    pub updates: Vec<(i64, Vec<u8>)>,
+}
+
+/// What another server node did, as told through the shared database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeEvent {
+    /// A node committed a plan's log up to `seq` at `at_millis` (its clock).
+    Committed {
+        plan: PlanId,
+        seq: i64,
+        at_millis: i64,
+    },
+    /// A node's clients changed their awareness (an encoded awareness update).
+    Awareness { plan: PlanId, update: Vec<u8> },
+    /// The notification connection was lost and is back: anything may have been missed.
+    Reconnected,
 }
 
 /// Opens the database named by the configuration and migrates it: `sqlite://PATH` (the file is

@@ -19,7 +19,15 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
 
-use super::{Result, Storage, StorageError, StoredDocument, now_millis, redact_url};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use sqlx::postgres::PgListener;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::{
+    LogTail, NodeEvent, Result, Storage, StorageError, StoredDocument, now_millis, redact_url,
+};
 use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
 
 /// Connections per node. Writes to one plan are serialised by its row lock anyway; more
@@ -31,9 +39,18 @@ const MAX_CONNECTIONS: u32 = 10;
 /// fails, so an unreachable database becomes an error instead of a hang.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Channel of commit notifications: `plan|seq|node|millis`.
+const COMMITS: &str = "samskriv_commits";
+/// Channel of awareness relays: `plan|node|base64 update`.
+const AWARENESS: &str = "samskriv_awareness";
+/// NOTIFY payloads must stay under 8000 bytes; larger awareness updates are not relayed.
+const MAX_NOTIFY_PAYLOAD: usize = 7900;
+
 #[derive(Debug, Clone)]
 pub struct PostgresStorage {
     pool: PgPool,
+    /// This process among the nodes, so it can ignore its own notifications.
+    node: Uuid,
 }
 
 impl PostgresStorage {
@@ -55,7 +72,34 @@ impl PostgresStorage {
             .await?;
         // sqlx takes a database-wide advisory lock here, so nodes starting together migrate once.
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(PostgresStorage { pool })
+        Ok(PostgresStorage {
+            pool,
+            node: Uuid::new_v4(),
+        })
+    }
+}
+
+/// Reads one notification into an event; `None` for our own or a malformed one.
+fn parse_notification(channel: &str, payload: &str, own_node: &str) -> Option<NodeEvent> {
+    let mut parts = payload.split('|');
+    let plan: PlanId = parts.next()?.parse().ok()?;
+    match channel {
+        COMMITS => {
+            let seq = parts.next()?.parse().ok()?;
+            let node = parts.next()?;
+            let at_millis = parts.next()?.parse().ok()?;
+            (node != own_node).then_some(NodeEvent::Committed {
+                plan,
+                seq,
+                at_millis,
+            })
+        }
+        AWARENESS => {
+            let node = parts.next()?;
+            let update = BASE64.decode(parts.next()?).ok()?;
+            (node != own_node).then_some(NodeEvent::Awareness { plan, update })
+        }
+        _ => None,
     }
 }
 
@@ -197,6 +241,12 @@ impl Storage for PostgresStorage {
         .bind(updates)
         .execute(&mut *tx)
         .await?;
+        // Delivered to the other nodes when (and only if) this transaction commits.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(COMMITS)
+            .bind(format!("{key}|{last}|{}|{now}", self.node))
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(last)
     }
@@ -228,14 +278,30 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn updates_after(&self, id: PlanId, after_seq: i64) -> Result<Vec<(i64, Vec<u8>)>> {
-        Ok(sqlx::query_as(
+    async fn log_after(&self, id: PlanId, after_seq: i64) -> Result<LogTail> {
+        let key = id.to_string();
+        // One snapshot of the database, as in `load_document`.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let snapshot: Option<(Vec<u8>, i64)> = sqlx::query_as(
+            "SELECT state, upto_seq FROM plan_snapshots WHERE plan_id = $1 AND upto_seq > $2",
+        )
+        .bind(&key)
+        .bind(after_seq)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let after = snapshot.as_ref().map_or(after_seq, |(_, seq)| *seq);
+        let updates = sqlx::query_as(
             "SELECT seq, data FROM plan_updates WHERE plan_id = $1 AND seq > $2 ORDER BY seq",
         )
-        .bind(id.to_string())
-        .bind(after_seq)
-        .fetch_all(&self.pool)
-        .await?)
+        .bind(&key)
+        .bind(after)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(LogTail { snapshot, updates })
     }
 
     async fn update_plan_meta(&self, id: PlanId, meta: &PlanMeta) -> Result<()> {
@@ -252,6 +318,72 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    fn is_shared(&self) -> bool {
+        true
+    }
+
+    /// Listens on a dedicated connection. sqlx reconnects a lost listener on the next receive;
+    /// what was notified meanwhile is lost, so that is reported as [`NodeEvent::Reconnected`]
+    /// and the rooms catch up from the log.
+    async fn subscribe(&self) -> Result<Option<mpsc::Receiver<NodeEvent>>> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen_all([COMMITS, AWARENESS]).await?;
+        let (events, receiver) = mpsc::channel(1024);
+        let own_node = self.node.to_string();
+        tokio::spawn(async move {
+            loop {
+                let received = tokio::select! {
+                    _ = events.closed() => break,
+                    received = listener.try_recv() => received,
+                };
+                let event = match received {
+                    Ok(Some(notification)) => parse_notification(
+                        notification.channel(),
+                        notification.payload(),
+                        &own_node,
+                    ),
+                    Ok(None) => {
+                        tracing::warn!("lost the notification connection; catching up");
+                        Some(NodeEvent::Reconnected)
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "notification connection failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        None
+                    }
+                };
+                if let Some(event) = event
+                    && events.send(event).await.is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Ok(Some(receiver))
+    }
+
+    async fn publish_awareness(&self, id: PlanId, update: &[u8]) -> Result<()> {
+        let payload = format!("{id}|{}|{}", self.node, BASE64.encode(update));
+        if payload.len() > MAX_NOTIFY_PAYLOAD {
+            tracing::debug!(
+                bytes = payload.len(),
+                "awareness update too large to relay to other nodes"
+            );
+            return Ok(());
+        }
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(AWARENESS)
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn log_len(&self, id: PlanId) -> Result<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM plan_updates WHERE plan_id = $1")
@@ -259,5 +391,129 @@ impl Storage for PostgresStorage {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    #[tracing::instrument(skip(self, state), fields(bytes = state.len()))]
+    async fn create_version(
+        &self,
+        plan: PlanId,
+        name: &str,
+        state: &[u8],
+    ) -> Result<crate::version::VersionRecord> {
+        let record = crate::version::VersionRecord {
+            id: crate::version::VersionId::new_random(),
+            plan_id: plan,
+            name: name.to_owned(),
+            created_at: now_millis(),
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO plan_versions (id, plan_id, name, state, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(record.id.to_string())
+        .bind(plan.to_string())
+        .bind(name)
+        .bind(state)
+        .bind(record.created_at)
+        .execute(&self.pool)
+        .await
+        .map(|_| ());
+        super::version_inserted(inserted, plan, name)?;
+        Ok(record)
+    }
+
+    async fn list_versions(&self, plan: PlanId) -> Result<Vec<crate::version::VersionRecord>> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, plan_id, name, created_at FROM plan_versions WHERE plan_id = $1
+             ORDER BY created_at DESC, name DESC",
+        )
+        .bind(plan.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, plan_id, name, created_at)| {
+                let (id, plan_id) = super::version_ids(&id, &plan_id)?;
+                Ok(crate::version::VersionRecord {
+                    id,
+                    plan_id,
+                    name,
+                    created_at,
+                })
+            })
+            .collect()
+    }
+
+    async fn get_version(
+        &self,
+        plan: PlanId,
+        id: crate::version::VersionId,
+    ) -> Result<Option<crate::version::StoredVersion>> {
+        let row: Option<(String, String, String, Vec<u8>, i64)> = sqlx::query_as(
+            "SELECT id, plan_id, name, state, created_at FROM plan_versions
+             WHERE plan_id = $1 AND id = $2",
+        )
+        .bind(plan.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(id, plan_id, name, state, created_at)| {
+            let (id, plan_id) = super::version_ids(&id, &plan_id)?;
+            Ok(crate::version::StoredVersion {
+                record: crate::version::VersionRecord {
+                    id,
+                    plan_id,
+                    name,
+                    created_at,
+                },
+                state,
+            })
+        })
+        .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_parse_and_our_own_are_ignored() {
+        let plan = PlanId::new_random();
+        let event = parse_notification(COMMITS, &format!("{plan}|42|other|1700"), "me");
+        assert_eq!(
+            event,
+            Some(NodeEvent::Committed {
+                plan,
+                seq: 42,
+                at_millis: 1700
+            })
+        );
+        assert_eq!(
+            parse_notification(COMMITS, &format!("{plan}|42|me|1700"), "me"),
+            None
+        );
+        let encoded = BASE64.encode([1u8, 2, 3]);
+        assert_eq!(
+            parse_notification(AWARENESS, &format!("{plan}|other|{encoded}"), "me"),
+            Some(NodeEvent::Awareness {
+                plan,
+                update: vec![1, 2, 3]
+            })
+        );
+        for garbage in [
+            "",
+            "x|1|n|2",
+            &format!("{plan}|x|n|2"),
+            &format!("{plan}|other|!!!"),
+        ] {
+            assert_eq!(
+                parse_notification(COMMITS, garbage, "me"),
+                None,
+                "{garbage}"
+            );
+        }
+        assert_eq!(
+            parse_notification(AWARENESS, &format!("{plan}|other|!!!"), "me"),
+            None
+        );
     }
 }

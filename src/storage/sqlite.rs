@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use super::{Result, Storage, StorageError, StoredDocument, now_millis};
+use super::{LogTail, Result, Storage, StorageError, StoredDocument, now_millis};
 use crate::config::SqliteSynchronous as Synchronous;
 use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
 
@@ -209,14 +209,26 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    async fn updates_after(&self, id: PlanId, after_seq: i64) -> Result<Vec<(i64, Vec<u8>)>> {
-        Ok(sqlx::query_as(
+    async fn log_after(&self, id: PlanId, after_seq: i64) -> Result<LogTail> {
+        let key = id.to_string();
+        let mut tx = self.pool.begin().await?;
+        let snapshot: Option<(Vec<u8>, i64)> = sqlx::query_as(
+            "SELECT state, upto_seq FROM plan_snapshots WHERE plan_id = ? AND upto_seq > ?",
+        )
+        .bind(&key)
+        .bind(after_seq)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let after = snapshot.as_ref().map_or(after_seq, |(_, seq)| *seq);
+        let updates = sqlx::query_as(
             "SELECT seq, data FROM plan_updates WHERE plan_id = ? AND seq > ? ORDER BY seq",
         )
-        .bind(id.to_string())
-        .bind(after_seq)
-        .fetch_all(&self.pool)
-        .await?)
+        .bind(&key)
+        .bind(after)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(LogTail { snapshot, updates })
     }
 
     async fn update_plan_meta(&self, id: PlanId, meta: &PlanMeta) -> Result<()> {
@@ -231,6 +243,11 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn log_len(&self, id: PlanId) -> Result<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM plan_updates WHERE plan_id = ?")
@@ -238,5 +255,82 @@ impl Storage for SqliteStorage {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    #[tracing::instrument(skip(self, state), fields(bytes = state.len()))]
+    async fn create_version(
+        &self,
+        plan: PlanId,
+        name: &str,
+        state: &[u8],
+    ) -> Result<crate::version::VersionRecord> {
+        let record = crate::version::VersionRecord {
+            id: crate::version::VersionId::new_random(),
+            plan_id: plan,
+            name: name.to_owned(),
+            created_at: now_millis(),
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO plan_versions (id, plan_id, name, state, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(record.id.to_string())
+        .bind(plan.to_string())
+        .bind(name)
+        .bind(state)
+        .bind(record.created_at)
+        .execute(&self.pool)
+        .await
+        .map(|_| ());
+        super::version_inserted(inserted, plan, name)?;
+        Ok(record)
+    }
+
+    async fn list_versions(&self, plan: PlanId) -> Result<Vec<crate::version::VersionRecord>> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, plan_id, name, created_at FROM plan_versions WHERE plan_id = ?
+             ORDER BY created_at DESC, name DESC",
+        )
+        .bind(plan.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, plan_id, name, created_at)| {
+                let (id, plan_id) = super::version_ids(&id, &plan_id)?;
+                Ok(crate::version::VersionRecord {
+                    id,
+                    plan_id,
+                    name,
+                    created_at,
+                })
+            })
+            .collect()
+    }
+
+    async fn get_version(
+        &self,
+        plan: PlanId,
+        id: crate::version::VersionId,
+    ) -> Result<Option<crate::version::StoredVersion>> {
+        let row: Option<(String, String, String, Vec<u8>, i64)> = sqlx::query_as(
+            "SELECT id, plan_id, name, state, created_at FROM plan_versions
+             WHERE plan_id = ? AND id = ?",
+        )
+        .bind(plan.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(id, plan_id, name, state, created_at)| {
+            let (id, plan_id) = super::version_ids(&id, &plan_id)?;
+            Ok(crate::version::StoredVersion {
+                record: crate::version::VersionRecord {
+                    id,
+                    plan_id,
+                    name,
+                    created_at,
+                },
+                state,
+            })
+        })
+        .transpose()
     }
 }

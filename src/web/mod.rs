@@ -1,13 +1,15 @@
 //! Server-rendered pages (askama, bokmål), readable without JavaScript: the plan list with its
 //! "Ny plan" form, and the plan page the browser editor mounts on.
 
+mod assets;
 mod plan_page;
 pub mod render;
 pub mod time;
+mod versions;
 
 use axum::Router;
 use axum::extract::{Form, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 
@@ -18,14 +20,31 @@ use crate::plan::{BYDELER, PlanId, PlanRecord, PlanRequest};
 
 pub use self::plan_page::TILTAK_COLUMNS;
 
-const STYLESHEET: &str = include_str!("../../web/static/samskriv.css");
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
         .route("/plans", axum::routing::post(create_plan))
         .route("/plans/{plan_id}", get(plan_page))
-        .route("/static/samskriv.css", get(stylesheet))
+        .route(
+            "/plans/{plan_id}/versions",
+            axum::routing::post(versions::freeze_form),
+        )
+        .route(
+            "/plans/{plan_id}/versions/{version_id}",
+            get(versions::version_page),
+        )
+        .route(
+            "/static/samskriv.css",
+            get(|headers: HeaderMap| async move { assets::serve(&assets::STYLESHEET, &headers) }),
+        )
+        .route(
+            "/static/editor.js",
+            get(|headers: HeaderMap| async move { assets::serve(&assets::EDITOR_JS, &headers) }),
+        )
+        .route(
+            "/static/editor.css",
+            get(|headers: HeaderMap| async move { assets::serve(&assets::EDITOR_CSS, &headers) }),
+        )
 }
 
 /// A plan row of the list page.
@@ -73,6 +92,7 @@ struct IndexPage {
 #[template(path = "pages/plan.html")]
 struct PlanPage {
     page: PlanPageData,
+    versions: versions::VersionsPanel,
 }
 
 fn render(page: &impl askama::Template) -> Result<Html<String>, HttpError> {
@@ -126,17 +146,17 @@ async fn plan_page(
         .read(plan, move |doc| document::plan_view(doc, &view_template))
         .await?;
     render(&PlanPage {
-        page: PlanPageData::build(&record, &view, &template),
+        page: PlanPageData::build(
+            &record,
+            &view,
+            &template,
+            document_access(&state).can_edit(),
+        ),
+        versions: versions::panel(&state, plan).await?,
     })
 }
 
-async fn stylesheet() -> impl IntoResponse {
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        STYLESHEET,
-    )
+/// What an anonymous visitor may do, as the live connection will decide it.
+fn document_access(state: &AppState) -> crate::access::Access {
+    crate::access::decide(&state.policy)
 }

@@ -7,8 +7,11 @@ use crate::document::{
 };
 use crate::plan::PlanRecord;
 use crate::templates::{
-    Section, SectionKind, TargetGroupsSpec, Template, TemplateRegistry, checklist_key,
+    FieldSchema, Section, SectionKind, TargetGroupsSpec, Template, TemplateRegistry, Unit,
+    checklist_key,
 };
+
+use serde::Serialize;
 
 use super::render::{blocks_html, guidance_html};
 
@@ -37,10 +40,113 @@ pub struct PlanPageData {
     pub completeness: Completeness,
     /// Empty sections as (anchor, "number heading") for links from the completeness panel.
     pub empty_links: Vec<(String, String)>,
+    /// What the browser editor needs (see [`EditorData`]), as JSON safe inside a `<script>`.
+    pub editor_json: String,
+}
+
+/// The data the browser editor reads from `<script type="application/json" id="plan-data">`:
+/// the tiltak schema (labels and options in bokmål), the plan's units, which tiltak sections
+/// take rows without a `section`, and how target groups are laid out.
+#[derive(Serialize)]
+pub struct EditorData<'a> {
+    pub plan_id: String,
+    /// Whether this visitor may change the plan (the server enforces it on the live connection).
+    pub can_edit: bool,
+    /// "id@version".
+    pub template: String,
+    pub tiltak_fields: &'a [FieldSchema],
+    pub units: &'a [Unit],
+    /// The template's own tiltak sections (rows without `section` belong there).
+    pub tiltak_sections: Vec<&'a str>,
+    pub target_groups: Option<TargetGroupsData<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct TargetGroupsData<'a> {
+    pub part_id: &'a str,
+    /// Number of the part, e.g. "4"; groups are numbered "4.1", "4.2", …
+    pub number: String,
+    pub subsections: Vec<SubsectionData<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct SubsectionData<'a> {
+    pub id: &'a str,
+    pub heading: &'a str,
+    pub kind: &'static str,
+    /// Template text rendered to HTML by the server (escaped).
+    pub guidance_html: String,
+    pub questions: &'a [String],
+}
+
+impl<'a> EditorData<'a> {
+    pub fn new(record: &PlanRecord, template: &'a Template, can_edit: bool) -> Self {
+        let target_groups = template.target_groups().map(|(part, spec)| {
+            let number = template
+                .sections_flat()
+                .into_iter()
+                .find(|flat| flat.section.id == part.id)
+                .map(|flat| flat.number)
+                .unwrap_or_default();
+            TargetGroupsData {
+                part_id: &part.id,
+                number,
+                subsections: spec
+                    .subsections
+                    .iter()
+                    .map(|sub| SubsectionData {
+                        id: &sub.id,
+                        heading: &sub.heading,
+                        kind: kind_name(sub.kind),
+                        guidance_html: guidance_html(&sub.guidance),
+                        questions: &sub.questions,
+                    })
+                    .collect(),
+            }
+        });
+        EditorData {
+            plan_id: record.id.to_string(),
+            can_edit,
+            template: template.key(),
+            tiltak_fields: &template.tiltak.fields,
+            units: &template.units,
+            tiltak_sections: template
+                .sections_of_kind(SectionKind::Tiltak)
+                .into_iter()
+                .map(|section| section.id.as_str())
+                .collect(),
+            target_groups,
+        }
+    }
+
+    /// JSON that can sit inside `<script>`: `<`, `>` and `&` are written as `\u` escapes, so
+    /// no text in a template can close the script element.
+    pub fn to_script_json(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_else(|_| "null".to_owned());
+        script_safe_json(&json)
+    }
+}
+
+/// Escapes `<`, `>` and `&` in JSON text as `\u003c`, `\u003e` and `\u0026` (still the same JSON).
+pub fn script_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub struct TocEntry {
     pub anchor: String,
+    /// The target group this entry is the heading of ("" otherwise), for the editor.
+    pub target_group: String,
     pub number: String,
     pub heading: String,
     pub depth: usize,
@@ -50,6 +156,8 @@ pub struct TocEntry {
 pub struct SectionPart {
     /// The section id in the live document (`section:<id>`), for the editor.
     pub section_id: String,
+    /// Id of the target group this part belongs to ("" outside target groups).
+    pub target_group: String,
     pub anchor: String,
     pub number: String,
     pub heading: String,
@@ -80,7 +188,12 @@ pub struct TiltakGroup {
 }
 
 impl PlanPageData {
-    pub fn build(record: &PlanRecord, view: &PlanView, template: &Template) -> Self {
+    pub fn build(
+        record: &PlanRecord,
+        view: &PlanView,
+        template: &Template,
+        can_edit: bool,
+    ) -> Self {
         let mut sections = Vec::new();
         for flat in template.sections_flat() {
             let section = flat.section;
@@ -98,6 +211,7 @@ impl PlanPageData {
             .filter(|s| s.depth <= 2)
             .map(|s| TocEntry {
                 anchor: s.anchor.clone(),
+                target_group: s.target_group.clone(),
                 number: s.number.clone(),
                 heading: s.heading.clone(),
                 depth: s.depth,
@@ -124,6 +238,7 @@ impl PlanPageData {
                 .collect(),
             empty_links: Vec::new(),
             completeness: completeness(view, template),
+            editor_json: EditorData::new(record, template, can_edit).to_script_json(),
         }
         .with_empty_links()
     }
@@ -158,6 +273,7 @@ fn part(
 ) -> SectionPart {
     let mut part = SectionPart {
         section_id: section.id.clone(),
+        target_group: String::new(),
         anchor: anchor(&section.id),
         number: number.to_owned(),
         heading: section.heading.clone(),
@@ -235,6 +351,7 @@ fn target_group_parts(
         let group_id = format!("{}.{}", section.id, group.id);
         out.push(SectionPart {
             section_id: group_id.clone(),
+            target_group: group.id.clone(),
             anchor: anchor(&group_id),
             number: group_number.clone(),
             heading: group.name.clone(),
@@ -253,6 +370,7 @@ fn target_group_parts(
             let id = TargetGroupsSpec::instance_section_id(&section.id, &group.id, &sub.id);
             let mut part = SectionPart {
                 section_id: id.clone(),
+                target_group: group.id.clone(),
                 anchor: anchor(&id),
                 number: String::new(),
                 heading: sub.heading.clone(),
@@ -325,4 +443,18 @@ pub fn template_choices(templates: &TemplateRegistry) -> Vec<(String, String, u3
         .list()
         .map(|t| (t.key(), t.title.clone(), t.version))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_safe_json;
+
+    #[test]
+    fn json_in_a_script_element_cannot_close_it_and_stays_the_same_json() {
+        let value = serde_json::json!({"x": "</script><b>&\u{2028}"});
+        let safe = script_safe_json(&value.to_string());
+        assert!(!safe.contains(['<', '>', '&', '\u{2028}']), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back, value);
+    }
 }

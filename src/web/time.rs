@@ -15,6 +15,18 @@ pub fn oslo_display(millis: i64) -> String {
     )
 }
 
+/// The Oslo calendar date of unix milliseconds as (year, month, day).
+pub fn oslo_date(millis: i64) -> (i32, u8, u8) {
+    let local = oslo_time(millis);
+    (local.year(), u8::from(local.month()), local.day())
+}
+
+/// Formats unix milliseconds as "24.11.2026", the Oslo date.
+pub fn oslo_date_display(millis: i64) -> String {
+    let (year, month, day) = oslo_date(millis);
+    format!("{day:02}.{month:02}.{year}")
+}
+
 /// Formats unix milliseconds as an RFC 3339 instant for `<time datetime>`.
 pub fn iso(millis: i64) -> String {
     let utc = utc(millis);
@@ -70,5 +82,8 @@ mod tests {
         assert_eq!(oslo_display(1_768_478_400_000), "15.01.2026 kl. 13:00");
         assert_eq!(oslo_display(1_782_907_200_000), "01.07.2026 kl. 14:00");
         assert_eq!(iso(1_768_478_400_000), "2026-01-15T12:00:00Z");
+        // 23:30 UTC on 31 December is already New Year's Day in Oslo.
+        assert_eq!(oslo_date(1_767_223_800_000), (2026, 1, 1));
+        assert_eq!(oslo_date_display(1_768_478_400_000), "15.01.2026");
     }
 }

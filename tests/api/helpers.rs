@@ -2,6 +2,7 @@
 //! built from tokio-tungstenite and yrs.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -13,6 +14,7 @@ use samskriv::app::Application;
 use samskriv::config::{DatabaseConfig, LiveConfig, ServeConfig, SqliteSynchronous};
 use samskriv::plan::{NewPlan, PlanId};
 use samskriv::storage::{self, Storage};
+use sqlx::Connection;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -79,8 +81,15 @@ impl TestApp {
 
     /// Starts a server on an existing database file (for restart tests).
     pub async fn spawn_on(db_path: &Path, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        Self::spawn_with_url(&format!("sqlite://{}", db_path.display()), configure).await
+    }
+
+    /// Starts a server on any database (a PostgreSQL schema shared by several nodes).
+    pub async fn spawn_with_url(url: &str, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
         init_logging();
-        let mut config = test_config(db_path);
+        let db_path = PathBuf::from(url.strip_prefix("sqlite://").unwrap_or_default());
+        let mut config = test_config(&db_path);
+        config.database.database_url = url.to_owned();
         configure(&mut config);
         let app = Application::build(config).await.expect("server builds");
         let addr = app.addr();
@@ -97,7 +106,7 @@ impl TestApp {
         TestApp {
             addr,
             storage,
-            db_path: db_path.to_owned(),
+            db_path,
             registry,
             stop: Some(stop),
             task: Some(task),
@@ -349,11 +358,15 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub async fn start(db_path: &Path, args: &[&str]) -> ServerProcess {
+        Self::start_with_url(&format!("sqlite://{}", db_path.display()), args).await
+    }
+
+    pub async fn start_with_url(url: &str, args: &[&str]) -> ServerProcess {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_samskriv"))
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
-            .env("DATABASE_URL", format!("sqlite://{}", db_path.display()))
+            .env("DATABASE_URL", url)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -396,4 +409,222 @@ pub async fn open_storage(db_path: &Path) -> Arc<dyn Storage> {
     storage::connect(&database_config(db_path))
         .await
         .expect("database opens")
+}
+
+const POSTGRES_URL_VAR: &str = "SAMSKRIV_TEST_POSTGRES_URL";
+
+/// The PostgreSQL server to test against, or `None` after saying the test is skipped: a test
+/// that did not run must never look like one that passed.
+pub fn postgres_base_url() -> Option<String> {
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) => Some(url),
+        Err(_) => {
+            // Written past libtest's output capture so the skip shows in every run; libtest
+            // names the test's thread after the test.
+            let test = std::thread::current().name().unwrap_or("?").to_owned();
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped: {POSTGRES_URL_VAR} not set ({test})"
+            );
+            None
+        }
+    }
+}
+
+/// A schema of its own for one test, so test binaries running at the same time against one
+/// PostgreSQL database (and the tests within one binary) never see each other's plans or
+/// migration table. Dropped with everything in it when the test ends, passed or failed.
+pub struct PostgresSchema {
+    base_url: String,
+    /// The schema's name, also the `application_name` of the test's connections.
+    name: String,
+}
+
+impl PostgresSchema {
+    pub async fn create(base_url: &str) -> PostgresSchema {
+        // Hex digits only: safe to splice into SQL as an identifier.
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(base_url)
+            .await
+            .expect("the test PostgreSQL server accepts connections");
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("test schema created");
+        let _ = admin.close().await;
+        PostgresSchema {
+            base_url: base_url.to_owned(),
+            name,
+        }
+    }
+
+    /// The base URL with every connection's `search_path` set to this schema, and named after
+    /// it so that the cleanup can find them.
+    pub fn url(&self) -> String {
+        let separator = if self.base_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!(
+            "{}{separator}application_name={name}&options=-c%20search_path%3D{name}",
+            self.base_url,
+            name = self.name
+        )
+    }
+
+    /// Ends the test's own sessions, then drops the schema. The sessions must go first: a
+    /// connection returned to the pool after a failed transaction rolls back in a task of the
+    /// test's runtime, which may not run again (a single-threaded runtime is blocked in `Drop`,
+    /// a panicking test never polls again), and its locks would make `DROP SCHEMA` wait forever.
+    async fn drop_now(base_url: &str, name: &str) -> Result<(), sqlx::Error> {
+        let mut admin = sqlx::PgConnection::connect(base_url).await?;
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(name)
+        .execute(&mut admin)
+        .await?;
+        sqlx::query("SET lock_timeout = '10s'")
+            .execute(&mut admin)
+            .await?;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+            .execute(&mut admin)
+            .await?;
+        let _ = admin.close().await;
+        Ok(())
+    }
+}
+
+impl Drop for PostgresSchema {
+    fn drop(&mut self) {
+        // Drop cannot await: use a thread with a runtime of its own. Never panic here; a
+        // leftover schema is only worth a warning.
+        let base_url = self.base_url.clone();
+        let name = self.name.clone();
+        let outcome = std::thread::spawn(move || -> Result<(), String> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime
+                .block_on(Self::drop_now(&base_url, &name))
+                .map_err(|e| e.to_string())
+        })
+        .join()
+        .unwrap_or_else(|_| Err("the cleanup thread panicked".to_owned()));
+        if let Err(e) = outcome {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: test schema {} was not dropped: {e}",
+                self.name
+            );
+        }
+    }
+}
+
+/// A JSON/HTML client of one test server's HTTP API and pages. Redirects are not followed, so
+/// tests can see them.
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(app: &TestApp) -> Api {
+        Api {
+            base: format!("http://{}", app.addr),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        self.send(reqwest::Method::POST, path, body.to_string())
+            .await
+    }
+
+    pub async fn page(&self, path: &str) -> (reqwest::StatusCode, String) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        (response.status(), response.text().await.expect("text"))
+    }
+
+    pub async fn download(
+        &self,
+        path: &str,
+    ) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status();
+        let headers = response.headers().clone();
+        (
+            status,
+            headers,
+            response.bytes().await.expect("body").to_vec(),
+        )
+    }
+
+    /// Creates a plan for Bydel Nordstrand from `template` and returns its id.
+    pub async fn create_plan(&self, template: &str) -> String {
+        let (status, plan) = self
+            .post(
+                "/api/plans",
+                &serde_json::json!({"title": "Ruspolitisk handlingsplan", "bydel": "Nordstrand",
+                        "periode": "2025–2028", "template": template}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{plan}");
+        plan["id"].as_str().expect("id").to_owned()
+    }
 }

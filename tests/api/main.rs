@@ -1,8 +1,11 @@
 //! Integration tests: every test starts a real server with a real database and talks to it over
 //! real sockets. One test binary, so it links once.
 
+mod browser;
 mod cli;
+mod export;
 mod helpers;
 mod live;
+mod nodes;
 mod plans;
 mod storage;

@@ -2,15 +2,13 @@
 //! PostgreSQL when `SAMSKRIV_TEST_POSTGRES_URL` names a server (CI sets it). Both back ends must
 //! pass the very same assertions, because the rest of Samskriv cannot tell them apart.
 
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
 use samskriv::plan::{NewPlan, PlanId, PlanMeta};
 use samskriv::storage::{self, Storage, StorageError, StoredDocument, now_millis};
-use sqlx::Connection;
 
-const POSTGRES_URL_VAR: &str = "SAMSKRIV_TEST_POSTGRES_URL";
+use crate::helpers::{PostgresSchema, postgres_base_url};
 
 #[derive(Debug, Clone, Copy)]
 enum Backend {
@@ -41,11 +39,7 @@ impl TestDatabase {
                 })
             }
             Backend::Postgres => {
-                let Ok(base_url) = std::env::var(POSTGRES_URL_VAR) else {
-                    // Written past libtest's output capture so the skip shows in every run.
-                    let _ = writeln!(std::io::stderr(), "skipped: {POSTGRES_URL_VAR} not set");
-                    return None;
-                };
+                let base_url = postgres_base_url()?;
                 let schema = PostgresSchema::create(&base_url).await;
                 let storage = connect(schema.url()).await;
                 Some(TestDatabase {
@@ -65,99 +59,6 @@ async fn connect(database_url: String) -> Arc<dyn Storage> {
         sqlite_synchronous: samskriv::config::SqliteSynchronous::Full,
     };
     storage::connect(&config).await.expect("database opens")
-}
-
-/// A schema of its own for one test, so test binaries running at the same time against one
-/// PostgreSQL database (and the tests within one binary) never see each other's plans or
-/// migration table. Dropped with everything in it when the test ends, passed or failed.
-struct PostgresSchema {
-    base_url: String,
-    /// The schema's name, also the `application_name` of the test's connections.
-    name: String,
-}
-
-impl PostgresSchema {
-    async fn create(base_url: &str) -> PostgresSchema {
-        // Hex digits only: safe to splice into SQL as an identifier.
-        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(base_url)
-            .await
-            .expect("the test PostgreSQL server accepts connections");
-        sqlx::query(&format!("CREATE SCHEMA {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("test schema created");
-        let _ = admin.close().await;
-        PostgresSchema {
-            base_url: base_url.to_owned(),
-            name,
-        }
-    }
-
-    /// The base URL with every connection's `search_path` set to this schema, and named after
-    /// it so that the cleanup can find them.
-    fn url(&self) -> String {
-        let separator = if self.base_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        format!(
-            "{}{separator}application_name={name}&options=-c%20search_path%3D{name}",
-            self.base_url,
-            name = self.name
-        )
-    }
-
-    /// Ends the test's own sessions, then drops the schema. The sessions must go first: a
-    /// connection returned to the pool after a failed transaction rolls back in a task of the
-    /// test's runtime, which may not run again (a single-threaded runtime is blocked in `Drop`,
-    /// a panicking test never polls again), and its locks would make `DROP SCHEMA` wait forever.
-    async fn drop_now(base_url: &str, name: &str) -> Result<(), sqlx::Error> {
-        let mut admin = sqlx::PgConnection::connect(base_url).await?;
-        sqlx::query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE application_name = $1 AND pid <> pg_backend_pid()",
-        )
-        .bind(name)
-        .execute(&mut admin)
-        .await?;
-        sqlx::query("SET lock_timeout = '10s'")
-            .execute(&mut admin)
-            .await?;
-        sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
-            .execute(&mut admin)
-            .await?;
-        let _ = admin.close().await;
-        Ok(())
-    }
-}
-
-impl Drop for PostgresSchema {
-    fn drop(&mut self) {
-        // Drop cannot await: use a thread with a runtime of its own. Never panic here; a
-        // leftover schema is only worth a warning.
-        let base_url = self.base_url.clone();
-        let name = self.name.clone();
-        let outcome = std::thread::spawn(move || -> Result<(), String> {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            runtime
-                .block_on(Self::drop_now(&base_url, &name))
-                .map_err(|e| e.to_string())
-        })
-        .join()
-        .unwrap_or_else(|_| Err("the cleanup thread panicked".to_owned()));
-        if let Err(e) = outcome {
-            let _ = writeln!(
-                std::io::stderr(),
-                "warning: test schema {} was not dropped: {e}",
-                self.name
-            );
-        }
-    }
 }
 
 fn sample_plan() -> NewPlan {
@@ -282,7 +183,7 @@ async fn plans_and_the_update_log(backend: Backend) {
     assert_eq!(listed[0].created_at, plan.created_at);
 
     // What another node committed since a known point.
-    let after = storage.updates_after(plan.id, 3).await.expect("after");
+    let after = storage.log_after(plan.id, 3).await.expect("after").updates;
     assert_eq!(
         after,
         vec![
@@ -293,9 +194,10 @@ async fn plans_and_the_update_log(backend: Backend) {
     );
     assert!(
         storage
-            .updates_after(plan.id, 6)
+            .log_after(plan.id, 6)
             .await
             .expect("after")
+            .updates
             .is_empty()
     );
 
@@ -307,10 +209,13 @@ async fn plans_and_the_update_log(backend: Backend) {
     assert_eq!(storage.log_len(plan.id).await.expect("log_len"), 2);
     let doc = storage.load_document(plan.id).await.expect("load");
     assert_document(&doc, Some(b"state@4"), &[&large, b"u6"], 6);
-    assert_eq!(
-        storage.updates_after(plan.id, 0).await.expect("after"),
-        vec![(5, large.clone()), (6, b"u6".to_vec())]
-    );
+    // A reader behind the snapshot gets the snapshot and what follows it.
+    let tail = storage.log_after(plan.id, 0).await.expect("after");
+    assert_eq!(tail.snapshot, Some((b"state@4".to_vec(), 4)));
+    assert_eq!(tail.updates, vec![(5, large.clone()), (6, b"u6".to_vec())]);
+    let tail = storage.log_after(plan.id, 4).await.expect("after");
+    assert_eq!(tail.snapshot, None);
+    assert_eq!(tail.updates.len(), 2);
 
     // A compaction of an older state (a slower node) never replaces a newer snapshot.
     storage
@@ -418,9 +323,10 @@ async fn concurrent_appends_are_gapless(backend: Backend) {
     let total = i64::try_from(total).expect("small");
     let log = db
         .storage
-        .updates_after(plan, 0)
+        .log_after(plan, 0)
         .await
-        .expect("log read back");
+        .expect("log read back")
+        .updates;
     let seqs: Vec<i64> = log.iter().map(|(seq, _)| *seq).collect();
     assert_eq!(
         seqs,
@@ -443,6 +349,89 @@ async fn concurrent_appends_are_gapless(backend: Backend) {
     assert_eq!(db.storage.log_len(plan).await.expect("log_len"), total);
 }
 
+const COMPACTION_RACE_APPENDS: i64 = 150;
+const READERS: usize = 3;
+
+/// A document loaded while another node compacts is always whole: the snapshot plus exactly the
+/// updates after it, never a snapshot with updates missing after it (the gap a reader would see
+/// if the log were read after a compaction it did not see the snapshot of).
+async fn loads_are_consistent_during_compaction(backend: Backend) {
+    let Some(db) = TestDatabase::open(backend).await else {
+        return;
+    };
+    let plan = db
+        .storage
+        .create_plan(&sample_plan(), b"seq=1")
+        .await
+        .expect("plan created")
+        .id;
+    let (committed_tx, committed) = tokio::sync::watch::channel(1_i64);
+
+    // Every entry names its own sequence number, every snapshot the last one it folds in.
+    let writer = {
+        let storage = db.storage.clone();
+        tokio::spawn(async move {
+            for seq in 2..=COMPACTION_RACE_APPENDS {
+                let entry = format!("seq={seq}").into_bytes();
+                let last = storage
+                    .append_updates(plan, &[&entry])
+                    .await
+                    .expect("append");
+                assert_eq!(last, seq, "a single writer gets the next number");
+                let _ = committed_tx.send(last);
+            }
+        })
+    };
+    let compactor = {
+        let storage = db.storage.clone();
+        let mut committed = committed.clone();
+        tokio::spawn(async move {
+            while committed.changed().await.is_ok() {
+                let upto = *committed.borrow_and_update();
+                let state = format!("upto={upto}").into_bytes();
+                storage.compact(plan, &state, upto).await.expect("compact");
+            }
+        })
+    };
+    let readers: Vec<_> = (0..READERS)
+        .map(|_| {
+            let storage = db.storage.clone();
+            let committed = committed.clone();
+            tokio::spawn(async move {
+                let mut loads = 0_u32;
+                while *committed.borrow() < COMPACTION_RACE_APPENDS {
+                    let doc = storage.load_document(plan).await.expect("load");
+                    let upto = doc.snapshot.as_deref().map_or(0, |state| {
+                        String::from_utf8_lossy(state)
+                            .trim_start_matches("upto=")
+                            .parse::<i64>()
+                            .expect("snapshot names its seq")
+                    });
+                    let expected: Vec<Vec<u8>> = (upto + 1..=doc.last_seq)
+                        .map(|seq| format!("seq={seq}").into_bytes())
+                        .collect();
+                    assert_eq!(
+                        doc.updates, expected,
+                        "snapshot up to {upto} must be followed by every later update"
+                    );
+                    loads += 1;
+                }
+                loads
+            })
+        })
+        .collect();
+
+    writer.await.expect("writer");
+    compactor.await.expect("compactor");
+    let mut loads = 0;
+    for reader in readers {
+        loads += reader.await.expect("reader saw only whole documents");
+    }
+    assert!(loads > 0, "the readers raced the compactions");
+    let doc = db.storage.load_document(plan).await.expect("load");
+    assert_eq!(doc.last_seq, COMPACTION_RACE_APPENDS);
+}
+
 #[tokio::test]
 async fn sqlite_plans_and_the_update_log() {
     plans_and_the_update_log(Backend::Sqlite).await;
@@ -461,4 +450,14 @@ async fn sqlite_concurrent_appends_are_gapless() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_concurrent_appends_are_gapless() {
     concurrent_appends_are_gapless(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_loads_are_consistent_during_compaction() {
+    loads_are_consistent_during_compaction(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_loads_are_consistent_during_compaction() {
+    loads_are_consistent_during_compaction(Backend::Postgres).await;
 }

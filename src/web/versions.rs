@@ -1,0 +1,141 @@
+//! Named versions on the pages: the versions panel of the plan page (list, downloads, the
+//! "Frys versjon" form) and a version's own read-only page.
+
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::plan_page::PlanPageData;
+use super::render::escape;
+use super::time;
+use crate::http::versions::{freeze, version_view};
+use crate::http::{AppState, HttpError};
+use crate::plan::PlanId;
+use crate::version::{MAX_NAME_CHARS, VersionRecord};
+
+/// What `templates/pages/versions_panel.html` shows: on the plan page the list of versions,
+/// the downloads and the freeze form; on a version's page the "frozen" banner.
+pub struct VersionsPanel {
+    pub plan_id: String,
+    /// Set on a version's page.
+    pub frozen: Option<ListedVersion>,
+    /// Newest first.
+    pub versions: Vec<ListedVersion>,
+    pub can_freeze: bool,
+    pub max_name_chars: usize,
+    pub current_md: String,
+    pub current_pdf: String,
+}
+
+pub struct ListedVersion {
+    pub id: String,
+    pub name: String,
+    pub created_iso: String,
+    pub created_display: String,
+    pub page_href: String,
+    pub md_href: String,
+    pub pdf_href: String,
+}
+
+impl ListedVersion {
+    fn new(version: &VersionRecord) -> Self {
+        let base = format!("/plans/{}", version.plan_id);
+        ListedVersion {
+            id: version.id.to_string(),
+            name: version.name.clone(),
+            created_iso: time::iso(version.created_at),
+            created_display: time::oslo_display(version.created_at),
+            page_href: format!("{base}/versions/{}", version.id),
+            md_href: format!("{base}/export.md?version={}", version.id),
+            pdf_href: format!("{base}/export.pdf?version={}", version.id),
+        }
+    }
+}
+
+/// The plan page's versions panel.
+pub async fn panel(state: &AppState, plan: PlanId) -> Result<VersionsPanel, HttpError> {
+    let versions = state.storage.list_versions(plan).await?;
+    Ok(VersionsPanel {
+        plan_id: plan.to_string(),
+        frozen: None,
+        versions: versions.iter().map(ListedVersion::new).collect(),
+        can_freeze: crate::access::decide(&state.policy).can_edit(),
+        max_name_chars: MAX_NAME_CHARS,
+        current_md: format!("/plans/{plan}/export.md"),
+        current_pdf: format!("/plans/{plan}/export.pdf"),
+    })
+}
+
+/// A version's page: the plan page's rendering of the frozen content, read-only, without the
+/// browser editor, under a banner naming the version.
+#[derive(askama::Template)]
+#[template(path = "pages/version.html")]
+struct VersionPage {
+    page: PlanPageData,
+    versions: VersionsPanel,
+}
+
+pub async fn version_page(
+    State(state): State<AppState>,
+    Path((plan_id, version_id)): Path<(String, String)>,
+) -> Result<Html<String>, HttpError> {
+    let (record, template) = state.plan_and_template(&plan_id).await?;
+    let (version, view) = version_view(&state, &record, &template, &version_id).await?;
+    let mut versions = panel(&state, record.id).await?;
+    versions.frozen = Some(ListedVersion::new(&version));
+    versions.can_freeze = false;
+    let page = VersionPage {
+        page: PlanPageData::build(&record, &view, &template, false),
+        versions,
+    };
+    askama::Template::render(&page)
+        .map(Html)
+        .map_err(|e| HttpError::Internal(format!("page did not render: {e}")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FreezeForm {
+    pub name: String,
+}
+
+/// The "Frys versjon" form: freezes and returns to the plan's versions; a refused name gets a
+/// short page that says why.
+pub async fn freeze_form(
+    State(state): State<AppState>,
+    Path(plan_id): Path<String>,
+    Form(form): Form<FreezeForm>,
+) -> Result<Response, HttpError> {
+    match freeze(&state, &plan_id, &form.name).await {
+        Ok(version) => {
+            Ok(Redirect::to(&format!("/plans/{}#versjoner", version.plan_id)).into_response())
+        }
+        Err(
+            error
+            @ (HttpError::Conflict(_) | HttpError::Unprocessable(_) | HttpError::Forbidden(_)),
+        ) => {
+            let (status, message) = match &error {
+                HttpError::Conflict(_) => (
+                    StatusCode::CONFLICT,
+                    "Det finnes allerede en versjon med dette navnet. Velg et annet navn."
+                        .to_owned(),
+                ),
+                HttpError::Forbidden(_) => (
+                    StatusCode::FORBIDDEN,
+                    "Du har ikke tilgang til å fryse versjoner av denne planen.".to_owned(),
+                ),
+                _ => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("Versjonen må ha et navn på høyst {MAX_NAME_CHARS} tegn."),
+                ),
+            };
+            let back = format!("/plans/{}#versjoner", escape(&plan_id));
+            let body = format!(
+                "<!doctype html><html lang=\"nb\"><head><meta charset=\"utf-8\"><title>Versjonen ble ikke frosset – Samskriv</title><link rel=\"stylesheet\" href=\"/static/samskriv.css\"></head><body><main id=\"innhold\"><h1>Versjonen ble ikke frosset</h1><p role=\"alert\">{}</p><p><a href=\"{back}\">Tilbake til planen</a></p></main></body></html>",
+                escape(&message)
+            );
+            Ok((status, Html(body)).into_response())
+        }
+        Err(other) => Err(other),
+    }
+}

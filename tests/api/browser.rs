@@ -1,0 +1,236 @@
+//! The browser editor end to end: a real server, Debian's headless Chromium driven by
+//! `tests/e2e/editor.mjs` (playwright-core, axe-core), then the server's own reading of what the
+//! browser typed (`GET /api/plans/{id}`), which proves the browser writes the schema the server
+//! reads. Fails, never skips, when Node, Chromium or the test packages are missing.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// Strings typed by tests/e2e/editor.mjs (its `TEXT`).
+const PROSE: &str = "Bydelen har mange tjenester";
+const BOLD: &str = "viktig";
+const ITEM: &str = "Første punkt";
+const LINK_TEXT: &str = "KoRus Oslo";
+const HREF: &str = "https://korus-oslo.no/";
+const TILTAK: &str = "Rusfritt ungdomshus fra A";
+const OFFLINE: &str = "Skrevet frakoblet av B";
+const ONLINE: &str = "Skrevet av A mens B var borte";
+const RELOAD: &str = "Lagret lokalt i nettleseren";
+const MILESTONE: &str = "Utkast sendt på høring";
+const INDIKATOR: &str = "Antall ungdommer som deltar";
+
+fn chromium_path() -> PathBuf {
+    std::env::var_os("SAMSKRIV_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+/// Everything the scenario needs, with what to install when it is missing.
+fn check_prerequisites(e2e: &Path) {
+    let node = std::process::Command::new("node").arg("--version").output();
+    assert!(
+        node.as_ref().is_ok_and(|out| out.status.success()),
+        "Node.js is missing: install Node 20 (the browser test runs tests/e2e/editor.mjs with node)"
+    );
+    assert!(
+        chromium_path().exists(),
+        "Chromium is missing at {}: run `apt-get update && apt-get install -y chromium` \
+         (or set SAMSKRIV_CHROMIUM to a Chromium binary)",
+        chromium_path().display()
+    );
+    for package in ["playwright-core", "axe-core"] {
+        assert!(
+            e2e.join("node_modules").join(package).exists(),
+            "the browser test's packages are missing: run `npm ci --prefix tests/e2e` ({package})"
+        );
+    }
+}
+
+/// `program` under `taskset` (the last CPU) and `nice`, where those exist (util-linux, coreutils).
+fn low_priority(program: &str) -> tokio::process::Command {
+    let mut prefix: Vec<String> = Vec::new();
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    if cpus > 1 && Path::new("/usr/bin/taskset").exists() {
+        prefix.extend([
+            "/usr/bin/taskset".into(),
+            "-c".into(),
+            (cpus - 1).to_string(),
+        ]);
+    }
+    if Path::new("/usr/bin/nice").exists() {
+        prefix.extend(["/usr/bin/nice".into(), "-n".into(), "15".into()]);
+    }
+    prefix.push(program.to_owned());
+    let mut command = tokio::process::Command::new(&prefix[0]);
+    command.args(&prefix[1..]);
+    command
+}
+
+async fn api(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut request = http.request(method, url);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("API request");
+    let status = response.status();
+    let body: Value = response.json().await.expect("JSON answer");
+    assert!(status.is_success(), "{url}: {status} {body}");
+    body
+}
+
+/// All text runs of a block list, flattened (paragraphs, headings, lists, quotes, tables).
+fn runs(blocks: &Value, out: &mut Vec<Value>) {
+    for block in blocks.as_array().into_iter().flatten() {
+        for inline in block["content"].as_array().into_iter().flatten() {
+            out.push(inline.clone());
+        }
+        runs(&block["blocks"], out);
+        for item in block["items"].as_array().into_iter().flatten() {
+            runs(&item["blocks"], out);
+        }
+    }
+}
+
+fn section<'a>(plan: &'a Value, id: &str) -> &'a Value {
+    plan["sections"]
+        .as_array()
+        .and_then(|sections| sections.iter().find(|s| s["id"] == id))
+        .unwrap_or_else(|| panic!("section {id} in {plan}"))
+}
+
+#[tokio::test]
+async fn the_browser_editor_works_end_to_end_and_the_server_reads_what_it_wrote() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let e2e = root.join("tests/e2e");
+    check_prerequisites(&e2e);
+
+    let app = TestApp::spawn().await;
+    let base = format!("http://{}", app.addr);
+    let http = reqwest::Client::new();
+    let plan = api(
+        &http,
+        reqwest::Method::POST,
+        &format!("{base}/api/plans"),
+        Some(json!({"title": "Ruspolitisk handlingsplan", "bydel": "Nordstrand", "periode": "2025–2028", "template": "korus-ruspolitisk-handlingsplan"})),
+    )
+    .await;
+    let plan_id = plan["id"].as_str().expect("plan id").to_owned();
+    // One existing row, so the new one has a neighbour to move past.
+    api(
+        &http,
+        reqwest::Method::POST,
+        &format!("{base}/api/plans/{plan_id}/tiltak"),
+        Some(json!([{"strategi": "forebygging", "tiltak": "Eksisterende tiltak", "ansvarlig": "NAV"}])),
+    )
+    .await;
+
+    let out_dir = root.join("target/e2e-screenshots");
+    println!(
+        "browser test: screenshots and summary in {}",
+        out_dir.display()
+    );
+    // The browser runs at low CPU priority and on one CPU only: on a two-core machine it would
+    // otherwise starve the timing-sensitive live tests that run beside it in this binary.
+    let mut command = low_priority("node");
+    let run = command
+        .arg(e2e.join("editor.mjs"))
+        .arg(&base)
+        .arg(&plan_id)
+        .arg(&out_dir)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(300), run)
+        .await
+        .expect("the browser scenario finishes within 5 minutes")
+        .expect("node runs (install Node.js 20)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the browser scenario failed (screenshots in {}):\n{stdout}\n{stderr}",
+        out_dir.display()
+    );
+    println!("{stdout}");
+
+    // What the server stored is what the browser typed, in the schema the server reads.
+    let plan = api(
+        &http,
+        reqwest::Method::GET,
+        &format!("{base}/api/plans/{plan_id}"),
+        None,
+    )
+    .await;
+    let intro = section(&plan, "innledning.hva-er-planen");
+    let mut inlines = Vec::new();
+    runs(&intro["blocks"], &mut inlines);
+    let text_of = |inline: &Value| inline["text"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        inlines
+            .iter()
+            .any(|i| text_of(i).contains(PROSE) && i["bold"] == false),
+        "plain prose: {intro}"
+    );
+    assert!(
+        inlines
+            .iter()
+            .any(|i| text_of(i) == BOLD && i["bold"] == true),
+        "bold run `{BOLD}`: {intro}"
+    );
+    assert!(
+        inlines
+            .iter()
+            .any(|i| text_of(i) == LINK_TEXT && i["link"] == HREF),
+        "link run: {intro}"
+    );
+    let list = intro["blocks"]
+        .as_array()
+        .and_then(|blocks| blocks.iter().find(|b| b["type"] == "bullet_list"))
+        .unwrap_or_else(|| panic!("a bullet list: {intro}"));
+    assert_eq!(list["items"][0]["blocks"][0]["type"], "paragraph");
+    assert_eq!(list["items"][0]["blocks"][0]["content"][0]["text"], ITEM);
+
+    let status_text = section(&plan, "hvor-star-vi.nasituasjon")["blocks"].to_string();
+    for expected in [OFFLINE, ONLINE, RELOAD, "BBB"] {
+        assert!(
+            status_text.contains(expected),
+            "`{expected}` in {status_text}"
+        );
+    }
+    assert!(
+        !status_text.contains("AAA"),
+        "the undone text is gone: {status_text}"
+    );
+
+    let row = plan["tiltak"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["tiltak"] == TILTAK))
+        .unwrap_or_else(|| panic!("the browser's tiltak row: {}", plan["tiltak"]));
+    assert_eq!(row["strategi"], "forebygging");
+    assert_eq!(row["status"], "pabegynt");
+    assert_eq!(row["ansvarlig"], "Utekontakten");
+    assert_eq!(row["frist"], "2027", "B's offline edit");
+    assert_eq!(row["niva"], "gruppe");
+    assert_eq!(row["indikator"], INDIKATOR);
+    assert!(
+        row["id"]
+            .as_str()
+            .is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()),
+        "UUID id: {row}"
+    );
+    assert_eq!(plan["tiltak"].as_array().map(Vec::len), Some(2));
+    assert_eq!(plan["checklist"]["hvor-star-vi.nokkeltall/fhi"], true);
+    let milestone = plan["milestones"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["title"] == MILESTONE))
+        .unwrap_or_else(|| panic!("the milestone: {}", plan["milestones"]));
+    assert_eq!(milestone["date"], "2026-03-01");
+    app.stop().await;
+}

@@ -1,0 +1,396 @@
+// One rich-text editor per prose section: ProseMirror bound to the section's Y.XmlFragment
+// `section:<id>` by y-prosemirror, with remote cursors, per-person undo and a toolbar.
+
+import { EditorState, TextSelection } from 'prosemirror-state'
+import { EditorView } from 'prosemirror-view'
+import { keymap } from 'prosemirror-keymap'
+import { baseKeymap, toggleMark, setBlockType, wrapIn, lift, chainCommands, exitCode } from 'prosemirror-commands'
+import { wrapInList, splitListItem, liftListItem, sinkListItem } from 'prosemirror-schema-list'
+import { inputRules, wrappingInputRule, textblockTypeInputRule } from 'prosemirror-inputrules'
+import { dropCursor } from 'prosemirror-dropcursor'
+import { gapCursor } from 'prosemirror-gapcursor'
+import {
+  tableEditing, goToNextCell, addRowAfter, addColumnAfter, deleteRow, deleteColumn,
+  deleteTable, isInTable
+} from 'prosemirror-tables'
+import { ySyncPlugin, yCursorPlugin, yUndoPlugin, undo, redo, yUndoPluginKey } from 'y-prosemirror'
+import { schema, safeHref } from './schema.js'
+import { h, uid } from './util.js'
+
+const S = schema.nodes
+const M = schema.marks
+
+function markActive (state, type) {
+  const { from, $from, to, empty } = state.selection
+  if (empty) return !!type.isInSet(state.storedMarks || $from.marks())
+  return state.doc.rangeHasMark(from, to, type)
+}
+
+function blockActive (state, type, attrs = {}) {
+  const { $from } = state.selection
+  for (let d = $from.depth; d > 0; d--) {
+    const node = $from.node(d)
+    if (node.type === type && Object.entries(attrs).every(([k, v]) => node.attrs[k] === v)) return true
+  }
+  return false
+}
+
+function toggleHeading (level) {
+  return (state, dispatch) => {
+    if (blockActive(state, S.heading, { level })) return setBlockType(S.paragraph)(state, dispatch)
+    return setBlockType(S.heading, { level })(state, dispatch)
+  }
+}
+
+function toggleList (type) {
+  return (state, dispatch) => {
+    const { $from } = state.selection
+    for (let d = $from.depth; d > 0; d--) {
+      const node = $from.node(d)
+      if (node.type === type) return liftListItem(S.list_item)(state, dispatch)
+      if (node.type === S.bullet_list || node.type === S.ordered_list) {
+        if (!dispatch) return true
+        const pos = $from.before(d)
+        dispatch(state.tr.setNodeMarkup(pos, type, type === S.ordered_list ? { order: 1 } : {}))
+        return true
+      }
+    }
+    return wrapInList(type)(state, dispatch)
+  }
+}
+
+function toggleBlockquote (state, dispatch) {
+  if (blockActive(state, S.blockquote)) return lift(state, dispatch)
+  return wrapIn(S.blockquote)(state, dispatch)
+}
+
+function insertTable (state, dispatch) {
+  if (isInTable(state)) return false
+  const cell = (type) => type.createAndFill()
+  const row = (type) => S.table_row.create(null, [cell(type), cell(type), cell(type)])
+  const table = S.table.create(null, [row(S.table_header), row(S.table_cell), row(S.table_cell)])
+  if (dispatch) {
+    const tr = state.tr.replaceSelectionWith(table)
+    // Put the cursor in the first header cell.
+    const start = tr.selection.from
+    const $pos = tr.doc.resolve(Math.max(0, start - table.nodeSize + 3))
+    tr.setSelection(TextSelection.near($pos))
+    dispatch(tr.scrollIntoView())
+  }
+  return true
+}
+
+const hardBreak = chainCommands(exitCode, (state, dispatch) => {
+  if (dispatch) dispatch(state.tr.replaceSelectionWith(S.hard_break.create()).scrollIntoView())
+  return true
+})
+
+const undoCommand = (state, dispatch) => {
+  const um = yUndoPluginKey.getState(state)?.undoManager
+  if (!um || um.undoStack.length === 0) return false
+  if (dispatch) undo(state)
+  return true
+}
+const redoCommand = (state, dispatch) => {
+  const um = yUndoPluginKey.getState(state)?.undoManager
+  if (!um || um.redoStack.length === 0) return false
+  if (dispatch) redo(state)
+  return true
+}
+
+function buildInputRules () {
+  return inputRules({
+    rules: [
+      wrappingInputRule(/^\s*>\s$/, S.blockquote),
+      wrappingInputRule(/^\s*([-+*])\s$/, S.bullet_list),
+      wrappingInputRule(/^(\d+)\.\s$/, S.ordered_list, (m) => ({ order: +m[1] }), (m, node) => node.childCount + node.attrs.order === +m[1]),
+      textblockTypeInputRule(/^###\s$/, S.heading, { level: 3 }),
+      textblockTypeInputRule(/^####\s$/, S.heading, { level: 4 })
+    ]
+  })
+}
+
+/**
+ * The link dialog, shared by all editors: a native <dialog> with a labelled field.
+ * Resolves with the address, "" to remove the link, or null when cancelled.
+ */
+let linkDialog = null
+function askForLink (current) {
+  if (!linkDialog) {
+    const input = h('input', { type: 'url', id: 'lenke-adresse', name: 'href', autocomplete: 'url', inputmode: 'url', placeholder: 'https://' })
+    const error = h('p', { class: 'feil', id: 'lenke-feil', role: 'alert' })
+    const form = h('form', { method: 'dialog' },
+      h('h2', { id: 'lenke-tittel' }, 'Lenke'),
+      h('div', { class: 'felt' },
+        h('label', { for: 'lenke-adresse' }, 'Adresse (https://… eller mailto:…)'),
+        input, error),
+      h('div', { class: 'knapper' },
+        h('button', { type: 'submit', value: 'ok' }, 'Bruk lenken'),
+        h('button', { type: 'submit', value: 'fjern', class: 'sekundaer' }, 'Fjern lenken'),
+        h('button', { type: 'submit', value: 'avbryt', class: 'sekundaer', formnovalidate: true }, 'Avbryt')))
+    linkDialog = h('dialog', { class: 'samskriv-dialog', 'aria-labelledby': 'lenke-tittel' }, form)
+    linkDialog.input = input
+    linkDialog.error = error
+    form.addEventListener('submit', (event) => {
+      if (event.submitter?.value === 'ok' && !safeHref(input.value)) {
+        event.preventDefault()
+        error.textContent = 'Skriv en adresse som begynner med https://, http:// eller mailto:.'
+        input.setAttribute('aria-invalid', 'true')
+        input.setAttribute('aria-describedby', 'lenke-feil')
+        input.focus()
+      }
+    })
+    document.body.append(linkDialog)
+  }
+  const dialog = linkDialog
+  dialog.input.value = current || ''
+  dialog.error.textContent = ''
+  dialog.input.removeAttribute('aria-invalid')
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      const value = dialog.returnValue
+      if (value === 'ok') resolve(safeHref(dialog.input.value))
+      else if (value === 'fjern') resolve('')
+      else resolve(null)
+    }, { once: true })
+    dialog.returnValue = ''
+    dialog.showModal()
+    dialog.input.focus()
+  })
+}
+
+function linkCommand (view) {
+  const { state } = view
+  const { from, to, empty, $from } = state.selection
+  const existing = M.link.isInSet(empty ? $from.marks() : (state.doc.nodeAt(from)?.marks || []))
+  // The range is taken now: focus moves to the dialog, and the selection may change meanwhile.
+  const docAtOpen = state.doc
+  askForLink(existing ? existing.attrs.href : null).then((href) => {
+    view.focus()
+    if (href == null) return
+    const st = view.state
+    let a = from
+    let b = to
+    if (st.doc !== docAtOpen) ({ from: a, to: b } = st.selection)
+    if (a === b) {
+      // Extend over the link around the cursor, if any.
+      const $pos = st.doc.resolve(a)
+      const parent = $pos.parent
+      let offset = 0
+      for (let i = 0; i < parent.childCount; i++) {
+        const child = parent.child(i)
+        const start = $pos.start() + offset
+        const end = start + child.nodeSize
+        if (start <= a && a <= end && M.link.isInSet(child.marks)) { a = start; b = end }
+        offset += child.nodeSize
+      }
+    }
+    const tr = st.tr
+    if (a === b) {
+      if (!href) return
+      tr.insertText(href, a).addMark(a, a + href.length, M.link.create({ href }))
+    } else {
+      tr.removeMark(a, b, M.link)
+      if (href) tr.addMark(a, b, M.link.create({ href }))
+      tr.setSelection(TextSelection.create(tr.doc, b))
+    }
+    view.dispatch(tr.scrollIntoView())
+  })
+  return true
+}
+
+const TOOLBAR = [
+  { key: 'bold', label: 'Fet', shortcut: 'Control+B', cmd: () => toggleMark(M.bold), active: (s) => markActive(s, M.bold), cls: 'fet' },
+  { key: 'italic', label: 'Kursiv', shortcut: 'Control+I', cmd: () => toggleMark(M.italic), active: (s) => markActive(s, M.italic), cls: 'kursiv' },
+  { key: 'link', label: 'Lenke', shortcut: 'Control+K', view: linkCommand, active: (s) => markActive(s, M.link) },
+  { sep: true },
+  { key: 'h3', label: 'Overskrift 3', shortcut: 'Control+Alt+3', cmd: () => toggleHeading(3), active: (s) => blockActive(s, S.heading, { level: 3 }) },
+  { key: 'h4', label: 'Overskrift 4', shortcut: 'Control+Alt+4', cmd: () => toggleHeading(4), active: (s) => blockActive(s, S.heading, { level: 4 }) },
+  { key: 'ul', label: 'Punktliste', shortcut: 'Control+Shift+8', cmd: () => toggleList(S.bullet_list), active: (s) => blockActive(s, S.bullet_list) },
+  { key: 'ol', label: 'Nummerert liste', shortcut: 'Control+Shift+7', cmd: () => toggleList(S.ordered_list), active: (s) => blockActive(s, S.ordered_list) },
+  { key: 'quote', label: 'Sitat', shortcut: 'Control+Shift+9', cmd: () => toggleBlockquote, active: (s) => blockActive(s, S.blockquote) },
+  { key: 'table', label: 'Tabell', cmd: () => insertTable, active: (s) => isInTable(s) },
+  { sep: true },
+  { key: 'undo', label: 'Angre', shortcut: 'Control+Z', cmd: () => undoCommand },
+  { key: 'redo', label: 'Gjør om', shortcut: 'Control+Shift+Z', cmd: () => redoCommand },
+  { sep: true, tableOnly: true },
+  { key: 'row', label: 'Ny rad', cmd: () => addRowAfter, tableOnly: true },
+  { key: 'col', label: 'Ny kolonne', cmd: () => addColumnAfter, tableOnly: true },
+  { key: 'delrow', label: 'Slett rad', cmd: () => deleteRow, tableOnly: true },
+  { key: 'delcol', label: 'Slett kolonne', cmd: () => deleteColumn, tableOnly: true },
+  { key: 'deltable', label: 'Slett tabell', cmd: () => deleteTable, tableOnly: true }
+]
+
+/** A toolbar following the ARIA toolbar pattern: one tab stop, arrow keys move between buttons. */
+function buildToolbar (getView, headingText) {
+  const buttons = []
+  const bar = h('div', { class: 'verktoylinje', role: 'toolbar', 'aria-label': `Formatering: ${headingText}` })
+  for (const item of TOOLBAR) {
+    if (item.sep) {
+      bar.append(h('span', { class: `skille${item.tableOnly ? ' kun-tabell' : ''}`, 'aria-hidden': 'true' }))
+      continue
+    }
+    const button = h('button', {
+      type: 'button',
+      class: `verktoy-${item.key}${item.cls ? ` ${item.cls}` : ''}${item.tableOnly ? ' kun-tabell' : ''}`,
+      tabindex: buttons.length === 0 ? '0' : '-1',
+      'aria-keyshortcuts': item.shortcut,
+      title: item.shortcut ? `${item.label} (${item.shortcut.replace('Control', 'Ctrl')})` : item.label,
+      'data-key': item.key
+    }, item.label)
+    if (item.active) button.setAttribute('aria-pressed', 'false')
+    button.addEventListener('mousedown', (event) => event.preventDefault()) // keep the selection
+    button.addEventListener('click', () => {
+      const view = getView()
+      if (!view || button.getAttribute('aria-disabled') === 'true') return
+      if (item.view) item.view(view)
+      else { item.cmd()(view.state, view.dispatch, view); view.focus() }
+    })
+    button.item = item
+    buttons.push(button)
+    bar.append(button)
+  }
+  bar.addEventListener('keydown', (event) => {
+    const visible = buttons.filter((b) => !b.hidden)
+    const index = visible.indexOf(document.activeElement)
+    if (index < 0) return
+    let next = null
+    if (event.key === 'ArrowRight') next = visible[(index + 1) % visible.length]
+    else if (event.key === 'ArrowLeft') next = visible[(index - 1 + visible.length) % visible.length]
+    else if (event.key === 'Home') next = visible[0]
+    else if (event.key === 'End') next = visible[visible.length - 1]
+    if (next) {
+      event.preventDefault()
+      for (const b of buttons) b.tabIndex = -1
+      next.tabIndex = 0
+      next.focus()
+    }
+  })
+  const update = (state, editable) => {
+    const inTable = isInTable(state)
+    for (const el of bar.querySelectorAll('.kun-tabell')) el.hidden = !inTable
+    for (const button of buttons) {
+      const item = button.item
+      if (item.active) button.setAttribute('aria-pressed', String(!!item.active(state)))
+      let enabled = editable
+      if (enabled && item.cmd) enabled = !!item.cmd()(state, undefined)
+      button.setAttribute('aria-disabled', String(!enabled))
+    }
+    // The tab stop never sits on a hidden button.
+    if (buttons.every((b) => b.hidden || b.tabIndex !== 0)) {
+      for (const b of buttons) b.tabIndex = -1
+      buttons[0].tabIndex = 0
+    }
+  }
+  return { bar, update }
+}
+
+function cursorBuilder (user) {
+  const cursor = document.createElement('span')
+  cursor.className = 'ProseMirror-yjs-cursor'
+  cursor.setAttribute('aria-hidden', 'true')
+  cursor.style.borderColor = user.color
+  const label = document.createElement('span')
+  label.className = 'ProseMirror-yjs-cursor-navn'
+  label.style.backgroundColor = user.color
+  label.textContent = user.name
+  cursor.append(label)
+  return cursor
+}
+
+function selectionBuilder (user) {
+  return { style: `background-color: ${user.color}33`, class: 'ProseMirror-yjs-selection' }
+}
+
+/**
+ * Mounts an editor in `container` (the server-rendered `.prosa` div) for `section:<sectionId>`.
+ * Returns `{ view, destroy }`.
+ */
+export function mountProse (container, { doc, awareness, sectionId, headingId, headingText, editable }) {
+  const fragment = doc.getXmlFragment(`section:${sectionId}`)
+  let view = null
+  const toolbar = buildToolbar(() => view, headingText)
+  const mount = h('div', { class: 'prosa-flate' })
+  // Read-only visitors get the text without the formatting toolbar.
+  toolbar.bar.hidden = !editable
+  container.replaceChildren(toolbar.bar, mount)
+  container.classList.add('prosa-editor')
+
+  const keys = {
+    'Mod-b': toggleMark(M.bold),
+    'Mod-B': toggleMark(M.bold),
+    'Mod-i': toggleMark(M.italic),
+    'Mod-I': toggleMark(M.italic),
+    'Mod-k': (state, dispatch, v) => (dispatch ? linkCommand(v) : true),
+    'Mod-z': undoCommand,
+    'Mod-y': redoCommand,
+    'Mod-Shift-z': redoCommand,
+    'Mod-Shift-Z': redoCommand,
+    'Mod-Alt-3': toggleHeading(3),
+    'Mod-Alt-4': toggleHeading(4),
+    'Mod-Alt-0': setBlockType(S.paragraph),
+    'Mod-Shift-8': toggleList(S.bullet_list),
+    'Mod-Shift-7': toggleList(S.ordered_list),
+    'Mod-Shift-9': toggleBlockquote,
+    'Shift-Enter': hardBreak,
+    'Mod-Enter': hardBreak,
+    Enter: splitListItem(S.list_item),
+    'Mod-[': liftListItem(S.list_item),
+    'Mod-]': sinkListItem(S.list_item),
+    // Tab moves between table cells; outside tables it leaves the editor as usual.
+    Tab: goToNextCell(1),
+    'Shift-Tab': goToNextCell(-1)
+  }
+
+  const state = EditorState.create({
+    schema,
+    plugins: [
+      ySyncPlugin(fragment),
+      yCursorPlugin(awareness, { cursorBuilder, selectionBuilder }),
+      yUndoPlugin(),
+      buildInputRules(),
+      keymap(keys),
+      keymap(baseKeymap),
+      dropCursor(),
+      gapCursor(),
+      tableEditing()
+    ]
+  })
+  view = new EditorView(mount, {
+    state,
+    editable: () => editable,
+    attributes: {
+      class: 'prosa-innhold',
+      role: 'textbox',
+      'aria-multiline': 'true',
+      'aria-labelledby': headingId,
+      'aria-describedby': `${headingId}-hjelp`,
+      'data-section-id': sectionId,
+      spellcheck: 'true',
+      lang: 'nb'
+    },
+    dispatchTransaction (tr) {
+      const next = this.state.apply(tr)
+      this.updateState(next)
+      toolbar.update(next, editable)
+    }
+  })
+  const help = h('p', { id: `${headingId}-hjelp`, class: 'skjult' },
+    'Tekstfelt. Ctrl+B fet, Ctrl+I kursiv, Ctrl+K lenke, Ctrl+Z angre, Ctrl+Shift+Z gjør om.')
+  container.append(help)
+  toolbar.update(view.state, editable)
+  // Undo availability changes when the Y.UndoManager's stacks change.
+  setTimeout(() => {
+    const um = yUndoPluginKey.getState(view.state)?.undoManager
+    if (um) {
+      const refresh = () => toolbar.update(view.state, editable)
+      um.on('stack-item-added', refresh)
+      um.on('stack-item-popped', refresh)
+    }
+  }, 0)
+  void uid
+  return {
+    view,
+    destroy () { view.destroy() }
+  }
+}

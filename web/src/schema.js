@@ -1,0 +1,99 @@
+// The ProseMirror schema of prose sections. Node and mark names are the contract with the
+// server (DESIGN.md, src/document/layout.rs): y-prosemirror stores nodes as Y.XmlElements named
+// after the node type and marks as text formatting attributes named after the mark.
+
+import { Schema } from 'prosemirror-model'
+import { addListNodes } from 'prosemirror-schema-list'
+import { tableNodes } from 'prosemirror-tables'
+
+/** Links people can follow from exports: web and mail only (the server drops others too). */
+export function safeHref (href) {
+  const value = String(href || '').trim()
+  if (/^(https?:\/\/|mailto:)/i.test(value)) return value
+  if (/^www\./i.test(value)) return `https://${value}`
+  return null
+}
+
+const baseNodes = {
+  doc: { content: 'block+' },
+  paragraph: {
+    group: 'block',
+    content: 'inline*',
+    parseDOM: [{ tag: 'p' }],
+    toDOM: () => ['p', 0]
+  },
+  // Levels 1–2 belong to the template's own headings; the page shows level 3 as <h4> and 4 as
+  // <h5>, as the server renders them, so the outline of the page stays intact.
+  heading: {
+    group: 'block',
+    content: 'inline*',
+    defining: true,
+    attrs: { level: { default: 3 } },
+    parseDOM: [
+      { tag: 'h1', attrs: { level: 3 } },
+      { tag: 'h2', attrs: { level: 3 } },
+      { tag: 'h3', attrs: { level: 3 } },
+      { tag: 'h4', attrs: { level: 3 } },
+      { tag: 'h5', attrs: { level: 4 } },
+      { tag: 'h6', attrs: { level: 4 } }
+    ],
+    toDOM: (node) => [`h${node.attrs.level === 4 ? 5 : 4}`, 0]
+  },
+  blockquote: {
+    group: 'block',
+    content: 'block+',
+    defining: true,
+    parseDOM: [{ tag: 'blockquote' }],
+    toDOM: () => ['blockquote', 0]
+  },
+  text: { group: 'inline' },
+  hard_break: {
+    inline: true,
+    group: 'inline',
+    selectable: false,
+    parseDOM: [{ tag: 'br' }],
+    toDOM: () => ['br']
+  }
+}
+
+let nodes = addListNodes(
+  new Schema({ nodes: baseNodes }).spec.nodes,
+  'paragraph block*',
+  'block'
+)
+// Simple tables for figures: cells hold paragraphs.
+nodes = nodes.append(tableNodes({ tableGroup: 'block', cellContent: 'paragraph+', cellAttributes: {} }))
+
+const marks = {
+  // The link's attrs object is exactly `{href}`: the server reads `link: {href}`.
+  link: {
+    attrs: { href: {} },
+    inclusive: false,
+    parseDOM: [{
+      tag: 'a[href]',
+      getAttrs: (dom) => {
+        const href = safeHref(dom.getAttribute('href'))
+        return href ? { href } : false
+      }
+    }],
+    toDOM: (mark) => ['a', { href: mark.attrs.href, rel: 'noopener noreferrer nofollow' }, 0]
+  },
+  bold: {
+    parseDOM: [
+      { tag: 'strong' },
+      { tag: 'b', getAttrs: (dom) => dom.style.fontWeight !== 'normal' && null },
+      { style: 'font-weight', getAttrs: (value) => /^(bold(er)?|[5-9]\d{2,})$/.test(value) && null }
+    ],
+    toDOM: () => ['strong', 0]
+  },
+  italic: {
+    parseDOM: [{ tag: 'i' }, { tag: 'em' }, { style: 'font-style=italic' }],
+    toDOM: () => ['em', 0]
+  }
+}
+
+export const schema = new Schema({ nodes, marks })
+
+/** The names the server reads (kept here so a test can compare them with layout.rs). */
+export const NODE_NAMES = Object.keys(schema.nodes)
+export const MARK_NAMES = Object.keys(schema.marks)

@@ -1,0 +1,87 @@
+// Unit tests of the editor's DOM-free parts: `npm test --prefix web` (node's test runner).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import * as Y from 'yjs'
+import { diff } from '../src/ytext-binding.js'
+import { slug } from '../src/util.js'
+import { uniqueGroupId } from '../src/targetgroups.js'
+import { schema, safeHref } from '../src/schema.js'
+import { copyRow } from '../src/tiltak.js'
+
+test('diff finds the changed range and never splits a surrogate pair', () => {
+  assert.deepEqual(diff('abc', 'abXc'), { index: 2, remove: 0, insert: 'X' })
+  assert.deepEqual(diff('abc', 'ac'), { index: 1, remove: 1, insert: '' })
+  assert.deepEqual(diff('aaa', 'aaaa'), { index: 3, remove: 0, insert: 'a' })
+  // 😀 (d83d de00) → 😁 (d83d de01): the whole pair is replaced.
+  assert.deepEqual(diff('x😀y', 'x😁y'), { index: 1, remove: 2, insert: '😁' })
+})
+
+test('two diffs applied to one Y.Text keep both people\'s typing', () => {
+  const a = new Y.Doc()
+  const b = new Y.Doc()
+  a.getText('t').insert(0, 'tiltak')
+  Y.applyUpdate(b, Y.encodeStateAsUpdate(a))
+  for (const [doc, next] of [[a, 'tiltak (A)'], [b, '[B] tiltak']]) {
+    const text = doc.getText('t')
+    const change = diff(text.toString(), next)
+    text.delete(change.index, change.remove)
+    text.insert(change.index, change.insert)
+  }
+  Y.applyUpdate(a, Y.encodeStateAsUpdate(b))
+  Y.applyUpdate(b, Y.encodeStateAsUpdate(a))
+  assert.equal(a.getText('t').toString(), '[B] tiltak (A)')
+  assert.equal(b.getText('t').toString(), '[B] tiltak (A)')
+})
+
+test('target group ids are unique ASCII slugs of their names', () => {
+  assert.equal(slug('Barn og unge'), 'barn-og-unge')
+  assert.equal(slug('Eldre i hjemmetjenesten – pårørende'), 'eldre-i-hjemmetjenesten-parorende')
+  assert.equal(slug('Økt åpenhet'), 'okt-apenhet')
+  assert.equal(uniqueGroupId('Voksne', new Set(['voksne', 'voksne-2'])), 'voksne-3')
+  assert.equal(uniqueGroupId('!!!', new Set()), 'gruppe')
+})
+
+test('links are web or mail links only', () => {
+  assert.equal(safeHref('https://korus-oslo.no'), 'https://korus-oslo.no')
+  assert.equal(safeHref('www.oslo.kommune.no'), 'https://www.oslo.kommune.no')
+  assert.equal(safeHref('mailto:post@bydel.oslo.kommune.no'), 'mailto:post@bydel.oslo.kommune.no')
+  assert.equal(safeHref('javascript:alert(1)'), null)
+})
+
+test('the schema has exactly the node and mark names the server reads (layout.rs)', () => {
+  const layout = readFileSync(new URL('../../src/document/layout.rs', import.meta.url), 'utf8')
+  const names = (mod) => {
+    const body = layout.split(`pub mod ${mod} {`)[1].split('\n}')[0]
+    return [...body.matchAll(/pub const [A-Z_]+: &str = "([a-z_]+)";/g)].map((m) => m[1])
+  }
+  const attrs = new Set(['level', 'order', 'href'])
+  for (const name of names('node').filter((n) => !attrs.has(n))) {
+    assert.ok(schema.nodes[name], `node ${name}`)
+  }
+  for (const name of names('mark').filter((n) => !attrs.has(n))) {
+    assert.ok(schema.marks[name], `mark ${name}`)
+  }
+  assert.deepEqual(Object.keys(schema.marks).sort(), ['bold', 'italic', 'link'])
+  assert.deepEqual(Object.keys(schema.marks.link.spec.attrs), ['href'])
+  assert.deepEqual(schema.nodes.heading.spec.attrs, { level: { default: 3 } })
+})
+
+test('a moved row keeps its id and values, long texts as new Y.Text', () => {
+  const doc = new Y.Doc()
+  const rows = doc.getArray('tiltak')
+  const row = new Y.Map()
+  row.set('id', '6f1c7c1e-58a5-4c1e-9a3c-0d2b8b1e2f00')
+  row.set('status', 'pabegynt')
+  row.set('tiltak', new Y.Text('Rusfritt ungdomshus'))
+  rows.push([row])
+  const fields = [{ name: 'tiltak', type: 'long_text' }, { name: 'indikator', type: 'long_text' }, { name: 'status', type: 'enum' }]
+  const copy = copyRow(rows.get(0), fields)
+  doc.transact(() => { rows.delete(0, 1); rows.insert(0, [copy]) })
+  const moved = rows.get(0)
+  assert.equal(moved.get('id'), '6f1c7c1e-58a5-4c1e-9a3c-0d2b8b1e2f00')
+  assert.equal(moved.get('status'), 'pabegynt')
+  assert.ok(moved.get('tiltak') instanceof Y.Text)
+  assert.equal(moved.get('tiltak').toString(), 'Rusfritt ungdomshus')
+  assert.ok(moved.get('indikator') instanceof Y.Text, 'every long_text cell exists')
+})
