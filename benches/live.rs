@@ -1014,7 +1014,7 @@ struct Report {
     cold: ColdLoad,
     memory: Memory,
     elapsed: Duration,
-    /// Share of the machine's CPU time used by processes other than this bench and its children.
+    /// Share of the machine's CPU time that other processes spent in user space.
     others_cpu_share: Option<f64>,
 }
 
@@ -1044,8 +1044,8 @@ impl Report {
         format!(
             "Machine: {cpus} CPUs (nproc), {}, Linux {}. Database in {} ({}). \
              Server and clients share the CPUs; clients are in the bench process. \
-             Other processes used {} of the CPU time during the run (well above 0 % means \
-             the figures are pessimistic).\n\
+             Other processes used {} of the CPU time in user space during the run (well above \
+             0 % means the figures are pessimistic).\n\
              Headline figures: `--sqlite-synchronous full` (fsync on every commit).\n\n",
             cpu_model().unwrap_or_else(|| "CPU model unknown".into()),
             read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_else(|| "?".into()),
@@ -1272,30 +1272,32 @@ fn read_trimmed(path: &str) -> Option<String> {
         .map(|s| s.trim().to_owned())
 }
 
-/// CPU time counters from /proc, in clock ticks: the whole machine's, and this process's with
-/// its waited-for children (the servers and `samskriv plan create` runs).
+/// User-space CPU time from /proc, in clock ticks: the whole machine's, and this process's with
+/// its waited-for children (the servers and `samskriv plan create` runs). User time only: the
+/// kernel's share of our work (loopback networking in softirqs, journal threads for fsync) is
+/// not charged to us and would otherwise count as someone else's.
 struct CpuTime {
-    machine_busy: u64,
+    machine_user: u64,
     machine_total: u64,
-    own: u64,
+    own_user: u64,
 }
 
 impl CpuTime {
     fn now() -> Option<CpuTime> {
         let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        // cpu  user nice system idle iowait irq softirq steal …
         let ticks: Vec<u64> = stat
             .lines()
             .next()?
             .split_whitespace()
             .skip(1)
+            .take(8)
             .map_while(|n| n.parse().ok())
             .collect();
-        // user nice system idle iowait irq softirq steal; idle and iowait are not busy.
-        let machine_total = ticks.iter().take(8).sum();
-        let machine_busy = machine_total - ticks.get(3)? - ticks.get(4)?;
-        // Fields after the command name, which may itself hold spaces: utime is the 12th.
+        // After the command name, which may itself hold spaces, utime is the 12th field and
+        // cutime the 14th.
         let own_stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-        let fields: Vec<u64> = own_stat
+        let own: Vec<u64> = own_stat
             .rsplit_once(')')?
             .1
             .split_whitespace()
@@ -1304,19 +1306,19 @@ impl CpuTime {
             .map_while(|n| n.parse().ok())
             .collect();
         Some(CpuTime {
-            machine_busy,
-            machine_total,
-            own: fields.iter().sum(),
+            machine_user: ticks.first()? + ticks.get(1)?,
+            machine_total: ticks.iter().sum(),
+            own_user: own.first()? + own.get(2)?,
         })
     }
 
-    /// Share of all CPU time since `self` that went to other processes.
+    /// Share of all CPU time since `self` that other processes spent in user space.
     fn others_share_since(&self) -> Option<f64> {
         let now = CpuTime::now()?;
         let total = now.machine_total.checked_sub(self.machine_total)?;
-        let busy = now.machine_busy.saturating_sub(self.machine_busy);
-        let own = now.own.saturating_sub(self.own);
-        (total > 0).then(|| busy.saturating_sub(own) as f64 / total as f64)
+        let user = now.machine_user.saturating_sub(self.machine_user);
+        let own = now.own_user.saturating_sub(self.own_user);
+        (total > 0).then(|| user.saturating_sub(own) as f64 / total as f64)
     }
 }
 

@@ -360,15 +360,17 @@ async fn an_idle_room_is_evicted_after_it_is_saved() {
 /// fallen further behind than its queue allows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_client_is_closed_and_never_delays_the_others() {
-    let app = TestApp::spawn_with(|c| c.live.send_queue = 4).await;
+    let app = TestApp::spawn_with(|c| c.live.send_queue = 16).await;
     let plan = app.create_plan().await;
     let mut writer = app.client(plan).await;
     let mut stalled = app.client(plan).await;
     let mut fast = app.client(plan).await;
 
-    // Enough data to fill the kernel's socket buffers towards the stalled client.
+    // Enough data to fill the kernel's socket buffers towards the stalled client and then its
+    // queue: 48 frames of 640 KiB. The fast reader may fall 16 frames (10 MiB) behind, plenty
+    // even on a busy machine.
     let chunk = "x".repeat(640 * 1024);
-    let edits = 20;
+    let edits = 48;
     let total = (edits * chunk.len()) as u32;
     let text_len = |c: &TestClient| {
         let text = c.doc().get_or_insert_text("t");

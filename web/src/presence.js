@@ -124,7 +124,7 @@ export function mountPresence (bar, awareness, { onChangePerson }) {
         section.querySelector(':scope > h2, :scope > h3, :scope > h4')?.after(chip)
       }
       chip.replaceChildren('Her nå: ', ...users.flatMap((u, i) => [
-        i > 0 ? ', ' : null,
+        ...(i > 0 ? [', '] : []),
         h('span', { class: 'person' }, h('span', { class: 'farge', style: `background-color: ${u.color}`, 'aria-hidden': 'true' }), u.name)
       ]))
     }

@@ -15,7 +15,7 @@ import {
 } from 'prosemirror-tables'
 import { ySyncPlugin, yCursorPlugin, yUndoPlugin, undo, redo, yUndoPluginKey } from 'y-prosemirror'
 import { schema, safeHref } from './schema.js'
-import { h, uid } from './util.js'
+import { h } from './util.js'
 
 const S = schema.nodes
 const M = schema.marks
@@ -388,7 +388,6 @@ export function mountProse (container, { doc, awareness, sectionId, headingId, h
       um.on('stack-item-popped', refresh)
     }
   }, 0)
-  void uid
   return {
     view,
     destroy () { view.destroy() }
