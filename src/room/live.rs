@@ -126,6 +126,10 @@ impl LiveRoom {
                     Some(command) => command,
                     None => break,
                 },
+                _ = tokio::time::sleep(COMPACT_WHEN_QUIET), if self.log_len >= self.config.compact_after => {
+                    self.compact().await;
+                    continue;
+                }
                 _ = tokio::time::sleep(self.config.room_idle()), if idle => {
                     self.settle().await;
                     if self.broken || shared.evict_if_idle(self.plan, &cell, &commands, self.conns.is_empty()) {
@@ -144,7 +148,9 @@ impl LiveRoom {
                 handled += 1;
             }
             self.flush().await;
-            if self.log_len >= self.config.compact_after {
+            // A log past twice the threshold is compacted at once; one past the threshold waits
+            // for a quiet moment, so a client joining a plan with a long log is answered first.
+            if self.log_len >= self.config.compact_after.saturating_mul(2) {
                 self.compact().await;
             }
             if self.broken {
@@ -616,6 +622,9 @@ impl LiveRoom {
         }
     }
 }
+
+/// A room whose log is past the threshold compacts after this long without commands.
+const COMPACT_WHEN_QUIET: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// How often a room on a shared database checks the log and expires stale remote awareness.
 const REMOTE_CHECK: std::time::Duration = std::time::Duration::from_secs(10);

@@ -116,10 +116,14 @@ async fn compaction_by_one_node_keeps_the_other_correct() {
     a.wait_for(done).await;
     b.wait_for(done).await;
     a.wait_for(|c| c.state_vector() == b.state_vector()).await;
-    assert!(
-        one.storage.log_len(plan).await.expect("log") < 10,
-        "the log was compacted"
-    );
+    // Compaction happens at once past twice the threshold, or when the room is quiet.
+    let compacted = tokio::time::timeout(WAIT, async {
+        while one.storage.log_len(plan).await.expect("log") >= 4 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(compacted.is_ok(), "the log was compacted");
 
     // A client joining either node, and a node loading the plan afresh, see the same document.
     let late_one = one.client(plan).await;
