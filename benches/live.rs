@@ -1227,7 +1227,7 @@ impl Report {
              compacted snapshot stays large ({}): a pessimistic document. Connect → SyncStep2, \
              median over the plans, each opened once per server start after a warm-up \
              connection to another plan. Under default settings the room compacts a long log \
-             as it opens, before it answers the first client.\n\n",
+             once it has been quiet for 500 ms, after answering the first client.\n\n",
             cold.plans,
             cold.entries,
             kib(cold.log_bytes as f64),
