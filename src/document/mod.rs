@@ -36,8 +36,8 @@ pub use completeness::{
 pub use error::{DocumentError, ErrorKind};
 pub use prose::{Block, Cell, Inline, ListItem};
 pub use tiltak::{
-    MAX_FIELD_CHARS, MAX_ROWS_PER_REQUEST, NO_STRATEGI_LABEL, StrategiGroup, TiltakRow,
-    append_tiltak, group_by_strategi, patch_tiltak, read_tiltak,
+    COUNCIL_COLUMNS, MAX_FIELD_CHARS, MAX_ROWS_PER_REQUEST, NO_STRATEGI_LABEL, StrategiGroup,
+    TiltakRow, append_tiltak, group_by_strategi, patch_tiltak, read_tiltak,
 };
 pub use view::{
     DocMeta, Milestone, PlanView, ProseSection, SectionContent, initial_update, plan_view,

@@ -49,7 +49,32 @@ pub struct TiltakRow {
     pub fields: BTreeMap<String, String>,
 }
 
+/// The columns of tiltak tables as the council's documents have them (strategi groups the rows):
+/// shared by the plan page and the exports.
+pub const COUNCIL_COLUMNS: [&str; 6] = [
+    "tiltak",
+    "innsatsomrade",
+    "niva",
+    "ansvarlig",
+    "frist",
+    "status",
+];
+
 impl TiltakRow {
+    /// The row's cells in [`COUNCIL_COLUMNS`] order, enum codes shown as their bokmål labels.
+    pub fn council_cells(&self, template: &Template) -> Vec<String> {
+        COUNCIL_COLUMNS
+            .iter()
+            .map(|name| {
+                let value = self.get(name);
+                template
+                    .field(name)
+                    .and_then(|field| field.option(value))
+                    .map_or_else(|| value.to_owned(), |option| option.short().to_owned())
+            })
+            .collect()
+    }
+
     /// A field's text ("" for an empty or unknown field).
     pub fn get(&self, field: &str) -> &str {
         self.fields.get(field).map_or("", String::as_str)

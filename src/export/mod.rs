@@ -233,15 +233,7 @@ pub struct Appendix {
     pub items: Vec<String>,
 }
 
-/// The columns of exported tiltak tables, as the council's documents have them.
-pub const TILTAK_COLUMNS: [&str; 6] = [
-    "tiltak",
-    "innsatsomrade",
-    "niva",
-    "ansvarlig",
-    "frist",
-    "status",
-];
+pub use crate::document::COUNCIL_COLUMNS as TILTAK_COLUMNS;
 
 /// Column headings of the milestone table.
 pub const MILESTONE_COLUMNS: [&str; 4] = ["Milepæl", "Dato", "Ansvarlig", "Ferdig"];
@@ -429,7 +421,7 @@ impl<'a> Builder<'a, '_> {
                 rows: group
                     .rows
                     .iter()
-                    .map(|row| tiltak_cells(row, template))
+                    .map(|row| row.council_cells(template))
                     .collect(),
             })
             .collect();
@@ -493,20 +485,6 @@ fn tiltak_section_ids(view: &PlanView, template: &Template) -> Vec<String> {
         }
     }
     ids
-}
-
-/// A row's cells in [`TILTAK_COLUMNS`] order, enum codes shown as their bokmål labels.
-fn tiltak_cells(row: &TiltakRow, template: &Template) -> Vec<String> {
-    TILTAK_COLUMNS
-        .iter()
-        .map(|name| {
-            let value = row.get(name);
-            template
-                .field(name)
-                .and_then(|field| field.option(value))
-                .map_or_else(|| value.to_owned(), |option| option.short().to_owned())
-        })
-        .collect()
 }
 
 /// The labels of a checklist's ticked items, in template order.

@@ -15,15 +15,7 @@ use serde::Serialize;
 
 use super::render::{blocks_html, guidance_html};
 
-/// The columns of the tiltak table, as in the council's documents (strategi groups the rows).
-pub const TILTAK_COLUMNS: [&str; 6] = [
-    "tiltak",
-    "innsatsomrade",
-    "niva",
-    "ansvarlig",
-    "frist",
-    "status",
-];
+pub use crate::document::COUNCIL_COLUMNS as TILTAK_COLUMNS;
 
 pub struct PlanPageData {
     pub id: String,
@@ -407,21 +399,7 @@ fn tiltak_groups(rows: &[TiltakRow], template: &Template) -> Vec<TiltakGroup> {
         .into_iter()
         .map(|StrategiGroup { label, rows, .. }| TiltakGroup {
             label,
-            rows: rows.iter().map(|row| tiltak_cells(row, template)).collect(),
-        })
-        .collect()
-}
-
-/// A row's cells in [`TILTAK_COLUMNS`] order, enum codes shown as their bokmål labels.
-fn tiltak_cells(row: &TiltakRow, template: &Template) -> Vec<String> {
-    TILTAK_COLUMNS
-        .iter()
-        .map(|name| {
-            let value = row.get(name);
-            template
-                .field(name)
-                .and_then(|field| field.option(value))
-                .map_or_else(|| value.to_owned(), |option| option.short().to_owned())
+            rows: rows.iter().map(|row| row.council_cells(template)).collect(),
         })
         .collect()
 }
