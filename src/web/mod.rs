@@ -14,9 +14,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use self::plan_page::{PlanPageData, status_label, template_choices};
-use crate::document;
 use crate::http::{AppState, HttpError};
-use crate::plan::{BYDELER, PlanId, PlanRecord, PlanRequest};
+use crate::plan::{BYDELER, PlanRecord, PlanRequest};
 
 pub use self::plan_page::TILTAK_COLUMNS;
 
@@ -133,18 +132,8 @@ async fn plan_page(
     State(state): State<AppState>,
     Path(plan_id): Path<String>,
 ) -> Result<Html<String>, HttpError> {
-    let plan: PlanId = plan_id.parse()?;
-    let record = state
-        .storage
-        .get_plan(plan)
-        .await?
-        .ok_or_else(|| HttpError::NotFound(format!("plan {plan} not found")))?;
-    let template = state.plan_template(&record)?;
-    let view_template = template.clone();
-    let view = state
-        .registry
-        .read(plan, move |doc| document::plan_view(doc, &view_template))
-        .await?;
+    let (record, template) = state.plan_and_template(&plan_id).await?;
+    let view = state.current_view(&record, &template).await?;
     render(&PlanPage {
         page: PlanPageData::build(
             &record,
@@ -152,7 +141,7 @@ async fn plan_page(
             &template,
             document_access(&state).can_edit(),
         ),
-        versions: versions::panel(&state, plan).await?,
+        versions: versions::panel(&state, record.id).await?,
     })
 }
 

@@ -89,7 +89,7 @@ impl<'a> EditorData<'a> {
                     .map(|sub| SubsectionData {
                         id: &sub.id,
                         heading: &sub.heading,
-                        kind: kind_name(sub.kind),
+                        kind: sub.kind.as_str(),
                         guidance_html: guidance_html(&sub.guidance),
                         questions: &sub.questions,
                     })
@@ -270,7 +270,7 @@ fn part(
         number: number.to_owned(),
         heading: section.heading.clone(),
         depth,
-        kind: kind_name(section.kind),
+        kind: section.kind.as_str(),
         guidance_html: guidance_html(&section.guidance),
         questions: section.questions.clone(),
         help: section
@@ -367,7 +367,7 @@ fn target_group_parts(
                 number: String::new(),
                 heading: sub.heading.clone(),
                 depth: 3,
-                kind: kind_name(sub.kind),
+                kind: sub.kind.as_str(),
                 guidance_html: guidance_html(&sub.guidance),
                 questions: sub.questions.clone(),
                 help: Vec::new(),
@@ -402,17 +402,6 @@ fn tiltak_groups(rows: &[TiltakRow], template: &Template) -> Vec<TiltakGroup> {
             rows: rows.iter().map(|row| row.council_cells(template)).collect(),
         })
         .collect()
-}
-
-fn kind_name(kind: SectionKind) -> &'static str {
-    match kind {
-        SectionKind::Prose => "prose",
-        SectionKind::Tiltak => "tiltak",
-        SectionKind::Milestones => "milestones",
-        SectionKind::Checklist => "checklist",
-        SectionKind::Group => "group",
-        SectionKind::TargetGroups => "target_groups",
-    }
 }
 
 /// Templates for the "Ny plan" form: key, title, version.
