@@ -8,6 +8,7 @@ use std::sync::Arc;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
+use crate::auth;
 use crate::config::ServeConfig;
 use crate::demo;
 use crate::http::{self, AppState};
@@ -40,6 +41,8 @@ pub struct Application {
     addr: SocketAddr,
     state: AppState,
     demo: Option<PlanRecord>,
+    first_admin_link: Option<String>,
+    public_url: String,
 }
 
 impl Application {
@@ -47,6 +50,14 @@ impl Application {
         let templates = Arc::new(TemplateRegistry::load(config.templates_dir.as_deref())?);
         let storage = storage::connect(&config.database).await?;
         let demo = demo::ensure_demo_plan(storage.as_ref(), &templates).await?;
+        // Until someone has an account, each start prints a one-time link that sets up the first
+        // administrator.
+        let db = storage.db();
+        let first_admin_link = if auth::store::count_users(&db).await? == 0 {
+            Some(auth::store::create_sign_in_link(&db, None, auth::SIGN_IN_LINK_TTL).await?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| AppError::Bind {
@@ -65,24 +76,48 @@ impl Application {
         if let Some(events) = storage.subscribe().await? {
             registry.spawn_node_listener(events);
         }
+        let public_url = config
+            .public_url
+            .clone()
+            .map(|url| url.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
         let state = AppState {
             storage,
             templates,
             registry,
             policy: config.access_policy(),
             live: config.live.clone(),
+            auth: auth::AuthSettings {
+                cookie_secure: config.cookie_secure,
+                limiter: Arc::new(auth::LoginLimiter::default()),
+                public_url: public_url.clone(),
+            },
         };
         Ok(Application {
             listener,
             addr,
             state,
             demo,
+            first_admin_link,
+            public_url,
         })
     }
 
     /// The address actually bound (the real port when the configuration asked for port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where people reach this server, for printed links.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The one-time link that sets up the first administrator, while nobody has an account.
+    pub fn first_admin_link(&self) -> Option<String> {
+        self.first_admin_link
+            .as_ref()
+            .map(|token| format!("{}/velkommen/{token}", self.public_url))
     }
 
     /// The demo plan, when this start created it.

@@ -284,11 +284,18 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let database = storage::redact_url(&config.database.database_url);
     let app = Application::build(config).await?;
-    let base = format!("http://{}", app.addr());
+    let base = app.public_url().to_owned();
     tracing::info!(address = %app.addr(), %database, "Samskriv is listening");
     println!("Samskriv kjører på {base}/");
     if let Some(demo) = app.demo_plan() {
         println!("Eksempelplanen «{}»: {base}/plans/{}", demo.title, demo.id);
+    }
+    if let Some(link) = app.first_admin_link() {
+        println!();
+        println!("Ingen har konto ennå. Opprett den første administratoren her");
+        println!("(lenken virker én gang og i 24 timer; en ny skrives ut ved neste start):");
+        println!("  {link}");
+        println!();
     }
     app.run_until(shutdown_signal()).await?;
     Ok(())

@@ -45,10 +45,20 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub live: LiveConfig,
 
-    /// Anonymous visitors may edit plans (until accounts exist this is how the demo plan is
-    /// edited). `false` makes every anonymous connection read-only.
-    #[arg(long, env = "SAMSKRIV_OPEN_EDITING", default_value_t = true, action = ArgAction::Set)]
+    /// Everyone, signed in or not, is coordinator of every plan: for a local demo or a workshop
+    /// only. Off by default: people sign in and see the plans they are members of.
+    #[arg(long, env = "SAMSKRIV_OPEN_EDITING", default_value_t = false, action = ArgAction::Set)]
     pub open_editing: bool,
+
+    /// The address people reach this server at, for the links it prints (sign-in links).
+    /// Defaults to http://localhost:PORT.
+    #[arg(long, env = "SAMSKRIV_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Mark the session cookie `Secure`. Keep it on behind HTTPS; browsers accept it on
+    /// http://localhost too. Turn it off only for plain-HTTP access from other machines.
+    #[arg(long, env = "SAMSKRIV_COOKIE_SECURE", default_value_t = true, action = ArgAction::Set)]
+    pub cookie_secure: bool,
 
     /// Extra plan templates (`*.toml`) to load beside the built-in ones.
     #[arg(long, env = "SAMSKRIV_TEMPLATES_DIR")]

@@ -2,10 +2,11 @@
 //!
 //! The crate is laid out by concern: `collab` speaks the y-websocket protocol on one connection,
 //! `room` owns the live document of one plan, `storage` keeps plans durable, `templates` knows the
-//! plan templates, `access` decides what a connection may do, and `http` wires it all to axum.
+//! plan templates, `access` decides what a role may do, `auth` tells who is asking, and `http` wires it all to axum.
 
 pub mod access;
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod collab;
 pub mod config;

@@ -1,34 +1,49 @@
 //! The live protocol endpoint: `GET /collab/{plan_id}` upgrades to a y-websocket connection.
 //!
-//! The plan is checked and loaded before the upgrade, so a malformed or unknown plan id is a
-//! plain HTTP 4xx, and the access decision is made once, here, for the whole connection.
+//! The plan and the caller's role are checked before the upgrade, so a malformed id, an unknown
+//! plan or a non-member is a plain HTTP 4xx, and the access decision is made once, here, for the
+//! whole connection. Credentials: the session cookie, or `?token=` for service tokens.
 
 pub mod protocol;
 mod session;
 
 use axum::Router;
-use axum::extract::{Path, State, WebSocketUpgrade};
+use std::sync::Arc;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
 use axum::routing::get;
 
-use crate::access;
+use crate::auth::{PlanAccess, Principal};
 use crate::http::{AppState, HttpError};
-use crate::plan::PlanId;
+use crate::room::Participant;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/collab/{plan_id}", get(upgrade))
 }
 
-#[tracing::instrument(skip(state, ws))]
+#[tracing::instrument(skip_all, fields(plan = %access.plan(), role = %access.role))]
 async fn upgrade(
     State(state): State<AppState>,
-    Path(plan_id): Path<String>,
+    access: PlanAccess,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, HttpError> {
-    let plan: PlanId = plan_id.parse()?;
-    let access = access::decide(&state.policy);
-    // Loads the plan (once, however many clients arrive together) and 404s an unknown one.
+    if matches!(access.principal, Principal::User { .. }) && !same_origin(&headers) {
+        // A page on another site must not open a live connection with this browser's session.
+        return Err(HttpError::Forbidden(
+            "a live connection signed in with a cookie must come from this site's pages".into(),
+        ));
+    }
+    let plan = access.plan();
+    // Loads the plan (once, however many clients arrive together).
     state.registry.room(plan).await?;
+    let participant = Arc::new(Participant {
+        can_edit: access.role.can_edit(),
+        actor: Arc::new(access.actor),
+    });
     let live = state.live.clone();
     let max = live.max_frame_bytes;
     Ok(ws
@@ -37,5 +52,19 @@ async fn upgrade(
         // Small buffers: most connections are idle most of the time.
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| session::run(socket, state.registry, plan, access, live)))
+        .on_upgrade(move |socket| session::run(socket, state.registry, plan, participant, live)))
+}
+
+/// Whether the handshake's `Origin` names this server's own host. Browsers always send `Origin`
+/// on WebSocket handshakes; other clients (no `Origin`) authenticate with tokens.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(HOST).and_then(|v| v.to_str().ok());
+    match (origin, host) {
+        (None, _) => true,
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host)),
+        (Some(_), None) => false,
+    }
 }

@@ -1,15 +1,16 @@
 //! One client connection: reads its frames into the room, writes the room's frames out, pings it,
 //! and closes it with a clear code when anything goes wrong.
 
+use std::sync::Arc;
+
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 
 use super::protocol::{close, decode_frame};
-use crate::access::Access;
 use crate::config::LiveConfig;
 use crate::plan::PlanId;
-use crate::room::{Direct, Registry};
+use crate::room::{Direct, Participant, Registry};
 
 /// How a session ends: with a close frame to send, or because the peer is already gone.
 enum End {
@@ -22,7 +23,7 @@ pub async fn run(
     mut socket: WebSocket,
     registry: Registry,
     plan: PlanId,
-    access: Access,
+    participant: Arc<Participant>,
     config: LiveConfig,
 ) {
     let shutdown = registry.shutdown_token();
@@ -38,7 +39,7 @@ pub async fn run(
     tracing::Span::current().record("conn", conn);
     let metrics = registry.metrics().clone();
     metrics.connections.inc();
-    tracing::debug!(?access, "connected");
+    tracing::debug!(can_edit = participant.can_edit, "connected");
     let mut relays = joined.relays;
     let mut direct = joined.direct;
 
@@ -59,7 +60,7 @@ pub async fn run(
                     match message {
                         Message::Binary(frame) => match decode_frame(&frame) {
                             Ok(messages) => {
-                                if !room.send(conn, access, messages).await {
+                                if !room.send(conn, participant.clone(), messages).await {
                                     break End::Close(close::INTERNAL, "plan unavailable; reconnect".into());
                                 }
                             }

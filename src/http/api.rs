@@ -12,11 +12,15 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use std::sync::Arc;
+
 use super::{AppState, HttpError};
+use crate::access::Action;
+use crate::auth::{PlanAccess, Principal};
 use crate::demo::parse_tiltak_rows;
 use crate::document::{self, Completeness, PlanView, TiltakRow};
 use crate::plan::{PlanId, PlanRecord, PlanRequest};
-use crate::templates::{SectionKind, TableSchema, Template};
+use crate::templates::{SectionKind, TableSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -37,20 +41,22 @@ fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpError> {
         .map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
-async fn list_plans(State(state): State<AppState>) -> Result<Json<Vec<PlanRecord>>, HttpError> {
-    Ok(Json(state.storage.list_plans().await?))
+/// The plans the caller may see.
+async fn list_plans(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Vec<PlanRecord>>, HttpError> {
+    Ok(Json(crate::web::visible_plans(&state, &principal).await?))
 }
 
 #[tracing::instrument(skip_all)]
 async fn create_plan(
     State(state): State<AppState>,
+    principal: Principal,
     body: Bytes,
 ) -> Result<impl IntoResponse, HttpError> {
     let request: PlanRequest = parse_json(&body)?;
-    let (meta, template) = request
-        .resolve(&state.templates)
-        .map_err(|e| HttpError::Unprocessable(e.to_string()))?;
-    let record = crate::plan::create_from_template(state.storage.as_ref(), template, &meta).await?;
+    let record = super::create_plan_for(&state, &principal, request).await?;
     Ok((StatusCode::CREATED, Json(record)))
 }
 
@@ -73,20 +79,14 @@ struct TiltakGroup {
     rows: Vec<String>,
 }
 
-async fn plan_with_view(
-    state: &AppState,
-    plan_id: &str,
-) -> Result<(PlanRecord, Template, PlanView), HttpError> {
-    let (record, template) = state.plan_and_template(plan_id).await?;
-    let view = state.current_view(&record, &template).await?;
-    Ok((record, template, view))
-}
-
 async fn get_plan(
     State(state): State<AppState>,
-    Path(plan_id): Path<String>,
+    access: PlanAccess,
 ) -> Result<Json<PlanResponse>, HttpError> {
-    let (record, template, view) = plan_with_view(&state, &plan_id).await?;
+    let PlanAccess {
+        record, template, ..
+    } = access;
+    let view = state.current_view(&record, &template).await?;
     let tiltak_groups = document::group_by_strategi(&view.tiltak, &template)
         .into_iter()
         .map(|group| TiltakGroup {
@@ -105,10 +105,10 @@ async fn get_plan(
 
 async fn get_completeness(
     State(state): State<AppState>,
-    Path(plan_id): Path<String>,
+    access: PlanAccess,
 ) -> Result<Json<Completeness>, HttpError> {
-    let (_, template, view) = plan_with_view(&state, &plan_id).await?;
-    Ok(Json(document::completeness(&view, &template)))
+    let view = state.current_view(&access.record, &access.template).await?;
+    Ok(Json(document::completeness(&view, &access.template)))
 }
 
 #[derive(Serialize)]
@@ -117,38 +117,41 @@ struct AppendedRows {
 }
 
 /// Appends tiltak rows: a JSON array of rows, or an object with a `tiltak` array.
-#[tracing::instrument(skip(state, body))]
+#[tracing::instrument(skip_all, fields(plan = %access.plan()))]
 async fn append_tiltak(
     State(state): State<AppState>,
-    Path(plan_id): Path<String>,
+    access: PlanAccess,
     body: Bytes,
 ) -> Result<impl IntoResponse, HttpError> {
-    let (record, template) = state.plan_and_template(&plan_id).await?;
-    let plan = record.id;
+    access.require(Action::Edit)?;
+    let plan = access.plan();
+    let template = access.template;
     let text = std::str::from_utf8(&body)
         .map_err(|_| HttpError::BadRequest("the body is not UTF-8 text".into()))?;
     let rows = parse_tiltak_rows(text).map_err(HttpError::BadRequest)?;
     let ids = state
         .registry
-        .edit(plan, move |txn| {
+        .edit_as(plan, Some(Arc::new(access.actor)), move |txn| {
             document::append_tiltak(txn, &template, &rows)
         })
         .await??;
     Ok((StatusCode::CREATED, Json(AppendedRows { ids })))
 }
 
-#[tracing::instrument(skip(state, body))]
+#[tracing::instrument(skip_all, fields(plan = %access.plan()))]
 async fn patch_tiltak(
     State(state): State<AppState>,
-    Path((plan_id, row_id)): Path<(String, String)>,
+    access: PlanAccess,
+    Path((_, row_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<TiltakRow>, HttpError> {
-    let (record, template) = state.plan_and_template(&plan_id).await?;
-    let plan = record.id;
+    access.require(Action::Edit)?;
+    let plan = access.plan();
+    let template = access.template;
     let patch: Map<String, Value> = parse_json(&body)?;
     let row = state
         .registry
-        .edit(plan, move |txn| {
+        .edit_as(plan, Some(Arc::new(access.actor)), move |txn| {
             document::patch_tiltak(txn, &template, &row_id, &patch)?;
             let row = document::read_tiltak(txn, &template)
                 .into_iter()

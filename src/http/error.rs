@@ -16,6 +16,9 @@ pub enum HttpError {
     /// 400: the request is malformed (bad id, wrong JSON types).
     #[error("{0}")]
     BadRequest(String),
+    /// 401: a token was presented but is unknown or revoked.
+    #[error("{0}")]
+    Unauthorized(String),
     /// 403: this visitor may not do that (e.g. freeze a version without edit rights).
     #[error("{0}")]
     Forbidden(String),
@@ -28,6 +31,12 @@ pub enum HttpError {
     /// 422: well-formed but refused by the plan's rules (e.g. an unknown enum value).
     #[error("{0}")]
     Unprocessable(String),
+    /// 413: the body is larger than allowed.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 429: too many attempts; try again after this many seconds.
+    #[error("too many attempts; try again in {} minutes", retry_after_secs.div_ceil(60))]
+    TooManyRequests { retry_after_secs: u64 },
     /// 503: the server is shutting down, or the plan's room just closed; retry.
     #[error("the server is busy or shutting down; try again")]
     Unavailable,
@@ -40,7 +49,10 @@ impl HttpError {
     fn status(&self) -> StatusCode {
         match self {
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HttpError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            HttpError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Conflict(_) => StatusCode::CONFLICT,
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -59,7 +71,14 @@ impl IntoResponse for HttpError {
             }
             other => other.to_string(),
         };
-        (self.status(), Json(json!({ "error": message }))).into_response()
+        let mut response = (self.status(), Json(json!({ "error": message }))).into_response();
+        if let HttpError::TooManyRequests { retry_after_secs } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        response
     }
 }
 
@@ -85,7 +104,9 @@ impl From<StorageError> for HttpError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::PlanNotFound(id) => HttpError::NotFound(format!("plan {id} not found")),
-            StorageError::VersionNameTaken(_) => HttpError::Conflict(e.to_string()),
+            StorageError::VersionNameTaken(_) | StorageError::EmailTaken(_) => {
+                HttpError::Conflict(e.to_string())
+            }
             other => HttpError::Internal(other.to_string()),
         }
     }

@@ -12,6 +12,7 @@ use tower_http::trace::TraceLayer;
 
 pub use self::error::HttpError;
 use crate::access::AccessPolicy;
+use crate::auth::AuthSettings;
 use crate::config::LiveConfig;
 use crate::room::Registry;
 use crate::storage::Storage;
@@ -26,25 +27,10 @@ pub struct AppState {
     pub registry: Registry,
     pub policy: AccessPolicy,
     pub live: LiveConfig,
+    pub auth: AuthSettings,
 }
 
 impl AppState {
-    /// A plan by the id in a URL, with its template: 400 for a malformed id, 404 for an
-    /// unknown plan.
-    pub async fn plan_and_template(
-        &self,
-        plan_id: &str,
-    ) -> Result<(crate::plan::PlanRecord, crate::templates::Template), HttpError> {
-        let plan: crate::plan::PlanId = plan_id.parse()?;
-        let record = self
-            .storage
-            .get_plan(plan)
-            .await?
-            .ok_or_else(|| HttpError::NotFound(format!("plan {plan} not found")))?;
-        let template = self.plan_template(&record)?;
-        Ok((record, template))
-    }
-
     /// The plan's current committed content, read in its room.
     pub async fn current_view(
         &self,
@@ -73,6 +59,40 @@ impl AppState {
             ))
         })
     }
+}
+
+/// Creates a plan from a "Ny plan" request (form or API) for whoever asked, if they may: the
+/// plan starts with its template's units, and a signed-in creator becomes its coordinator.
+pub async fn create_plan_for(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    request: crate::plan::PlanRequest,
+) -> Result<crate::plan::PlanRecord, HttpError> {
+    if !crate::access::may_create_plans(&state.policy, principal.caller()) {
+        return Err(HttpError::Forbidden(
+            "only administrators may create plans".into(),
+        ));
+    }
+    let (meta, template) = request
+        .resolve(&state.templates)
+        .map_err(|e| HttpError::Unprocessable(e.to_string()))?;
+    let record = crate::plan::create_from_template(state.storage.as_ref(), template, &meta).await?;
+    let db = state.storage.db();
+    for unit in &template.units {
+        crate::auth::store::add_unit(&db, record.id, &unit.name).await?;
+    }
+    if let Some(user) = principal.user() {
+        crate::auth::store::set_member(
+            &db,
+            record.id,
+            &user.id,
+            crate::access::Role::Coordinator,
+            None,
+        )
+        .await?;
+    }
+    tracing::info!(plan = %record.id, "plan created");
+    Ok(record)
 }
 
 /// Ready when the database answers: a load balancer sends no traffic to a node that cannot
@@ -111,6 +131,15 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::router())
         .merge(api::router())
         .merge(versions::router())
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::identify,
+        ))
+        // Spans name the path only: query strings may carry a service token.
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |request: &axum::http::Request<axum::body::Body>| {
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            },
+        ))
         .with_state(state)
 }

@@ -19,6 +19,8 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use super::{AppState, HttpError};
+use crate::access::Action;
+use crate::auth::PlanAccess;
 use crate::document::{self, PlanView};
 use crate::export::{self, ExportInfo, Format};
 use crate::plan::PlanRecord;
@@ -47,15 +49,11 @@ pub struct NewVersion {
 /// Freezes the plan's committed state under `name`. Shared by the API and the page form.
 pub(crate) async fn freeze(
     state: &AppState,
-    plan_id: &str,
+    access: &PlanAccess,
     name: &str,
 ) -> Result<VersionRecord, HttpError> {
-    let (record, _) = state.plan_and_template(plan_id).await?;
-    if !crate::access::decide(&state.policy).can_edit() {
-        return Err(HttpError::Forbidden(
-            "freezing a version needs edit access to the plan".to_owned(),
-        ));
-    }
+    access.require(Action::Freeze)?;
+    let record = &access.record;
     let name =
         version::normalize_name(name).map_err(|e| HttpError::Unprocessable(e.to_string()))?;
     // Taken inside the room: exactly the committed document, nothing in flight.
@@ -68,24 +66,24 @@ pub(crate) async fn freeze(
     Ok(created)
 }
 
-#[tracing::instrument(skip(state, body))]
+#[tracing::instrument(skip_all)]
 async fn create_version(
     State(state): State<AppState>,
-    Path(plan_id): Path<String>,
+    access: PlanAccess,
     body: Bytes,
 ) -> Result<impl IntoResponse, HttpError> {
+    access.require(Action::Freeze)?;
     let request: NewVersion = serde_json::from_slice(&body)
         .map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))?;
-    let created = freeze(&state, &plan_id, &request.name).await?;
+    let created = freeze(&state, &access, &request.name).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
 async fn list_versions(
     State(state): State<AppState>,
-    Path(plan_id): Path<String>,
+    access: PlanAccess,
 ) -> Result<Json<Vec<VersionRecord>>, HttpError> {
-    let (record, _) = state.plan_and_template(&plan_id).await?;
-    Ok(Json(state.storage.list_versions(record.id).await?))
+    Ok(Json(state.storage.list_versions(access.plan()).await?))
 }
 
 /// A version's content, as the plan API gives the live one.
@@ -99,13 +97,14 @@ struct VersionResponse {
 
 async fn get_version(
     State(state): State<AppState>,
-    Path((plan_id, version_id)): Path<(String, String)>,
+    access: PlanAccess,
+    Path((_, version_id)): Path<(String, String)>,
 ) -> Result<Json<VersionResponse>, HttpError> {
-    let (record, template) = state.plan_and_template(&plan_id).await?;
-    let (version, view) = version_view(&state, &record, &template, &version_id).await?;
+    let (version, view) =
+        version_view(&state, &access.record, &access.template, &version_id).await?;
     Ok(Json(VersionResponse {
         version,
-        plan: record,
+        plan: access.record,
         view,
     }))
 }
@@ -142,29 +141,37 @@ struct ExportQuery {
 
 async fn export_markdown(
     State(state): State<AppState>,
-    Path(plan_id): Path<String>,
+    access: PlanAccess,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, HttpError> {
-    export_response(&state, &plan_id, query.version.as_deref(), Format::Markdown).await
+    export_response(&state, access, query.version.as_deref(), Format::Markdown).await
 }
 
 async fn export_pdf(
     State(state): State<AppState>,
-    Path(plan_id): Path<String>,
+    access: PlanAccess,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, HttpError> {
-    export_response(&state, &plan_id, query.version.as_deref(), Format::Pdf).await
+    export_response(&state, access, query.version.as_deref(), Format::Pdf).await
 }
 
-#[tracing::instrument(skip(state))]
+#[tracing::instrument(skip(state, access), fields(plan = %access.plan()))]
 async fn export_response(
     state: &AppState,
-    plan_id: &str,
+    access: PlanAccess,
     version_id: Option<&str>,
     format: Format,
 ) -> Result<Response, HttpError> {
-    let (record, template) = state.plan_and_template(plan_id).await?;
-    let (view, info) = match version_id.filter(|id| !id.is_empty()) {
+    let version_id = version_id.filter(|id| !id.is_empty());
+    access.require(if version_id.is_some() {
+        Action::ExportVersion
+    } else {
+        Action::ExportCurrent
+    })?;
+    let PlanAccess {
+        record, template, ..
+    } = access;
+    let (view, info) = match version_id {
         Some(version_id) => {
             let (version, view) = version_view(state, &record, &template, version_id).await?;
             let info = ExportInfo {

@@ -18,14 +18,14 @@ use yrs::{ClientID, ReadTxn, StateVector, Transact, Update};
 
 use super::document::{adds_information, inserts_unknown, load_document};
 use super::registry::Shared;
-use super::{Command, ConnId, Direct, Joined, Relay, RoomError, RoomHandle};
-use crate::access::Access;
+use super::{Command, ConnId, Direct, Joined, Participant, Relay, RoomError, RoomHandle};
+use crate::auth::Actor;
 use crate::collab::protocol::{Incoming, close, encode, permission_denied};
 use crate::config::LiveConfig;
 use crate::document;
 use crate::metrics::Metrics;
 use crate::plan::{PlanId, PlanMeta};
-use crate::storage::{NodeEvent, Storage};
+use crate::storage::{LogEntry, NodeEvent, Storage};
 
 /// One connection as the room sees it.
 struct Conn {
@@ -38,6 +38,10 @@ struct Conn {
 struct Pending {
     conn: ConnId,
     raw: Vec<u8>,
+    /// Whom the log credits; `None` for the server's own changes without a person behind them.
+    author: Option<Arc<Actor>>,
+    /// The document's top-level types the update changed (`section:…`, `tiltak`, …).
+    roots: Vec<Arc<str>>,
 }
 
 pub(super) struct LiveRoom {
@@ -199,14 +203,14 @@ impl LiveRoom {
             }
             Command::Frame {
                 conn,
-                access,
+                participant,
                 messages,
             } => {
                 for message in messages {
                     if !self.conns.contains_key(&conn) {
                         break;
                     }
-                    self.handle_message(conn, access, message).await;
+                    self.handle_message(conn, &participant, message).await;
                 }
             }
             Command::Leave { conn } => self.remove_conn(conn),
@@ -216,15 +220,21 @@ impl LiveRoom {
                 read(self.awareness.doc());
             }
             Command::Remote(event) => self.handle_remote(event).await,
-            Command::Edit { edit } => {
+            Command::Edit { edit, author } => {
                 let (finish, update) = {
                     let mut txn = self.awareness.doc().transact_mut();
                     let finish = edit(&mut txn);
                     let update = txn.has_changes().then(|| txn.encode_update_v1());
-                    (finish, update)
+                    txn.commit();
+                    (finish, update.map(|raw| (raw, touched_roots(&txn))))
                 };
-                if let Some(raw) = update {
-                    self.pending.push(Pending { conn: NO_CONN, raw });
+                if let Some((raw, roots)) = update {
+                    self.pending.push(Pending {
+                        conn: NO_CONN,
+                        raw,
+                        author,
+                        roots,
+                    });
                 }
                 let committed = self.flush().await;
                 finish(if committed {
@@ -236,7 +246,7 @@ impl LiveRoom {
         }
     }
 
-    async fn handle_message(&mut self, conn: ConnId, access: Access, message: Incoming) {
+    async fn handle_message(&mut self, conn: ConnId, participant: &Participant, message: Incoming) {
         match message {
             Incoming::SyncStep1(sv) => {
                 // The answer reveals content, so whatever it contains must be committed first.
@@ -248,7 +258,9 @@ impl LiveRoom {
                     .encode_state_as_update_v1(&sv);
                 self.direct(conn, encode(&Message::Sync(SyncMessage::SyncStep2(update))));
             }
-            Incoming::Update { raw, update } => self.handle_update(conn, access, raw, update).await,
+            Incoming::Update { raw, update } => {
+                self.handle_update(conn, participant, raw, update).await
+            }
             Incoming::Awareness(update) => {
                 if let Some(c) = self.conns.get_mut(&conn) {
                     for (client, entry) in &update.clients {
@@ -274,10 +286,16 @@ impl LiveRoom {
         }
     }
 
-    async fn handle_update(&mut self, conn: ConnId, access: Access, raw: Vec<u8>, update: Update) {
-        if !access.can_edit() {
+    async fn handle_update(
+        &mut self,
+        conn: ConnId,
+        participant: &Participant,
+        raw: Vec<u8>,
+        update: Update,
+    ) {
+        if !participant.can_edit {
             if adds_information(&self.awareness.doc().transact(), &update) {
-                tracing::warn!(plan = %self.plan, conn, ?access, "refused a content update");
+                tracing::warn!(plan = %self.plan, conn, actor = %participant.actor.id, "refused a content update");
                 self.direct(
                     conn,
                     permission_denied("this connection may read this plan but not change it"),
@@ -289,8 +307,13 @@ impl LiveRoom {
             return;
         }
         match self.apply(update) {
-            Ok(false) => {}
-            Ok(true) => self.pending.push(Pending { conn, raw }),
+            Ok(None) => {}
+            Ok(Some(roots)) => self.pending.push(Pending {
+                conn,
+                raw,
+                author: Some(participant.actor.clone()),
+                roots,
+            }),
             Err(reason) => {
                 tracing::warn!(plan = %self.plan, conn, %reason, "refused an update that does not apply");
                 // The failed update may have been half applied: go back to what is committed
@@ -305,8 +328,9 @@ impl LiveRoom {
         }
     }
 
-    /// Applies an update; `Ok(true)` when it changed (or may later change) the document.
-    fn apply(&mut self, update: Update) -> Result<bool, String> {
+    /// Applies an update; `Ok(Some(roots))` when it changed (or may later change) the document,
+    /// with the top-level types it changed.
+    fn apply(&mut self, update: Update) -> Result<Option<Vec<Arc<str>>>, String> {
         let doc = self.awareness.doc();
         // yrs is not expected to panic on a decodable update, but a client must never be able to
         // take the room down if it does.
@@ -314,7 +338,9 @@ impl LiveRoom {
             let mut txn = doc.transact_mut();
             let new_inserts = inserts_unknown(&update, &txn.state_vector());
             txn.apply_update(update).map_err(|e| e.to_string())?;
-            Ok::<bool, String>(new_inserts || !txn.delete_set().is_empty())
+            let changed = new_inserts || !txn.delete_set().is_empty();
+            txn.commit();
+            Ok::<_, String>(changed.then(|| touched_roots(&txn)))
         }));
         match outcome {
             Ok(result) => result,
@@ -332,9 +358,15 @@ impl LiveRoom {
         if !self.pending.is_empty() {
             let pending = std::mem::take(&mut self.pending);
             let chunks = merge_in_chunks(&pending);
-            let entries: Vec<&[u8]> = chunks.iter().map(|c| c.bytes.as_slice()).collect();
+            let entries: Vec<LogEntry<'_>> = chunks
+                .iter()
+                .map(|c| LogEntry {
+                    data: &c.bytes,
+                    author: c.author.as_deref().map(|a| a.id.as_str()),
+                })
+                .collect();
             let started = std::time::Instant::now();
-            match self.storage.append_updates(self.plan, &entries).await {
+            match self.storage.append_entries(self.plan, &entries).await {
                 Ok(seq) => {
                     self.metrics
                         .commit_seconds
@@ -351,6 +383,7 @@ impl LiveRoom {
                         self.relay(chunk.from, frame, false);
                     }
                     self.sync_plan_list().await;
+                    self.record_activity(&pending).await;
                 }
                 Err(e) => {
                     tracing::error!(plan = %self.plan, error = %e, "could not commit updates");
@@ -500,6 +533,26 @@ impl LiveRoom {
         self.apply(update).map(|_| ())
     }
 
+    /// Remembers who last changed each part of the plan ("sist endret av" on the plan page).
+    /// Informational: a failure is logged, the edit itself is committed already.
+    async fn record_activity(&self, pending: &[Pending]) {
+        let mut last: HashMap<&str, &Actor> = HashMap::new();
+        for p in pending {
+            if let Some(author) = &p.author {
+                for root in &p.roots {
+                    last.insert(root, author);
+                }
+            }
+        }
+        if last.is_empty() {
+            return;
+        }
+        let edits: Vec<(&str, &Actor)> = last.into_iter().collect();
+        if let Err(e) = crate::storage::activity::record(&self.storage.db(), self.plan, &edits).await {
+            tracing::warn!(plan = %self.plan, error = %e, "last editors not recorded");
+        }
+    }
+
     /// Keeps the plan list's title, bydel, periode and status in step with the document.
     async fn sync_plan_list(&mut self) {
         let meta = document::read_meta(self.awareness.doc());
@@ -642,16 +695,42 @@ const NO_CONN: ConnId = 0;
 struct Chunk {
     from: ConnId,
     bytes: Vec<u8>,
+    author: Option<Arc<Actor>>,
 }
 
-/// Merges consecutive pending updates into chunks of at most [`MERGE_LIMIT`] bytes.
+/// The top-level types (by name) a committed transaction changed.
+pub fn touched_roots(txn: &yrs::TransactionMut) -> Vec<Arc<str>> {
+    let mut roots: Vec<Arc<str>> = Vec::new();
+    for branch in txn.changed_parent_types() {
+        if let yrs::branch::BranchID::Root(name) = branch.id()
+            && !roots.contains(&name)
+        {
+            roots.push(name);
+        }
+    }
+    roots
+}
+
+fn same_author(a: &Option<Arc<Actor>>, b: &Option<Arc<Actor>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.id == b.id,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Merges consecutive pending updates of one author into chunks of at most [`MERGE_LIMIT`]
+/// bytes, so each log entry credits exactly one author.
 fn merge_in_chunks(pending: &[Pending]) -> Vec<Chunk> {
     let mut chunks = Vec::new();
     let mut start = 0;
     while start < pending.len() {
         let mut end = start + 1;
         let mut size = pending[start].raw.len();
-        while end < pending.len() && size + pending[end].raw.len() <= MERGE_LIMIT {
+        while end < pending.len()
+            && size + pending[end].raw.len() <= MERGE_LIMIT
+            && same_author(&pending[end].author, &pending[start].author)
+        {
             size += pending[end].raw.len();
             end += 1;
         }
@@ -662,20 +741,27 @@ fn merge_in_chunks(pending: &[Pending]) -> Vec<Chunk> {
         } else {
             NO_CONN
         };
+        let author = group[0].author.clone();
         if group.len() == 1 {
             chunks.push(Chunk {
                 from,
                 bytes: group[0].raw.clone(),
+                author,
             });
             continue;
         }
         // Every part decoded and applied already, so merging should not fail; if it does, the
         // parts are kept as they are rather than lost.
         match yrs::merge_updates_v1(group.iter().map(|p| p.raw.as_slice())) {
-            Ok(bytes) => chunks.push(Chunk { from, bytes }),
+            Ok(bytes) => chunks.push(Chunk {
+                from,
+                bytes,
+                author,
+            }),
             Err(_) => chunks.extend(group.iter().map(|p| Chunk {
                 from: p.conn,
                 bytes: p.raw.clone(),
+                author: p.author.clone(),
             })),
         }
     }

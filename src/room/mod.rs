@@ -17,7 +17,8 @@ use yrs::{Doc, TransactionMut};
 
 pub use self::document::load_document;
 pub use self::registry::Registry;
-use crate::access::Access;
+pub use self::live::touched_roots;
+use crate::auth::Actor;
 use crate::collab::protocol::Incoming;
 use crate::storage::{NodeEvent, StorageError};
 
@@ -33,6 +34,14 @@ pub struct Relay {
     /// Awareness is echoed to its sender too, as y-websocket's server does: a lone client's
     /// provider counts those echoes as signs of life.
     pub echo: bool,
+}
+
+/// Who is on a connection, as the room needs to know it: whether their content updates are
+/// accepted, and whom the update log and the sections' "last edited by" credit.
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub can_edit: bool,
+    pub actor: Arc<Actor>,
 }
 
 /// What a room sends to one connection only.
@@ -56,7 +65,7 @@ pub(crate) enum Command {
     },
     Frame {
         conn: ConnId,
-        access: Access,
+        participant: Arc<Participant>,
         messages: Vec<Incoming>,
     },
     Leave {
@@ -69,6 +78,7 @@ pub(crate) enum Command {
     /// Runs a change made by the server itself (HTTP API, CLI) as one committed update.
     Edit {
         edit: EditFn,
+        author: Option<Arc<Actor>>,
     },
     /// Something another server node did to this plan.
     Remote(NodeEvent),
@@ -102,11 +112,16 @@ pub struct RoomHandle {
 
 impl RoomHandle {
     /// Sends decoded messages of a connection to the room. Fails only when the room is gone.
-    pub async fn send(&self, conn: ConnId, access: Access, messages: Vec<Incoming>) -> bool {
+    pub async fn send(
+        &self,
+        conn: ConnId,
+        participant: Arc<Participant>,
+        messages: Vec<Incoming>,
+    ) -> bool {
         self.commands
             .send(Command::Frame {
                 conn,
-                access,
+                participant,
                 messages,
             })
             .await
@@ -136,9 +151,11 @@ impl RoomHandle {
 
     /// Changes the plan's document as the server. Returns the change's own result once the
     /// change is committed and relayed to every connected client. A change that fails its own
-    /// validation must return `Err` before touching the document.
+    /// validation must return `Err` before touching the document. `author` is credited in the
+    /// update log (`None`: the server itself, e.g. an import).
     pub async fn edit<R: Send + 'static, E: Send + 'static>(
         &self,
+        author: Option<Arc<Actor>>,
         edit: impl FnOnce(&mut TransactionMut) -> Result<R, E> + Send + 'static,
     ) -> Result<Result<R, E>, RoomError> {
         let (reply, result) = oneshot::channel();
@@ -149,7 +166,7 @@ impl RoomHandle {
             })
         });
         self.commands
-            .send(Command::Edit { edit })
+            .send(Command::Edit { edit, author })
             .await
             .map_err(|_| RoomError::Closed)?;
         result.await.map_err(|_| RoomError::Closed)?

@@ -152,10 +152,25 @@ impl Registry {
         E: Send + 'static,
         F: FnOnce(&mut TransactionMut) -> Result<R, E> + Clone + Send + 'static,
     {
+        self.edit_as(plan, None, edit).await
+    }
+
+    /// [`Self::edit`] on behalf of someone, who is credited in the update log.
+    pub async fn edit_as<R, E, F>(
+        &self,
+        plan: PlanId,
+        author: Option<Arc<crate::auth::Actor>>,
+        edit: F,
+    ) -> Result<Result<R, E>, RoomError>
+    where
+        R: Send + 'static,
+        E: Send + 'static,
+        F: FnOnce(&mut TransactionMut) -> Result<R, E> + Clone + Send + 'static,
+    {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            match self.room(plan).await?.edit(edit.clone()).await {
+            match self.room(plan).await?.edit(author.clone(), edit.clone()).await {
                 Err(RoomError::Closed) if attempts < 3 => continue,
                 other => return other,
             }

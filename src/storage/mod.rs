@@ -3,6 +3,8 @@
 //! One small trait with an implementation per database; the back end is chosen by the URL's
 //! scheme at start-up. Everything above this module sees only [`Storage`].
 
+pub mod activity;
+mod db;
 mod postgres;
 mod sqlite;
 
@@ -12,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
+pub use self::db::Db;
 pub use self::postgres::PostgresStorage;
 pub use self::sqlite::SqliteStorage;
 use crate::config::DatabaseConfig;
@@ -38,6 +41,9 @@ pub enum StorageError {
     /// A plan's version names are unique.
     #[error("the plan already has a version named «{0}»")]
     VersionNameTaken(String),
+    /// E-mail addresses identify people, so each belongs to one account.
+    #[error("an account with the e-mail address {0} exists already")]
+    EmailTaken(String),
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
@@ -67,8 +73,17 @@ pub trait Storage: Send + Sync + 'static {
     async fn load_document(&self, id: PlanId) -> Result<StoredDocument>;
 
     /// Appends updates to a plan's log in one transaction and returns the last sequence number.
-    /// When this returns, the updates are durable.
-    async fn append_updates(&self, id: PlanId, updates: &[&[u8]]) -> Result<i64>;
+    /// When this returns, the updates are durable. Each entry records who wrote it.
+    async fn append_entries(&self, id: PlanId, entries: &[LogEntry<'_>]) -> Result<i64>;
+
+    /// [`Self::append_entries`] for updates nobody in particular wrote (imports, tests).
+    async fn append_updates(&self, id: PlanId, updates: &[&[u8]]) -> Result<i64> {
+        let entries: Vec<LogEntry<'_>> = updates
+            .iter()
+            .map(|data| LogEntry { data, author: None })
+            .collect();
+        self.append_entries(id, &entries).await
+    }
 
     /// Replaces the plan's snapshot with `state`, which includes every update up to `upto_seq`,
     /// and removes those updates from the log, in one transaction.
@@ -103,6 +118,9 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Checks that the database answers (for `/readyz`).
     async fn ping(&self) -> Result<()>;
+
+    /// The pool itself, for the features whose SQL reads the same on both databases.
+    fn db(&self) -> Db;
 
     /// Stores a named version: the plan's whole state, frozen, never changed afterwards. Fails
     /// with [`StorageError::VersionNameTaken`] when the plan already has a version of that name
@@ -152,6 +170,14 @@ pub(crate) fn version_ids(id: &str, plan_id: &str) -> Result<(crate::version::Ve
         .parse()
         .map_err(|e| StorageError::Corrupt(format!("plan_versions.plan_id: {e}")))?;
     Ok((id, plan))
+}
+
+/// One update to append to a plan's log.
+#[derive(Debug, Clone, Copy)]
+pub struct LogEntry<'a> {
+    pub data: &'a [u8],
+    /// The actor who wrote it (`user:<uuid>`, `token:<uuid>`, `anonymous`), if anyone.
+    pub author: Option<&'a str>,
 }
 
 /// See [`Storage::log_after`].

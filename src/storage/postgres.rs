@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::{
-    LogTail, NodeEvent, Result, Storage, StorageError, StoredDocument, now_millis, redact_url,
+    LogEntry, LogTail, NodeEvent, Result, Storage, StorageError, StoredDocument, now_millis, redact_url,
 };
 use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
 
@@ -212,7 +212,7 @@ impl Storage for PostgresStorage {
     }
 
     #[tracing::instrument(skip(self, updates), fields(count = updates.len()))]
-    async fn append_updates(&self, id: PlanId, updates: &[&[u8]]) -> Result<i64> {
+    async fn append_entries(&self, id: PlanId, updates: &[LogEntry<'_>]) -> Result<i64> {
         let key = id.to_string();
         let now = now_millis();
         let count = i64::try_from(updates.len()).unwrap_or(i64::MAX);
@@ -231,14 +231,15 @@ impl Storage for PostgresStorage {
         let last = last.ok_or(StorageError::PlanNotFound(id))?;
         // Entry i (1-based) gets seq `last - count + i`; ORDINALITY keeps the caller's order.
         sqlx::query(
-            "INSERT INTO plan_updates (plan_id, seq, data, created_at)
-             SELECT $1, $2 + u.ord, u.data, $3
-             FROM UNNEST($4::BYTEA[]) WITH ORDINALITY AS u (data, ord)",
+            "INSERT INTO plan_updates (plan_id, seq, data, created_at, author)
+             SELECT $1, $2 + u.ord, u.data, $3, u.author
+             FROM UNNEST($4::BYTEA[], $5::TEXT[]) WITH ORDINALITY AS u (data, author, ord)",
         )
         .bind(&key)
         .bind(last - count)
         .bind(now)
-        .bind(updates)
+        .bind(updates.iter().map(|u| u.data).collect::<Vec<&[u8]>>())
+        .bind(updates.iter().map(|u| u.author).collect::<Vec<Option<&str>>>())
         .execute(&mut *tx)
         .await?;
         // Delivered to the other nodes when (and only if) this transaction commits.
@@ -316,6 +317,10 @@ impl Storage for PostgresStorage {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    fn db(&self) -> super::Db {
+        super::Db::Postgres(self.pool.clone())
     }
 
     async fn ping(&self) -> Result<()> {

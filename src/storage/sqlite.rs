@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use super::{LogTail, Result, Storage, StorageError, StoredDocument, now_millis};
+use super::{LogEntry, LogTail, Result, Storage, StorageError, StoredDocument, now_millis};
 use crate::config::SqliteSynchronous as Synchronous;
 use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
 
@@ -151,7 +151,7 @@ impl Storage for SqliteStorage {
     }
 
     #[tracing::instrument(skip(self, updates), fields(count = updates.len()))]
-    async fn append_updates(&self, id: PlanId, updates: &[&[u8]]) -> Result<i64> {
+    async fn append_entries(&self, id: PlanId, updates: &[LogEntry<'_>]) -> Result<i64> {
         let key = id.to_string();
         let now = now_millis();
         let count = i64::try_from(updates.len()).unwrap_or(i64::MAX);
@@ -171,12 +171,13 @@ impl Storage for SqliteStorage {
         for update in updates {
             seq += 1;
             sqlx::query(
-                "INSERT INTO plan_updates (plan_id, seq, data, created_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO plan_updates (plan_id, seq, data, created_at, author) VALUES (?, ?, ?, ?, ?)",
             )
             .bind(&key)
             .bind(seq)
-            .bind(*update)
+            .bind(update.data)
             .bind(now)
+            .bind(update.author)
             .execute(&mut *tx)
             .await?;
         }
@@ -241,6 +242,10 @@ impl Storage for SqliteStorage {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    fn db(&self) -> super::Db {
+        super::Db::Sqlite(self.pool.clone())
     }
 
     async fn ping(&self) -> Result<()> {

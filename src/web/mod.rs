@@ -1,19 +1,25 @@
 //! Server-rendered pages (askama, bokmål), readable without JavaScript: the plan list with its
 //! "Ny plan" form, and the plan page the browser editor mounts on.
 
+mod account;
 mod assets;
+mod members;
 mod plan_page;
+mod sign_in;
 pub mod render;
 pub mod time;
 mod versions;
 
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 
-use self::plan_page::{PlanPageData, status_label, template_choices};
+use self::account::AccountBar;
+use self::plan_page::{PlanPageData, ViewerData, status_label, template_choices};
+use crate::access::{self, Action};
+use crate::auth::{PlanAccess, Principal, store};
 use crate::http::{AppState, HttpError};
 use crate::plan::{BYDELER, PlanRecord, PlanRequest};
 
@@ -24,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(index))
         .route("/plans", axum::routing::post(create_plan))
         .route("/plans/{plan_id}", get(plan_page))
+        .merge(sign_in::router())
+        .merge(members::router())
         .route(
             "/plans/{plan_id}/versions",
             axum::routing::post(versions::freeze_form),
@@ -82,6 +90,8 @@ struct TemplateChoice {
 #[derive(askama::Template)]
 #[template(path = "pages/index.html")]
 struct IndexPage {
+    account: Option<AccountBar>,
+    can_create: bool,
     plans: Vec<ListedPlan>,
     bydeler: &'static [&'static str],
     templates: Vec<TemplateChoice>,
@@ -90,8 +100,11 @@ struct IndexPage {
 #[derive(askama::Template)]
 #[template(path = "pages/plan.html")]
 struct PlanPage {
+    account: Option<AccountBar>,
     page: PlanPageData,
     versions: versions::VersionsPanel,
+    /// Coordinators get a link to the members page.
+    can_manage: bool,
 }
 
 fn render(page: &impl askama::Template) -> Result<Html<String>, HttpError> {
@@ -100,9 +113,39 @@ fn render(page: &impl askama::Template) -> Result<Html<String>, HttpError> {
         .map_err(|e| HttpError::Internal(format!("page did not render: {e}")))
 }
 
-async fn index(State(state): State<AppState>) -> Result<Html<String>, HttpError> {
-    let plans = state.storage.list_plans().await?;
-    render(&IndexPage {
+/// The plans this visitor may see: all for administrators (and under open editing), a member's
+/// own otherwise.
+pub(crate) async fn visible_plans(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<PlanRecord>, HttpError> {
+    let all = state.storage.list_plans().await?;
+    let sees_all = access::role_on_plan(&state.policy, principal.caller(), None).is_some();
+    if sees_all {
+        return Ok(all);
+    }
+    let own: std::collections::HashSet<crate::plan::PlanId> = match principal {
+        Principal::User { user, .. } => store::plans_of(&state.storage.db(), &user.id)
+            .await?
+            .into_iter()
+            .collect(),
+        Principal::Token(token) => [token.plan_id].into(),
+        Principal::Anonymous => Default::default(),
+    };
+    Ok(all.into_iter().filter(|p| own.contains(&p.id)).collect())
+}
+
+async fn index(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Response, HttpError> {
+    if matches!(principal, Principal::Anonymous) && !state.policy.open_editing {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    let plans = visible_plans(&state, &principal).await?;
+    let page = render(&IndexPage {
+        account: AccountBar::of(&principal),
+        can_create: access::may_create_plans(&state.policy, principal.caller()),
         plans: plans.into_iter().map(ListedPlan::from).collect(),
         bydeler: &BYDELER,
         templates: template_choices(&state.templates)
@@ -113,39 +156,38 @@ async fn index(State(state): State<AppState>) -> Result<Html<String>, HttpError>
                 version,
             })
             .collect(),
-    })
+    })?;
+    Ok(page.into_response())
 }
 
 /// The "Ny plan" form: creates the plan and goes to its page.
 async fn create_plan(
     State(state): State<AppState>,
+    principal: Principal,
     Form(request): Form<PlanRequest>,
 ) -> Result<Response, HttpError> {
-    let (meta, template) = request
-        .resolve(&state.templates)
-        .map_err(|e| HttpError::Unprocessable(e.to_string()))?;
-    let record = crate::plan::create_from_template(state.storage.as_ref(), template, &meta).await?;
+    let record = crate::http::create_plan_for(&state, &principal, request).await?;
     Ok(Redirect::to(&format!("/plans/{}", record.id)).into_response())
 }
 
 async fn plan_page(
     State(state): State<AppState>,
-    Path(plan_id): Path<String>,
+    access: PlanAccess,
 ) -> Result<Html<String>, HttpError> {
-    let (record, template) = state.plan_and_template(&plan_id).await?;
-    let view = state.current_view(&record, &template).await?;
+    let view = state.current_view(&access.record, &access.template).await?;
+    let db = state.storage.db();
+    let plan = access.plan();
+    let units = store::list_units(&db, plan).await?;
+    let viewer = ViewerData::of(&access);
+    let mut page = PlanPageData::build(&access.record, &view, &access.template, &viewer, &units);
+    page.annotate(
+        &store::section_units(&db, plan).await?,
+        &crate::storage::activity::last_edits(&db, plan).await?,
+    );
     render(&PlanPage {
-        page: PlanPageData::build(
-            &record,
-            &view,
-            &template,
-            document_access(&state).can_edit(),
-        ),
-        versions: versions::panel(&state, record.id).await?,
+        account: AccountBar::of(&access.principal),
+        page,
+        versions: versions::panel(&state, &access).await?,
+        can_manage: access.may(Action::Manage),
     })
-}
-
-/// What an anonymous visitor may do, as the live connection will decide it.
-fn document_access(state: &AppState) -> crate::access::Access {
-    crate::access::decide(&state.policy)
 }

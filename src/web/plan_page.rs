@@ -7,11 +7,17 @@ use crate::document::{
 };
 use crate::plan::PlanRecord;
 use crate::templates::{
-    FieldSchema, Section, SectionKind, TargetGroupsSpec, Template, TemplateRegistry, Unit,
+    FieldSchema, Section, SectionKind, TargetGroupsSpec, Template, TemplateRegistry,
     checklist_key,
 };
 
+use std::collections::HashMap;
+
 use serde::Serialize;
+
+use crate::access::{Action, Role};
+use crate::auth::{Actor, PlanAccess};
+use crate::storage::activity::LastEdit;
 
 use super::render::{blocks_html, guidance_html};
 
@@ -42,15 +48,46 @@ pub struct PlanPageData {
 #[derive(Serialize)]
 pub struct EditorData<'a> {
     pub plan_id: String,
-    /// Whether this visitor may change the plan (the server enforces it on the live connection).
-    pub can_edit: bool,
+    #[serde(flatten)]
+    pub viewer: &'a ViewerData,
     /// "id@version".
     pub template: String,
     pub tiltak_fields: &'a [FieldSchema],
-    pub units: &'a [Unit],
+    /// The plan's units (the template's defaults until the coordinator sets them).
+    pub units: Vec<UnitName<'a>>,
     /// The template's own tiltak sections (rows without `section` belong there).
     pub tiltak_sections: Vec<&'a str>,
     pub target_groups: Option<TargetGroupsData<'a>>,
+}
+
+/// Who is looking at the page, for the editor: what they may do (the server enforces every one
+/// of these on its own), who they are, and the CSRF token their scripts send back.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ViewerData {
+    pub can_edit: bool,
+    pub role: Option<Role>,
+    pub me: Option<Actor>,
+    pub can_comment: bool,
+    pub can_moderate: bool,
+    pub csrf_token: Option<String>,
+}
+
+impl ViewerData {
+    pub fn of(access: &PlanAccess) -> Self {
+        ViewerData {
+            can_edit: access.may(Action::Edit),
+            role: Some(access.role),
+            me: Some(access.actor.clone()),
+            can_comment: access.may(Action::Comment),
+            can_moderate: access.may(Action::Moderate),
+            csrf_token: access.principal.csrf().map(str::to_owned),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct UnitName<'a> {
+    pub name: &'a str,
 }
 
 #[derive(Serialize)]
@@ -72,7 +109,12 @@ pub struct SubsectionData<'a> {
 }
 
 impl<'a> EditorData<'a> {
-    pub fn new(record: &PlanRecord, template: &'a Template, can_edit: bool) -> Self {
+    pub fn new(
+        record: &PlanRecord,
+        template: &'a Template,
+        viewer: &'a ViewerData,
+        units: &'a [String],
+    ) -> Self {
         let target_groups = template.target_groups().map(|(part, spec)| {
             let number = template
                 .sections_flat()
@@ -96,12 +138,21 @@ impl<'a> EditorData<'a> {
                     .collect(),
             }
         });
+        let units = if units.is_empty() {
+            template
+                .units
+                .iter()
+                .map(|u| UnitName { name: &u.name })
+                .collect()
+        } else {
+            units.iter().map(|name| UnitName { name }).collect()
+        };
         EditorData {
             plan_id: record.id.to_string(),
-            can_edit,
+            viewer,
             template: template.key(),
             tiltak_fields: &template.tiltak.fields,
-            units: &template.units,
+            units,
             tiltak_sections: template
                 .sections_of_kind(SectionKind::Tiltak)
                 .into_iter()
@@ -164,6 +215,16 @@ pub struct SectionPart {
     pub checklist: Vec<CheckItem>,
     pub tiltak_groups: Vec<TiltakGroup>,
     pub milestones: Vec<Milestone>,
+    /// The unit the coordinator made responsible for this section ("" when none).
+    pub responsible_unit: String,
+    /// "Sist endret av Kari (NAV)" and when, if anyone has changed it.
+    pub last_edit: Option<LastEditText>,
+}
+
+pub struct LastEditText {
+    pub who: String,
+    pub iso: String,
+    pub display: String,
 }
 
 pub struct CheckItem {
@@ -184,7 +245,8 @@ impl PlanPageData {
         record: &PlanRecord,
         view: &PlanView,
         template: &Template,
-        can_edit: bool,
+        viewer: &ViewerData,
+        units: &[String],
     ) -> Self {
         let mut sections = Vec::new();
         for flat in template.sections_flat() {
@@ -230,9 +292,34 @@ impl PlanPageData {
                 .collect(),
             empty_links: Vec::new(),
             completeness: completeness(view, template),
-            editor_json: EditorData::new(record, template, can_edit).to_script_json(),
+            editor_json: EditorData::new(record, template, viewer, units).to_script_json(),
         }
         .with_empty_links()
+    }
+
+    /// Adds each section's responsible unit and last editor.
+    pub fn annotate(
+        &mut self,
+        section_units: &HashMap<String, String>,
+        last_edits: &HashMap<String, LastEdit>,
+    ) {
+        for section in &mut self.sections {
+            if let Some(unit) = section_units.get(&section.section_id) {
+                section.responsible_unit = unit.clone();
+            }
+            let target = match section.kind {
+                "prose" => format!("section:{}", section.section_id),
+                other => other.to_owned(),
+            };
+            section.last_edit = last_edits.get(&target).map(|edit| LastEditText {
+                who: match &edit.actor_unit {
+                    Some(unit) => format!("{} ({unit})", edit.actor_name),
+                    None => edit.actor_name.clone(),
+                },
+                iso: super::time::iso(edit.edited_at),
+                display: super::time::oslo_display(edit.edited_at),
+            });
+        }
     }
 
     fn with_empty_links(mut self) -> Self {
@@ -283,6 +370,8 @@ fn part(
         checklist: Vec::new(),
         tiltak_groups: Vec::new(),
         milestones: Vec::new(),
+        responsible_unit: String::new(),
+        last_edit: None,
     };
     match section.kind {
         SectionKind::Prose => fill_prose(&mut part, &section.id, view),
@@ -357,6 +446,8 @@ fn target_group_parts(
             checklist: Vec::new(),
             tiltak_groups: Vec::new(),
             milestones: Vec::new(),
+            responsible_unit: String::new(),
+            last_edit: None,
         });
         for sub in &spec.subsections {
             let id = TargetGroupsSpec::instance_section_id(&section.id, &group.id, &sub.id);
@@ -376,6 +467,8 @@ fn target_group_parts(
                 checklist: Vec::new(),
                 tiltak_groups: Vec::new(),
                 milestones: Vec::new(),
+                responsible_unit: String::new(),
+                last_edit: None,
             };
             if sub.kind == SectionKind::Tiltak {
                 let rows: Vec<TiltakRow> = view

@@ -11,7 +11,8 @@ use super::render::escape;
 use super::time;
 use crate::http::versions::{freeze, version_view};
 use crate::http::{AppState, HttpError};
-use crate::plan::PlanId;
+use crate::access::Action;
+use crate::auth::PlanAccess;
 use crate::version::{MAX_NAME_CHARS, VersionRecord};
 
 /// What `templates/pages/versions_panel.html` shows: on the plan page the list of versions,
@@ -23,6 +24,10 @@ pub struct VersionsPanel {
     /// Newest first.
     pub versions: Vec<ListedVersion>,
     pub can_freeze: bool,
+    /// Readers export frozen versions only.
+    pub can_export_current: bool,
+    /// Sent back by the freeze form (signed-in people).
+    pub csrf_token: Option<String>,
     pub max_name_chars: usize,
     pub current_md: String,
     pub current_pdf: String,
@@ -54,13 +59,16 @@ impl ListedVersion {
 }
 
 /// The plan page's versions panel.
-pub async fn panel(state: &AppState, plan: PlanId) -> Result<VersionsPanel, HttpError> {
+pub async fn panel(state: &AppState, access: &PlanAccess) -> Result<VersionsPanel, HttpError> {
+    let plan = access.plan();
     let versions = state.storage.list_versions(plan).await?;
     Ok(VersionsPanel {
         plan_id: plan.to_string(),
         frozen: None,
         versions: versions.iter().map(ListedVersion::new).collect(),
-        can_freeze: crate::access::decide(&state.policy).can_edit(),
+        can_freeze: access.may(Action::Freeze),
+        can_export_current: access.may(Action::ExportCurrent),
+        csrf_token: access.principal.csrf().map(str::to_owned),
         max_name_chars: MAX_NAME_CHARS,
         current_md: format!("/plans/{plan}/export.md"),
         current_pdf: format!("/plans/{plan}/export.pdf"),
@@ -72,21 +80,30 @@ pub async fn panel(state: &AppState, plan: PlanId) -> Result<VersionsPanel, Http
 #[derive(askama::Template)]
 #[template(path = "pages/version.html")]
 struct VersionPage {
+    account: Option<super::AccountBar>,
     page: PlanPageData,
     versions: VersionsPanel,
 }
 
 pub async fn version_page(
     State(state): State<AppState>,
-    Path((plan_id, version_id)): Path<(String, String)>,
+    access: PlanAccess,
+    Path((_, version_id)): Path<(String, String)>,
 ) -> Result<Html<String>, HttpError> {
-    let (record, template) = state.plan_and_template(&plan_id).await?;
-    let (version, view) = version_view(&state, &record, &template, &version_id).await?;
-    let mut versions = panel(&state, record.id).await?;
+    let (version, view) =
+        version_view(&state, &access.record, &access.template, &version_id).await?;
+    let mut versions = panel(&state, &access).await?;
     versions.frozen = Some(ListedVersion::new(&version));
     versions.can_freeze = false;
     let page = VersionPage {
-        page: PlanPageData::build(&record, &view, &template, false),
+        account: super::AccountBar::of(&access.principal),
+        page: PlanPageData::build(
+            &access.record,
+            &view,
+            &access.template,
+            &super::ViewerData::default(),
+            &[],
+        ),
         versions,
     };
     askama::Template::render(&page)
@@ -103,10 +120,11 @@ pub struct FreezeForm {
 /// short page that says why.
 pub async fn freeze_form(
     State(state): State<AppState>,
-    Path(plan_id): Path<String>,
+    access: PlanAccess,
     Form(form): Form<FreezeForm>,
 ) -> Result<Response, HttpError> {
-    match freeze(&state, &plan_id, &form.name).await {
+    let plan_id = access.plan().to_string();
+    match freeze(&state, &access, &form.name).await {
         Ok(version) => {
             Ok(Redirect::to(&format!("/plans/{}#versjoner", version.plan_id)).into_response())
         }

@@ -63,6 +63,8 @@ pub fn test_config(db_path: &Path) -> ServeConfig {
         live: LiveConfig::default(),
         open_editing: true,
         templates_dir: None,
+        public_url: None,
+        cookie_secure: true,
     }
 }
 

@@ -15,6 +15,8 @@ import { loadPerson, askPerson, mountPresence, COLOURS } from './presence.js'
 import { h } from './util.js'
 import { liveCompleteness } from './completeness.js'
 import { NODE_NAMES, MARK_NAMES } from './schema.js'
+import { Comments } from './comments.js'
+import { pageContext } from './threads.js'
 import './editor.css'
 
 /** Origin of this person's own edits outside prose: the undo manager tracks only these. */
@@ -72,12 +74,16 @@ function start () {
   // The server refuses edits from a read-only connection with an auth message.
   provider.messageHandlers[2] = (_encoder, _decoder) => { denied = true; showStatus('lesetilgang') }
 
-  // Side column: who is here.
+  // Side column: who is here. Someone signed in is known by name and unit; until then a
+  // visitor is asked once.
   const side = document.getElementById('samarbeid')
+  const { me } = pageContext(data)
+  const signedIn = !!(me && me.id && me.id !== 'anonymous' && me.name)
   let person = loadPerson()
+  if (signedIn) person = { name: me.name, unit: me.unit || '', color: person?.color || COLOURS[Math.abs(hash(me.id)) % COLOURS.length] }
   const setUser = (p) => awareness.setLocalStateField('user', { name: p.name, unit: p.unit || '', color: p.color })
   const presence = mountPresence(side || planEl, awareness, {
-    onChangePerson: () => askPerson(data.units || [], person).then((p) => { person = p; setUser(p) })
+    onChangePerson: signedIn ? null : () => askPerson(data.units || [], person).then((p) => { person = p; setUser(p) })
   })
   if (side) side.hidden = false
   if (person) {
@@ -92,7 +98,8 @@ function start () {
     [doc.getArray('tiltak'), doc.getArray('milestones'), doc.getMap('checklist'), doc.getArray('target_groups')],
     { trackedOrigins: new Set([LOCAL]), captureTimeout: 500 }
   )
-  const tables = new TiltakTables({ doc, fields: data.tiltak_fields, origin: LOCAL, undoManager, editable })
+  const comments = new Comments({ data, doc })
+  const tables = new TiltakTables({ doc, fields: data.tiltak_fields, origin: LOCAL, undoManager, editable, comments })
   const editors = new Map() // section element → { destroy }
   const defaultTiltak = new Set(data.tiltak_sections || [])
 
@@ -109,7 +116,7 @@ function start () {
       const heading = headingOf(sectionEl)
       if (!container || !heading) return
       const editor = mountProse(container, {
-        doc, awareness, sectionId, headingId: heading.id, headingText: [...heading.childNodes].map((n) => n.textContent.trim()).filter(Boolean).join(' '), editable
+        doc, awareness, sectionId, headingId: heading.id, headingText: [...heading.childNodes].map((n) => n.textContent.trim()).filter(Boolean).join(' '), editable, comments
       })
       editors.set(sectionEl, editor)
     } else if (kind === 'tiltak') {
@@ -171,6 +178,8 @@ function start () {
     metrics.tiltakRows = tables.maps().length
     presence.render()
     liveCompleteness(doc, provider, data.plan_id)
+    comments.attachTables(tables)
+    comments.start({ side, layout: planEl.parentElement })
     document.documentElement.classList.add('editor-klar')
     resolveReady()
   }
@@ -185,12 +194,19 @@ function start () {
   doc.on('update', () => { if (!mounted && hasDocument() && provider.synced) mountAll() })
 
   window.samskriv = {
-    doc, provider, awareness, persistence, undoManager, ready, metrics,
+    doc, provider, awareness, persistence, undoManager, ready, metrics, comments,
     schema: { nodes: NODE_NAMES, marks: MARK_NAMES },
     /** Tests: cut the live connection and keep it cut (edits stay local). */
     goOffline () { provider.disconnect() },
     goOnline () { provider.connect() }
   }
+}
+
+/** A small stable hash of a string (for a colour). */
+function hash (text) {
+  let x = 0
+  for (const ch of text) x = (x * 31 + ch.codePointAt(0)) | 0
+  return x
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)

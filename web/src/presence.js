@@ -82,11 +82,11 @@ export function mountPresence (bar, awareness, { onChangePerson }) {
   const count = h('span', { class: 'antall' })
   const list = h('ul', { class: 'tilstede-liste' })
   const me = h('span', { class: 'meg' })
-  const change = h('button', { type: 'button', class: 'sekundaer liten', onclick: onChangePerson }, 'Endre navn')
+  const change = onChangePerson ? h('button', { type: 'button', class: 'sekundaer liten', onclick: onChangePerson }, 'Endre navn') : null
   const panel = h('section', { class: 'tilstede', 'aria-labelledby': 'tilstede-tittel' },
     h('h2', { id: 'tilstede-tittel' }, 'Til stede ', count),
     list,
-    h('p', { class: 'meg-linje' }, 'Du er ', me, ' ', change))
+    h('p', { class: 'meg-linje' }, 'Du er ', me, change ? ' ' : null, change))
   bar.append(panel)
 
   const render = () => {

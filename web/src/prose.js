@@ -306,10 +306,14 @@ function selectionBuilder (user) {
  * Mounts an editor in `container` (the server-rendered `.prosa` div) for `section:<sectionId>`.
  * Returns `{ view, destroy }`.
  */
-export function mountProse (container, { doc, awareness, sectionId, headingId, headingText, editable }) {
+export function mountProse (container, { doc, awareness, sectionId, headingId, headingText, editable, comments }) {
   const fragment = doc.getXmlFragment(`section:${sectionId}`)
   let view = null
   const toolbar = buildToolbar(() => view, headingText)
+  // Someone who may comment but not edit (an adviser) gets a caret, to select text with the
+  // keyboard; every change to the text is refused (comments.js).
+  const caret = !editable && !!comments?.canComment
+  const commentControls = comments ? comments.sectionControls(sectionId, headingText, () => view) : null
   const mount = h('div', { class: 'prosa-flate' })
   // Read-only visitors get the text without the formatting toolbar.
   toolbar.bar.hidden = !editable
@@ -341,6 +345,10 @@ export function mountProse (container, { doc, awareness, sectionId, headingId, h
     Tab: goToNextCell(1),
     'Shift-Tab': goToNextCell(-1)
   }
+  if (commentControls) {
+    keys['Ctrl-Alt-m'] = commentControls.command
+    keys['Mod-Alt-m'] = commentControls.command
+  }
 
   const state = EditorState.create({
     schema,
@@ -353,16 +361,18 @@ export function mountProse (container, { doc, awareness, sectionId, headingId, h
       keymap(baseKeymap),
       dropCursor(),
       gapCursor(),
-      tableEditing()
+      tableEditing(),
+      ...(comments ? comments.plugins(sectionId, { caret }) : [])
     ]
   })
   view = new EditorView(mount, {
     state,
-    editable: () => editable,
+    editable: () => editable || caret,
     attributes: {
       class: 'prosa-innhold',
       role: 'textbox',
       'aria-multiline': 'true',
+      ...(caret ? { 'aria-readonly': 'true' } : {}),
       'aria-labelledby': headingId,
       'aria-describedby': `${headingId}-hjelp`,
       'data-section-id': sectionId,
@@ -373,11 +383,18 @@ export function mountProse (container, { doc, awareness, sectionId, headingId, h
       const next = this.state.apply(tr)
       this.updateState(next)
       toolbar.update(next, editable)
+      commentControls?.update(next)
     }
   })
-  const help = h('p', { id: `${headingId}-hjelp`, class: 'skjult' },
-    'Tekstfelt. Ctrl+B fet, Ctrl+I kursiv, Ctrl+K lenke, Ctrl+Z angre, Ctrl+Shift+Z gjør om.')
+  const commentHelp = commentControls ? ' Ctrl+Alt+M kommenterer markert tekst.' : ''
+  const help = h('p', { id: `${headingId}-hjelp`, class: 'skjult' }, caret
+    ? `Tekst du kan lese og kommentere, men ikke endre. Merk tekst med Shift og piltastene.${commentHelp}`
+    : `Tekstfelt. Ctrl+B fet, Ctrl+I kursiv, Ctrl+K lenke, Ctrl+Z angre, Ctrl+Shift+Z gjør om.${commentHelp}`)
   container.append(help)
+  if (commentControls) {
+    container.after(commentControls.el)
+    commentControls.update(view.state)
+  }
   toolbar.update(view.state, editable)
   // Undo availability changes when the Y.UndoManager's stacks change.
   setTimeout(() => {
@@ -390,6 +407,9 @@ export function mountProse (container, { doc, awareness, sectionId, headingId, h
   }, 0)
   return {
     view,
-    destroy () { view.destroy() }
+    destroy () {
+      view.destroy()
+      commentControls?.el.remove()
+    }
   }
 }

@@ -56,7 +56,35 @@ export class TiltakTables {
     this.ctx = ctx
     this.array = ctx.doc.getArray('tiltak')
     this.views = []
+    this.commentCounts = new Map() // row id → open comment threads
     this.array.observeDeep((events, tr) => this.onEvents(events, tr))
+  }
+
+  /** Marks rows with open comment threads (`counts`: row id → number). */
+  setCommentCounts (counts) {
+    this.commentCounts = counts
+    for (const view of this.views) {
+      for (const row of view.rows.values()) row.setCommentCount(counts.get(row.id) || 0)
+    }
+  }
+
+  /** The section id of the view that shows row `id`, or null. */
+  sectionOfRow (id) {
+    const map = this.maps().find((m) => textOf(m, 'id') === id)
+    return map ? this.viewOf(map)?.sectionId || null : null
+  }
+
+  /** Puts focus on row `id` (clearing filters that hide it). */
+  focusRow (id) {
+    for (const view of this.views) {
+      const row = [...view.rows.values()].find((r) => r.id === id)
+      if (!row) continue
+      if (row.tr.hidden) { view.clearFilters(); view.applyFilters() }
+      const first = row.tr.querySelector('[data-ctl]')
+      row.tr.scrollIntoView({ block: 'center' })
+      first?.focus({ preventScroll: true })
+      return
+    }
   }
 
   addView (root, sectionId, isDefault) {
@@ -475,7 +503,25 @@ class Row {
     this.moreButton.title = 'Vis eller skjul flere felt'
     this.moreButton.setAttribute('aria-expanded', 'false')
     this.moreButton.setAttribute('aria-controls', detailsId)
-    const actions = h('td', { class: 'kol-handlinger' }, h('div', { class: 'handlinger' }, this.moreButton,
+    const comments = view.ctx.comments
+    if (comments?.canComment) {
+      this.commentButton = this.actionButton('kommenter', 'Kommenter', 'Kommenter', () => {
+        comments.composeRow(this.id, textOf(this.map, 'tiltak'), this.commentButton)
+      })
+    }
+    if (comments) {
+      // Shown while the row has open comment threads; opens the first in the panel.
+      this.commentCount = h('span', { class: 'skjult' })
+      this.commentMark = h('span', { 'aria-hidden': 'true' })
+      const markId = uid('knapp')
+      this.commentMarker = h('button', {
+        type: 'button', id: markId, class: 'handling kommentar-merke', 'data-ctl': 'kommentarer', hidden: true,
+        'aria-labelledby': `${markId} ${this.numId}`,
+        onclick: () => comments.showRow(this.id)
+      }, this.commentMark, this.commentCount)
+    }
+    const actions = h('td', { class: 'kol-handlinger' }, h('div', { class: 'handlinger' }, this.commentMarker, this.moreButton,
+      this.commentButton,
       editable ? [
         this.upButton = this.actionButton('opp', '↑', 'Flytt opp', () => view.move(this, -1), 'Alt+Shift+ArrowUp'),
         this.downButton = this.actionButton('ned', '↓', 'Flytt ned', () => view.move(this, 1), 'Alt+Shift+ArrowDown'),
@@ -483,6 +529,16 @@ class Row {
       ] : null))
     this.tr.append(actions)
     if (view.expanded.has(this.id)) this.toggleDetails(true)
+    this.setCommentCount(view.tables.commentCounts.get(this.id) || 0)
+  }
+
+  setCommentCount (n) {
+    if (!this.commentMarker || this.commentN === n) return
+    this.commentN = n
+    this.commentMarker.hidden = n === 0
+    this.tr.classList.toggle('har-kommentar', n > 0)
+    this.commentMark.textContent = String(n)
+    this.commentCount.textContent = n === 1 ? '1 åpen kommentar til' : `${n} åpne kommentarer til`
   }
 
   actionButton (ctl, visible, spoken, onclick, shortcut) {

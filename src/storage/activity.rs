@@ -1,0 +1,66 @@
+//! Who last changed each part of a plan: kept beside the update log (which compaction folds
+//! away) so the plan page can say "sist endret av … kl. …" for every section.
+
+use std::collections::HashMap;
+
+use sqlx::FromRow;
+
+use super::{Db, Result, now_millis};
+use crate::auth::Actor;
+use crate::on_db;
+use crate::plan::PlanId;
+
+/// The last change of one part of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct LastEdit {
+    pub actor_id: String,
+    pub actor_name: String,
+    pub actor_unit: Option<String>,
+    /// Unix milliseconds.
+    pub edited_at: i64,
+}
+
+/// Records `actor` as the last editor of each `target` (a top-level Y.Doc type name), now.
+pub async fn record(db: &Db, plan: PlanId, edits: &[(&str, &Actor)]) -> Result<()> {
+    const SQL: &str = "INSERT INTO plan_activity (plan_id, target, actor_id, actor_name, actor_unit, edited_at)
+                       VALUES ($1, $2, $3, $4, $5, $6)
+                       ON CONFLICT (plan_id, target) DO UPDATE SET actor_id = excluded.actor_id,
+                         actor_name = excluded.actor_name, actor_unit = excluded.actor_unit,
+                         edited_at = excluded.edited_at";
+    let now = now_millis();
+    let plan = plan.to_string();
+    on_db!(db, pool => {
+        async {
+            let mut tx = pool.begin().await?;
+            for (target, actor) in edits {
+                sqlx::query(SQL)
+                    .bind(&plan)
+                    .bind(*target)
+                    .bind(&actor.id)
+                    .bind(&actor.name)
+                    .bind(actor.unit.as_deref())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        }
+        .await
+    })?;
+    Ok(())
+}
+
+/// The last edit of every part of a plan that has one, by target.
+pub async fn last_edits(db: &Db, plan: PlanId) -> Result<HashMap<String, LastEdit>> {
+    #[derive(FromRow)]
+    struct Row {
+        target: String,
+        #[sqlx(flatten)]
+        edit: LastEdit,
+    }
+    const SQL: &str = "SELECT target, actor_id, actor_name, actor_unit, edited_at
+                       FROM plan_activity WHERE plan_id = $1";
+    let rows: Vec<Row> =
+        on_db!(db, pool => sqlx::query_as(SQL).bind(plan.to_string()).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|r| (r.target, r.edit)).collect())
+}

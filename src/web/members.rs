@@ -1,0 +1,338 @@
+//! The coordinator's members page: members and their roles, invite links, the plan's units and
+//! the unit responsible for each section. Every route needs [`Action::Manage`].
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Form, Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::account::AccountBar;
+use super::{render, time};
+use crate::access::{Action, Role};
+use crate::auth::store::{self, Invite};
+use crate::auth::{PlanAccess, form_urlencoded_pairs};
+use crate::http::{AppState, HttpError};
+use crate::storage::now_millis;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/plans/{plan_id}/medlemmer", get(members_page))
+        .route("/plans/{plan_id}/medlemmer/{user_id}", post(change_member))
+        .route("/plans/{plan_id}/medlemmer/{user_id}/fjern", post(remove_member))
+        .route("/plans/{plan_id}/invitasjoner", post(create_invite))
+        .route(
+            "/plans/{plan_id}/invitasjoner/{invite_id}/trekk-tilbake",
+            post(revoke_invite),
+        )
+        .route("/plans/{plan_id}/enheter", post(add_unit))
+        .route("/plans/{plan_id}/enheter/fjern", post(remove_unit))
+        .route("/plans/{plan_id}/seksjoner", post(set_section_units))
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/members.html")]
+struct MembersPage {
+    account: Option<AccountBar>,
+    plan_id: String,
+    plan_title: String,
+    csrf_token: String,
+    roles: Vec<(&'static str, &'static str)>,
+    members: Vec<MemberRow>,
+    invites: Vec<InviteRow>,
+    units: Vec<String>,
+    suggested_units: Vec<String>,
+    sections: Vec<SectionRow>,
+    new_invite_link: Option<String>,
+    new_invite_expires: String,
+}
+
+struct MemberRow {
+    user_id: String,
+    name: String,
+    email: String,
+    role: &'static str,
+    unit: String,
+}
+
+struct InviteRow {
+    id: String,
+    role: &'static str,
+    unit: String,
+    created: String,
+    expires: String,
+    state: &'static str,
+    open: bool,
+}
+
+struct SectionRow {
+    id: String,
+    label: String,
+    unit: String,
+}
+
+/// Longest an invite may stay valid.
+pub const MAX_INVITE_DAYS: u64 = 90;
+
+/// Builds the page; `new_invite` shows a just-made link once.
+async fn page(
+    state: &AppState,
+    access: &PlanAccess,
+    new_invite: Option<(&Invite, String)>,
+) -> Result<Html<String>, HttpError> {
+    access.require(Action::Manage)?;
+    let db = state.storage.db();
+    let plan = access.plan();
+    let units = store::list_units(&db, plan).await?;
+    let section_units = store::section_units(&db, plan).await?;
+    let now = now_millis();
+    render(&MembersPage {
+        account: AccountBar::of(&access.principal),
+        plan_id: plan.to_string(),
+        plan_title: access.record.title.clone(),
+        csrf_token: access.principal.csrf().unwrap_or_default().to_owned(),
+        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        members: store::list_members(&db, plan)
+            .await?
+            .into_iter()
+            .map(|m| MemberRow {
+                user_id: m.user.id,
+                name: m.user.name,
+                email: m.user.email,
+                role: m.role.as_str(),
+                unit: m.unit.unwrap_or_default(),
+            })
+            .collect(),
+        invites: store::list_invites(&db, plan)
+            .await?
+            .into_iter()
+            .map(|i| {
+                let invite_state = i.state(now);
+                InviteRow {
+                    role: i.role.label(),
+                    unit: i.unit.clone().unwrap_or_default(),
+                    created: time::oslo_display(i.created_at),
+                    expires: time::oslo_display(i.expires_at),
+                    state: invite_state.label(),
+                    open: invite_state == store::InviteState::Open,
+                    id: i.id,
+                }
+            })
+            .collect(),
+        suggested_units: access
+            .template
+            .units
+            .iter()
+            .map(|u| u.name.clone())
+            .filter(|name| !units.contains(name))
+            .collect(),
+        sections: access
+            .template
+            .sections_flat()
+            .into_iter()
+            .filter(|flat| flat.depth <= 2)
+            .map(|flat| SectionRow {
+                unit: section_units.get(&flat.section.id).cloned().unwrap_or_default(),
+                id: flat.section.id.clone(),
+                label: format!("{} {}", flat.number, flat.section.heading),
+            })
+            .collect(),
+        units,
+        new_invite_expires: new_invite
+            .as_ref()
+            .map(|(i, _)| time::oslo_display(i.expires_at))
+            .unwrap_or_default(),
+        new_invite_link: new_invite.map(|(_, link)| link),
+    })
+}
+
+async fn members_page(
+    State(state): State<AppState>,
+    access: PlanAccess,
+) -> Result<Html<String>, HttpError> {
+    page(&state, &access, None).await
+}
+
+fn back(access: &PlanAccess) -> Response {
+    Redirect::to(&format!("/plans/{}/medlemmer", access.plan())).into_response()
+}
+
+/// A unit chosen in a form: empty means none; anything else must be one of the plan's units.
+pub async fn checked_unit(
+    state: &AppState,
+    access: &PlanAccess,
+    unit: &str,
+) -> Result<Option<String>, HttpError> {
+    let unit = unit.trim();
+    if unit.is_empty() {
+        return Ok(None);
+    }
+    let units = store::list_units(&state.storage.db(), access.plan()).await?;
+    if units.iter().any(|u| u == unit) {
+        Ok(Some(unit.to_owned()))
+    } else {
+        Err(HttpError::Unprocessable(format!(
+            "'{unit}' is not one of the plan's units"
+        )))
+    }
+}
+
+fn parse_role(role: &str) -> Result<Role, HttpError> {
+    role.parse()
+        .map_err(|e: crate::access::UnknownRole| HttpError::Unprocessable(e.to_string()))
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    role: String,
+    #[serde(default)]
+    unit: String,
+}
+
+async fn change_member(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    Path((_, user_id)): Path<(String, String)>,
+    Form(form): Form<MemberForm>,
+) -> Result<Response, HttpError> {
+    access.require(Action::Manage)?;
+    let role = parse_role(&form.role)?;
+    let unit = checked_unit(&state, &access, &form.unit).await?;
+    let db = state.storage.db();
+    if store::membership(&db, access.plan(), &user_id).await?.is_none() {
+        return Err(HttpError::NotFound("no such member of this plan".into()));
+    }
+    store::set_member(&db, access.plan(), &user_id, role, unit.as_deref()).await?;
+    Ok(back(&access))
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    Path((_, user_id)): Path<(String, String)>,
+) -> Result<Response, HttpError> {
+    access.require(Action::Manage)?;
+    if !store::remove_member(&state.storage.db(), access.plan(), &user_id).await? {
+        return Err(HttpError::NotFound("no such member of this plan".into()));
+    }
+    Ok(back(&access))
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    pub role: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub days: Option<u64>,
+}
+
+/// Makes an invite link for the plan (shared by the page and the API); returns the invite and
+/// its full link.
+pub async fn make_invite(
+    state: &AppState,
+    access: &PlanAccess,
+    form: &InviteForm,
+) -> Result<(Invite, String), HttpError> {
+    access.require(Action::Manage)?;
+    let role = parse_role(&form.role)?;
+    let unit = checked_unit(state, access, &form.unit).await?;
+    let days = form.days.unwrap_or(14);
+    if !(1..=MAX_INVITE_DAYS).contains(&days) {
+        return Err(HttpError::Unprocessable(format!(
+            "an invite is valid for 1 to {MAX_INVITE_DAYS} days"
+        )));
+    }
+    let (invite, token) = store::create_invite(
+        &state.storage.db(),
+        access.plan(),
+        role,
+        unit.as_deref(),
+        access.actor.user_id(),
+        Duration::from_secs(days * 24 * 3600),
+    )
+    .await?;
+    tracing::info!(plan = %access.plan(), invite = %invite.id, %role, "invite created");
+    Ok((invite, format!("/invitasjon/{token}")))
+}
+
+async fn create_invite(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    Form(form): Form<InviteForm>,
+) -> Result<Html<String>, HttpError> {
+    let (invite, path) = make_invite(&state, &access, &form).await?;
+    let link = format!("{}{path}", state.auth.public_url);
+    page(&state, &access, Some((&invite, link))).await
+}
+
+async fn revoke_invite(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    Path((_, invite_id)): Path<(String, String)>,
+) -> Result<Response, HttpError> {
+    access.require(Action::Manage)?;
+    if !store::revoke_invite(&state.storage.db(), access.plan(), &invite_id).await? {
+        return Err(HttpError::NotFound("no open invite with that id on this plan".into()));
+    }
+    Ok(back(&access))
+}
+
+#[derive(Deserialize)]
+struct UnitForm {
+    name: String,
+}
+
+async fn add_unit(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    Form(form): Form<UnitForm>,
+) -> Result<Response, HttpError> {
+    access.require(Action::Manage)?;
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(HttpError::Unprocessable(
+            "a unit's name has 1 to 100 characters".into(),
+        ));
+    }
+    store::add_unit(&state.storage.db(), access.plan(), name).await?;
+    Ok(back(&access))
+}
+
+async fn remove_unit(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    Form(form): Form<UnitForm>,
+) -> Result<Response, HttpError> {
+    access.require(Action::Manage)?;
+    store::remove_unit(&state.storage.db(), access.plan(), form.name.trim()).await?;
+    Ok(back(&access))
+}
+
+/// The sections form: one `seksjon:<section id>` field per section, the unit or empty.
+async fn set_section_units(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    body: Bytes,
+) -> Result<Response, HttpError> {
+    access.require(Action::Manage)?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| HttpError::BadRequest("the form is not UTF-8".into()))?;
+    let db = state.storage.db();
+    for (key, value) in form_urlencoded_pairs(text) {
+        let Some(section) = key.strip_prefix("seksjon:") else {
+            continue;
+        };
+        if access.template.section(section).is_none() {
+            return Err(HttpError::Unprocessable(format!(
+                "the plan has no section '{section}'"
+            )));
+        }
+        let unit = checked_unit(&state, &access, &value).await?;
+        store::set_section_unit(&db, access.plan(), section, unit.as_deref()).await?;
+    }
+    Ok(back(&access))
+}

@@ -1,0 +1,525 @@
+//! Signing in and out, one-time sign-in links (the first administrator, new accounts made with
+//! `samskriv user create`) and invite links.
+//!
+//! - `GET/POST /login`, `POST /logout`;
+//! - `GET/POST /velkommen/{token}`: a one-time link: sets up the first administrator, or lets
+//!   someone choose their password, and signs them in;
+//! - `GET/POST /invitasjon/{token}`: an invite to a plan: a signed-in person joins, anyone else
+//!   makes an account and joins.
+
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::account::AccountBar;
+use super::render;
+use crate::auth::secret::{self, MIN_PASSWORD_CHARS};
+use crate::auth::store::{self, Invite, InviteState, User};
+use crate::auth::{self, Principal, SESSION_COOKIE};
+use crate::http::{AppState, HttpError};
+use crate::storage::{StorageError, now_millis};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/velkommen/{token}", get(welcome_page).post(welcome))
+        .route("/invitasjon/{token}", get(invite_page).post(accept_invite))
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/login.html")]
+struct LoginPage {
+    account: Option<AccountBar>,
+    error: Option<String>,
+    email: String,
+    next: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/welcome.html")]
+struct WelcomePage {
+    account: Option<AccountBar>,
+    heading: String,
+    intro: String,
+    error: Option<String>,
+    action: String,
+    csrf_token: Option<String>,
+    ask_identity: bool,
+    ask_password: bool,
+    name: String,
+    email: String,
+    min_password: usize,
+    submit: String,
+    login_href: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/message.html")]
+struct MessagePage {
+    account: Option<AccountBar>,
+    heading: String,
+    text: String,
+    link_href: String,
+    link_text: String,
+}
+
+fn message(status: StatusCode, heading: &str, text: &str) -> Result<Response, HttpError> {
+    let page = render(&MessagePage {
+        account: None,
+        heading: heading.into(),
+        text: text.into(),
+        link_href: "/".into(),
+        link_text: "Til forsiden".into(),
+    })?;
+    Ok((status, page).into_response())
+}
+
+/// Where to go after signing in: a path on this site only (never `//host` or a full URL).
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+/// Signs `user` in: a new session and its cookie, then on to `next`.
+async fn sign_in(
+    state: &AppState,
+    jar: CookieJar,
+    user: &User,
+    next: &str,
+) -> Result<Response, HttpError> {
+    let (token, _csrf) =
+        store::create_session(&state.storage.db(), &user.id, auth::SESSION_TTL).await?;
+    tracing::info!(user = %user.id, "signed in");
+    let jar = jar.add(auth::session_cookie(&state.auth, token));
+    Ok((jar, Redirect::to(&safe_next(next))).into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    #[serde(default)]
+    neste: String,
+}
+
+async fn login_page(
+    principal: Principal,
+    axum::extract::Query(query): axum::extract::Query<LoginQuery>,
+) -> Result<Response, HttpError> {
+    if principal.user().is_some() {
+        return Ok(Redirect::to(&safe_next(&query.neste)).into_response());
+    }
+    Ok(render(&LoginPage {
+        account: None,
+        error: None,
+        email: String::new(),
+        next: safe_next(&query.neste),
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    neste: String,
+}
+
+/// Checks the password; refuses with 429 after too many failures for the address. An unknown
+/// address costs as much time as a wrong password and gets the same answer.
+async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, HttpError> {
+    let key = store::normalize_email(&form.email);
+    let refuse = |status: StatusCode, error: String| -> Result<Response, HttpError> {
+        let page = render(&LoginPage {
+            account: None,
+            error: Some(error),
+            email: form.email.clone(),
+            next: safe_next(&form.neste),
+        })?;
+        Ok((status, page).into_response())
+    };
+    if let Err(wait) = state.auth.limiter.check(&key) {
+        tracing::warn!("login refused: too many failed attempts");
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let mut response = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("For mange mislykkede forsøk. Prøv igjen om {minutes} minutter."),
+        )?;
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(wait.as_secs().max(1)),
+        );
+        return Ok(response);
+    }
+    let found = store::user_for_login(&state.storage.db(), &key).await?;
+    let password = form.password.clone();
+    let user = tokio::task::spawn_blocking(move || match found {
+        Some((user, Some(hash))) if secret::verify_password(&password, &hash) => Some(user),
+        Some((_, Some(_))) => None,
+        _ => {
+            secret::waste_hash_time(&password);
+            None
+        }
+    })
+    .await
+    .map_err(|e| HttpError::Internal(format!("password check failed: {e}")))?;
+    match user {
+        Some(user) => {
+            state.auth.limiter.clear(&key);
+            sign_in(&state, jar, &user, &form.neste).await
+        }
+        None => {
+            state.auth.limiter.record_failure(&key);
+            tracing::info!("login failed");
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                "Feil e-post eller passord.".into(),
+            )
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, HttpError> {
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        store::delete_session(&state.storage.db(), cookie.value()).await?;
+    }
+    let jar = jar.add(auth::expired_session_cookie());
+    Ok((jar, Redirect::to("/login")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-time sign-in links
+
+const LINK_GONE: &str = "Lenken er brukt, utløpt eller ukjent. Be en administrator om en ny \
+    (`samskriv user create` eller, for den første administratoren, en omstart av serveren).";
+
+async fn welcome_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, HttpError> {
+    let db = state.storage.db();
+    let Some(purpose) = store::sign_in_link(&db, &token).await? else {
+        return message(StatusCode::GONE, "Lenken virker ikke", LINK_GONE);
+    };
+    let user = match purpose {
+        Some(user_id) => store::user_by_id(&db, &user_id).await?,
+        None => None,
+    };
+    Ok(render(&welcome_form(&token, user.as_ref(), None, "", ""))?.into_response())
+}
+
+fn welcome_form(
+    token: &str,
+    user: Option<&User>,
+    error: Option<String>,
+    name: &str,
+    email: &str,
+) -> WelcomePage {
+    let (heading, intro, ask_identity) = match user {
+        None => (
+            "Opprett den første administratoren",
+            "Administratoren kan opprette planer og er koordinator for alle planer. Andre får \
+             tilgang gjennom invitasjoner fra koordinatoren.",
+            true,
+        ),
+        Some(_) => (
+            "Velkommen til Samskriv",
+            "Velg et passord for kontoen din. Lenken virker bare én gang.",
+            false,
+        ),
+    };
+    WelcomePage {
+        account: None,
+        heading: heading.into(),
+        intro: intro.into(),
+        error,
+        action: format!("/velkommen/{token}"),
+        csrf_token: None,
+        ask_identity,
+        ask_password: true,
+        name: user.map_or(name, |u| u.name.as_str()).to_owned(),
+        email: user.map_or(email, |u| u.email.as_str()).to_owned(),
+        min_password: MIN_PASSWORD_CHARS,
+        submit: "Lagre og logg inn".into(),
+        login_href: String::new(),
+    }
+}
+
+#[derive(Deserialize)]
+struct AccountForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Checks a new account's name and address, naming what is wrong in bokmål.
+fn check_identity(name: &str, email: &str) -> Result<(), String> {
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        return Err("Skriv inn navnet ditt (høyst 200 tegn).".into());
+    }
+    let email = email.trim();
+    let valid = email.len() <= 320
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    if !valid {
+        return Err("Skriv inn en gyldig e-postadresse.".into());
+    }
+    Ok(())
+}
+
+async fn hash_new_password(password: String) -> Result<Result<String, String>, HttpError> {
+    tokio::task::spawn_blocking(move || {
+        secret::hash_password(&password).map_err(|e| match e {
+            secret::PasswordError::Hash(detail) => detail,
+            other => format!("Passordet kan ikke brukes: {other}."),
+        })
+    })
+    .await
+    .map_err(|e| HttpError::Internal(format!("password hashing failed: {e}")))
+}
+
+async fn welcome(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, HttpError> {
+    let db = state.storage.db();
+    let Some(purpose) = store::sign_in_link(&db, &token).await? else {
+        return message(StatusCode::GONE, "Lenken virker ikke", LINK_GONE);
+    };
+    let existing = match &purpose {
+        Some(user_id) => Some(
+            store::user_by_id(&db, user_id)
+                .await?
+                .ok_or_else(|| HttpError::NotFound("the account no longer exists".into()))?,
+        ),
+        None => None,
+    };
+    let again = |error: String| -> Result<Response, HttpError> {
+        let page = welcome_form(&token, existing.as_ref(), Some(error), &form.name, &form.email);
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    };
+    if existing.is_none()
+        && let Err(error) = check_identity(&form.name, &form.email)
+    {
+        return again(error);
+    }
+    let hash = match hash_new_password(form.password.clone()).await? {
+        Ok(hash) => hash,
+        Err(error) => return again(error),
+    };
+    // Used exactly once, even when the form is sent twice at the same moment.
+    if !store::use_sign_in_link(&db, &token).await? {
+        return message(StatusCode::GONE, "Lenken virker ikke", LINK_GONE);
+    }
+    let user = match existing {
+        Some(user) => {
+            store::set_password(&db, &user.id, &hash).await?;
+            user
+        }
+        None => match store::create_user(&db, &form.email, &form.name, Some(&hash), true).await {
+            Ok(user) => {
+                tracing::info!(user = %user.id, "first administrator created");
+                user
+            }
+            Err(StorageError::EmailTaken(_)) => {
+                return message(
+                    StatusCode::CONFLICT,
+                    "Kontoen finnes allerede",
+                    "Det finnes allerede en konto med denne e-postadressen. Logg inn med den.",
+                );
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    sign_in(&state, jar, &user, "/").await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invites
+
+fn invite_gone(state: InviteState) -> Result<Response, HttpError> {
+    let text = match state {
+        InviteState::Used => "Invitasjonen er allerede brukt. Be koordinatoren om en ny.",
+        InviteState::Expired => "Invitasjonen er utløpt. Be koordinatoren om en ny.",
+        InviteState::Revoked => "Invitasjonen er trukket tilbake av koordinatoren.",
+        InviteState::Open => "Invitasjonen kan ikke brukes.",
+    };
+    message(StatusCode::GONE, "Invitasjonen virker ikke", text)
+}
+
+/// An invite that can still be accepted, or the page that says why not.
+async fn open_invite(
+    state: &AppState,
+    token: &str,
+) -> Result<Result<(Invite, String), Response>, HttpError> {
+    let db = state.storage.db();
+    let Some(invite) = store::invite_by_token(&db, token).await? else {
+        return Ok(Err(message(
+            StatusCode::NOT_FOUND,
+            "Invitasjonen finnes ikke",
+            "Lenken er ukjent. Sjekk at hele lenken ble med, eller be koordinatoren om en ny.",
+        )?));
+    };
+    match invite.state(now_millis()) {
+        InviteState::Open => {}
+        other => return Ok(Err(invite_gone(other)?)),
+    }
+    let title = state
+        .storage
+        .get_plan(invite.plan_id)
+        .await?
+        .map(|p| p.title)
+        .unwrap_or_default();
+    Ok(Ok((invite, title)))
+}
+
+fn invite_intro(invite: &Invite, title: &str) -> String {
+    let unit = invite
+        .unit
+        .as_ref()
+        .map(|u| format!(" for {u}"))
+        .unwrap_or_default();
+    format!(
+        "Du er invitert til planen «{title}» som {}{unit}.",
+        invite.role.label().to_lowercase()
+    )
+}
+
+fn invite_form(
+    token: &str,
+    invite: &Invite,
+    title: &str,
+    principal: &Principal,
+    error: Option<String>,
+    form: Option<&AccountForm>,
+) -> WelcomePage {
+    let signed_in = principal.user().is_some();
+    WelcomePage {
+        account: AccountBar::of(principal),
+        heading: "Invitasjon".into(),
+        intro: invite_intro(invite, title),
+        error,
+        action: format!("/invitasjon/{token}"),
+        csrf_token: principal.csrf().map(str::to_owned),
+        ask_identity: !signed_in,
+        ask_password: !signed_in,
+        name: form.map(|f| f.name.clone()).unwrap_or_default(),
+        email: form.map(|f| f.email.clone()).unwrap_or_default(),
+        min_password: MIN_PASSWORD_CHARS,
+        submit: if signed_in {
+            "Bli med i planen".into()
+        } else {
+            "Lag konto og bli med".into()
+        },
+        login_href: if signed_in {
+            String::new()
+        } else {
+            format!("/login?neste=/invitasjon/{token}")
+        },
+    }
+}
+
+async fn invite_page(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(token): Path<String>,
+) -> Result<Response, HttpError> {
+    let (invite, title) = match open_invite(&state, &token).await? {
+        Ok(open) => open,
+        Err(page) => return Ok(page),
+    };
+    Ok(render(&invite_form(&token, &invite, &title, &principal, None, None))?.into_response())
+}
+
+async fn accept_invite(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(token): Path<String>,
+    jar: CookieJar,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, HttpError> {
+    let db = state.storage.db();
+    let (invite, title) = match open_invite(&state, &token).await? {
+        Ok(open) => open,
+        Err(page) => return Ok(page),
+    };
+    let again = |error: String| -> Result<Response, HttpError> {
+        let page = invite_form(&token, &invite, &title, &principal, Some(error), Some(&form));
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    };
+    let (user, new_account) = match principal.user() {
+        Some(user) => (user.clone(), false),
+        None => {
+            if let Err(error) = check_identity(&form.name, &form.email) {
+                return again(error);
+            }
+            let hash = match hash_new_password(form.password.clone()).await? {
+                Ok(hash) => hash,
+                Err(error) => return again(error),
+            };
+            match store::create_user(&db, &form.email, &form.name, Some(&hash), false).await {
+                Ok(user) => (user, true),
+                Err(StorageError::EmailTaken(_)) => {
+                    return again(
+                        "Det finnes allerede en konto med denne e-postadressen. Logg inn først."
+                            .into(),
+                    );
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let Some(accepted) = store::accept_invite(&db, &token, &user.id).await? else {
+        // Someone else used it, or it was revoked, between the check and now.
+        let state_now = store::invite_by_token(&db, &token)
+            .await?
+            .map_or(InviteState::Revoked, |i| i.state(now_millis()));
+        return invite_gone(state_now);
+    };
+    tracing::info!(plan = %accepted.plan_id, user = %user.id, role = %accepted.role, "invite accepted");
+    let destination = format!("/plans/{}", accepted.plan_id);
+    if new_account {
+        sign_in(&state, jar, &user, &destination).await
+    } else {
+        Ok(Redirect::to(&destination).into_response())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/plans/x"), "/plans/x");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next(""), "/");
+    }
+
+    #[test]
+    fn identities_are_checked() {
+        assert!(check_identity("Kari", "kari@oslo.kommune.no").is_ok());
+        assert!(check_identity(" ", "kari@oslo.kommune.no").is_err());
+        assert!(check_identity("Kari", "kari").is_err());
+        assert!(check_identity("Kari", "@oslo.no").is_err());
+    }
+}
