@@ -81,6 +81,7 @@ pub async fn panel(state: &AppState, access: &PlanAccess) -> Result<VersionsPane
 #[template(path = "pages/version.html")]
 struct VersionPage {
     account: Option<super::AccountBar>,
+    can_manage: bool,
     page: PlanPageData,
     versions: VersionsPanel,
 }
@@ -97,6 +98,7 @@ pub async fn version_page(
     versions.can_freeze = false;
     let page = VersionPage {
         account: super::AccountBar::of(&access.principal),
+        can_manage: false,
         page: PlanPageData::build(
             &access.record,
             &view,

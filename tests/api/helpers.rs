@@ -12,6 +12,8 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use samskriv::app::Application;
 use samskriv::config::{DatabaseConfig, LiveConfig, ServeConfig, SqliteSynchronous};
+use samskriv::access::Role;
+use samskriv::auth::store;
 use samskriv::plan::{NewPlan, PlanId};
 use samskriv::storage::{self, Storage};
 use sqlx::Connection;
@@ -142,12 +144,115 @@ impl TestApp {
             .id
     }
 
+    /// Creates an account with a password, makes it a member of `plan` with `role` (and `unit`)
+    /// when given, and signs in through the real login form.
+    pub async fn person(
+        &self,
+        name: &str,
+        membership: Option<(PlanId, Role, Option<&str>)>,
+    ) -> Person {
+        self.person_with(name, false, membership).await
+    }
+
+    /// An administrator (coordinator of every plan), signed in.
+    pub async fn admin(&self) -> Person {
+        self.person_with("Administrator", true, None).await
+    }
+
+    async fn person_with(
+        &self,
+        name: &str,
+        admin: bool,
+        membership: Option<(PlanId, Role, Option<&str>)>,
+    ) -> Person {
+        let db = self.storage.db();
+        let email = format!(
+            "{}.{}@test.oslo.kommune.no",
+            name.to_lowercase().replace(' ', "."),
+            uuid::Uuid::new_v4().simple()
+        );
+        let password = "et langt nok testpassord".to_owned();
+        let hash = samskriv::auth::secret::hash_password(&password).expect("hash");
+        let user = store::create_user(&db, &email, name, Some(&hash), admin)
+            .await
+            .expect("user created");
+        if let Some((plan, role, unit)) = membership {
+            store::set_member(&db, plan, &user.id, role, unit)
+                .await
+                .expect("member added");
+        }
+        let session = self.login(&email, &password).await.expect("signed in");
+        let (_, csrf) = store::session_user(&db, &session)
+            .await
+            .expect("session read")
+            .expect("session exists");
+        Person {
+            id: user.id,
+            name: name.to_owned(),
+            email,
+            password,
+            session,
+            csrf,
+        }
+    }
+
+    /// Posts the login form; the session cookie's value when it succeeded, else the status.
+    pub async fn login(&self, email: &str, password: &str) -> Result<String, reqwest::StatusCode> {
+        let response = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .post(format!("http://{}/login", self.addr))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("POST /login");
+        let cookie = response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("samskriv_session="))
+            .map(|rest| rest.split(';').next().unwrap_or_default().to_owned());
+        match cookie {
+            Some(value) if response.status() == reqwest::StatusCode::SEE_OTHER => Ok(value),
+            _ => Err(response.status()),
+        }
+    }
+
     pub fn ws_url(&self, plan: impl std::fmt::Display) -> String {
         format!("ws://{}/collab/{plan}", self.addr)
     }
 
     pub async fn client(&self, plan: PlanId) -> TestClient {
         TestClient::connect(&self.ws_url(plan)).await
+    }
+}
+
+/// A signed-in person in a test.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    /// The session cookie's value.
+    pub session: String,
+    pub csrf: String,
+}
+
+impl Person {
+    /// The headers the browser sends for this person: the session cookie and the CSRF token.
+    pub fn headers(&self) -> reqwest::header::HeaderMap {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::COOKIE,
+            format!("samskriv_session={}", self.session)
+                .parse()
+                .expect("cookie"),
+        );
+        headers.insert("x-csrf-token", self.csrf.parse().expect("csrf"));
+        headers
     }
 }
 
@@ -167,7 +272,24 @@ pub struct TestClient {
 impl TestClient {
     /// Connects, exchanges sync step 1 and waits for the server's sync step 2.
     pub async fn connect(url: &str) -> TestClient {
-        let (socket, _) = tokio_tungstenite::connect_async(url)
+        Self::connect_with_cookie(url, None).await
+    }
+
+    /// [`Self::connect`] signed in as `person` (their session cookie on the handshake).
+    pub async fn connect_as(url: &str, person: &Person) -> TestClient {
+        Self::connect_with_cookie(url, Some(&person.session)).await
+    }
+
+    async fn connect_with_cookie(url: &str, session: Option<&str>) -> TestClient {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request().expect("request");
+        if let Some(session) = session {
+            request.headers_mut().insert(
+                "cookie",
+                format!("samskriv_session={session}").parse().expect("cookie"),
+            );
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request)
             .await
             .expect("websocket connects");
         let mut client = TestClient {
@@ -535,10 +657,31 @@ pub struct Api {
 
 impl Api {
     pub fn new(app: &TestApp) -> Api {
+        Self::with_headers(app, reqwest::header::HeaderMap::new())
+    }
+
+    /// An API client signed in as `person`: every request carries their session cookie and the
+    /// session's CSRF token, as the browser editor's requests do.
+    pub fn as_person(app: &TestApp, person: &Person) -> Api {
+        Self::with_headers(app, person.headers())
+    }
+
+    /// An API client that authenticates with a service token (`Authorization: Bearer`).
+    pub fn with_token(app: &TestApp, token: &str) -> Api {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        Self::with_headers(app, headers)
+    }
+
+    pub fn with_headers(app: &TestApp, headers: reqwest::header::HeaderMap) -> Api {
         Api {
             base: format!("http://{}", app.addr),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .default_headers(headers)
                 .build()
                 .expect("client"),
         }
