@@ -627,6 +627,8 @@ impl Server {
         let mut command = samskriv_command(db);
         command
             .args(["serve", "--listen", "127.0.0.1:0"])
+            // The benchmark's clients are anonymous: everyone may edit.
+            .args(["--open-editing", "true"])
             .args(["--sqlite-synchronous", sync_name(sync)])
             .args(args)
             .stdin(Stdio::null())
@@ -701,7 +703,8 @@ async fn read_address(
         .context("cannot read the server's stdout")?
     {
         if let Some(rest) = line.strip_prefix(PREFIX) {
-            let addr = rest.trim_end_matches('/');
+            // Printed as http://localhost:PORT; the server listens on 127.0.0.1.
+            let addr = rest.trim_end_matches('/').replacen("localhost", "127.0.0.1", 1);
             return addr
                 .parse()
                 .with_context(|| format!("the server printed an unreadable address {addr:?}"));

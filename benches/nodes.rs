@@ -260,6 +260,8 @@ impl Server {
     async fn start(url: &str) -> Result<Server> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_samskriv"))
             .args(["serve", "--listen", "127.0.0.1:0"])
+            // The benchmark's clients are anonymous: everyone may edit.
+            .args(["--open-editing", "true"])
             .env("DATABASE_URL", url)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -272,7 +274,9 @@ impl Server {
         let addr = tokio::time::timeout(Duration::from_secs(30), async {
             while let Some(line) = lines.next_line().await? {
                 if let Some(rest) = line.split("http://").nth(1) {
-                    return Ok(rest.trim_end_matches('/').parse::<SocketAddr>()?);
+                    // Printed as http://localhost:PORT; the server listens on 127.0.0.1.
+                    let addr = rest.trim_end_matches('/').replacen("localhost", "127.0.0.1", 1);
+                    return Ok(addr.parse::<SocketAddr>()?);
                 }
             }
             bail!("the server exited before listening")

@@ -47,6 +47,12 @@ enum Command {
     Template(TemplateCommand),
     /// Export a plan (its current state, or a named version) as Markdown or PDF/A.
     Export(ExportArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage service tokens: a role on one plan for a program.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Create or upgrade the database schema, then exit (the server also does this at start).
     Migrate {
         #[command(flatten)]
@@ -119,6 +125,63 @@ struct ImportTiltak {
 }
 
 #[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account and print a one-time link where its owner chooses a password.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Administrators create plans and are coordinators of every plan.
+        #[arg(long)]
+        admin: bool,
+        /// The address people reach the server at, for the printed link.
+        #[arg(long, env = "SAMSKRIV_PUBLIC_URL", default_value = "http://localhost:8080")]
+        public_url: String,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// List accounts: id, e-mail, name, admin (tab-separated).
+    List {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token for one plan and print it once (it is stored only as a hash).
+    Create {
+        #[arg(long)]
+        plan: String,
+        /// coordinator, editor, adviser or reader.
+        #[arg(long)]
+        role: crate::access::Role,
+        /// The unit the token writes for (shown as the author's unit).
+        #[arg(long)]
+        unit: Option<String>,
+        /// What the token is for, shown as the author of its changes.
+        #[arg(long, default_value = "Tjeneste")]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// List tokens: id, plan, role, name, revoked (tab-separated).
+    List {
+        #[arg(long)]
+        plan: Option<String>,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Revoke a token by its id: it stops working at once.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum TemplateCommand {
     /// Load and validate a template file; prints its id@version, or every problem found.
     Check { file: PathBuf },
@@ -172,9 +235,106 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export(args) => export(args).await,
+        Command::User(command) => user_command(command).await,
+        Command::Token(command) => token_command(command).await,
         Command::Template(TemplateCommand::Check { file }) => {
             let template = templates::check_file(&file)?;
             println!("{}", template.key());
+            Ok(())
+        }
+    }
+}
+
+async fn user_command(command: UserCommand) -> anyhow::Result<()> {
+    use crate::auth::{self, store};
+    match command {
+        UserCommand::Create {
+            email,
+            name,
+            admin,
+            public_url,
+            database,
+        } => {
+            if name.trim().is_empty() || !email.contains('@') {
+                anyhow::bail!("give a name and an e-mail address (--name, --email)");
+            }
+            let storage = storage::connect(&database).await?;
+            let db = storage.db();
+            let user = store::create_user(&db, &email, &name, None, admin).await?;
+            let token =
+                store::create_sign_in_link(&db, Some(&user.id), auth::SIGN_IN_LINK_TTL).await?;
+            eprintln!(
+                "Kontoen til {} ({}) er opprettet{}.",
+                user.name,
+                user.email,
+                if admin { " som administrator" } else { "" }
+            );
+            eprintln!("Send denne lenken til eieren; den virker én gang og i 24 timer:");
+            println!("{}/velkommen/{token}", public_url.trim_end_matches('/'));
+            Ok(())
+        }
+        UserCommand::List { database } => {
+            let storage = storage::connect(&database).await?;
+            for user in store::list_users(&storage.db()).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    user.id,
+                    user.email,
+                    user.name,
+                    if user.is_admin { "admin" } else { "" }
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
+    use crate::auth::store;
+    match command {
+        TokenCommand::Create {
+            plan,
+            role,
+            unit,
+            name,
+            database,
+        } => {
+            let plan: PlanId = plan.parse()?;
+            let storage = storage::connect(&database).await?;
+            if storage.get_plan(plan).await?.is_none() {
+                anyhow::bail!("plan {plan} does not exist");
+            }
+            let (record, token) =
+                store::create_service_token(&storage.db(), plan, &name, role, unit.as_deref())
+                    .await?;
+            eprintln!(
+                "Token {} ({role}) for plan {plan}. It is shown only now; keep it secret.",
+                record.id
+            );
+            println!("{token}");
+            Ok(())
+        }
+        TokenCommand::List { plan, database } => {
+            let plan = plan.map(|p| p.parse::<PlanId>()).transpose()?;
+            let storage = storage::connect(&database).await?;
+            for token in store::list_service_tokens(&storage.db(), plan).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    token.id,
+                    token.plan_id,
+                    token.role,
+                    token.name,
+                    if token.revoked_at.is_some() { "revoked" } else { "" }
+                );
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { id, database } => {
+            let storage = storage::connect(&database).await?;
+            if !store::revoke_service_token(&storage.db(), &id).await? {
+                anyhow::bail!("no active token with id {id}");
+            }
+            eprintln!("Token {id} er trukket tilbake.");
             Ok(())
         }
     }
@@ -287,15 +447,15 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let base = app.public_url().to_owned();
     tracing::info!(address = %app.addr(), %database, "Samskriv is listening");
     println!("Samskriv kjører på {base}/");
-    if let Some(demo) = app.demo_plan() {
-        println!("Eksempelplanen «{}»: {base}/plans/{}", demo.title, demo.id);
-    }
     if let Some(link) = app.first_admin_link() {
         println!();
-        println!("Ingen har konto ennå. Opprett den første administratoren her");
-        println!("(lenken virker én gang og i 24 timer; en ny skrives ut ved neste start):");
+        println!("Ingen har konto ennå. Åpne denne lenken for å opprette den første administratoren");
+        println!("(den virker én gang og i 24 timer; en ny skrives ut ved neste start):");
         println!("  {link}");
         println!();
+    }
+    if let Some(demo) = app.demo_plan() {
+        println!("Eksempelplanen «{}»: {base}/plans/{}", demo.title, demo.id);
     }
     app.run_until(shutdown_signal()).await?;
     Ok(())

@@ -69,7 +69,9 @@ pub async fn ensure_demo_plan(
         template: template.key(),
         is_demo: true,
     };
-    Ok(Some(storage.create_plan(&plan, &initial).await?))
+    let record = storage.create_plan(&plan, &initial).await?;
+    crate::plan::add_template_units(storage, record.id, template).await?;
+    Ok(Some(record))
 }
 
 /// The demo plan's first update: a new plan from the template, the tiltak and the nåsituasjon.

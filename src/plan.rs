@@ -116,7 +116,22 @@ pub async fn create_from_template(
         template: template.key(),
         is_demo: false,
     };
-    storage.create_plan(&plan, &initial).await
+    let record = storage.create_plan(&plan, &initial).await?;
+    add_template_units(storage, record.id, template).await?;
+    Ok(record)
+}
+
+/// A new plan starts with its template's units; the coordinator adds and removes from there.
+pub async fn add_template_units(
+    storage: &dyn crate::storage::Storage,
+    plan: PlanId,
+    template: &crate::templates::Template,
+) -> crate::storage::Result<()> {
+    let db = storage.db();
+    for unit in &template.units {
+        crate::auth::store::add_unit(&db, plan, &unit.name).await?;
+    }
+    Ok(())
 }
 
 /// Oslo's fifteen city districts, in the order the city lists them.

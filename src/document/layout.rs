@@ -75,9 +75,12 @@ pub mod mark {
     pub const HREF: &str = "href";
 }
 
+/// Prefix of the root names of prose sections.
+pub const SECTION_PREFIX: &str = "section:";
+
 /// Root name of a prose section's Y.XmlFragment.
 pub fn section_fragment(section_id: &str) -> String {
-    format!("section:{section_id}")
+    format!("{SECTION_PREFIX}{section_id}")
 }
 
 /// A map value as text, whatever a client stored: a string, a Y.Text, a number, a bool.
@@ -115,5 +118,33 @@ pub(crate) fn map_bool<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> bool {
         Some(Out::Any(Any::Bool(value))) => value,
         Some(Out::Any(Any::String(s))) => s.as_ref() == "true",
         _ => false,
+    }
+}
+
+/// Gives each top-level type of the document its shared type, as DESIGN.md lays them out.
+///
+/// yrs keeps a root it has only received from others "undefined" until someone asks for it by
+/// type, and does not report changes in undefined roots; the server defines them so it can tell
+/// which part of a plan an update changed. Names outside the layout are left alone.
+pub fn define_roots(txn: &mut yrs::TransactionMut) {
+    use yrs::{Out, ReadTxn, WriteTxn};
+    let undefined: Vec<String> = txn
+        .root_refs()
+        .filter(|(_, value)| matches!(value, Out::UndefinedRef(_)))
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    for name in undefined {
+        match name.as_str() {
+            n if n.starts_with(SECTION_PREFIX) => {
+                txn.get_or_insert_xml_fragment(n);
+            }
+            TILTAK | MILESTONES | TARGET_GROUPS => {
+                txn.get_or_insert_array(name.as_str());
+            }
+            META | CHECKLIST => {
+                txn.get_or_insert_map(name.as_str());
+            }
+            _ => {}
+        }
     }
 }

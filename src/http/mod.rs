@@ -2,6 +2,7 @@
 
 mod api;
 mod error;
+mod members;
 pub mod versions;
 
 use std::sync::Arc;
@@ -77,13 +78,9 @@ pub async fn create_plan_for(
         .resolve(&state.templates)
         .map_err(|e| HttpError::Unprocessable(e.to_string()))?;
     let record = crate::plan::create_from_template(state.storage.as_ref(), template, &meta).await?;
-    let db = state.storage.db();
-    for unit in &template.units {
-        crate::auth::store::add_unit(&db, record.id, &unit.name).await?;
-    }
     if let Some(user) = principal.user() {
         crate::auth::store::set_member(
-            &db,
+            &state.storage.db(),
             record.id,
             &user.id,
             crate::access::Role::Coordinator,
@@ -131,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::router())
         .merge(api::router())
         .merge(versions::router())
+        .merge(members::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::identify,

@@ -78,6 +78,7 @@ impl LiveRoom {
         metrics: Arc<Metrics>,
     ) -> Self {
         let (relays, _) = broadcast::channel(config.send_queue.max(1));
+        document::layout::define_roots(&mut doc.transact_mut());
         let meta = document::read_meta(&doc);
         LiveRoom {
             plan,
@@ -336,11 +337,27 @@ impl LiveRoom {
         // take the room down if it does.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let mut txn = doc.transact_mut();
+            let roots_before = txn.root_refs().count();
             let new_inserts = inserts_unknown(&update, &txn.state_vector());
             txn.apply_update(update).map_err(|e| e.to_string())?;
             let changed = new_inserts || !txn.delete_set().is_empty();
             txn.commit();
-            Ok::<_, String>(changed.then(|| touched_roots(&txn)))
+            let mut roots = touched_roots(&txn);
+            let new_roots = txn.root_refs().count() > roots_before;
+            if new_roots {
+                // A root seen for the first time is not reported as changed: yrs knows it only
+                // as undefined. Name it, and define it so its next changes are reported.
+                for (name, value) in txn.root_refs() {
+                    if matches!(value, yrs::Out::UndefinedRef(_))
+                        && !roots.iter().any(|r| r.as_ref() == name)
+                    {
+                        roots.push(Arc::from(name));
+                    }
+                }
+                drop(txn);
+                document::layout::define_roots(&mut doc.transact_mut());
+            }
+            Ok::<_, String>(changed.then_some(roots))
         }));
         match outcome {
             Ok(result) => result,
@@ -594,6 +611,7 @@ impl LiveRoom {
                         }
                     }
                 }
+                document::layout::define_roots(&mut doc.transact_mut());
                 *self.awareness.doc_mut() = doc;
                 self.last_seq = stored.last_seq;
             }

@@ -3,7 +3,7 @@
 
 mod account;
 mod assets;
-mod members;
+pub(crate) mod members;
 mod plan_page;
 mod sign_in;
 pub mod render;
@@ -11,7 +11,7 @@ pub mod time;
 mod versions;
 
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -170,10 +170,37 @@ async fn create_plan(
     Ok(Redirect::to(&format!("/plans/{}", record.id)).into_response())
 }
 
+/// The plan page. Someone not signed in is sent to the login page first (and back here after);
+/// a signed-in non-member gets 404.
 async fn plan_page(
     State(state): State<AppState>,
-    access: PlanAccess,
-) -> Result<Html<String>, HttpError> {
+    principal: Principal,
+    Path(plan_id): Path<String>,
+) -> Result<Response, HttpError> {
+    let anonymous = matches!(principal, Principal::Anonymous);
+    match PlanAccess::resolve(&state, principal, &plan_id).await {
+        Ok(access) => Ok(plan_page_for(&state, access).await?.into_response()),
+        Err(HttpError::NotFound(_)) if anonymous => {
+            let next = format!("/plans/{}", plan_id.trim());
+            Ok(Redirect::to(&format!("/login?neste={}", percent_encode_path(&next))).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Encodes a site path for a query string value (letters, digits, `-`, `_`, `.`, `/` as they are).
+fn percent_encode_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+async fn plan_page_for(state: &AppState, access: PlanAccess) -> Result<Html<String>, HttpError> {
     let view = state.current_view(&access.record, &access.template).await?;
     let db = state.storage.db();
     let plan = access.plan();
@@ -187,7 +214,7 @@ async fn plan_page(
     render(&PlanPage {
         account: AccountBar::of(&access.principal),
         page,
-        versions: versions::panel(&state, &access).await?,
+        versions: versions::panel(state, &access).await?,
         can_manage: access.may(Action::Manage),
     })
 }

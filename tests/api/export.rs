@@ -687,24 +687,6 @@ async fn a_frozen_version_exports_the_same_bytes_after_more_edits() {
 }
 
 #[tokio::test]
-async fn freezing_needs_edit_access() {
-    let app = TestApp::spawn_with(|config| config.open_editing = false).await;
-    let api = Api::new(&app);
-    let plan = api.create_plan("korus-ruspolitisk-handlingsplan").await;
-    let (status, _) = api
-        .post(
-            &format!("/api/plans/{plan}/versions"),
-            &json!({"name": "Utkast"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    // Reading and exporting stay open.
-    let (status, _, _) = api.download(&format!("/plans/{plan}/export.md")).await;
-    assert_eq!(status, StatusCode::OK);
-    app.stop().await;
-}
-
-#[tokio::test]
 async fn the_cli_exports_the_current_state_and_a_version() {
     let app = TestApp::spawn().await;
     let api = Api::new(&app);

@@ -489,6 +489,8 @@ impl ServerProcess {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_samskriv"))
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
+            // These tests' clients are anonymous, as before accounts; tests of roles use TestApp.
+            .args(["--open-editing", "true"])
             .args(args)
             .env("DATABASE_URL", url)
             .env("RUST_LOG", "warn")
@@ -502,8 +504,10 @@ impl ServerProcess {
         let addr = tokio::time::timeout(WAIT, async {
             while let Some(line) = lines.next_line().await.expect("stdout readable") {
                 if let Some(rest) = line.split("http://").nth(1) {
+                    // Printed as http://localhost:PORT; the server listens on 127.0.0.1.
                     return rest
                         .trim_end_matches('/')
+                        .replacen("localhost", "127.0.0.1", 1)
                         .parse::<SocketAddr>()
                         .expect("address");
                 }

@@ -290,34 +290,6 @@ async fn malformed_and_unknown_plan_ids_get_http_errors_before_the_upgrade() {
 }
 
 #[tokio::test]
-async fn a_read_only_connection_is_refused_and_nothing_is_stored() {
-    let app = TestApp::spawn_with(|c| c.open_editing = false).await;
-    let plan = app.create_plan().await;
-    let mut reader = app.client(plan).await;
-    let mut other = app.client(plan).await;
-    let log_before = app.storage.log_len(plan).await.expect("log");
-
-    reader
-        .edit(|txn| {
-            txn.get_or_insert_text("t").push(txn, "skal ikke lagres");
-        })
-        .await;
-    reader.wait_for(|c| !c.denied.is_empty()).await;
-    assert!(reader.denied[0].contains("may read"));
-
-    // Presence still works for readers, the content never reaches anyone, nothing is stored.
-    reader
-        .set_awareness(r#"{"user":{"name":"Rådgiver"}}"#)
-        .await;
-    other.wait_for(|c| !c.peers().is_empty()).await;
-    assert_eq!(text_of(&other, "t"), "");
-    assert_eq!(app.storage.log_len(plan).await.expect("log"), log_before);
-    let fresh = app.client(plan).await;
-    assert_eq!(text_of(&fresh, "t"), "");
-    app.stop().await;
-}
-
-#[tokio::test]
 async fn concurrent_first_connections_load_the_plan_once() {
     let app = TestApp::spawn().await;
     let plan = app.create_plan().await;

@@ -1,6 +1,7 @@
 //! Integration tests: every test starts a real server with a real database and talks to it over
 //! real sockets. One test binary, so it links once.
 
+mod access;
 mod browser;
 mod cli;
 mod export;
