@@ -149,6 +149,34 @@ impl PlanAccess {
         principal: Principal,
         plan_id: &str,
     ) -> Result<PlanAccess, HttpError> {
+        let member = PlanMember::resolve(state, principal, plan_id).await?;
+        let template = state.plan_template(&member.record)?;
+        Ok(PlanAccess {
+            record: member.record,
+            template,
+            role: member.role,
+            actor: member.actor,
+            principal: member.principal,
+        })
+    }
+}
+
+/// [`PlanAccess`] without the plan's template, for the live connection: relaying a document
+/// needs no template (and a plan made without one still syncs).
+#[derive(Debug, Clone)]
+pub struct PlanMember {
+    pub record: PlanRecord,
+    pub role: Role,
+    pub actor: Actor,
+    pub principal: Principal,
+}
+
+impl PlanMember {
+    pub async fn resolve(
+        state: &AppState,
+        principal: Principal,
+        plan_id: &str,
+    ) -> Result<PlanMember, HttpError> {
         let plan: PlanId = plan_id.parse()?;
         let not_found = || HttpError::NotFound(format!("plan {plan} not found"));
         let record = state.storage.get_plan(plan).await?.ok_or_else(not_found)?;
@@ -185,15 +213,33 @@ impl PlanAccess {
                 unit: None,
             },
         };
-        let template = state.plan_template(&record)?;
-        Ok(PlanAccess {
+        Ok(PlanMember {
             record,
-            template,
             role,
             actor,
             principal,
         })
     }
+}
+
+impl FromRequestParts<AppState> for PlanMember {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, HttpError> {
+        let plan_id = plan_id_param(parts, state).await?;
+        let principal = Principal::from_request_parts(parts, state).await?;
+        PlanMember::resolve(state, principal, &plan_id).await
+    }
+}
+
+/// The `{plan_id}` of the route.
+async fn plan_id_param(parts: &mut Parts, state: &AppState) -> Result<String, HttpError> {
+    let Path(mut params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(|e| HttpError::BadRequest(e.body_text()))?;
+    params
+        .remove("plan_id")
+        .ok_or_else(|| HttpError::Internal("route has no {plan_id}".into()))
 }
 
 fn action_text(action: Action) -> &'static str {
@@ -213,14 +259,9 @@ impl FromRequestParts<AppState> for PlanAccess {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, HttpError> {
-        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| HttpError::BadRequest(e.body_text()))?;
-        let plan_id = params
-            .get("plan_id")
-            .ok_or_else(|| HttpError::Internal("route has no {plan_id}".into()))?;
+        let plan_id = plan_id_param(parts, state).await?;
         let principal = Principal::from_request_parts(parts, state).await?;
-        PlanAccess::resolve(state, principal, plan_id).await
+        PlanAccess::resolve(state, principal, &plan_id).await
     }
 }
 

@@ -16,7 +16,7 @@ use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
 use axum::routing::get;
 
-use crate::auth::{PlanAccess, Principal};
+use crate::auth::{PlanMember, Principal};
 use crate::http::{AppState, HttpError};
 use crate::room::Participant;
 
@@ -24,10 +24,10 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/collab/{plan_id}", get(upgrade))
 }
 
-#[tracing::instrument(skip_all, fields(plan = %access.plan(), role = %access.role))]
+#[tracing::instrument(skip_all, fields(plan = %access.record.id, role = %access.role))]
 async fn upgrade(
     State(state): State<AppState>,
-    access: PlanAccess,
+    access: PlanMember,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, HttpError> {
@@ -37,7 +37,7 @@ async fn upgrade(
             "a live connection signed in with a cookie must come from this site's pages".into(),
         ));
     }
-    let plan = access.plan();
+    let plan = access.record.id;
     // Loads the plan (once, however many clients arrive together).
     state.registry.room(plan).await?;
     let participant = Arc::new(Participant {

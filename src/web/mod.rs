@@ -177,7 +177,8 @@ async fn plan_page(
     principal: Principal,
     Path(plan_id): Path<String>,
 ) -> Result<Response, HttpError> {
-    let anonymous = matches!(principal, Principal::Anonymous);
+    // Under open editing everyone may see every plan, so a 404 means the plan does not exist.
+    let anonymous = matches!(principal, Principal::Anonymous) && !state.policy.open_editing;
     match PlanAccess::resolve(&state, principal, &plan_id).await {
         Ok(access) => Ok(plan_page_for(&state, access).await?.into_response()),
         Err(HttpError::NotFound(_)) if anonymous => {

@@ -106,11 +106,15 @@ fn section<'a>(plan: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("section {id} in {plan}"))
 }
 
+/// One browser scenario at a time: two at once would starve each other on a two-core machine.
+static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn the_browser_editor_works_end_to_end_and_the_server_reads_what_it_wrote() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let e2e = root.join("tests/e2e");
     check_prerequisites(&e2e);
+    let _one_at_a_time = BROWSER.lock().await;
 
     let app = TestApp::spawn().await;
     let base = format!("http://{}", app.addr);
@@ -232,5 +236,99 @@ async fn the_browser_editor_works_end_to_end_and_the_server_reads_what_it_wrote(
         .and_then(|m| m.iter().find(|m| m["title"] == MILESTONE))
         .unwrap_or_else(|| panic!("the milestone: {}", plan["milestones"]));
     assert_eq!(milestone["date"], "2026-03-01");
+    app.stop().await;
+}
+
+/// KoRus adviser and unit editor in two real browsers: the adviser signs in, selects text and
+/// comments; the editor sees the thread live, types before it (the highlight follows its words),
+/// replies and resolves it; the adviser sees it resolved. Then the server's own record of it.
+#[tokio::test]
+async fn an_adviser_comments_in_the_browser_and_an_editor_resolves_it_live() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let e2e = root.join("tests/e2e");
+    check_prerequisites(&e2e);
+    let _one_at_a_time = BROWSER.lock().await;
+
+    let app = TestApp::spawn_with(|c| c.open_editing = false).await;
+    let admin = app.admin().await;
+    let plan_id = Api::as_person(&app, &admin)
+        .create_plan("korus-ruspolitisk-handlingsplan")
+        .await;
+    let id: samskriv::plan::PlanId = plan_id.parse().expect("plan id");
+    let adviser = app
+        .person("Rita Rådgiver", Some((id, samskriv::access::Role::Adviser, None)))
+        .await;
+    let editor = app
+        .person("Erik Redaktør", Some((id, samskriv::access::Role::Editor, Some("NAV"))))
+        .await;
+    // localhost, as people open it: the session cookie is `Secure`, which browsers accept on
+    // http://localhost.
+    let base = format!("http://localhost:{}", app.addr.port());
+    let out_dir = root.join("target/e2e-screenshots/comments");
+    let mut command = low_priority("node");
+    let run = command
+        .arg(e2e.join("comments.mjs"))
+        .arg(&base)
+        .arg(&plan_id)
+        .arg(&out_dir)
+        .env(
+            "SAMSKRIV_E2E_ADVISER",
+            format!("{}:{}", adviser.email, adviser.password),
+        )
+        .env(
+            "SAMSKRIV_E2E_EDITOR",
+            format!("{}:{}", editor.email, editor.password),
+        )
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(300), run)
+        .await
+        .expect("the comments scenario finishes within 5 minutes")
+        .expect("node runs (install Node.js 20)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the comments scenario failed (screenshots in {}):\n{stdout}\n{stderr}",
+        out_dir.display()
+    );
+    println!("{stdout}");
+    let summary: Value = stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .expect("a JSON summary on the last line");
+    let thread_id = summary["thread_id"].as_str().expect("thread id");
+
+    // The server's record: the adviser's thread, resolved by the editor, with the reply.
+    let (status, thread) = Api::as_person(&app, &admin)
+        .get(&format!("/api/plans/{plan_id}/threads/{thread_id}"))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{thread}");
+    assert_eq!(thread["status"], "resolved", "{thread}");
+    assert_eq!(thread["author"]["name"], "Rita Rådgiver", "{thread}");
+    assert_eq!(thread["resolved_by"]["name"], "Erik Redaktør", "{thread}");
+    assert_eq!(thread["anchor"]["kind"], "text", "{thread}");
+    assert_eq!(thread["anchor_state"], "present", "{thread}");
+    assert!(
+        thread["comments"].as_array().is_some_and(|c| c.len() >= 2),
+        "the adviser's comment and the editor's reply: {thread}"
+    );
+    // The adviser changed nothing in the plan: every logged update is the editor's.
+    let authors: Vec<Option<String>> = match &app.storage.db() {
+        samskriv::storage::Db::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT author FROM plan_updates WHERE plan_id = $1")
+                .bind(&plan_id)
+                .fetch_all(pool)
+                .await
+                .expect("read the log")
+        }
+        samskriv::storage::Db::Postgres(_) => unreachable!("the test uses SQLite"),
+    };
+    let adviser_id = format!("user:{}", adviser.id);
+    assert!(
+        !authors.iter().flatten().any(|a| *a == adviser_id),
+        "the adviser wrote to the plan: {authors:?}"
+    );
     app.stop().await;
 }

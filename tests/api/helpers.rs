@@ -133,8 +133,10 @@ impl TestApp {
     }
 
     pub async fn create_plan(&self) -> PlanId {
+        // Every plan records its template; the document starts empty.
         let plan = NewPlan {
             title: "Testplan".into(),
+            template: "korus-ruspolitisk-handlingsplan@1".into(),
             ..NewPlan::default()
         };
         self.storage
