@@ -239,9 +239,10 @@ async fn the_browser_editor_works_end_to_end_and_the_server_reads_what_it_wrote(
     app.stop().await;
 }
 
-/// KoRus adviser and unit editor in two real browsers: the adviser signs in, selects text and
-/// comments; the editor sees the thread live, types before it (the highlight follows its words),
-/// replies and resolves it; the adviser sees it resolved. Then the server's own record of it.
+/// A KoRus adviser and NAV's writer (the plan's coordinator) in two real browsers: the adviser
+/// signs in, selects text and comments; the writer sees the thread live, types before it (the
+/// highlight follows its words), replies and resolves it; the adviser sees it resolved. Then the
+/// server's own record of it.
 #[tokio::test]
 async fn an_adviser_comments_in_the_browser_and_an_editor_resolves_it_live() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -258,8 +259,11 @@ async fn an_adviser_comments_in_the_browser_and_an_editor_resolves_it_live() {
     let adviser = app
         .person("Rita Rådgiver", Some((id, samskriv::access::Role::Adviser, None)))
         .await;
+    // The one who resolves writes for NAV and coordinates the plan: only the coordinator and
+    // a thread's author resolve threads (tests/api/comments.rs checks that a plain editor
+    // cannot).
     let editor = app
-        .person("Erik Redaktør", Some((id, samskriv::access::Role::Editor, Some("NAV"))))
+        .person("Erik NAV", Some((id, samskriv::access::Role::Coordinator, Some("NAV"))))
         .await;
     // localhost, as people open it: the session cookie is `Secure`, which browsers accept on
     // http://localhost.
@@ -307,7 +311,7 @@ async fn an_adviser_comments_in_the_browser_and_an_editor_resolves_it_live() {
     assert_eq!(status, reqwest::StatusCode::OK, "{thread}");
     assert_eq!(thread["status"], "resolved", "{thread}");
     assert_eq!(thread["author"]["name"], "Rita Rådgiver", "{thread}");
-    assert_eq!(thread["resolved_by"]["name"], "Erik Redaktør", "{thread}");
+    assert_eq!(thread["resolved_by"]["name"], "Erik NAV", "{thread}");
     assert_eq!(thread["anchor"]["kind"], "text", "{thread}");
     assert_eq!(thread["anchor_state"], "present", "{thread}");
     assert!(

@@ -94,6 +94,15 @@ async function signIn (label, { email, password }) {
     await context.route('**/static/editor.js', (r) => r.fulfill({ path: join(dist, 'editor.js'), contentType: 'text/javascript' }))
     await context.route('**/static/editor.css', (r) => r.fulfill({ path: join(dist, 'editor.css'), contentType: 'text/css' }))
   }
+  // Text as a reader sees it: without the remote cursors' name labels.
+  await context.addInitScript(() => {
+    window.__plain = (el) => {
+      if (!el) return null
+      const copy = el.cloneNode(true)
+      for (const widget of copy.querySelectorAll('.ProseMirror-yjs-cursor')) widget.remove()
+      return copy.textContent
+    }
+  })
   const page = await context.newPage()
   page.on('pageerror', (error) => pageErrors.push(`${label}: ${error.message}`))
   page.on('console', (msg) => { if (msg.type() === 'error' && !/favicon|404/.test(msg.text())) pageErrors.push(`${label} console: ${msg.text()}`) })
@@ -120,7 +129,7 @@ const threadSel = (id) => `#kommentarer .trad[data-thread-id="${id}"]`
 
 /** The text under the highlight of thread `id` in a section. */
 function highlighted (page, section, id) {
-  return page.evaluate(([sel, id]) => [...document.querySelectorAll(`${sel} .kommentar-anker[data-thread-id="${id}"]`)].map((el) => el.textContent).join(''), [editorSel(section), id])
+  return page.evaluate(([sel, id]) => [...document.querySelectorAll(`${sel} .kommentar-anker[data-thread-id="${id}"]`)].map((el) => window.__plain(el)).join(''), [editorSel(section), id])
 }
 
 /**
@@ -186,22 +195,22 @@ async function run () {
   summary.metrics.section = section
   await editor.page.locator(editorSel(section)).click()
   await editor.page.keyboard.press('Control+End')
-  const empty = await editor.page.$eval(editorSel(section), (el) => el.textContent.trim() === '')
+  const empty = await editor.page.$eval(editorSel(section), (el) => window.__plain(el).trim() === '')
   if (!empty) await editor.page.keyboard.press('Enter')
   await editor.page.keyboard.type(TEXT.sentence)
-  await waitFor(adviser.page, ([sel, want]) => document.querySelector(sel)?.textContent.includes(want), [editorSel(section), TEXT.sentence], 'the sentence in the adviser\'s page')
+  await waitFor(adviser.page, ([sel, want]) => window.__plain(document.querySelector(sel))?.includes(want), [editorSel(section), TEXT.sentence], 'the sentence in the adviser\'s page')
   check('the editor\'s sentence appears live for the adviser')
 
   // The adviser's editor refuses typing (when the adviser may not edit) but takes a selection.
   if (!adviser.data.can_edit) {
-    const before = await adviser.page.$eval(editorSel(section), (el) => el.textContent)
+    const before = await adviser.page.$eval(editorSel(section), (el) => window.__plain(el))
     await adviser.page.locator(editorSel(section)).click()
     await adviser.page.keyboard.press('Control+End')
     await adviser.page.keyboard.type('xyz')
     await adviser.page.keyboard.press('Enter')
     await adviser.page.keyboard.press('Backspace')
     await adviser.page.waitForTimeout(300)
-    const after = await adviser.page.$eval(editorSel(section), (el) => el.textContent)
+    const after = await adviser.page.$eval(editorSel(section), (el) => window.__plain(el))
     if (after !== before) throw new Error(`the adviser changed the text: "${after}"`)
     const hint = await adviser.page.locator(`section[data-section-id="${section}"] .kommenter-hjelp`).textContent()
     if (!/ikke endre teksten/.test(hint)) throw new Error(`no hint that the text cannot be changed: "${hint}"`)
@@ -264,7 +273,7 @@ async function run () {
   const adviserName = adviser.data.me.name
   if (!card.includes(adviserName)) throw new Error(`the thread does not name its author ${adviserName}: "${card}"`)
   if (adviser.data.me.unit && !card.includes(`(${adviser.data.me.unit})`)) throw new Error(`the thread does not name the author's unit: "${card}"`)
-  await waitFor(editor.page, ([sel, id, want]) => [...document.querySelectorAll(`${sel} .kommentar-anker[data-thread-id="${id}"]`)].map((el) => el.textContent).join('') === want,
+  await waitFor(editor.page, ([sel, id, want]) => [...document.querySelectorAll(`${sel} .kommentar-anker[data-thread-id="${id}"]`)].map((el) => window.__plain(el)).join('') === want,
     [editorSel(section), threadId, TEXT.words], 'the highlight in the editor\'s text')
   await waitFor(editor.page, (name) => document.getElementById('kommentar-varsel')?.textContent.startsWith(`Ny kommentar fra ${name}`), adviserName, 'the polite announcement of the new thread')
   const live = await editor.page.$eval('#kommentar-varsel', (el) => el.getAttribute('aria-live'))
@@ -293,8 +302,8 @@ async function run () {
   await editor.page.keyboard.type(TEXT.inside)
   const expected = TEXT.prefix + TEXT.sentence.replace(TEXT.words, TEXT.inside + TEXT.words)
   for (const p of [editor, adviser]) {
-    await waitFor(p.page, ([sel, want]) => document.querySelector(sel)?.textContent.includes(want), [editorSel(section), expected], `the new text in ${p.label}'s page`)
-      .catch(async (error) => { throw new Error(`${error.message}; it reads "${await p.page.$eval(editorSel(section), (el) => el.textContent)}"`) })
+    await waitFor(p.page, ([sel, want]) => window.__plain(document.querySelector(sel))?.includes(want), [editorSel(section), expected], `the new text in ${p.label}'s page`)
+      .catch(async (error) => { throw new Error(`${error.message}; it reads "${await p.page.$eval(editorSel(section), (el) => window.__plain(el))}"`) })
     await editor.page.waitForTimeout(100)
     const covered = await highlighted(p.page, section, threadId)
     if (covered !== TEXT.words) throw new Error(`after typing before it, ${p.label}'s highlight covers "${covered}"`)
@@ -317,7 +326,10 @@ async function run () {
   await waitFor(adviser.page, ([sel, want]) => document.querySelector(sel)?.textContent.includes(want), [threadSel(threadId), TEXT.reply], 'the reply in the adviser\'s panel')
   check('the editor\'s reply appears live in the adviser\'s panel')
   const resolve = thread.getByRole('button', { name: 'Løs', exact: true })
-  if (await resolve.count() === 0) throw new Error(`the editor (${editor.data.role}, can_moderate ${editor.data.can_moderate}) has no «Løs» button on the adviser's thread`)
+  if (await resolve.count() === 0) {
+    throw new Error(`the editor (${editor.data.role}, can_moderate ${editor.data.can_moderate}) has no «Løs» button on the adviser's thread: ` +
+      'only coordinators (can_moderate) and the thread\'s author may resolve it, so SAMSKRIV_E2E_EDITOR must be a coordinator of the plan')
+  }
   await resolve.click()
   await waitFor(adviser.page, (sel) => document.querySelector(sel)?.dataset.status === 'resolved', threadSel(threadId), 'the resolved thread in the adviser\'s panel')
   const resolvedText = await adviser.page.locator(threadSel(threadId)).textContent()
@@ -381,7 +393,7 @@ async function tiltakRow (editor, adviser) {
   await adviser.page.getByLabel('Kommentar', { exact: true }).fill(TEXT.rowQuestion)
   await adviser.page.getByRole('button', { name: 'Send kommentar' }).click()
   await waitFor(editor.page, (sel) => !document.querySelector(`${sel} button[data-ctl="kommentarer"]`)?.hidden, row, 'the row\'s comment marker in the editor\'s page')
-  const named = editor.page.locator(row).getByRole('button', { name: /^\d+ åpne? kommentar(er)? til Tiltak \d+$/ })
+  const named = editor.page.locator(row).getByRole('button', { name: /^\d+ (åpen kommentar|åpne kommentarer) til Tiltak \d+$/ })
   if (await named.count() !== 1) throw new Error('the row\'s comment marker is not named «N åpne kommentarer til Tiltak M»')
   await editor.page.locator(`${row} button[data-ctl="kommentarer"]`).click()
   await waitFor(editor.page, (q) => {

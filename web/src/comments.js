@@ -20,7 +20,7 @@ import {
   newActivity, personLabel, formatTime, errorMessage, NO_UNIT
 } from './threads.js'
 
-const KEY = new PluginKey('samskriv-kommentarer')
+export const KEY = new PluginKey('samskriv-kommentarer')
 const OPEN_KEY = 'samskriv.kommentarer.apen'
 const WIDE = '(min-width: 70rem)'
 
@@ -77,15 +77,19 @@ export class Comments {
     this.rels = new Map() // thread id → { start, end } decoded relative positions
     this.present = new Map() // thread id → whether its text is there, as the editor sees it
     this.positions = new Map() // thread id → ProseMirror position of its start
+    this.current = new Map() // thread id → its anchored text as the editor shows it now
     this.threadViews = new Map() // thread id → ThreadView
     this.filters = { status: 'open', section: '', unit: '' }
     this.selected = null
+    this.revealed = null // a resolved thread whose text was asked for
     this.pending = null // the new thread being written: { anchor, rel, label, returnTo }
     this.tables = null
     this.posting = 0
     this.panel = null
     this.source = null
     this.retry = 1000
+    this.reloading = null // the full load under way
+    this.reloadAgain = false
   }
 
   // ——— Hooks for the prose editors (prose.js) ———
@@ -162,10 +166,13 @@ export class Comments {
       const range = rangeOf(ydoc, fragment, rel.start, rel.end, mapping)
       const present = !!range && range.to <= max
       if (this.present.get(thread.id) !== present) { this.present.set(thread.id, present); changed = true }
-      if (!present) { this.positions.delete(thread.id); continue }
+      if (!present) { this.positions.delete(thread.id); this.current.delete(thread.id); continue }
       this.positions.set(thread.id, range.from)
+      const now = state.doc.textBetween(range.from, range.to, ' ', ' ')
+      if (this.current.get(thread.id) !== now) { this.current.set(thread.id, now); changed = true }
       const selected = this.selected === thread.id
-      if (thread.status !== 'open' && !selected) continue
+      // Resolved threads are drawn only when asked for («Vis i teksten»).
+      if (thread.status !== 'open' && this.revealed !== thread.id) continue
       decos.push(Decoration.inline(range.from, range.to,
         { class: `kommentar-anker${selected ? ' valgt' : ''}`, 'data-thread-id': thread.id },
         { threadId: thread.id, inclusiveStart: false, inclusiveEnd: true }))
@@ -195,9 +202,19 @@ export class Comments {
     return rel
   }
 
-  /** Redraws the highlights of every editor (threads or the selected thread changed). */
-  refreshHighlights () {
-    for (const view of this.views.values()) view.samskrivRefreshComments?.()
+  /**
+   * Redraws the highlights of the editors of `threads`' sections (threads, anchors or ids; every
+   * editor when none are given), after their threads, the selection or the form changed.
+   */
+  refreshHighlights (...threads) {
+    const sections = new Set()
+    for (const t of threads) {
+      const a = typeof t === 'string' ? this.store.get(t)?.anchor : t?.anchor || t
+      if (a?.kind === 'text') sections.add(a.section)
+    }
+    for (const [section, view] of this.views) {
+      if (threads.length === 0 || sections.has(section)) view.samskrivRefreshComments?.()
+    }
   }
 
   /** The «Kommenter» button and its hint under a prose editor, or null for readers. */
@@ -233,8 +250,8 @@ export class Comments {
         if (ok && hint.textContent !== idle) hint.textContent = idle
       },
       command: (state, dispatch, view) => {
-        if (!selectionHasText(state)) return false
-        if (dispatch) this.composeText(sectionId, view)
+        if (!dispatch) return selectionHasText(state)
+        if (!this.composeText(sectionId, view)) hint.textContent = 'Merk først teksten du vil kommentere.'
         return true
       }
     }
@@ -326,12 +343,14 @@ export class Comments {
     }
     if (change.kind === 'deleted') {
       this.rels.delete(change.id)
+      this.current.delete(change.id)
       this.present.delete(change.id)
       this.positions.delete(change.id)
       if (this.selected === change.id) this.selected = null
     }
     this.tables?.setCommentCounts(openRowCounts(this.store.list()))
-    this.refreshHighlights()
+    if (change.kind === 'reset') this.refreshHighlights()
+    else this.refreshHighlights(change.thread, change.before)
     this.scheduleRender()
   }
 
@@ -360,20 +379,32 @@ export class Comments {
     this.reload()
   }
 
-  async reload () {
-    this.store.beginLoad()
-    try {
-      const threads = await this.api.list()
-      this.store.reset(Array.isArray(threads) ? threads : [])
-      this.loadError.textContent = ''
-      this.loaded = true
-    } catch (error) {
-      this.store.abortLoad()
-      this.loadError.textContent = error instanceof ApiError && error.status === 404
-        ? 'Kommentarer er ikke tilgjengelige for denne planen.'
-        : errorMessage(error.status || 0, error.serverText, 'Kommentarene kunne ikke hentes')
-    }
-    this.scheduleRender()
+  /**
+   * Loads the full list. A reload asked for while one is under way runs once more after it
+   * (events are buffered meanwhile), so a stale answer never replaces a newer one.
+   */
+  reload () {
+    if (this.reloading) { this.reloadAgain = true; return this.reloading }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false
+        this.store.beginLoad()
+        try {
+          const threads = await this.api.list()
+          if (this.reloadAgain) continue
+          this.store.reset(Array.isArray(threads) ? threads : [])
+          this.loadError.textContent = ''
+          this.loaded = true
+        } catch (error) {
+          this.store.abortLoad()
+          this.loadError.textContent = error instanceof ApiError && error.status === 404
+            ? 'Kommentarer er ikke tilgjengelige for denne planen.'
+            : errorMessage(error.status || 0, error.serverText, 'Kommentarene kunne ikke hentes')
+        }
+      } while (this.reloadAgain)
+      this.scheduleRender()
+    })().finally(() => { this.reloading = null })
+    return this.reloading
   }
 
   connect () {
@@ -494,6 +525,7 @@ export class Comments {
   }
 
   openComposer (pending) {
+    const previous = this.pending?.anchor
     this.pending = pending
     const c = this.composer
     const a = pending.anchor
@@ -503,7 +535,7 @@ export class Comments {
     c.textarea.removeAttribute('aria-invalid')
     c.el.hidden = false
     this.setOpen(true, false)
-    this.refreshHighlights()
+    this.refreshHighlights(a, previous)
     c.textarea.focus()
     c.el.scrollIntoView?.({ block: 'nearest' })
   }
@@ -514,7 +546,7 @@ export class Comments {
     this.composer.el.hidden = true
     this.composer.textarea.value = ''
     this.composer.error.textContent = ''
-    this.refreshHighlights()
+    if (pending) this.refreshHighlights(pending.anchor)
     if (returnFocus && pending?.returnTo) pending.returnTo()
   }
 
@@ -551,11 +583,12 @@ export class Comments {
     const thread = this.store.get(id)
     if (!thread) return
     if (this.selected !== id) {
-      const before = this.threadViews.get(this.selected)
+      const previous = this.selected
       this.selected = id
-      before?.setSelected(false)
+      this.revealed = null
+      this.threadViews.get(previous)?.setSelected(false)
       this.threadViews.get(id)?.setSelected(true)
-      this.refreshHighlights()
+      this.refreshHighlights(id, previous)
     }
     if (!reveal && !focus) return
     if (!this.open) this.setOpen(true, false)
@@ -579,6 +612,10 @@ export class Comments {
   /** Shows a thread's text in its editor, or its tiltak row. */
   showInText (thread) {
     this.selectThread(thread.id)
+    if (this.revealed !== thread.id) {
+      this.revealed = thread.id
+      this.refreshHighlights(thread)
+    }
     const a = thread.anchor
     if (a.kind === 'tiltak') { this.tables?.focusRow(a.row); return }
     const view = this.views.get(a.section)
@@ -632,15 +669,6 @@ export class Comments {
     }
     while (cursor) { const next = cursor.nextSibling; cursor.remove(); cursor = next }
 
-    if (activeThread && !active.isConnected) {
-      const at = oldIds.indexOf(activeThread)
-      const nextId = oldIds.slice(at + 1).find((id) => shown.some((t) => t.id === id)) ||
-        oldIds.slice(0, at).reverse().find((id) => shown.some((t) => t.id === id))
-      if (nextId) this.threadViews.get(nextId).el.focus()
-      else if (shown.length === 0) this.empty.focus()
-      else this.heading.focus()
-    }
-
     const open = all.filter((t) => t.status === 'open').length
     this.toggleCount.textContent = `(${open} ${open === 1 ? 'åpen' : 'åpne'})`
     const filtering = this.filters.section || this.filters.unit
@@ -650,6 +678,16 @@ export class Comments {
       ? 'Ingen kommentarer ennå.'
       : `Ingen ${noun}kommentarer${filtering ? ' som passer filteret' : ''}.`
     this.count.textContent = shown.length > 0 ? `Viser ${shown.length} av ${all.length} ${all.length === 1 ? 'tråd' : 'tråder'}.` : ''
+
+    // Focus that was in a removed element goes to its thread, else a neighbour, else the panel.
+    if (activeThread && !active.isConnected) {
+      const listed = (id) => shown.some((t) => t.id === id)
+      const at = oldIds.indexOf(activeThread)
+      const nextId = [activeThread, ...oldIds.slice(at + 1), ...oldIds.slice(0, at).reverse()].find(listed)
+      if (nextId) this.threadViews.get(nextId).el.focus()
+      else if (!this.empty.hidden) this.empty.focus()
+      else this.heading.focus()
+    }
   }
 
   refreshFilters (all, order, rowSection) {
@@ -682,7 +720,7 @@ export class Comments {
     const unitKey = `${units.join('\n')}|${withoutUnit}`
     if (unitKey !== this.unitKey) {
       this.unitKey = unitKey
-      this.unitSelect.replaceChildren(h('option', { value: '' }, 'Alle'),
+      fill(this.unitSelect, h('option', { value: '' }, 'Alle'),
         ...units.map((u) => h('option', { value: u }, u)),
         withoutUnit ? h('option', { value: NO_UNIT }, 'Uten enhet') : null)
       this.unitSelect.value = this.filters.unit
@@ -714,6 +752,7 @@ class ThreadView {
     this.title = h('h3', { id: this.titleId, class: 'trad-tittel' })
     this.place = h('p', { class: 'trad-sted' })
     this.deletedNote = h('p', { class: 'trad-slettet' }, 'Teksten er slettet')
+    this.changedNote = h('p', { class: 'trad-endret' })
     this.meta = h('p', { class: 'trad-meta' })
     this.statusLine = h('p', { class: 'trad-status' })
     this.list = h('ol', { class: 'trad-kommentarer', 'aria-label': 'Kommentarer i tråden' })
@@ -733,7 +772,7 @@ class ThreadView {
     this.replyForm.addEventListener('submit', (event) => { event.preventDefault(); this.reply() })
 
     this.el = h('article', { class: 'trad', id: base, 'data-thread-id': thread.id, tabindex: '-1', 'aria-labelledby': this.titleId },
-      h('div', { class: 'trad-hode' }, this.title, this.place, this.deletedNote, this.meta, this.statusLine),
+      h('div', { class: 'trad-hode' }, this.title, this.place, this.deletedNote, this.changedNote, this.meta, this.statusLine),
       this.list, this.replyForm, this.buttons, this.error)
     this.el.addEventListener('focusin', () => this.c.selectThread(this.id))
     this.el.addEventListener('click', (event) => {
@@ -763,11 +802,18 @@ class ThreadView {
     this.place.hidden = !place
     this.deletedNote.hidden = present
     this.deletedNote.textContent = a.kind === 'tiltak' ? 'Tiltaket er slettet' : 'Teksten er slettet'
-    this.meta.replaceChildren('Startet av ', personLabel(thread.author), ', ', timeEl(thread.created_at))
+    // The anchored text as it reads now, when it differs from the quote.
+    const now = present ? (c.current.get(thread.id) ?? thread.current_text) : null
+    const squash = (text) => (text || '').replace(/\s+/g, ' ').trim()
+    const changed = now != null && squash(now) !== squash(a.quote)
+    const nowText = changed ? `Teksten nå: «${clip(squash(now), 300)}»` : ''
+    if (this.changedNote.textContent !== nowText) this.changedNote.textContent = nowText
+    this.changedNote.hidden = !changed
+    fill(this.meta, 'Startet av ', personLabel(thread.author), ', ', timeEl(thread.created_at))
     this.el.dataset.status = thread.status
-    if (open) this.statusLine.replaceChildren(h('span', { class: 'merke apen' }, 'Åpen'))
+    if (open) fill(this.statusLine, h('span', { class: 'merke apen' }, 'Åpen'))
     else {
-      this.statusLine.replaceChildren(h('span', { class: 'merke lost' }, 'Løst'),
+      fill(this.statusLine, h('span', { class: 'merke lost' }, 'Løst'),
         thread.resolved_by ? ` av ${personLabel(thread.resolved_by)}` : '',
         thread.resolved_at ? [', ', timeEl(thread.resolved_at)] : '')
     }
@@ -823,6 +869,11 @@ class ThreadView {
   }
 }
 
+/** Replaces an element's children (nested arrays flattened; null and false left out). */
+function fill (el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c != null && c !== false && c !== ''))
+}
+
 function timeEl (iso) {
   return h('time', { datetime: iso || '' }, formatTime(iso))
 }
@@ -846,7 +897,7 @@ class CommentView {
     const same = this.comment && JSON.stringify(this.comment) === JSON.stringify(comment)
     this.comment = comment
     if (same) return
-    this.head.replaceChildren(
+    fill(this.head,
       h('span', { class: 'navn' }, comment.author?.name || 'Ukjent'),
       comment.author?.unit ? h('span', { class: 'enhet' }, ` (${comment.author.unit})`) : null,
       ' · ', timeEl(comment.created_at),
@@ -857,14 +908,17 @@ class CommentView {
 
   own () { return canChangeComment(this.comment, this.c.ctx) }
 
+  /** Back to reading: «Rediger» and «Slett» for the author (the same buttons, so focus stays). */
   showTools () {
     this.mode = 'view'
     this.body.hidden = false
     if (!this.own()) { this.tools.replaceChildren(); return }
-    const context = ` din kommentar fra ${formatTime(this.comment.created_at)}`
-    this.editButton = h('button', { type: 'button', class: 'sekundaer liten', onclick: () => this.edit() }, 'Rediger', h('span', { class: 'skjult' }, context))
-    this.deleteButton = h('button', { type: 'button', class: 'sekundaer liten slett', onclick: () => this.confirmDelete() }, 'Slett', h('span', { class: 'skjult' }, context))
-    this.tools.replaceChildren(this.editButton, this.deleteButton)
+    if (!this.editButton) {
+      const context = ` din kommentar fra ${formatTime(this.comment.created_at)}`
+      this.editButton = h('button', { type: 'button', class: 'sekundaer liten', onclick: () => this.edit() }, 'Rediger', h('span', { class: 'skjult' }, context))
+      this.deleteButton = h('button', { type: 'button', class: 'sekundaer liten slett', onclick: () => this.confirmDelete() }, 'Slett', h('span', { class: 'skjult' }, context))
+    }
+    if (this.tools.firstChild !== this.editButton || this.tools.childNodes.length !== 2) this.tools.replaceChildren(this.editButton, this.deleteButton)
   }
 
   edit () {

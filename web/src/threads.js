@@ -290,18 +290,22 @@ export function formatTime (iso) {
   return DATE.format(d)
 }
 
-/** A bokmål message for a failed request. */
+/** A bokmål message for a failed request (the server's own messages are bokmål too). */
 export function errorMessage (status, serverText, action = 'Det ble ikke lagret') {
-  const detail = serverText ? ` (${serverText})` : ''
+  const said = sentence(serverText)
   if (status === 0) return `${action}: ingen kontakt med serveren. Prøv igjen.`
   if (status === 401) return `${action}: du er ikke logget inn lenger. Logg inn på nytt.`
-  if (status === 403) return `${action}: du har ikke tilgang til dette${detail}.`
+  if (status === 403) return said ? `${action}. ${said}` : `${action}: du har ikke tilgang til dette.`
   if (status === 404) return `${action}: tråden eller kommentaren finnes ikke lenger.`
-  if (status === 409) return `${action}: noen andre endret det samtidig${detail}.`
   if (status === 413) return `${action}: teksten er for lang.`
-  if (status === 400 || status === 422) return `${action}: ${serverText || 'ugyldig innhold'}.`
   if (status >= 500) return `${action}: feil på serveren. Prøv igjen om litt.`
-  return `${action}${detail}.`
+  return said ? `${action}. ${said}` : `${action}.`
+}
+
+/** A text as a sentence: trimmed, ending with a full stop unless it has one. */
+function sentence (text) {
+  const t = (text || '').trim()
+  return t && !/[.!?…]$/.test(t) ? `${t}.` : t
 }
 
 /** A failed request: `status` 0 for no answer. */

@@ -307,8 +307,13 @@ test('the API client sends JSON, the CSRF token on changes, and reports errors w
 
 test('messages and labels in bokmål', () => {
   assert.match(errorMessage(0, ''), /ingen kontakt med serveren/)
-  assert.match(errorMessage(403, '', 'Tråden ble ikke løst'), /^Tråden ble ikke løst: du har ikke tilgang/)
-  assert.match(errorMessage(422, 'body: tom'), /body: tom/)
+  assert.equal(errorMessage(403, '', 'Tråden ble ikke løst'), 'Tråden ble ikke løst: du har ikke tilgang til dette.')
+  assert.equal(errorMessage(403, 'Bare koordinatoren eller den som startet tråden kan markere den som løst.', 'Tråden ble ikke løst'),
+    'Tråden ble ikke løst. Bare koordinatoren eller den som startet tråden kan markere den som løst.')
+  assert.equal(errorMessage(422, 'Kommentaren er for lang: høyst 5000 tegn.', 'Kommentaren ble ikke lagret'),
+    'Kommentaren ble ikke lagret. Kommentaren er for lang: høyst 5000 tegn.')
+  assert.equal(errorMessage(409, 'Noen andre endret den'), 'Det ble ikke lagret. Noen andre endret den.')
+  assert.match(errorMessage(503, ''), /Prøv igjen om litt/)
   assert.equal(personLabel({ name: 'Kari', unit: 'NAV' }), 'Kari (NAV)')
   assert.equal(personLabel({ name: 'Kari', unit: null }), 'Kari')
   assert.match(formatTime('2025-11-12T13:02:00Z'), /12\. nov\.? 2025.*14[:.]02/)
@@ -334,4 +339,51 @@ test('highlight colours keep text contrast of at least 4.5:1', () => {
       assert.ok(ratio(fg, bg) >= 4.5, `${fg} on ${bg}: ${ratio(fg, bg).toFixed(2)}`)
     }
   }
+})
+
+test('the editor plugins: highlights from the anchors, and a caret that changes nothing', async () => {
+  const { EditorState, TextSelection } = await import('prosemirror-state')
+  const { ySyncPlugin, ySyncPluginKey } = await import('y-prosemirror')
+  const { Comments, KEY, selectionHasText } = await import('../src/comments.js')
+  const { ydoc, fragment } = docWith(['Innledning.', SENTENCE])
+  const anchor = anchorFor(fragment, WORDS)
+  const comments = new Comments({ data: { plan_id: 'p', can_comment: true }, doc: ydoc })
+  let refused = 0
+  comments.refusedEdit = () => { refused += 1 } // (the page's hint line)
+  const t = { ...thread('t1', { section: SECTION }), anchor }
+  comments.store.upsert(t, true)
+  comments.store.upsert({ ...thread('t2', { section: SECTION, status: 'resolved' }), anchor }, true)
+  const { doc, mapping } = view(fragment)
+  let state = EditorState.create({
+    schema,
+    doc,
+    plugins: [ySyncPlugin(fragment, { mapping }), ...comments.plugins(SECTION, { caret: true })]
+  })
+  state = state.apply(state.tr.setMeta(KEY, true))
+  const found = KEY.getState(state).find()
+  assert.equal(found.length, 1, 'only the open thread is drawn')
+  assert.equal(state.doc.textBetween(found[0].from, found[0].to), WORDS)
+  assert.equal(found[0].spec.threadId, 't1')
+  assert.equal(comments.present.get('t2'), true, 'a resolved thread\'s text is known to be there')
+
+  // The caret: selections change, text does not, except what the sync plugin brings.
+  const { from, to } = find(state.doc, WORDS)
+  state = state.apply(state.tr.setSelection(TextSelection.create(state.doc, from, to)))
+  assert.equal(selectionHasText(state), true)
+  const before = state.doc
+  state = state.apply(state.tr.insertText('x', from))
+  assert.equal(state.doc, before, 'typing is refused')
+  assert.equal(refused, 1, 'and the person is told')
+  state = state.apply(state.tr.insertText('Nytt: ', 1).setMeta(ySyncPluginKey, { isChangeOrigin: true }))
+  assert.equal(state.doc.textBetween(1, 7), 'Nytt: ', 'remote changes come through')
+
+  // An editor's own typing before the words: the highlight is mapped along until it is
+  // recomputed from the document.
+  let editing = EditorState.create({ schema, doc, plugins: [ySyncPlugin(fragment, { mapping }), ...comments.plugins(SECTION, { caret: false })] })
+  editing = editing.apply(editing.tr.setMeta(KEY, true))
+  editing = editing.apply(editing.tr.insertText('I 2024: ', find(editing.doc, 'Ungdoms').from))
+  editing = editing.apply(editing.tr.insertText('tydelig ', find(editing.doc, WORDS).from))
+  const moved = KEY.getState(editing).find()
+  assert.equal(editing.doc.textBetween(moved[0].from, moved[0].to), WORDS)
+  assert.equal(refused, 1, 'an editor is never refused')
 })
