@@ -20,7 +20,7 @@ use crate::storage::now_millis;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/plans/{plan_id}/medlemmer", get(members_page))
+        .route("/plans/{plan_id}/medlemmer", get(members_page).post(add_member))
         .route("/plans/{plan_id}/medlemmer/{user_id}", post(change_member))
         .route("/plans/{plan_id}/medlemmer/{user_id}/fjern", post(remove_member))
         .route("/plans/{plan_id}/invitasjoner", post(create_invite))
@@ -48,6 +48,8 @@ struct MembersPage {
     sections: Vec<SectionRow>,
     new_invite_link: Option<String>,
     new_invite_expires: String,
+    /// Why adding an existing account did not work.
+    add_error: Option<String>,
 }
 
 struct MemberRow {
@@ -82,6 +84,15 @@ async fn page(
     state: &AppState,
     access: &PlanAccess,
     new_invite: Option<(&Invite, String)>,
+) -> Result<Html<String>, HttpError> {
+    page_with_error(state, access, new_invite, None).await
+}
+
+async fn page_with_error(
+    state: &AppState,
+    access: &PlanAccess,
+    new_invite: Option<(&Invite, String)>,
+    add_error: Option<String>,
 ) -> Result<Html<String>, HttpError> {
     access.require(Action::Manage)?;
     let db = state.storage.db();
@@ -146,6 +157,7 @@ async fn page(
             .map(|(i, _)| time::oslo_display(i.expires_at))
             .unwrap_or_default(),
         new_invite_link: new_invite.map(|(_, link)| link),
+        add_error,
     })
 }
 
@@ -183,6 +195,33 @@ pub async fn checked_unit(
 fn parse_role(role: &str) -> Result<Role, HttpError> {
     role.parse()
         .map_err(|e: crate::access::UnknownRole| HttpError::Unprocessable(e.to_string()))
+}
+
+#[derive(Deserialize)]
+struct AddMemberForm {
+    email: String,
+    role: String,
+    #[serde(default)]
+    unit: String,
+}
+
+/// Adds someone who already has an account; someone without one gets an invite instead.
+async fn add_member(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    Form(form): Form<AddMemberForm>,
+) -> Result<Response, HttpError> {
+    access.require(Action::Manage)?;
+    let role = parse_role(&form.role)?;
+    let unit = checked_unit(&state, &access, &form.unit).await?;
+    let db = state.storage.db();
+    let Some(user) = store::user_by_email(&db, &form.email).await? else {
+        let error = "Ingen har konto med denne e-postadressen. Lag en invitasjonslenke i stedet.";
+        let page = page_with_error(&state, &access, None, Some(error.into())).await?;
+        return Ok((axum::http::StatusCode::NOT_FOUND, page).into_response());
+    };
+    store::set_member(&db, access.plan(), &user.id, role, unit.as_deref()).await?;
+    Ok(back(&access))
 }
 
 #[derive(Deserialize)]

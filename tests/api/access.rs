@@ -656,3 +656,90 @@ async fn each_section_shows_its_last_editor_and_responsible_unit() {
     assert!(authors.contains(&Some(format!("user:{}", editor.id))), "{authors:?}");
     f.app.stop().await;
 }
+
+#[tokio::test]
+async fn the_coordinator_adds_changes_and_removes_members_on_the_members_page() {
+    let f = fixture().await;
+    let coordinator = &f.people[0].1;
+    let api = Api::as_person(&f.app, coordinator);
+    let outsider = &f.people[4].1;
+    let form = |fields: Vec<(&'static str, String)>, path: String| {
+        let api = &api;
+        let csrf = coordinator.csrf.clone();
+        async move {
+            let mut fields = fields;
+            fields.push(("csrf_token", csrf));
+            api.http
+                .post(format!("{}{path}", api.base))
+                .form(&fields)
+                .send()
+                .await
+                .expect("form")
+                .status()
+        }
+    };
+    let members = format!("/plans/{}/medlemmer", f.plan);
+    // Someone with an account is added directly, with a role and unit.
+    let status = form(
+        vec![
+            ("email", outsider.email.to_uppercase()),
+            ("role", "adviser".into()),
+            ("unit", "".into()),
+        ],
+        members.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = Api::as_person(&f.app, outsider)
+        .get(&format!("/api/plans/{}", f.plan))
+        .await;
+    assert_eq!(status, StatusCode::OK, "now a member");
+    // Nobody with that address: the page says so and suggests an invite.
+    let status = form(
+        vec![("email", "ingen@oslo.kommune.no".into()), ("role", "reader".into())],
+        members.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Role changes take effect at once; a made-up role or unit is refused.
+    let change = format!("{members}/{}", outsider.id);
+    assert_eq!(
+        form(vec![("role", "editor".into()), ("unit", "NAV".into())], change.clone()).await,
+        StatusCode::SEE_OTHER
+    );
+    let (status, _) = Api::as_person(&f.app, outsider)
+        .post(
+            &format!("/api/plans/{}/tiltak", f.plan),
+            &json!([{"tiltak": "Fra en ny redaktør"}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        form(vec![("role", "admin".into())], change.clone()).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        form(vec![("role", "reader".into()), ("unit", "Finnes ikke".into())], change.clone()).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // Removed: the plan is gone for them.
+    assert_eq!(form(vec![], format!("{change}/fjern")).await, StatusCode::SEE_OTHER);
+    let (status, _) = Api::as_person(&f.app, outsider)
+        .get(&format!("/api/plans/{}", f.plan))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Units: added, then offered for members.
+    assert_eq!(
+        form(vec![("name", "KoRus Oslo".into())], format!("/plans/{}/enheter", f.plan)).await,
+        StatusCode::SEE_OTHER
+    );
+    let (_, units) = api.get(&format!("/api/plans/{}/units", f.plan)).await;
+    assert!(
+        units.as_array().is_some_and(|u| u.iter().any(|u| u == "KoRus Oslo")),
+        "{units}"
+    );
+    let (status, page) = api.page(&members).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("KoRus Oslo"));
+    f.app.stop().await;
+}
