@@ -704,7 +704,9 @@ async fn read_address(
     {
         if let Some(rest) = line.strip_prefix(PREFIX) {
             // Printed as http://localhost:PORT; the server listens on 127.0.0.1.
-            let addr = rest.trim_end_matches('/').replacen("localhost", "127.0.0.1", 1);
+            let addr = rest
+                .trim_end_matches('/')
+                .replacen("localhost", "127.0.0.1", 1);
             return addr
                 .parse()
                 .with_context(|| format!("the server printed an unreadable address {addr:?}"));

@@ -275,7 +275,9 @@ impl Server {
             while let Some(line) = lines.next_line().await? {
                 if let Some(rest) = line.split("http://").nth(1) {
                     // Printed as http://localhost:PORT; the server listens on 127.0.0.1.
-                    let addr = rest.trim_end_matches('/').replacen("localhost", "127.0.0.1", 1);
+                    let addr = rest
+                        .trim_end_matches('/')
+                        .replacen("localhost", "127.0.0.1", 1);
                     return Ok(addr.parse::<SocketAddr>()?);
                 }
             }

@@ -46,7 +46,10 @@ impl Role {
         use Action::*;
         match self {
             Role::Coordinator => true,
-            Role::Editor => matches!(action, Read | Edit | Comment | ExportCurrent | ExportVersion),
+            Role::Editor => matches!(
+                action,
+                Read | Edit | Comment | ExportCurrent | ExportVersion
+            ),
             Role::Adviser => matches!(action, Read | Comment | ExportCurrent | ExportVersion),
             Role::Reader => matches!(action, Read | ExportVersion),
         }
@@ -122,7 +125,11 @@ pub struct AccessPolicy {
 
 /// The caller's role on one plan, or `None` when the plan must look as if it did not exist.
 /// `membership` is the caller's own role on this plan (a member's, or a token's for its plan).
-pub fn role_on_plan(policy: &AccessPolicy, caller: Caller, membership: Option<Role>) -> Option<Role> {
+pub fn role_on_plan(
+    policy: &AccessPolicy,
+    caller: Caller,
+    membership: Option<Role>,
+) -> Option<Role> {
     match (caller, membership) {
         (Caller::User { admin: true }, _) => Some(Role::Coordinator),
         (_, Some(role)) => Some(role),

@@ -73,8 +73,9 @@ impl Application {
             config.live.clone(),
             Arc::new(Metrics::new()),
         );
+        let comments = crate::comments::CommentHub::new(storage.clone());
         if let Some(events) = storage.subscribe().await? {
-            registry.spawn_node_listener(events);
+            registry.spawn_node_listener(comments.route_node_events(events));
         }
         let public_url = config
             .public_url
@@ -85,6 +86,7 @@ impl Application {
             storage,
             templates,
             registry,
+            comments,
             policy: config.access_policy(),
             live: config.live.clone(),
             auth: auth::AuthSettings {

@@ -136,7 +136,11 @@ enum UserCommand {
         #[arg(long)]
         admin: bool,
         /// The address people reach the server at, for the printed link.
-        #[arg(long, env = "SAMSKRIV_PUBLIC_URL", default_value = "http://localhost:8080")]
+        #[arg(
+            long,
+            env = "SAMSKRIV_PUBLIC_URL",
+            default_value = "http://localhost:8080"
+        )]
         public_url: String,
         #[command(flatten)]
         database: DatabaseConfig,
@@ -324,7 +328,11 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
                     token.plan_id,
                     token.role,
                     token.name,
-                    if token.revoked_at.is_some() { "revoked" } else { "" }
+                    if token.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        ""
+                    }
                 );
             }
             Ok(())
@@ -449,7 +457,9 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     println!("Samskriv kjører på {base}/");
     if let Some(link) = app.first_admin_link() {
         println!();
-        println!("Ingen har konto ennå. Åpne denne lenken for å opprette den første administratoren");
+        println!(
+            "Ingen har konto ennå. Åpne denne lenken for å opprette den første administratoren"
+        );
         println!("(den virker én gang og i 24 timer; en ny skrives ut ved neste start):");
         println!("  {link}");
         println!();

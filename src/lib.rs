@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod collab;
+pub mod comments;
 pub mod config;
 pub mod demo;
 pub mod document;

@@ -35,11 +35,14 @@ pub async fn check(request: Request, expected: &str) -> Result<Request, HttpErro
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
-        .map_err(|_| HttpError::PayloadTooLarge(format!("form larger than {MAX_FORM_BYTES} bytes")))?;
+        .map_err(|_| {
+            HttpError::PayloadTooLarge(format!("form larger than {MAX_FORM_BYTES} bytes"))
+        })?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| HttpError::BadRequest("the form is not UTF-8".into()))?;
-    let valid = super::form_urlencoded_pairs(text)
-        .any(|(key, value)| key == FIELD && constant_time_eq(value.as_bytes(), expected.as_bytes()));
+    let valid = super::form_urlencoded_pairs(text).any(|(key, value)| {
+        key == FIELD && constant_time_eq(value.as_bytes(), expected.as_bytes())
+    });
     if valid {
         Ok(Request::from_parts(parts, Body::from(bytes)))
     } else {
@@ -48,9 +51,7 @@ pub async fn check(request: Request, expected: &str) -> Result<Request, HttpErro
 }
 
 fn refused() -> HttpError {
-    HttpError::Forbidden(
-        "missing or wrong CSRF token: reload the page and try again".into(),
-    )
+    HttpError::Forbidden("missing or wrong CSRF token: reload the page and try again".into())
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing about the token.
@@ -74,7 +75,10 @@ mod tests {
             .header(HEADER, "abd")
             .body(Body::empty())
             .map_err(|e| HttpError::Internal(e.to_string()))?;
-        assert!(matches!(check(wrong, "abc").await, Err(HttpError::Forbidden(_))));
+        assert!(matches!(
+            check(wrong, "abc").await,
+            Err(HttpError::Forbidden(_))
+        ));
 
         let form = Request::post("/x")
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -84,13 +88,20 @@ mod tests {
         let body = axum::body::to_bytes(passed.into_body(), 1024)
             .await
             .map_err(|e| HttpError::Internal(e.to_string()))?;
-        assert_eq!(&body[..], b"name=a&csrf_token=abc", "the form reaches the handler whole");
+        assert_eq!(
+            &body[..],
+            b"name=a&csrf_token=abc",
+            "the form reaches the handler whole"
+        );
 
         let json = Request::post("/x")
             .header(CONTENT_TYPE, "application/json")
             .body(Body::from("{}"))
             .map_err(|e| HttpError::Internal(e.to_string()))?;
-        assert!(matches!(check(json, "abc").await, Err(HttpError::Forbidden(_))));
+        assert!(matches!(
+            check(json, "abc").await,
+            Err(HttpError::Forbidden(_))
+        ));
         Ok(())
     }
 }

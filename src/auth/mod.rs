@@ -51,7 +51,10 @@ pub struct AuthSettings {
 pub enum Principal {
     Anonymous,
     /// A signed-in person, with their session's CSRF token.
-    User { user: User, csrf: String },
+    User {
+        user: User,
+        csrf: String,
+    },
     Token(ServiceToken),
 }
 
@@ -307,9 +310,9 @@ fn presented_token(request: &Request) -> Result<Option<String>, HttpError> {
         let value = value
             .to_str()
             .map_err(|_| HttpError::Unauthorized("malformed Authorization header".into()))?;
-        let token = value
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| HttpError::Unauthorized("expected 'Authorization: Bearer <token>'".into()))?;
+        let token = value.strip_prefix("Bearer ").ok_or_else(|| {
+            HttpError::Unauthorized("expected 'Authorization: Bearer <token>'".into())
+        })?;
         return Ok(Some(token.trim().to_owned()));
     }
     if request.uri().path().starts_with("/collab/")
@@ -372,7 +375,10 @@ pub fn session_cookie(settings: &AuthSettings, token: String) -> Cookie<'static>
 
 /// A cookie that removes the session cookie.
 pub fn expired_session_cookie() -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, "")).path("/").removal().build()
+    Cookie::build((SESSION_COOKIE, ""))
+        .path("/")
+        .removal()
+        .build()
 }
 
 #[cfg(test)]

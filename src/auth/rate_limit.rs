@@ -25,7 +25,10 @@ impl LoginLimiter {
         let Some(times) = failures.get_mut(key) else {
             return Ok(());
         };
-        while times.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+        {
             times.pop_front();
         }
         match times.front() {
@@ -40,7 +43,11 @@ impl LoginLimiter {
         let now = Instant::now();
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if failures.len() >= MAX_TRACKED {
-            failures.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < WINDOW));
+            failures.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < WINDOW)
+            });
         }
         let times = failures.entry(key.to_owned()).or_default();
         times.push_back(now);
@@ -68,7 +75,10 @@ mod tests {
         }
         let wait = limiter.check("a@b.no").expect_err("limited");
         assert!(wait > Duration::from_secs(14 * 60));
-        assert!(limiter.check("c@d.no").is_ok(), "other addresses are not affected");
+        assert!(
+            limiter.check("c@d.no").is_ok(),
+            "other addresses are not affected"
+        );
         limiter.clear("a@b.no");
         assert!(limiter.check("a@b.no").is_ok());
     }

@@ -1,8 +1,8 @@
 //! Secrets: random tokens handed out once and stored as their SHA-256, and passwords stored as
 //! argon2id hashes.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand_core::{OsRng, RngCore};
@@ -103,7 +103,10 @@ mod tests {
         assert!(verify_password("korrekt hest batteri", &hash));
         assert!(!verify_password("korrekt hest batteri!", &hash));
         assert!(!verify_password("x", "not a hash"));
-        assert!(matches!(hash_password("kort"), Err(PasswordError::TooShort)));
+        assert!(matches!(
+            hash_password("kort"),
+            Err(PasswordError::TooShort)
+        ));
         Ok(())
     }
 }

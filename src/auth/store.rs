@@ -271,7 +271,8 @@ pub async fn set_password(db: &Db, user_id: &str, password_hash: &str) -> Result
 
 /// A new session for `user_id`: returns the cookie's token and the session's CSRF token.
 pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> Result<(String, String)> {
-    const SQL: &str = "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
+    const SQL: &str =
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
                        VALUES ($1, $2, $3, $4, $5)";
     let token = new_token();
     let csrf = new_token();
@@ -479,12 +480,17 @@ pub async fn set_section_unit(
     section: &str,
     unit: Option<&str>,
 ) -> Result<()> {
-    const UPSERT: &str = "INSERT INTO plan_section_units (plan_id, section_id, unit) VALUES ($1, $2, $3)
+    const UPSERT: &str =
+        "INSERT INTO plan_section_units (plan_id, section_id, unit) VALUES ($1, $2, $3)
                           ON CONFLICT (plan_id, section_id) DO UPDATE SET unit = excluded.unit";
     const DELETE: &str = "DELETE FROM plan_section_units WHERE plan_id = $1 AND section_id = $2";
     match unit {
-        Some(unit) => on_db!(db, pool => sqlx::query(UPSERT).bind(plan.to_string()).bind(section).bind(unit).execute(pool).await.map(|r| r.rows_affected()))?,
-        None => on_db!(db, pool => sqlx::query(DELETE).bind(plan.to_string()).bind(section).execute(pool).await.map(|r| r.rows_affected()))?,
+        Some(unit) => {
+            on_db!(db, pool => sqlx::query(UPSERT).bind(plan.to_string()).bind(section).bind(unit).execute(pool).await.map(|r| r.rows_affected()))?
+        }
+        None => {
+            on_db!(db, pool => sqlx::query(DELETE).bind(plan.to_string()).bind(section).execute(pool).await.map(|r| r.rows_affected()))?
+        }
     };
     Ok(())
 }
@@ -618,7 +624,8 @@ pub async fn create_service_token(
     role: Role,
     unit: Option<&str>,
 ) -> Result<(ServiceToken, String)> {
-    const SQL: &str = "INSERT INTO service_tokens (id, plan_id, token_hash, name, role, unit, created_at)
+    const SQL: &str =
+        "INSERT INTO service_tokens (id, plan_id, token_hash, name, role, unit, created_at)
                        VALUES ($1, $2, $3, $4, $5, $6, $7)";
     let token = format!("sst_{}", new_token());
     let record = ServiceToken {

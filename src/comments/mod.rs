@@ -191,7 +191,9 @@ impl std::str::FromStr for ThreadStatus {
         match s {
             "open" => Ok(ThreadStatus::Open),
             "resolved" => Ok(ThreadStatus::Resolved),
-            other => Err(CommentError::UnknownStatus(other.chars().take(40).collect())),
+            other => Err(CommentError::UnknownStatus(
+                other.chars().take(40).collect(),
+            )),
         }
     }
 }

@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Parses a JSON body, naming what is wrong (syntax, or the field with the wrong type).
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpError> {
+pub(super) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpError> {
     serde_json::from_slice(body)
         .map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))
 }

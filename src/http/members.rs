@@ -52,7 +52,9 @@ async fn list_members(
     access: PlanAccess,
 ) -> Result<Json<Vec<Member>>, HttpError> {
     access.require(Action::Manage)?;
-    Ok(Json(store::list_members(&state.storage.db(), access.plan()).await?))
+    Ok(Json(
+        store::list_members(&state.storage.db(), access.plan()).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -102,7 +104,10 @@ async fn change_member(
     access.require(Action::Manage)?;
     let change: MemberChange = parse_json(&body)?;
     let db = state.storage.db();
-    if store::membership(&db, access.plan(), &user_id).await?.is_none() {
+    if store::membership(&db, access.plan(), &user_id)
+        .await?
+        .is_none()
+    {
         return Err(HttpError::NotFound("no such member of this plan".into()));
     }
     let unit = checked_unit(&state, &access, change.unit.as_deref().unwrap_or("")).await?;
@@ -128,7 +133,9 @@ async fn list_invites(
     access: PlanAccess,
 ) -> Result<Json<Vec<Invite>>, HttpError> {
     access.require(Action::Manage)?;
-    Ok(Json(store::list_invites(&state.storage.db(), access.plan()).await?))
+    Ok(Json(
+        store::list_invites(&state.storage.db(), access.plan()).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -187,5 +194,7 @@ async fn list_units(
     State(state): State<AppState>,
     access: PlanAccess,
 ) -> Result<Json<Vec<String>>, HttpError> {
-    Ok(Json(store::list_units(&state.storage.db(), access.plan()).await?))
+    Ok(Json(
+        store::list_units(&state.storage.db(), access.plan()).await?,
+    ))
 }

@@ -1,6 +1,7 @@
 //! The HTTP layer: shared state and the router that merges every feature's routes.
 
 mod api;
+mod comments;
 mod error;
 mod members;
 pub mod versions;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub templates: Arc<TemplateRegistry>,
     pub registry: Registry,
+    /// Live delivery of comment changes to open plan pages.
+    pub comments: crate::comments::CommentHub,
     pub policy: AccessPolicy,
     pub live: LiveConfig,
     pub auth: AuthSettings,
@@ -127,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::collab::router())
         .merge(crate::web::router())
         .merge(api::router())
+        .merge(comments::router())
         .merge(versions::router())
         .merge(members::router())
         .layer(axum::middleware::from_fn_with_state(

@@ -463,6 +463,8 @@ impl LiveRoom {
                 }
             },
             NodeEvent::Reconnected => self.catch_up(None).await,
+            // Not part of the document; the registry never sends these to a room.
+            NodeEvent::Thread { .. } => {}
         }
     }
 
@@ -565,7 +567,9 @@ impl LiveRoom {
             return;
         }
         let edits: Vec<(&str, &Actor)> = last.into_iter().collect();
-        if let Err(e) = crate::storage::activity::record(&self.storage.db(), self.plan, &edits).await {
+        if let Err(e) =
+            crate::storage::activity::record(&self.storage.db(), self.plan, &edits).await
+        {
             tracing::warn!(plan = %self.plan, error = %e, "last editors not recorded");
         }
     }

@@ -16,8 +16,8 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use yrs::{Doc, TransactionMut};
 
 pub use self::document::load_document;
-pub use self::registry::Registry;
 pub use self::live::touched_roots;
+pub use self::registry::Registry;
 use crate::auth::Actor;
 use crate::collab::protocol::Incoming;
 use crate::storage::{NodeEvent, StorageError};

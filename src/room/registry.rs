@@ -170,7 +170,12 @@ impl Registry {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            match self.room(plan).await?.edit(author.clone(), edit.clone()).await {
+            match self
+                .room(plan)
+                .await?
+                .edit(author.clone(), edit.clone())
+                .await
+            {
                 Err(RoomError::Closed) if attempts < 3 => continue,
                 other => return other,
             }
@@ -215,6 +220,8 @@ impl Registry {
                     .values()
                     .filter_map(|slot| slot.get().cloned())
                     .collect(),
+                // Comments are not part of the document (see `comments::CommentHub`).
+                NodeEvent::Thread { .. } => Vec::new(),
             }
         };
         for room in rooms {

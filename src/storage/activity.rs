@@ -22,7 +22,8 @@ pub struct LastEdit {
 
 /// Records `actor` as the last editor of each `target` (a top-level Y.Doc type name), now.
 pub async fn record(db: &Db, plan: PlanId, edits: &[(&str, &Actor)]) -> Result<()> {
-    const SQL: &str = "INSERT INTO plan_activity (plan_id, target, actor_id, actor_name, actor_unit, edited_at)
+    const SQL: &str =
+        "INSERT INTO plan_activity (plan_id, target, actor_id, actor_name, actor_unit, edited_at)
                        VALUES ($1, $2, $3, $4, $5, $6)
                        ON CONFLICT (plan_id, target) DO UPDATE SET actor_id = excluded.actor_id,
                          actor_name = excluded.actor_name, actor_unit = excluded.actor_unit,

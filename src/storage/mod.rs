@@ -116,6 +116,12 @@ pub trait Storage: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Tells the other nodes that a comment thread of a plan changed or was deleted (a no-op
+    /// without other nodes).
+    async fn publish_thread(&self, _id: PlanId, _thread: &str) -> Result<()> {
+        Ok(())
+    }
+
     /// Checks that the database answers (for `/readyz`).
     async fn ping(&self) -> Result<()>;
 
@@ -200,6 +206,8 @@ pub enum NodeEvent {
     },
     /// A node's clients changed their awareness (an encoded awareness update).
     Awareness { plan: PlanId, update: Vec<u8> },
+    /// A node created, changed or deleted a comment thread of the plan.
+    Thread { plan: PlanId, thread: String },
     /// The notification connection was lost and is back: anything may have been missed.
     Reconnected,
 }

@@ -26,7 +26,8 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::{
-    LogEntry, LogTail, NodeEvent, Result, Storage, StorageError, StoredDocument, now_millis, redact_url,
+    LogEntry, LogTail, NodeEvent, Result, Storage, StorageError, StoredDocument, now_millis,
+    redact_url,
 };
 use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
 
@@ -43,6 +44,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 const COMMITS: &str = "samskriv_commits";
 /// Channel of awareness relays: `plan|node|base64 update`.
 const AWARENESS: &str = "samskriv_awareness";
+/// Channel of comment changes: `plan|thread|node`.
+const COMMENTS: &str = "samskriv_comments";
 /// NOTIFY payloads must stay under 8000 bytes; larger awareness updates are not relayed.
 const MAX_NOTIFY_PAYLOAD: usize = 7900;
 
@@ -98,6 +101,11 @@ fn parse_notification(channel: &str, payload: &str, own_node: &str) -> Option<No
             let node = parts.next()?;
             let update = BASE64.decode(parts.next()?).ok()?;
             (node != own_node).then_some(NodeEvent::Awareness { plan, update })
+        }
+        COMMENTS => {
+            let thread = parts.next()?.to_owned();
+            let node = parts.next()?;
+            (node != own_node && !thread.is_empty()).then_some(NodeEvent::Thread { plan, thread })
         }
         _ => None,
     }
@@ -239,7 +247,12 @@ impl Storage for PostgresStorage {
         .bind(last - count)
         .bind(now)
         .bind(updates.iter().map(|u| u.data).collect::<Vec<&[u8]>>())
-        .bind(updates.iter().map(|u| u.author).collect::<Vec<Option<&str>>>())
+        .bind(
+            updates
+                .iter()
+                .map(|u| u.author)
+                .collect::<Vec<Option<&str>>>(),
+        )
         .execute(&mut *tx)
         .await?;
         // Delivered to the other nodes when (and only if) this transaction commits.
@@ -337,7 +350,7 @@ impl Storage for PostgresStorage {
     /// and the rooms catch up from the log.
     async fn subscribe(&self) -> Result<Option<mpsc::Receiver<NodeEvent>>> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
-        listener.listen_all([COMMITS, AWARENESS]).await?;
+        listener.listen_all([COMMITS, AWARENESS, COMMENTS]).await?;
         let (events, receiver) = mpsc::channel(1024);
         let own_node = self.node.to_string();
         tokio::spawn(async move {
@@ -384,6 +397,16 @@ impl Storage for PostgresStorage {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(AWARENESS)
             .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn publish_thread(&self, id: PlanId, thread: &str) -> Result<()> {
+        // Thread ids are UUIDs: never a `|`, never near the payload limit.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(COMMENTS)
+            .bind(format!("{id}|{thread}|{}", self.node))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -518,6 +541,21 @@ mod tests {
         }
         assert_eq!(
             parse_notification(AWARENESS, &format!("{plan}|other|!!!"), "me"),
+            None
+        );
+        assert_eq!(
+            parse_notification(COMMENTS, &format!("{plan}|t1|other"), "me"),
+            Some(NodeEvent::Thread {
+                plan,
+                thread: "t1".into()
+            })
+        );
+        assert_eq!(
+            parse_notification(COMMENTS, &format!("{plan}|t1|me"), "me"),
+            None
+        );
+        assert_eq!(
+            parse_notification(COMMENTS, &format!("{plan}|t1"), "me"),
             None
         );
     }

@@ -20,9 +20,15 @@ use crate::storage::now_millis;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/plans/{plan_id}/medlemmer", get(members_page).post(add_member))
+        .route(
+            "/plans/{plan_id}/medlemmer",
+            get(members_page).post(add_member),
+        )
         .route("/plans/{plan_id}/medlemmer/{user_id}", post(change_member))
-        .route("/plans/{plan_id}/medlemmer/{user_id}/fjern", post(remove_member))
+        .route(
+            "/plans/{plan_id}/medlemmer/{user_id}/fjern",
+            post(remove_member),
+        )
         .route("/plans/{plan_id}/invitasjoner", post(create_invite))
         .route(
             "/plans/{plan_id}/invitasjoner/{invite_id}/trekk-tilbake",
@@ -146,7 +152,10 @@ async fn page_with_error(
             .into_iter()
             .filter(|flat| flat.depth <= 2)
             .map(|flat| SectionRow {
-                unit: section_units.get(&flat.section.id).cloned().unwrap_or_default(),
+                unit: section_units
+                    .get(&flat.section.id)
+                    .cloned()
+                    .unwrap_or_default(),
                 id: flat.section.id.clone(),
                 label: format!("{} {}", flat.number, flat.section.heading),
             })
@@ -241,7 +250,10 @@ async fn change_member(
     let role = parse_role(&form.role)?;
     let unit = checked_unit(&state, &access, &form.unit).await?;
     let db = state.storage.db();
-    if store::membership(&db, access.plan(), &user_id).await?.is_none() {
+    if store::membership(&db, access.plan(), &user_id)
+        .await?
+        .is_none()
+    {
         return Err(HttpError::NotFound("no such member of this plan".into()));
     }
     store::set_member(&db, access.plan(), &user_id, role, unit.as_deref()).await?;
@@ -315,7 +327,9 @@ async fn revoke_invite(
 ) -> Result<Response, HttpError> {
     access.require(Action::Manage)?;
     if !store::revoke_invite(&state.storage.db(), access.plan(), &invite_id).await? {
-        return Err(HttpError::NotFound("no open invite with that id on this plan".into()));
+        return Err(HttpError::NotFound(
+            "no open invite with that id on this plan".into(),
+        ));
     }
     Ok(back(&access))
 }

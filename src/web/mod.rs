@@ -5,8 +5,8 @@ mod account;
 mod assets;
 pub(crate) mod members;
 mod plan_page;
-mod sign_in;
 pub mod render;
+mod sign_in;
 pub mod time;
 mod versions;
 
@@ -135,10 +135,7 @@ pub(crate) async fn visible_plans(
     Ok(all.into_iter().filter(|p| own.contains(&p.id)).collect())
 }
 
-async fn index(
-    State(state): State<AppState>,
-    principal: Principal,
-) -> Result<Response, HttpError> {
+async fn index(State(state): State<AppState>, principal: Principal) -> Result<Response, HttpError> {
     if matches!(principal, Principal::Anonymous) && !state.policy.open_editing {
         return Ok(Redirect::to("/login").into_response());
     }
@@ -183,7 +180,10 @@ async fn plan_page(
         Ok(access) => Ok(plan_page_for(&state, access).await?.into_response()),
         Err(HttpError::NotFound(_)) if anonymous => {
             let next = format!("/plans/{}", plan_id.trim());
-            Ok(Redirect::to(&format!("/login?neste={}", percent_encode_path(&next))).into_response())
+            Ok(
+                Redirect::to(&format!("/login?neste={}", percent_encode_path(&next)))
+                    .into_response(),
+            )
         }
         Err(e) => Err(e),
     }

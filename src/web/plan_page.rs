@@ -7,8 +7,7 @@ use crate::document::{
 };
 use crate::plan::PlanRecord;
 use crate::templates::{
-    FieldSchema, Section, SectionKind, TargetGroupsSpec, Template, TemplateRegistry,
-    checklist_key,
+    FieldSchema, Section, SectionKind, TargetGroupsSpec, Template, TemplateRegistry, checklist_key,
 };
 
 use std::collections::HashMap;

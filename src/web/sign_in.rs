@@ -312,7 +312,13 @@ async fn welcome(
         None => None,
     };
     let again = |error: String| -> Result<Response, HttpError> {
-        let page = welcome_form(&token, existing.as_ref(), Some(error), &form.name, &form.email);
+        let page = welcome_form(
+            &token,
+            existing.as_ref(),
+            Some(error),
+            &form.name,
+            &form.email,
+        );
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
     if existing.is_none()
@@ -445,7 +451,10 @@ async fn invite_page(
         Ok(open) => open,
         Err(page) => return Ok(page),
     };
-    Ok(render(&invite_form(&token, &invite, &title, &principal, None, None))?.into_response())
+    Ok(render(&invite_form(
+        &token, &invite, &title, &principal, None, None,
+    ))?
+    .into_response())
 }
 
 async fn accept_invite(
@@ -461,7 +470,14 @@ async fn accept_invite(
         Err(page) => return Ok(page),
     };
     let again = |error: String| -> Result<Response, HttpError> {
-        let page = invite_form(&token, &invite, &title, &principal, Some(error), Some(&form));
+        let page = invite_form(
+            &token,
+            &invite,
+            &title,
+            &principal,
+            Some(error),
+            Some(&form),
+        );
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
     let (user, new_account) = match principal.user() {

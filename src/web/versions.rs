@@ -9,10 +9,10 @@ use serde::Deserialize;
 use super::plan_page::PlanPageData;
 use super::render::escape;
 use super::time;
-use crate::http::versions::{freeze, version_view};
-use crate::http::{AppState, HttpError};
 use crate::access::Action;
 use crate::auth::PlanAccess;
+use crate::http::versions::{freeze, version_view};
+use crate::http::{AppState, HttpError};
 use crate::version::{MAX_NAME_CHARS, VersionRecord};
 
 /// What `templates/pages/versions_panel.html` shows: on the plan page the list of versions,

@@ -41,7 +41,10 @@ async fn fixture() -> Fixture {
     assert_eq!(status, StatusCode::CREATED, "{rows}");
     let row = rows["ids"][0].as_str().expect("row id").to_owned();
     let (status, version) = api
-        .post(&format!("/api/plans/{plan}/versions"), &json!({"name": "Utkast 1"}))
+        .post(
+            &format!("/api/plans/{plan}/versions"),
+            &json!({"name": "Utkast 1"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{version}");
     let version = version["id"].as_str().expect("version id").to_owned();
@@ -74,12 +77,37 @@ async fn the_role_matrix_holds_on_every_page_and_route() {
     let matrix: Vec<(Method, &str, Option<Value>, Expect)> = vec![
         // Pages.
         (Method::GET, "/plans/{P}", None, [200, 200, 200, 200, 404]),
-        (Method::GET, "/plans/{P}/versions/{V}", None, [200, 200, 200, 200, 404]),
-        (Method::GET, "/plans/{P}/medlemmer", None, [200, 403, 403, 403, 404]),
+        (
+            Method::GET,
+            "/plans/{P}/versions/{V}",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            Method::GET,
+            "/plans/{P}/medlemmer",
+            None,
+            [200, 403, 403, 403, 404],
+        ),
         // Plan API.
-        (Method::GET, "/api/plans/{P}", None, [200, 200, 200, 200, 404]),
-        (Method::GET, "/api/plans/{P}/completeness", None, [200, 200, 200, 200, 404]),
-        (Method::GET, "/api/plans/{P}/units", None, [200, 200, 200, 200, 404]),
+        (
+            Method::GET,
+            "/api/plans/{P}",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            Method::GET,
+            "/api/plans/{P}/completeness",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            Method::GET,
+            "/api/plans/{P}/units",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
         (
             Method::POST,
             "/api/plans/{P}/tiltak",
@@ -93,19 +121,49 @@ async fn the_role_matrix_holds_on_every_page_and_route() {
             [200, 200, 403, 403, 404],
         ),
         // Versions and exports: readers export frozen versions only.
-        (Method::GET, "/api/plans/{P}/versions", None, [200, 200, 200, 200, 404]),
-        (Method::GET, "/api/plans/{P}/versions/{V}", None, [200, 200, 200, 200, 404]),
+        (
+            Method::GET,
+            "/api/plans/{P}/versions",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            Method::GET,
+            "/api/plans/{P}/versions/{V}",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
         (
             Method::POST,
             "/api/plans/{P}/versions",
             Some(json!({"name": "Versjon {N}"})),
             [201, 403, 403, 403, 404],
         ),
-        (Method::GET, "/plans/{P}/export.md", None, [200, 200, 200, 403, 404]),
-        (Method::GET, "/plans/{P}/export.md?version={V}", None, [200, 200, 200, 200, 404]),
+        (
+            Method::GET,
+            "/plans/{P}/export.md",
+            None,
+            [200, 200, 200, 403, 404],
+        ),
+        (
+            Method::GET,
+            "/plans/{P}/export.md?version={V}",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
         // Membership: the coordinator's.
-        (Method::GET, "/api/plans/{P}/members", None, [200, 403, 403, 403, 404]),
-        (Method::GET, "/api/plans/{P}/invites", None, [200, 403, 403, 403, 404]),
+        (
+            Method::GET,
+            "/api/plans/{P}/members",
+            None,
+            [200, 403, 403, 403, 404],
+        ),
+        (
+            Method::GET,
+            "/api/plans/{P}/invites",
+            None,
+            [200, 403, 403, 403, 404],
+        ),
         (
             Method::POST,
             "/api/plans/{P}/invites",
@@ -116,7 +174,9 @@ async fn the_role_matrix_holds_on_every_page_and_route() {
         (
             Method::POST,
             "/api/plans",
-            Some(json!({"title": "Ny", "bydel": "Nordstrand", "periode": "2026–2029", "template": TEMPLATE})),
+            Some(
+                json!({"title": "Ny", "bydel": "Nordstrand", "periode": "2026–2029", "template": TEMPLATE}),
+            ),
             [403, 403, 403, 403, 403],
         ),
     ];
@@ -136,11 +196,15 @@ async fn the_role_matrix_holds_on_every_page_and_route() {
                 .http
                 .request(method.clone(), format!("{}{path}", api.base));
             if !body.is_empty() {
-                request = request.header("content-type", "application/json").body(body);
+                request = request
+                    .header("content-type", "application/json")
+                    .body(body);
             }
             let status = request.send().await.expect("request").status().as_u16();
             if status != *want {
-                failures.push(format!("{label} {method} {path}: {status}, expected {want}"));
+                failures.push(format!(
+                    "{label} {method} {path}: {status}, expected {want}"
+                ));
             }
         }
     }
@@ -158,12 +222,19 @@ async fn the_role_matrix_holds_on_every_page_and_route() {
     assert_eq!(status, StatusCode::SEE_OTHER);
 
     // Members see their plans in the list; outsiders see none; the administrator sees all.
-    let (_, list) = Api::as_person(&f.app, &f.people[3].1).get("/api/plans").await;
+    let (_, list) = Api::as_person(&f.app, &f.people[3].1)
+        .get("/api/plans")
+        .await;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
-    let (_, list) = Api::as_person(&f.app, &f.people[4].1).get("/api/plans").await;
+    let (_, list) = Api::as_person(&f.app, &f.people[4].1)
+        .get("/api/plans")
+        .await;
     assert_eq!(list, json!([]));
     let (_, list) = Api::as_person(&f.app, &f.admin).get("/api/plans").await;
-    assert!(list.as_array().is_some_and(|plans| plans.len() >= 2), "{list}");
+    assert!(
+        list.as_array().is_some_and(|plans| plans.len() >= 2),
+        "{list}"
+    );
     f.app.stop().await;
 }
 
@@ -185,7 +256,8 @@ async fn live_connections_follow_the_role_and_crafted_updates_are_never_stored()
         // A content update crafted by hand, as a modified client would send it.
         client
             .edit(|txn| {
-                txn.get_or_insert_text("crafted").push(txn, "skal ikke lagres");
+                txn.get_or_insert_text("crafted")
+                    .push(txn, "skal ikke lagres");
             })
             .await;
         client.wait_for(|c| !c.denied.is_empty()).await;
@@ -208,7 +280,8 @@ async fn live_connections_follow_the_role_and_crafted_updates_are_never_stored()
     // The editor's own change is committed and reaches everyone.
     editor
         .edit(|txn| {
-            txn.get_or_insert_text("crafted").push(txn, "redaktørens tekst");
+            txn.get_or_insert_text("crafted")
+                .push(txn, "redaktørens tekst");
         })
         .await;
     let mut fresh = fresh;
@@ -233,7 +306,9 @@ async fn expect_ws_refused(url: &str, session: Option<&str>, status: u16) {
     if let Some(session) = session {
         request.headers_mut().insert(
             "cookie",
-            format!("samskriv_session={session}").parse().expect("cookie"),
+            format!("samskriv_session={session}")
+                .parse()
+                .expect("cookie"),
         );
     }
     match tokio_tungstenite::connect_async(request).await {
@@ -248,7 +323,11 @@ async fn expect_ws_refused(url: &str, session: Option<&str>, status: u16) {
 async fn a_cookie_session_from_another_site_cannot_open_a_live_connection() {
     let f = fixture().await;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut request = f.app.ws_url(&f.plan).into_client_request().expect("request");
+    let mut request = f
+        .app
+        .ws_url(&f.plan)
+        .into_client_request()
+        .expect("request");
     request.headers_mut().insert(
         "cookie",
         format!("samskriv_session={}", f.people[1].1.session)
@@ -322,17 +401,27 @@ async fn service_tokens_grant_their_role_on_their_plan_until_revoked() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Revoked: refused at once. The database holds only the hash.
-    assert!(store::revoke_service_token(&db, &editor_token.id).await.expect("revoke"));
+    assert!(
+        store::revoke_service_token(&db, &editor_token.id)
+            .await
+            .expect("revoke")
+    );
     let (status, _) = as_editor.get(&format!("/api/plans/{}", f.plan)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let stored: Vec<String> = match &db {
-        samskriv::storage::Db::Sqlite(pool) => sqlx::query_scalar("SELECT token_hash FROM service_tokens")
-            .fetch_all(pool)
-            .await
-            .expect("read"),
+        samskriv::storage::Db::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT token_hash FROM service_tokens")
+                .fetch_all(pool)
+                .await
+                .expect("read")
+        }
         samskriv::storage::Db::Postgres(_) => unreachable!("the fixture uses SQLite"),
     };
-    assert!(stored.iter().all(|h| h.len() == 64 && !h.contains(&editor_secret)));
+    assert!(
+        stored
+            .iter()
+            .all(|h| h.len() == 64 && !h.contains(&editor_secret))
+    );
     f.app.stop().await;
 }
 
@@ -351,7 +440,10 @@ async fn invites_expire_can_be_revoked_and_work_once() {
             assert_eq!(status, StatusCode::CREATED, "{created}");
             let url = created["url"].as_str().expect("url").to_owned();
             let path = url[url.find("/invitasjon/").expect("path")..].to_owned();
-            (created["invite"]["id"].as_str().expect("id").to_owned(), path)
+            (
+                created["invite"]["id"].as_str().expect("id").to_owned(),
+                path,
+            )
         }
     };
     // A unit that is not the plan's is refused.
@@ -382,18 +474,28 @@ async fn invites_expire_can_be_revoked_and_work_once() {
         .expect("accept");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(response.headers().get("set-cookie").is_some());
-    let members = coordinator.get(&format!("/api/plans/{}/members", f.plan)).await.1;
+    let members = coordinator
+        .get(&format!("/api/plans/{}/members", f.plan))
+        .await
+        .1;
     let nina = members
         .as_array()
         .and_then(|m| m.iter().find(|m| m["user"]["email"] == "nina@nav.no"))
         .expect("Nina is a member");
-    assert_eq!((nina["role"].as_str(), nina["unit"].as_str()), (Some("editor"), Some("NAV")));
+    assert_eq!(
+        (nina["role"].as_str(), nina["unit"].as_str()),
+        (Some("editor"), Some("NAV"))
+    );
 
     // Used once: a second acceptance is refused.
     let response = anonymous
         .http
         .post(format!("{}{path}", anonymous.base))
-        .form(&[("name", "Noen"), ("email", "noen@nav.no"), ("password", "et langt passord her")])
+        .form(&[
+            ("name", "Noen"),
+            ("email", "noen@nav.no"),
+            ("password", "et langt passord her"),
+        ])
         .send()
         .await
         .expect("second");
@@ -402,7 +504,11 @@ async fn invites_expire_can_be_revoked_and_work_once() {
     // Revoked.
     let (id, path) = invite("reader", None).await;
     let (status, _) = coordinator
-        .send(Method::DELETE, &format!("/api/plans/{}/invites/{id}", f.plan), "")
+        .send(
+            Method::DELETE,
+            &format!("/api/plans/{}/invites/{id}", f.plan),
+            "",
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, page) = anonymous.page(&path).await;
@@ -431,12 +537,19 @@ async fn invites_expire_can_be_revoked_and_work_once() {
     let other = Api::as_person(&f.app, &f.admin).create_plan(TEMPLATE).await;
     let (other_id, _) = {
         let (_, created) = Api::as_person(&f.app, &f.admin)
-            .post(&format!("/api/plans/{other}/invites"), &json!({"role": "reader"}))
+            .post(
+                &format!("/api/plans/{other}/invites"),
+                &json!({"role": "reader"}),
+            )
             .await;
         (created["invite"]["id"].as_str().expect("id").to_owned(), ())
     };
     let (status, _) = coordinator
-        .send(Method::DELETE, &format!("/api/plans/{}/invites/{other_id}", f.plan), "")
+        .send(
+            Method::DELETE,
+            &format!("/api/plans/{}/invites/{other_id}", f.plan),
+            "",
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     f.app.stop().await;
@@ -449,18 +562,26 @@ async fn cookie_requests_without_the_csrf_token_are_refused() {
     let mut cookie_only = reqwest::header::HeaderMap::new();
     cookie_only.insert(
         reqwest::header::COOKIE,
-        format!("samskriv_session={}", coordinator.session).parse().expect("cookie"),
+        format!("samskriv_session={}", coordinator.session)
+            .parse()
+            .expect("cookie"),
     );
     let api = Api::with_headers(&f.app, cookie_only.clone());
     let (status, body) = api
-        .post(&format!("/api/plans/{}/versions", f.plan), &json!({"name": "Uten token"}))
+        .post(
+            &format!("/api/plans/{}/versions", f.plan),
+            &json!({"name": "Uten token"}),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     // A wrong token, and a form without the field.
     let mut wrong = cookie_only.clone();
     wrong.insert("x-csrf-token", "feil".parse().expect("header"));
     let (status, _) = Api::with_headers(&f.app, wrong)
-        .post(&format!("/api/plans/{}/versions", f.plan), &json!({"name": "Feil token"}))
+        .post(
+            &format!("/api/plans/{}/versions", f.plan),
+            &json!({"name": "Feil token"}),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let response = api
@@ -475,7 +596,10 @@ async fn cookie_requests_without_the_csrf_token_are_refused() {
     let response = api
         .http
         .post(format!("{}/plans/{}/versions", api.base, f.plan))
-        .form(&[("name", "Skjema med token"), ("csrf_token", coordinator.csrf.as_str())])
+        .form(&[
+            ("name", "Skjema med token"),
+            ("csrf_token", coordinator.csrf.as_str()),
+        ])
         .send()
         .await
         .expect("form");
@@ -501,7 +625,8 @@ async fn wrong_passwords_are_refused_and_rate_limited() {
         Err(StatusCode::UNAUTHORIZED)
     );
     assert_eq!(
-        app.login("finnes.ikke@oslo.kommune.no", "feil passord").await,
+        app.login("finnes.ikke@oslo.kommune.no", "feil passord")
+            .await,
         Err(StatusCode::UNAUTHORIZED),
         "an unknown address gets the same answer"
     );
@@ -565,7 +690,9 @@ async fn the_first_start_prints_a_one_time_link_for_the_first_administrator() {
     })
     .await
     .expect("builds");
-    let link = app.first_admin_link().expect("a link while nobody has an account");
+    let link = app
+        .first_admin_link()
+        .expect("a link while nobody has an account");
     let path = link[link.find("/velkommen/").expect("path")..].to_owned();
     drop(app);
     let app = TestApp::spawn_on(&db, |c| c.open_editing = false).await;
@@ -577,14 +704,24 @@ async fn the_first_start_prints_a_one_time_link_for_the_first_administrator() {
     let post = |password: &'static str| {
         api.http
             .post(format!("{}{path}", api.base))
-            .form(&[("name", "Kari Admin"), ("email", "kari@oslo.kommune.no"), ("password", password)])
+            .form(&[
+                ("name", "Kari Admin"),
+                ("email", "kari@oslo.kommune.no"),
+                ("password", password),
+            ])
             .send()
     };
-    assert_eq!(post("kort").await.expect("post").status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        post("kort").await.expect("post").status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let response = post("korrekt hest batteri").await.expect("post");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     // One time only.
-    assert_eq!(post("korrekt hest batteri").await.expect("post").status(), StatusCode::GONE);
+    assert_eq!(
+        post("korrekt hest batteri").await.expect("post").status(),
+        StatusCode::GONE
+    );
     let session = app
         .login("kari@oslo.kommune.no", "korrekt hest batteri")
         .await
@@ -600,7 +737,10 @@ async fn the_first_start_prints_a_one_time_link_for_the_first_administrator() {
     let again = samskriv::app::Application::build(test_config(&dir_path))
         .await
         .expect("builds");
-    assert!(again.first_admin_link().is_none(), "no link once someone has an account");
+    assert!(
+        again.first_admin_link().is_none(),
+        "no link once someone has an account"
+    );
 }
 
 #[tokio::test]
@@ -631,15 +771,23 @@ async fn each_section_shows_its_last_editor_and_responsible_unit() {
         .expect("form");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (_, page) = api.page(&format!("/plans/{}", f.plan)).await;
-    let section = &page[page.find("id=\"seksjon-hvor-star-vi-russituasjon\"").expect("section")..];
+    let section = &page[page
+        .find("id=\"seksjon-hvor-star-vi-russituasjon\"")
+        .expect("section")..];
     let section = &section[..section.find("</section>").expect("end")];
     assert!(section.contains("Ansvarlig enhet: NAV"), "{section}");
-    assert!(section.contains("Sist endret av redaktør (NAV)"), "{section}");
+    assert!(
+        section.contains("Sist endret av redaktør (NAV)"),
+        "{section}"
+    );
     // An unknown section or unit is refused.
     let response = api
         .http
         .post(format!("{}/plans/{}/seksjoner", api.base, f.plan))
-        .form(&[("csrf_token", coordinator.csrf.as_str()), ("seksjon:finnes.ikke", "NAV")])
+        .form(&[
+            ("csrf_token", coordinator.csrf.as_str()),
+            ("seksjon:finnes.ikke", "NAV"),
+        ])
         .send()
         .await
         .expect("form");
@@ -647,13 +795,18 @@ async fn each_section_shows_its_last_editor_and_responsible_unit() {
 
     // The log records who wrote each update.
     let authors: Vec<Option<String>> = match &f.app.storage.db() {
-        samskriv::storage::Db::Sqlite(pool) => sqlx::query_scalar("SELECT author FROM plan_updates")
-            .fetch_all(pool)
-            .await
-            .expect("read"),
+        samskriv::storage::Db::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT author FROM plan_updates")
+                .fetch_all(pool)
+                .await
+                .expect("read")
+        }
         samskriv::storage::Db::Postgres(_) => unreachable!("the fixture uses SQLite"),
     };
-    assert!(authors.contains(&Some(format!("user:{}", editor.id))), "{authors:?}");
+    assert!(
+        authors.contains(&Some(format!("user:{}", editor.id))),
+        "{authors:?}"
+    );
     f.app.stop().await;
 }
 
@@ -696,7 +849,10 @@ async fn the_coordinator_adds_changes_and_removes_members_on_the_members_page() 
     assert_eq!(status, StatusCode::OK, "now a member");
     // Nobody with that address: the page says so and suggests an invite.
     let status = form(
-        vec![("email", "ingen@oslo.kommune.no".into()), ("role", "reader".into())],
+        vec![
+            ("email", "ingen@oslo.kommune.no".into()),
+            ("role", "reader".into()),
+        ],
         members.clone(),
     )
     .await;
@@ -704,7 +860,11 @@ async fn the_coordinator_adds_changes_and_removes_members_on_the_members_page() 
     // Role changes take effect at once; a made-up role or unit is refused.
     let change = format!("{members}/{}", outsider.id);
     assert_eq!(
-        form(vec![("role", "editor".into()), ("unit", "NAV".into())], change.clone()).await,
+        form(
+            vec![("role", "editor".into()), ("unit", "NAV".into())],
+            change.clone()
+        )
+        .await,
         StatusCode::SEE_OTHER
     );
     let (status, _) = Api::as_person(&f.app, outsider)
@@ -719,23 +879,36 @@ async fn the_coordinator_adds_changes_and_removes_members_on_the_members_page() 
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(
-        form(vec![("role", "reader".into()), ("unit", "Finnes ikke".into())], change.clone()).await,
+        form(
+            vec![("role", "reader".into()), ("unit", "Finnes ikke".into())],
+            change.clone()
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     // Removed: the plan is gone for them.
-    assert_eq!(form(vec![], format!("{change}/fjern")).await, StatusCode::SEE_OTHER);
+    assert_eq!(
+        form(vec![], format!("{change}/fjern")).await,
+        StatusCode::SEE_OTHER
+    );
     let (status, _) = Api::as_person(&f.app, outsider)
         .get(&format!("/api/plans/{}", f.plan))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Units: added, then offered for members.
     assert_eq!(
-        form(vec![("name", "KoRus Oslo".into())], format!("/plans/{}/enheter", f.plan)).await,
+        form(
+            vec![("name", "KoRus Oslo".into())],
+            format!("/plans/{}/enheter", f.plan)
+        )
+        .await,
         StatusCode::SEE_OTHER
     );
     let (_, units) = api.get(&format!("/api/plans/{}/units", f.plan)).await;
     assert!(
-        units.as_array().is_some_and(|u| u.iter().any(|u| u == "KoRus Oslo")),
+        units
+            .as_array()
+            .is_some_and(|u| u.iter().any(|u| u == "KoRus Oslo")),
         "{units}"
     );
     let (status, page) = api.page(&members).await;

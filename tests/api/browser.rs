@@ -257,13 +257,19 @@ async fn an_adviser_comments_in_the_browser_and_an_editor_resolves_it_live() {
         .await;
     let id: samskriv::plan::PlanId = plan_id.parse().expect("plan id");
     let adviser = app
-        .person("Rita Rådgiver", Some((id, samskriv::access::Role::Adviser, None)))
+        .person(
+            "Rita Rådgiver",
+            Some((id, samskriv::access::Role::Adviser, None)),
+        )
         .await;
     // The one who resolves writes for NAV and coordinates the plan: only the coordinator and
     // a thread's author resolve threads (tests/api/comments.rs checks that a plain editor
     // cannot).
     let editor = app
-        .person("Erik NAV", Some((id, samskriv::access::Role::Coordinator, Some("NAV"))))
+        .person(
+            "Erik NAV",
+            Some((id, samskriv::access::Role::Coordinator, Some("NAV"))),
+        )
         .await;
     // localhost, as people open it: the session cookie is `Secure`, which browsers accept on
     // http://localhost.

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use samskriv::app::Application;
-use samskriv::config::{DatabaseConfig, LiveConfig, ServeConfig, SqliteSynchronous};
 use samskriv::access::Role;
+use samskriv::app::Application;
 use samskriv::auth::store;
+use samskriv::config::{DatabaseConfig, LiveConfig, ServeConfig, SqliteSynchronous};
 use samskriv::plan::{NewPlan, PlanId};
 use samskriv::storage::{self, Storage};
 use sqlx::Connection;
@@ -288,7 +288,9 @@ impl TestClient {
         if let Some(session) = session {
             request.headers_mut().insert(
                 "cookie",
-                format!("samskriv_session={session}").parse().expect("cookie"),
+                format!("samskriv_session={session}")
+                    .parse()
+                    .expect("cookie"),
             );
         }
         let (socket, _) = tokio_tungstenite::connect_async(request)

@@ -4,6 +4,7 @@
 mod access;
 mod browser;
 mod cli;
+mod comments;
 mod export;
 mod helpers;
 mod live;
