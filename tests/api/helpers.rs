@@ -170,7 +170,17 @@ impl TestApp {
         let db = self.storage.db();
         let email = format!(
             "{}.{}@test.oslo.kommune.no",
-            name.to_lowercase().replace(' ', "."),
+            // ASCII only: browsers refuse other letters in an e-mail field's local part.
+            name.to_lowercase()
+                .chars()
+                .map(|c| match c {
+                    'æ' => 'e',
+                    'ø' => 'o',
+                    'å' => 'a',
+                    c if c.is_ascii_alphanumeric() => c,
+                    _ => '.',
+                })
+                .collect::<String>(),
             uuid::Uuid::new_v4().simple()
         );
         let password = "et langt nok testpassord".to_owned();
