@@ -10,7 +10,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use futures_util::{Stream, StreamExt};
 use reqwest::{Method, StatusCode};
-use samskriv::access::Role;
 use samskriv::plan::PlanId;
 use serde_json::{Value, json};
 use yrs::updates::encoder::Encode;
@@ -26,64 +25,7 @@ const TEMPLATE: &str = "korus-ruspolitisk-handlingsplan@1";
 const SECTION: &str = "hvor-star-vi.russituasjon";
 const PARAGRAPH: &str = "Ungdata viser at unge drikker mindre enn for ti år siden.";
 
-/// A plan made by an administrator (as in production: editing is not open), with one tiltak
-/// row, and a signed-in person in each role plus one who is not a member.
-struct Fixture {
-    app: TestApp,
-    plan: String,
-    row: String,
-    admin: Person,
-    coordinator: Person,
-    editor: Person,
-    adviser: Person,
-    reader: Person,
-    outsider: Person,
-}
-
-async fn fixture() -> Fixture {
-    let app = TestApp::spawn_with(|c| c.open_editing = false).await;
-    let admin = app.admin().await;
-    let api = Api::as_person(&app, &admin);
-    let plan = api.create_plan(TEMPLATE).await;
-    let id: PlanId = plan.parse().expect("plan id");
-    let (status, rows) = api
-        .post(
-            &format!("/api/plans/{plan}/tiltak"),
-            &json!([{"strategi": "forebygging", "tiltak": "Foreldremøter om alkohol"}]),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{rows}");
-    let row = rows["ids"][0].as_str().expect("row id").to_owned();
-    let coordinator = app
-        .person("Kari Koordinator", Some((id, Role::Coordinator, None)))
-        .await;
-    let editor = app
-        .person("Erik Redaktør", Some((id, Role::Editor, Some("NAV"))))
-        .await;
-    let adviser = app
-        .person(
-            "Ragnhild Rådgiver",
-            Some((id, Role::Adviser, Some("KoRus"))),
-        )
-        .await;
-    let reader = app
-        .person("Lars Leser", Some((id, Role::Reader, None)))
-        .await;
-    let outsider = app.person("Ola Utenfor", None).await;
-    Fixture {
-        app,
-        plan,
-        row,
-        admin,
-        coordinator,
-        editor,
-        adviser,
-        reader,
-        outsider,
-    }
-}
-
-impl Fixture {
+impl PlanPeople {
     fn api(&self, person: &Person) -> Api {
         Api::as_person(&self.app, person)
     }
@@ -250,7 +192,7 @@ fn is_rfc3339_utc(value: &Value) -> bool {
 
 #[tokio::test]
 async fn a_thread_lives_through_the_api_and_every_change_reaches_an_open_page() {
-    let f = fixture().await;
+    let f = PlanPeople::new().await;
     let live = f.writer(&f.editor).await;
     let adviser = f.api(&f.adviser);
     let editor = f.api(&f.editor);
@@ -423,7 +365,7 @@ async fn a_thread_lives_through_the_api_and_every_change_reaches_an_open_page() 
 
 #[tokio::test]
 async fn a_text_anchor_follows_concurrent_edits_and_outlives_its_text() {
-    let f = fixture().await;
+    let f = PlanPeople::new().await;
     let mut alice = f.writer(&f.editor).await;
     let mut bob = TestClient::connect_as(&f.app.ws_url(&f.plan), &f.coordinator).await;
     bob.wait_for(|c| {
@@ -519,7 +461,7 @@ async fn a_text_anchor_follows_concurrent_edits_and_outlives_its_text() {
 
 #[tokio::test]
 async fn roles_decide_who_comments_resolves_and_edits() {
-    let f = fixture().await;
+    let f = PlanPeople::new().await;
     let live = f.writer(&f.editor).await;
     let anchor = text_anchor(live.doc(), SECTION, "Ungdata");
     let new_thread = |body: &str| json!({"anchor": anchor, "body": body});
@@ -682,7 +624,7 @@ async fn roles_decide_who_comments_resolves_and_edits() {
 
 #[tokio::test]
 async fn another_plans_ids_and_non_members_find_nothing() {
-    let f = fixture().await;
+    let f = PlanPeople::new().await;
     let admin = f.api(&f.admin);
     let other = admin.create_plan(TEMPLATE).await;
     let (status, thread) = f
@@ -762,7 +704,7 @@ async fn another_plans_ids_and_non_members_find_nothing() {
 
 #[tokio::test]
 async fn comments_never_reach_the_exports() {
-    let f = fixture().await;
+    let f = PlanPeople::new().await;
     let live = f.writer(&f.editor).await;
     let secret = "KOMMENTAR-SOM-ALDRI-EKSPORTERES";
     let anchor = text_anchor(live.doc(), SECTION, "unge drikker");

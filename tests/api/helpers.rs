@@ -241,6 +241,21 @@ impl TestApp {
     }
 }
 
+/// A WebSocket handshake request, with `session` as the session cookie when given.
+pub fn ws_request(url: &str, session: Option<&str>) -> tungstenite::handshake::client::Request {
+    use tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request().expect("request");
+    if let Some(session) = session {
+        request.headers_mut().insert(
+            "cookie",
+            format!("samskriv_session={session}")
+                .parse()
+                .expect("cookie"),
+        );
+    }
+    request
+}
+
 /// A signed-in person in a test.
 #[derive(Debug, Clone)]
 pub struct Person {
@@ -293,17 +308,7 @@ impl TestClient {
     }
 
     async fn connect_with_cookie(url: &str, session: Option<&str>) -> TestClient {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut request = url.into_client_request().expect("request");
-        if let Some(session) = session {
-            request.headers_mut().insert(
-                "cookie",
-                format!("samskriv_session={session}")
-                    .parse()
-                    .expect("cookie"),
-            );
-        }
-        let (socket, _) = tokio_tungstenite::connect_async(request)
+        let (socket, _) = tokio_tungstenite::connect_async(ws_request(url, session))
             .await
             .expect("websocket connects");
         let mut client = TestClient {
@@ -789,5 +794,76 @@ impl Api {
             .await;
         assert_eq!(status, reqwest::StatusCode::CREATED, "{plan}");
         plan["id"].as_str().expect("id").to_owned()
+    }
+}
+
+/// A plan made by an administrator (as in production: editing is not open), with one tiltak
+/// row, and a signed-in person in each role plus one who is not a member.
+pub struct PlanPeople {
+    pub app: TestApp,
+    pub plan: String,
+    pub row: String,
+    pub admin: Person,
+    pub coordinator: Person,
+    pub editor: Person,
+    pub adviser: Person,
+    pub reader: Person,
+    pub outsider: Person,
+}
+
+impl PlanPeople {
+    pub async fn new() -> PlanPeople {
+        let app = TestApp::spawn_with(|c| c.open_editing = false).await;
+        let admin = app.admin().await;
+        let api = Api::as_person(&app, &admin);
+        let plan = api.create_plan("korus-ruspolitisk-handlingsplan@1").await;
+        let id: PlanId = plan.parse().expect("plan id");
+        let (status, rows) = api
+            .post(
+                &format!("/api/plans/{plan}/tiltak"),
+                &serde_json::json!([{"strategi": "forebygging", "tiltak": "Foreldremøter om alkohol"}]),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{rows}");
+        let row = rows["ids"][0].as_str().expect("row id").to_owned();
+        let coordinator = app
+            .person("Kari Koordinator", Some((id, Role::Coordinator, None)))
+            .await;
+        let editor = app
+            .person("Erik Redaktør", Some((id, Role::Editor, Some("NAV"))))
+            .await;
+        let adviser = app
+            .person(
+                "Ragnhild Rådgiver",
+                Some((id, Role::Adviser, Some("KoRus"))),
+            )
+            .await;
+        let reader = app
+            .person("Lars Leser", Some((id, Role::Reader, None)))
+            .await;
+        let outsider = app.person("Ola Utenfor", None).await;
+        PlanPeople {
+            app,
+            plan,
+            row,
+            admin,
+            coordinator,
+            editor,
+            adviser,
+            reader,
+            outsider,
+        }
+    }
+
+    /// Everyone in the order of role-matrix columns: coordinator, editor, adviser, reader,
+    /// non-member.
+    pub fn everyone(&self) -> [(&'static str, &Person); 5] {
+        [
+            ("koordinator", &self.coordinator),
+            ("redaktør", &self.editor),
+            ("rådgiver", &self.adviser),
+            ("leser", &self.reader),
+            ("utenforstående", &self.outsider),
+        ]
     }
 }
