@@ -15,6 +15,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, put};
 use serde::{Deserialize, Serialize};
 
+use super::api::parse_json;
 use super::{AppState, HttpError};
 use crate::access::{Action, Role};
 use crate::auth::PlanAccess;
@@ -40,11 +41,6 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(revoke_invite),
         )
         .route("/api/plans/{plan_id}/units", get(list_units))
-}
-
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HttpError> {
-    serde_json::from_slice(body)
-        .map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 async fn list_members(

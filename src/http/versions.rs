@@ -73,8 +73,7 @@ async fn create_version(
     body: Bytes,
 ) -> Result<impl IntoResponse, HttpError> {
     access.require(Action::Freeze)?;
-    let request: NewVersion = serde_json::from_slice(&body)
-        .map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let request: NewVersion = super::api::parse_json(&body)?;
     let created = freeze(&state, &access, &request.name).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
