@@ -282,15 +282,17 @@ fn check_identity(name: &str, email: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Hashes a new password off the async threads: `Ok(Err(message))` when the password breaks the
+/// rules shown in the form (the message says which, in bokmål).
 async fn hash_new_password(password: String) -> Result<Result<String, String>, HttpError> {
-    tokio::task::spawn_blocking(move || {
-        secret::hash_password(&password).map_err(|e| match e {
-            secret::PasswordError::Hash(detail) => detail,
-            other => format!("Passordet kan ikke brukes: {other}."),
-        })
-    })
-    .await
-    .map_err(|e| HttpError::Internal(format!("password hashing failed: {e}")))
+    let hashed = tokio::task::spawn_blocking(move || secret::hash_password(&password))
+        .await
+        .map_err(|e| HttpError::Internal(format!("password hashing failed: {e}")))?;
+    match hashed {
+        Ok(hash) => Ok(Ok(hash)),
+        Err(secret::PasswordError::Hash(detail)) => Err(HttpError::Internal(detail)),
+        Err(rule) => Ok(Err(format!("Passordet kan ikke brukes: {rule}."))),
+    }
 }
 
 async fn welcome(

@@ -15,19 +15,9 @@
 // Screenshots go to <outDir>. The last line of standard output is a JSON summary (`checks`,
 // `thread_id`); the exit code is 0 only when everything held.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { fail, scenarioArgs, setUp, WAIT, waitFor } from './harness.mjs'
 
-const require = createRequire(import.meta.url)
-
-function fail (message) {
-  console.error(`FAIL: ${message}`)
-  process.exit(1)
-}
-
-const [baseUrl, planId, outDir] = process.argv.slice(2)
-if (!baseUrl || !planId || !outDir) fail('usage: node tests/e2e/comments.mjs <baseUrl> <planId> <outDir> (with SAMSKRIV_E2E_ADVISER and SAMSKRIV_E2E_EDITOR)')
+const { baseUrl, planId, outDir } = scenarioArgs('node tests/e2e/comments.mjs <baseUrl> <planId> <outDir> (with SAMSKRIV_E2E_ADVISER and SAMSKRIV_E2E_EDITOR)')
 
 function credentials (name) {
   const value = process.env[name]
@@ -38,23 +28,7 @@ function credentials (name) {
 const ADVISER = credentials('SAMSKRIV_E2E_ADVISER')
 const EDITOR = credentials('SAMSKRIV_E2E_EDITOR')
 
-const CHROMIUM = process.env.SAMSKRIV_CHROMIUM || '/usr/bin/chromium'
-if (!existsSync(CHROMIUM)) {
-  fail(`Chromium not found at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\` (or set SAMSKRIV_CHROMIUM)`)
-}
-let chromium
-let axeSource
-try {
-  ({ chromium } = await import('playwright-core'))
-  axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
-} catch (error) {
-  fail(`the test packages are missing: run \`npm ci --prefix tests/e2e\` (${error.message})`)
-}
-
-mkdirSync(outDir, { recursive: true })
-const WAIT = 20_000
-const summary = { ok: false, thread_id: null, screenshots: [], metrics: {}, checks: [] }
-const pageErrors = []
+const { summary, check, newContext, watchErrors, shot, axeScan, finish } = await setUp({ outDir, summary: { thread_id: null } })
 
 /** Text the test writes; the Rust test may look for it through the API. */
 export const TEXT = {
@@ -68,32 +42,10 @@ export const TEXT = {
   newRow: 'Foreldremøter om snus på ungdomsskolene'
 }
 
-const check = (name) => { summary.checks.push(name); console.log(`ok - ${name}`) }
-
-async function waitFor (page, fn, arg, what) {
-  try {
-    await page.waitForFunction(fn, arg, { timeout: WAIT, polling: 50 })
-  } catch (error) {
-    throw new Error(`timed out waiting for ${what}: ${error.message.split('\n')[0]}`)
-  }
-}
-
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync']
-})
-
 const planUrl = `${baseUrl}/plans/${planId}`
 
 async function signIn (label, { email, password }) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'nb-NO', timezoneId: 'Europe/Oslo' })
-  if (process.env.SAMSKRIV_E2E_DIST) {
-    // Development aid: serve the bundle from disk instead of the one embedded in the server.
-    const dist = process.env.SAMSKRIV_E2E_DIST
-    await context.route('**/static/editor.js', (r) => r.fulfill({ path: join(dist, 'editor.js'), contentType: 'text/javascript' }))
-    await context.route('**/static/editor.css', (r) => r.fulfill({ path: join(dist, 'editor.css'), contentType: 'text/css' }))
-  }
+  const context = await newContext({ viewport: { width: 1280, height: 900 }, locale: 'nb-NO', timezoneId: 'Europe/Oslo' })
   // Text as a reader sees it: without the remote cursors' name labels.
   await context.addInitScript(() => {
     window.__plain = (el) => {
@@ -104,8 +56,7 @@ async function signIn (label, { email, password }) {
     }
   })
   const page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(`${label}: ${error.message}`))
-  page.on('console', (msg) => { if (msg.type() === 'error' && !/favicon|404/.test(msg.text())) pageErrors.push(`${label} console: ${msg.text()}`) })
+  watchErrors(page, label, /favicon|404/)
   await page.goto(`${baseUrl}/login`)
   await page.locator('#email').fill(email)
   await page.locator('#password').fill(password)
@@ -166,12 +117,6 @@ function selectionText (page, section) {
     const { from, to } = view.state.selection
     return view.state.doc.textBetween(from, to, '\n')
   }, section)
-}
-
-async function shot (page, file) {
-  const path = join(outDir, file)
-  await page.screenshot({ path, fullPage: false })
-  summary.screenshots.push(path)
 }
 
 async function openPanel (page) {
@@ -403,33 +348,4 @@ async function tiltakRow (editor, adviser) {
   check('a tiltak row is commented («Tiltak: …»); the editor sees the row marked and its marker opens the thread')
 }
 
-async function axeScan (page, what) {
-  await page.addScriptTag({ content: axeSource })
-  const result = await page.evaluate(async () => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    resultTypes: ['violations']
-  }))
-  summary.metrics.axeViolations = (summary.metrics.axeViolations || 0) + result.violations.length
-  if (result.violations.length > 0) {
-    for (const v of result.violations) {
-      console.error(`axe (${what}): ${v.id} (${v.impact}): ${v.help}\n  ${v.helpUrl}`)
-      for (const node of v.nodes.slice(0, 8)) console.error(`  - ${node.target.join(' ')}\n    ${node.failureSummary.replace(/\n/g, '\n    ')}\n    ${node.html.slice(0, 200)}`)
-    }
-    throw new Error(`axe found ${result.violations.length} kinds of WCAG 2.1 AA violations on ${what} (listed above)`)
-  }
-}
-
-try {
-  await run()
-  if (pageErrors.length) throw new Error(`errors in the pages:\n${pageErrors.join('\n')}`)
-  summary.ok = true
-} catch (error) {
-  summary.error = error.message
-  console.error(`FAIL: ${error.stack || error.message}`)
-  if (pageErrors.length) console.error(`page errors:\n${pageErrors.join('\n')}`)
-} finally {
-  await browser.close().catch(() => {})
-  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2))
-  console.log(JSON.stringify(summary))
-  process.exit(summary.ok ? 0 : 1)
-}
+await finish(run)

@@ -14,39 +14,10 @@
 // The Rust test tests/api/browser.rs runs this and then reads GET /api/plans/<planId> to check
 // that the server stored what the browser typed, in the schema the server reads.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { scenarioArgs, setUp, WAIT, waitFor } from './harness.mjs'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const require = createRequire(import.meta.url)
-
-function fail (message) {
-  console.error(`FAIL: ${message}`)
-  process.exit(1)
-}
-
-const [baseUrl, planId, outDir] = process.argv.slice(2)
-if (!baseUrl || !planId || !outDir) fail('usage: node tests/e2e/editor.mjs <baseUrl> <planId> <outDir>')
-
-const CHROMIUM = process.env.SAMSKRIV_CHROMIUM || '/usr/bin/chromium'
-if (!existsSync(CHROMIUM)) {
-  fail(`Chromium not found at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\` (or set SAMSKRIV_CHROMIUM)`)
-}
-let chromium
-let axeSource
-try {
-  ({ chromium } = await import('playwright-core'))
-  axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
-} catch (error) {
-  fail(`the test packages are missing: run \`npm ci --prefix tests/e2e\` (${error.message})`)
-}
-
-mkdirSync(outDir, { recursive: true })
-const WAIT = 20_000
-const summary = { ok: false, screenshots: [], metrics: {}, checks: [] }
-const pageErrors = []
+const { baseUrl, planId, outDir } = scenarioArgs('node tests/e2e/editor.mjs <baseUrl> <planId> <outDir>')
+const { browser, summary, check, newContext, watchErrors, shot, axeScan, finish } = await setUp({ outDir })
 
 /** Strings the Rust test looks for in GET /api/plans/<id>. */
 export const TEXT = {
@@ -63,38 +34,15 @@ export const TEXT = {
   indikator: 'Antall ungdommer som deltar'
 }
 
-const check = (name) => { summary.checks.push(name); console.log(`ok - ${name}`) }
-
-async function waitFor (page, fn, arg, what) {
-  try {
-    await page.waitForFunction(fn, arg, { timeout: WAIT, polling: 50 })
-  } catch (error) {
-    throw new Error(`timed out waiting for ${what}: ${error.message.split('\n')[0]}`)
-  }
-}
-
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync']
-})
-
 async function openPerson (name, unit, url, { preset = false } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'nb-NO' })
-  if (process.env.SAMSKRIV_E2E_DIST) {
-    // Development aid: serve the bundle from disk instead of the one embedded in the server.
-    const dist = process.env.SAMSKRIV_E2E_DIST
-    await context.route('**/static/editor.js', (r) => r.fulfill({ path: join(dist, 'editor.js'), contentType: 'text/javascript' }))
-    await context.route('**/static/editor.css', (r) => r.fulfill({ path: join(dist, 'editor.css'), contentType: 'text/css' }))
-  }
+  const context = await newContext({ viewport: { width: 1280, height: 900 }, locale: 'nb-NO' })
   if (preset) {
     await context.addInitScript(([n, u]) => {
       localStorage.setItem('samskriv.person', JSON.stringify({ name: n, unit: u, color: '#034b45' }))
     }, [name, unit])
   }
   const page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`))
-  page.on('console', (msg) => { if (msg.type() === 'error' && !/favicon|404|ERR_INTERNET_DISCONNECTED/.test(msg.text())) pageErrors.push(`${name} console: ${msg.text()}`) })
+  watchErrors(page, name, /favicon|404|ERR_INTERNET_DISCONNECTED/)
   await page.goto(url)
   if (!preset) {
     // The name and unit are asked once, in an accessible dialog.
@@ -123,12 +71,6 @@ async function typeIn (page, section, keys) {
   await el.click()
   await page.keyboard.press('Control+End')
   await page.keyboard.type(keys)
-}
-
-async function shot (page, file) {
-  const path = join(outDir, file)
-  await page.screenshot({ path, fullPage: false })
-  summary.screenshots.push(path)
 }
 
 async function run () {
@@ -408,22 +350,6 @@ async function run () {
   await b.context.close()
 }
 
-async function axeScan (page, what) {
-  await page.addScriptTag({ content: axeSource })
-  const result = await page.evaluate(async () => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    resultTypes: ['violations']
-  }))
-  summary.metrics.axeViolations = (summary.metrics.axeViolations || 0) + result.violations.length
-  if (result.violations.length > 0) {
-    for (const v of result.violations) {
-      console.error(`axe (${what}): ${v.id} (${v.impact}): ${v.help}\n  ${v.helpUrl}`)
-      for (const node of v.nodes.slice(0, 8)) console.error(`  - ${node.target.join(' ')}\n    ${node.failureSummary.replace(/\n/g, '\n    ')}\n    ${node.html.slice(0, 200)}`)
-    }
-    throw new Error(`axe found ${result.violations.length} kinds of WCAG 2.1 AA violations on ${what} (listed above)`)
-  }
-}
-
 /** Target groups on the combined template: add, rename, reorder. */
 async function targetGroups () {
   const created = await fetch(`${baseUrl}/api/plans`, {
@@ -542,17 +468,4 @@ async function threeHundredRows () {
   await d.context.close()
 }
 
-try {
-  await run()
-  if (pageErrors.length) throw new Error(`errors in the pages:\n${pageErrors.join('\n')}`)
-  summary.ok = true
-} catch (error) {
-  summary.error = error.message
-  console.error(`FAIL: ${error.stack || error.message}`)
-  if (pageErrors.length) console.error(`page errors:\n${pageErrors.join('\n')}`)
-} finally {
-  await browser.close().catch(() => {})
-  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2))
-  console.log(JSON.stringify(summary))
-  process.exit(summary.ok ? 0 : 1)
-}
+await finish(run)
