@@ -58,6 +58,7 @@ async function signIn (label, { email, password }) {
   const page = await context.newPage()
   watchErrors(page, label, /favicon|404/)
   await page.goto(`${baseUrl}/login`)
+  await axeScan(page, 'the login page')
   await page.locator('#email').fill(email)
   await page.locator('#password').fill(password)
   await Promise.all([
@@ -316,6 +317,20 @@ async function run () {
   summary.metrics.horizontalOverflowAt200Percent = overflow
   if (overflow > 2) throw new Error(`at 200 % zoom the page scrolls sideways by ${overflow}px`)
   check('usable at 200 % zoom with the panel open (no horizontal scrolling)')
+
+  // The pages around the editor: the plan list and the coordinator's members page, before and
+  // after making an invite link.
+  await editor.page.setViewportSize({ width: 1280, height: 900 })
+  await editor.page.goto(`${baseUrl}/`)
+  await axeScan(editor.page, 'the plan list')
+  await editor.page.goto(`${planUrl}/medlemmer`)
+  await axeScan(editor.page, 'the members page')
+  await editor.page.locator('#ny-rolle').selectOption('adviser')
+  await editor.page.getByRole('button', { name: 'Lag invitasjonslenke' }).click()
+  await waitFor(editor.page, () => /\/invitasjon\//.test(document.getElementById('invitasjonslenke')?.value || ''), null, 'the new invite link')
+  await axeScan(editor.page, 'the members page with a new invite link')
+  await shot(editor.page, 'koordinator-medlemmer.png')
+  check('axe-core on the login page, the plan list and the members page: no violations')
 
   await editor.context.close()
   await adviser.context.close()
