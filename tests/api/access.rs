@@ -125,6 +125,21 @@ async fn the_role_matrix_holds_on_every_page_and_route() {
             Some(json!({"role": "reader"})),
             [201, 403, 403, 403, 404],
         ),
+        // Comment threads: advisers comment, readers read.
+        (
+            Method::GET,
+            "/api/plans/{P}/threads",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            Method::POST,
+            "/api/plans/{P}/threads",
+            Some(
+                json!({"anchor": {"kind": "tiltak", "row": "{R}", "quote": "Foreldremøter"}, "body": "Hvem har ansvaret?"}),
+            ),
+            [201, 201, 201, 403, 404],
+        ),
         // Creating plans is for administrators.
         (
             Method::POST,
@@ -145,7 +160,11 @@ async fn the_role_matrix_holds_on_every_page_and_route() {
             let api = Api::as_person(&f.app, person);
             let body = body
                 .as_ref()
-                .map(|b| b.to_string().replace("{N}", &format!("{n}-{label}")))
+                .map(|b| {
+                    b.to_string()
+                        .replace("{N}", &format!("{n}-{label}"))
+                        .replace("{R}", &f.row)
+                })
                 .unwrap_or_default();
             let mut request = api
                 .http
@@ -161,6 +180,32 @@ async fn the_role_matrix_holds_on_every_page_and_route() {
                     "{label} {method} {path}: {status}, expected {want}"
                 ));
             }
+        }
+    }
+    // The live connection: who may connect, and whose content updates are stored.
+    let url = f.app.ws_url(&f.plan);
+    let id: PlanId = f.plan.parse().expect("plan id");
+    let live: [Option<bool>; 5] = [Some(true), Some(true), Some(false), Some(false), None];
+    for ((label, person), stored) in f.everyone().iter().zip(live) {
+        let Some(stored) = stored else {
+            expect_ws_refused(&url, Some(&person.session), 404).await;
+            continue;
+        };
+        let mut client = TestClient::connect_as(&url, person).await;
+        let before = f.app.storage.log_len(id).await.expect("log");
+        client
+            .edit(|txn| {
+                txn.get_or_insert_text("matrix").push(txn, label);
+            })
+            .await;
+        if stored {
+            client.pump_for(Duration::from_millis(200)).await;
+        } else {
+            client.wait_for(|c| !c.denied.is_empty()).await;
+        }
+        let after = f.app.storage.log_len(id).await.expect("log");
+        if (after > before) != stored {
+            failures.push(format!("{label} live edit: stored {}", after > before));
         }
     }
     assert!(failures.is_empty(), "role matrix:\n{}", failures.join("\n"));
