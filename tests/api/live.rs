@@ -374,8 +374,19 @@ async fn a_stalled_client_is_closed_and_never_delays_the_others() {
 
 #[tokio::test]
 async fn the_stock_yjs_client_works_against_the_server() {
-    let app = TestApp::spawn().await;
+    // Editing is closed: the stock client authenticates with a service token, passed as
+    // y-websocket's `params` (`?token=…`).
+    let app = TestApp::spawn_with(|c| c.open_editing = false).await;
     let plan = app.create_plan().await;
+    let (_, token) = samskriv::auth::store::create_service_token(
+        &app.storage.db(),
+        plan,
+        "Yjs-klient",
+        samskriv::access::Role::Editor,
+        None,
+    )
+    .await
+    .expect("token");
     let root = env!("CARGO_MANIFEST_DIR");
     let client_dir = format!("{root}/tests/yjs-client");
     assert!(
@@ -386,6 +397,7 @@ async fn the_stock_yjs_client_works_against_the_server() {
         .arg(format!("{client_dir}/scenario.mjs"))
         .arg(format!("ws://{}/collab", app.addr))
         .arg(plan.to_string())
+        .env("SAMSKRIV_TOKEN", &token)
         .output()
         .await
         .expect("node runs (install Node.js)");

@@ -12,6 +12,9 @@
 //              y-websocket's 30 s "no message received" watchdog, i.e. that the server sends
 //              it something (normally the echo of its own 15 s awareness renewal).
 //
+//   SAMSKRIV_TOKEN (environment, optional): a service token, sent as y-websocket's `params`
+//              option (`?token=…`), as a program without a browser session authenticates.
+//
 // Exit code 0 and a final `{"ok":true,...}` JSON line on stdout on success; non-zero and a
 // `FAIL: ...` message on stderr on any failure. A global timeout makes sure it never hangs.
 //
@@ -152,6 +155,7 @@ const createClient = (name) => {
   const client = { name, received: [], closes: [], errors: [] }
   client.doc = new Y.Doc()
   client.provider = new WebsocketProvider(serverUrl, planId, client.doc, {
+    params: process.env.SAMSKRIV_TOKEN ? { token: process.env.SAMSKRIV_TOKEN } : {},
     WebSocketPolyfill: makeTappedWebSocket(client),
     connect: true,
     disableBc: true
