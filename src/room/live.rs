@@ -383,7 +383,12 @@ impl LiveRoom {
                 })
                 .collect();
             let started = std::time::Instant::now();
-            match self.storage.append_entries(self.plan, &entries).await {
+            let edits = last_edits(&pending);
+            match self
+                .storage
+                .append_entries(self.plan, &entries, &edits)
+                .await
+            {
                 Ok(seq) => {
                     self.metrics
                         .commit_seconds
@@ -400,7 +405,6 @@ impl LiveRoom {
                         self.relay(chunk.from, frame, false);
                     }
                     self.sync_plan_list().await;
-                    self.record_activity(&pending).await;
                 }
                 Err(e) => {
                     tracing::error!(plan = %self.plan, error = %e, "could not commit updates");
@@ -552,28 +556,6 @@ impl LiveRoom {
         self.apply(update).map(|_| ())
     }
 
-    /// Remembers who last changed each part of the plan ("sist endret av" on the plan page).
-    /// Informational: a failure is logged, the edit itself is committed already.
-    async fn record_activity(&self, pending: &[Pending]) {
-        let mut last: HashMap<&str, &Actor> = HashMap::new();
-        for p in pending {
-            if let Some(author) = &p.author {
-                for root in &p.roots {
-                    last.insert(root, author);
-                }
-            }
-        }
-        if last.is_empty() {
-            return;
-        }
-        let edits: Vec<(&str, &Actor)> = last.into_iter().collect();
-        if let Err(e) =
-            crate::storage::activity::record(&self.storage.db(), self.plan, &edits).await
-        {
-            tracing::warn!(plan = %self.plan, error = %e, "last editors not recorded");
-        }
-    }
-
     /// Keeps the plan list's title, bydel, periode and status in step with the document.
     async fn sync_plan_list(&mut self) {
         let meta = document::read_meta(self.awareness.doc());
@@ -718,6 +700,22 @@ struct Chunk {
     from: ConnId,
     bytes: Vec<u8>,
     author: Option<Arc<Actor>>,
+}
+
+/// Who last changed each part of the plan in this batch ("sist endret av" on the plan page),
+/// committed with the batch.
+fn last_edits(pending: &[Pending]) -> Vec<crate::storage::activity::Edit<'_>> {
+    let mut last: HashMap<&str, &Actor> = HashMap::new();
+    for p in pending {
+        if let Some(author) = &p.author {
+            for root in &p.roots {
+                last.insert(root, author);
+            }
+        }
+    }
+    last.into_iter()
+        .map(|(target, actor)| crate::storage::activity::Edit { target, actor })
+        .collect()
 }
 
 /// The top-level types (by name) a committed transaction changed.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::FromRow;
 
-use super::{Db, Result, now_millis};
+use super::{Db, Result};
 use crate::auth::Actor;
 use crate::on_db;
 use crate::plan::PlanId;
@@ -20,36 +20,22 @@ pub struct LastEdit {
     pub edited_at: i64,
 }
 
-/// Records `actor` as the last editor of each `target` (a top-level Y.Doc type name), now.
-pub async fn record(db: &Db, plan: PlanId, edits: &[(&str, &Actor)]) -> Result<()> {
-    const SQL: &str =
-        "INSERT INTO plan_activity (plan_id, target, actor_id, actor_name, actor_unit, edited_at)
-                       VALUES ($1, $2, $3, $4, $5, $6)
-                       ON CONFLICT (plan_id, target) DO UPDATE SET actor_id = excluded.actor_id,
-                         actor_name = excluded.actor_name, actor_unit = excluded.actor_unit,
-                         edited_at = excluded.edited_at";
-    let now = now_millis();
-    let plan = plan.to_string();
-    on_db!(db, pool => {
-        async {
-            let mut tx = pool.begin().await?;
-            for (target, actor) in edits {
-                sqlx::query(SQL)
-                    .bind(&plan)
-                    .bind(*target)
-                    .bind(&actor.id)
-                    .bind(&actor.name)
-                    .bind(actor.unit.as_deref())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await
-        }
-        .await
-    })?;
-    Ok(())
+/// One part of a plan changed by someone, stored with the commit that changed it.
+#[derive(Debug, Clone, Copy)]
+pub struct Edit<'a> {
+    /// The top-level Y.Doc type: `section:<id>`, `tiltak`, `milestones`, `checklist`, `meta`.
+    pub target: &'a str,
+    pub actor: &'a Actor,
 }
+
+/// Upserts one [`Edit`]: `$1` plan, `$2` target, `$3` actor id, `$4` name, `$5` unit, `$6` time.
+/// Both databases number `$n` parameters the same way.
+pub(super) const UPSERT: &str =
+    "INSERT INTO plan_activity (plan_id, target, actor_id, actor_name, actor_unit, edited_at)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (plan_id, target) DO UPDATE SET actor_id = excluded.actor_id,
+       actor_name = excluded.actor_name, actor_unit = excluded.actor_unit,
+       edited_at = excluded.edited_at";
 
 /// The last edit of every part of a plan that has one, by target.
 pub async fn last_edits(db: &Db, plan: PlanId) -> Result<HashMap<String, LastEdit>> {

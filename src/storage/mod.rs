@@ -73,8 +73,14 @@ pub trait Storage: Send + Sync + 'static {
     async fn load_document(&self, id: PlanId) -> Result<StoredDocument>;
 
     /// Appends updates to a plan's log in one transaction and returns the last sequence number.
-    /// When this returns, the updates are durable. Each entry records who wrote it.
-    async fn append_entries(&self, id: PlanId, entries: &[LogEntry<'_>]) -> Result<i64>;
+    /// When this returns, the updates are durable. Each entry records who wrote it, and `edits`
+    /// (who last changed which part of the plan) are stored in the same transaction.
+    async fn append_entries(
+        &self,
+        id: PlanId,
+        entries: &[LogEntry<'_>],
+        edits: &[activity::Edit<'_>],
+    ) -> Result<i64>;
 
     /// [`Self::append_entries`] for updates nobody in particular wrote (imports, tests).
     async fn append_updates(&self, id: PlanId, updates: &[&[u8]]) -> Result<i64> {
@@ -82,7 +88,7 @@ pub trait Storage: Send + Sync + 'static {
             .iter()
             .map(|data| LogEntry { data, author: None })
             .collect();
-        self.append_entries(id, &entries).await
+        self.append_entries(id, &entries, &[]).await
     }
 
     /// Replaces the plan's snapshot with `state`, which includes every update up to `upto_seq`,

@@ -151,7 +151,12 @@ impl Storage for SqliteStorage {
     }
 
     #[tracing::instrument(skip(self, updates), fields(count = updates.len()))]
-    async fn append_entries(&self, id: PlanId, updates: &[LogEntry<'_>]) -> Result<i64> {
+    async fn append_entries(
+        &self,
+        id: PlanId,
+        updates: &[LogEntry<'_>],
+        edits: &[super::activity::Edit<'_>],
+    ) -> Result<i64> {
         let key = id.to_string();
         let now = now_millis();
         let count = i64::try_from(updates.len()).unwrap_or(i64::MAX);
@@ -180,6 +185,17 @@ impl Storage for SqliteStorage {
             .bind(update.author)
             .execute(&mut *tx)
             .await?;
+        }
+        for edit in edits {
+            sqlx::query(super::activity::UPSERT)
+                .bind(&key)
+                .bind(edit.target)
+                .bind(&edit.actor.id)
+                .bind(&edit.actor.name)
+                .bind(edit.actor.unit.as_deref())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(last)

@@ -461,3 +461,163 @@ async fn sqlite_loads_are_consistent_during_compaction() {
 async fn postgres_loads_are_consistent_during_compaction() {
     loads_are_consistent_during_compaction(Backend::Postgres).await;
 }
+
+/// Accounts, membership and who-wrote-what read the same on both databases.
+async fn accounts_membership_and_authorship(backend: Backend) {
+    use samskriv::access::Role;
+    use samskriv::auth::{Actor, store};
+    use samskriv::storage::LogEntry;
+    use samskriv::storage::activity::{Edit, last_edits};
+
+    let Some(db) = TestDatabase::open(backend).await else {
+        return;
+    };
+    let plan = db
+        .storage
+        .create_plan(&sample_plan(), b"u1")
+        .await
+        .expect("plan")
+        .id;
+    let pool = db.storage.db();
+    let kari = store::create_user(&pool, "Kari@Oslo.Kommune.no", "Kari", None, false)
+        .await
+        .expect("user");
+    assert_eq!(kari.email, "kari@oslo.kommune.no");
+    assert!(matches!(
+        store::create_user(&pool, "kari@oslo.kommune.no", "Kari 2", None, false).await,
+        Err(samskriv::storage::StorageError::EmailTaken(_))
+    ));
+    store::add_unit(&pool, plan, "NAV").await.expect("unit");
+    store::add_unit(&pool, plan, "SaLTo").await.expect("unit");
+    store::add_unit(&pool, plan, "NAV")
+        .await
+        .expect("a unit twice is one unit");
+    assert_eq!(
+        store::list_units(&pool, plan).await.expect("units"),
+        ["NAV", "SaLTo"]
+    );
+    store::set_member(&pool, plan, &kari.id, Role::Editor, Some("NAV"))
+        .await
+        .expect("member");
+    let membership = store::membership(&pool, plan, &kari.id)
+        .await
+        .expect("read")
+        .expect("member");
+    assert_eq!(
+        (membership.role, membership.unit.as_deref()),
+        (Role::Editor, Some("NAV"))
+    );
+    assert_eq!(
+        store::plans_of(&pool, &kari.id).await.expect("plans"),
+        [plan]
+    );
+
+    // A session and its CSRF token; a sign-in link works once.
+    let (session, csrf) = store::create_session(&pool, &kari.id, Duration::from_secs(60))
+        .await
+        .expect("session");
+    let (user, read_csrf) = store::session_user(&pool, &session)
+        .await
+        .expect("read")
+        .expect("live session");
+    assert_eq!((user.id.as_str(), read_csrf), (kari.id.as_str(), csrf));
+    let link = store::create_sign_in_link(&pool, Some(&kari.id), Duration::from_secs(60))
+        .await
+        .expect("link");
+    assert!(store::use_sign_in_link(&pool, &link).await.expect("use"));
+    assert!(
+        !store::use_sign_in_link(&pool, &link)
+            .await
+            .expect("use again")
+    );
+
+    // An invite is accepted once, in one transaction with the membership.
+    let ola = store::create_user(&pool, "ola@oslo.kommune.no", "Ola", None, false)
+        .await
+        .expect("user");
+    let (_, invite) = store::create_invite(
+        &pool,
+        plan,
+        Role::Adviser,
+        None,
+        Some(&kari.id),
+        Duration::from_secs(60),
+    )
+    .await
+    .expect("invite");
+    assert!(
+        store::accept_invite(&pool, &invite, &ola.id)
+            .await
+            .expect("accept")
+            .is_some()
+    );
+    assert!(
+        store::accept_invite(&pool, &invite, &kari.id)
+            .await
+            .expect("again")
+            .is_none()
+    );
+    assert_eq!(
+        store::list_members(&pool, plan)
+            .await
+            .expect("members")
+            .len(),
+        2
+    );
+
+    // Each log entry names its author; the last edit of each part is kept beside the log.
+    let actor = Actor {
+        id: format!("user:{}", kari.id),
+        name: "Kari".into(),
+        unit: Some("NAV".into()),
+    };
+    db.storage
+        .append_entries(
+            plan,
+            &[LogEntry {
+                data: b"u2",
+                author: Some(&actor.id),
+            }],
+            &[Edit {
+                target: "section:innledning",
+                actor: &actor,
+            }],
+        )
+        .await
+        .expect("append");
+    let edits = last_edits(&pool, plan).await.expect("edits");
+    let edit = &edits["section:innledning"];
+    assert_eq!(
+        (
+            edit.actor_id.as_str(),
+            edit.actor_name.as_str(),
+            edit.actor_unit.as_deref()
+        ),
+        (actor.id.as_str(), "Kari", Some("NAV"))
+    );
+    assert!(edit.edited_at > 0);
+    let authors: Vec<Option<String>> = match &pool {
+        samskriv::storage::Db::Sqlite(p) => {
+            sqlx::query_scalar("SELECT author FROM plan_updates ORDER BY seq")
+                .fetch_all(p)
+                .await
+        }
+        samskriv::storage::Db::Postgres(p) => {
+            sqlx::query_scalar("SELECT author FROM plan_updates ORDER BY seq")
+                .fetch_all(p)
+                .await
+        }
+    }
+    .expect("authors");
+    assert_eq!(authors, [None, Some(actor.id.clone())]);
+}
+
+#[tokio::test]
+async fn sqlite_accounts_membership_and_authorship() {
+    accounts_membership_and_authorship(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_accounts_membership_and_authorship() {
+    accounts_membership_and_authorship(Backend::Postgres).await;
+}
