@@ -50,6 +50,11 @@ pub async fn check(request: Request, expected: &str) -> Result<Request, HttpErro
     }
 }
 
+/// Whether two tokens are equal, compared in constant time.
+pub fn same_token(a: &str, b: &str) -> bool {
+    constant_time_eq(a.as_bytes(), b.as_bytes())
+}
+
 fn refused() -> HttpError {
     HttpError::Forbidden("missing or wrong CSRF token: reload the page and try again".into())
 }

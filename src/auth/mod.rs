@@ -373,6 +373,36 @@ pub fn session_cookie(settings: &AuthSettings, token: String) -> Cookie<'static>
         .build()
 }
 
+/// The cookie of the login-form token: signing in (or making an account from an invite) needs
+/// the form's hidden `login_token` to match it, so another site cannot sign a browser into an
+/// account of its choosing (login CSRF).
+pub const LOGIN_FORM_COOKIE: &str = "samskriv_login";
+
+/// The login-form token of this browser: the one its cookie holds, or a new one with the cookie
+/// that sets it.
+pub fn login_form_token(settings: &AuthSettings, jar: CookieJar) -> (CookieJar, String) {
+    if let Some(token) = jar.get(LOGIN_FORM_COOKIE).map(|c| c.value().to_owned())
+        && !token.is_empty()
+    {
+        return (jar, token);
+    }
+    let token = secret::new_token();
+    let cookie = Cookie::build((LOGIN_FORM_COOKIE, token.clone()))
+        .path("/")
+        .http_only(true)
+        .secure(settings.cookie_secure)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::hours(12))
+        .build();
+    (jar.add(cookie), token)
+}
+
+/// Whether a submitted login-form token matches this browser's cookie.
+pub fn login_form_token_matches(jar: &CookieJar, sent: &str) -> bool {
+    jar.get(LOGIN_FORM_COOKIE)
+        .is_some_and(|cookie| !sent.is_empty() && csrf::same_token(cookie.value(), sent))
+}
+
 /// A cookie that removes the session cookie.
 pub fn expired_session_cookie() -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, ""))

@@ -38,6 +38,7 @@ struct LoginPage {
     error: Option<String>,
     email: String,
     next: String,
+    login_token: String,
 }
 
 #[derive(askama::Template)]
@@ -56,6 +57,8 @@ struct WelcomePage {
     min_password: usize,
     submit: String,
     login_href: String,
+    /// The login-form token, on forms that sign a new account in.
+    login_token: Option<String>,
 }
 
 #[derive(askama::Template)]
@@ -109,19 +112,23 @@ struct LoginQuery {
 }
 
 async fn login_page(
+    State(state): State<AppState>,
     principal: Principal,
+    jar: CookieJar,
     axum::extract::Query(query): axum::extract::Query<LoginQuery>,
 ) -> Result<Response, HttpError> {
     if principal.user().is_some() {
         return Ok(Redirect::to(&safe_next(&query.neste)).into_response());
     }
-    Ok(render(&LoginPage {
+    let (jar, login_token) = auth::login_form_token(&state.auth, jar);
+    let page = render(&LoginPage {
         account: None,
         error: None,
         email: String::new(),
         next: safe_next(&query.neste),
-    })?
-    .into_response())
+        login_token,
+    })?;
+    Ok((jar, page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -130,6 +137,8 @@ struct LoginForm {
     password: String,
     #[serde(default)]
     neste: String,
+    #[serde(default)]
+    login_token: String,
 }
 
 /// Checks the password; refuses with 429 after too many failures for the address. An unknown
@@ -140,15 +149,26 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, HttpError> {
     let key = store::normalize_email(&form.email);
+    let token_matches = auth::login_form_token_matches(&jar, &form.login_token);
+    let (jar, login_token) = auth::login_form_token(&state.auth, jar);
     let refuse = |status: StatusCode, error: String| -> Result<Response, HttpError> {
         let page = render(&LoginPage {
             account: None,
             error: Some(error),
             email: form.email.clone(),
             next: safe_next(&form.neste),
+            login_token: login_token.clone(),
         })?;
-        Ok((status, page).into_response())
+        Ok((status, jar.clone(), page).into_response())
     };
+    if !token_matches {
+        // A form from another site, or from a page older than its cookie: nothing is checked.
+        tracing::warn!("login refused: the form's token does not match its cookie");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "Innloggingsskjemaet var utløpt. Skriv passordet på nytt.".into(),
+        );
+    }
     if let Err(wait) = state.auth.limiter.check(&key) {
         tracing::warn!("login refused: too many failed attempts");
         let minutes = wait.as_secs().div_ceil(60).max(1);
@@ -253,6 +273,7 @@ fn welcome_form(
         min_password: MIN_PASSWORD_CHARS,
         submit: "Lagre og logg inn".into(),
         login_href: String::new(),
+        login_token: None,
     }
 }
 
@@ -264,6 +285,8 @@ struct AccountForm {
     email: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    login_token: String,
 }
 
 /// Checks a new account's name and address, naming what is wrong in bokmål.
@@ -417,6 +440,7 @@ fn invite_form(
     principal: &Principal,
     error: Option<String>,
     form: Option<&AccountForm>,
+    login_token: Option<String>,
 ) -> WelcomePage {
     let signed_in = principal.user().is_some();
     WelcomePage {
@@ -441,6 +465,7 @@ fn invite_form(
         } else {
             format!("/login?neste=/invitasjon/{token}")
         },
+        login_token: if signed_in { None } else { login_token },
     }
 }
 
@@ -448,15 +473,23 @@ async fn invite_page(
     State(state): State<AppState>,
     principal: Principal,
     Path(token): Path<String>,
+    jar: CookieJar,
 ) -> Result<Response, HttpError> {
     let (invite, title) = match open_invite(&state, &token).await? {
         Ok(open) => open,
         Err(page) => return Ok(page),
     };
-    Ok(render(&invite_form(
-        &token, &invite, &title, &principal, None, None,
-    ))?
-    .into_response())
+    let (jar, login_token) = auth::login_form_token(&state.auth, jar);
+    let page = render(&invite_form(
+        &token,
+        &invite,
+        &title,
+        &principal,
+        None,
+        None,
+        Some(login_token),
+    ))?;
+    Ok((jar, page).into_response())
 }
 
 async fn accept_invite(
@@ -471,7 +504,9 @@ async fn accept_invite(
         Ok(open) => open,
         Err(page) => return Ok(page),
     };
-    let again = |error: String| -> Result<Response, HttpError> {
+    let token_matches = auth::login_form_token_matches(&jar, &form.login_token);
+    let (jar, login_token) = auth::login_form_token(&state.auth, jar);
+    let again = |status: StatusCode, error: String| -> Result<Response, HttpError> {
         let page = invite_form(
             &token,
             &invite,
@@ -479,23 +514,33 @@ async fn accept_invite(
             &principal,
             Some(error),
             Some(&form),
+            Some(login_token.clone()),
         );
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        Ok((status, jar.clone(), render(&page)?).into_response())
     };
+    let invalid = StatusCode::UNPROCESSABLE_ENTITY;
     let (user, new_account) = match principal.user() {
         Some(user) => (user.clone(), false),
         None => {
+            // Making an account signs the browser in: the form must be this site's own.
+            if !token_matches {
+                return again(
+                    StatusCode::FORBIDDEN,
+                    "Skjemaet var utløpt. Fyll det ut på nytt.".into(),
+                );
+            }
             if let Err(error) = check_identity(&form.name, &form.email) {
-                return again(error);
+                return again(invalid, error);
             }
             let hash = match hash_new_password(form.password.clone()).await? {
                 Ok(hash) => hash,
-                Err(error) => return again(error),
+                Err(error) => return again(invalid, error),
             };
             match store::create_user(&db, &form.email, &form.name, Some(&hash), false).await {
                 Ok(user) => (user, true),
                 Err(StorageError::EmailTaken(_)) => {
                     return again(
+                        invalid,
                         "Det finnes allerede en konto med denne e-postadressen. Logg inn først."
                             .into(),
                     );

@@ -437,17 +437,23 @@ async fn invites_expire_can_be_revoked_and_work_once() {
     let (status, page) = anonymous.page(&path).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("redaktør for NAV"), "{page}");
+    let url = format!("{}{path}", anonymous.base);
+    let nina_fields = [
+        ("name", "Nina NAV"),
+        ("email", "nina@nav.no"),
+        ("password", "et langt passord her"),
+    ];
+    // Without the form's own token (a form posted from another site), nothing happens.
     let response = anonymous
         .http
-        .post(format!("{}{path}", anonymous.base))
-        .form(&[
-            ("name", "Nina NAV"),
-            ("email", "nina@nav.no"),
-            ("password", "et langt passord her"),
-        ])
+        .post(&url)
+        .form(&nina_fields)
         .send()
         .await
-        .expect("accept");
+        .expect("forged");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let form = f.app.login_form(&path).await;
+    let response = form.post(&url, &nina_fields).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(response.headers().get("set-cookie").is_some());
     let members = coordinator
@@ -464,17 +470,16 @@ async fn invites_expire_can_be_revoked_and_work_once() {
     );
 
     // Used once: a second acceptance is refused.
-    let response = anonymous
-        .http
-        .post(format!("{}{path}", anonymous.base))
-        .form(&[
-            ("name", "Noen"),
-            ("email", "noen@nav.no"),
-            ("password", "et langt passord her"),
-        ])
-        .send()
-        .await
-        .expect("second");
+    let response = form
+        .post(
+            &url,
+            &[
+                ("name", "Noen"),
+                ("email", "noen@nav.no"),
+                ("password", "et langt passord her"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::GONE);
 
     // Revoked.
@@ -891,4 +896,41 @@ async fn the_coordinator_adds_changes_and_removes_members_on_the_members_page() 
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("KoRus Oslo"));
     f.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_login_form_from_another_site_signs_nobody_in() {
+    let app = TestApp::spawn_with(|c| c.open_editing = false).await;
+    let person = app.person("Kari", None).await;
+    let url = format!("http://{}/login", app.addr);
+    let fields = [
+        ("email", person.email.as_str()),
+        ("password", person.password.as_str()),
+    ];
+    // No token at all, as a form on another site would post it.
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(&url)
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&response, "samskriv_session").is_none());
+    // The attacker's own token, with the victim browser's cookie: still refused.
+    let attacker = app.login_form("/login").await;
+    let victim = app.login_form("/login").await;
+    let crossed = LoginForm {
+        cookie: victim.cookie.clone(),
+        token: attacker.token.clone(),
+    };
+    let response = crossed.post(&url, &fields).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // The browser's own form signs in.
+    let response = victim.post(&url, &fields).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookie(&response, "samskriv_session").is_some());
+    app.stop().await;
 }

@@ -210,26 +210,37 @@ impl TestApp {
 
     /// Posts the login form; the session cookie's value when it succeeded, else the status.
     pub async fn login(&self, email: &str, password: &str) -> Result<String, reqwest::StatusCode> {
-        let response = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
-            .post(format!("http://{}/login", self.addr))
-            .form(&[("email", email), ("password", password)])
-            .send()
-            .await
-            .expect("POST /login");
-        let cookie = response
-            .headers()
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.strip_prefix("samskriv_session="))
-            .map(|rest| rest.split(';').next().unwrap_or_default().to_owned());
+        let form = self.login_form("/login").await;
+        let response = form
+            .post(
+                &format!("http://{}/login", self.addr),
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        let cookie = set_cookie(&response, "samskriv_session");
         match cookie {
             Some(value) if response.status() == reqwest::StatusCode::SEE_OTHER => Ok(value),
             _ => Err(response.status()),
         }
+    }
+
+    /// Opens a page with a form that signs a browser in (`/login`, an invite) as a browser
+    /// would: keeps the login-form cookie and the form's hidden token.
+    pub async fn login_form(&self, path: &str) -> LoginForm {
+        let response = reqwest::Client::new()
+            .get(format!("http://{}{path}", self.addr))
+            .send()
+            .await
+            .expect("GET the form");
+        let cookie = set_cookie(&response, "samskriv_login").unwrap_or_default();
+        let html = response.text().await.expect("page");
+        let token = html
+            .split("name=\"login_token\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        LoginForm { cookie, token }
     }
 
     pub fn ws_url(&self, plan: impl std::fmt::Display) -> String {
@@ -238,6 +249,45 @@ impl TestApp {
 
     pub async fn client(&self, plan: PlanId) -> TestClient {
         TestClient::connect(&self.ws_url(plan)).await
+    }
+}
+
+/// The value a response sets for the cookie `name`.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(prefix.as_str()))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// A sign-in form as a browser holds it: the login-form cookie and the page's hidden token.
+pub struct LoginForm {
+    pub cookie: String,
+    pub token: String,
+}
+
+impl LoginForm {
+    /// Posts `fields` with the form's token and cookie, not following redirects.
+    pub async fn post(&self, url: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut fields = fields.to_vec();
+        fields.push(("login_token", &self.token));
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .post(url)
+            .header(
+                reqwest::header::COOKIE,
+                format!("samskriv_login={}", self.cookie),
+            )
+            .form(&fields)
+            .send()
+            .await
+            .expect("POST the form")
     }
 }
 
