@@ -144,6 +144,10 @@ impl Application {
         // Fonts, typst's library and the export template load in the background, so the first
         // PDF a coordinator asks for is as fast as the next.
         tokio::task::spawn_blocking(crate::export::pdf::prepare);
+        spawn_sweeper(
+            self.state.storage.db(),
+            self.state.registry.shutdown_token(),
+        );
         let registry = self.state.registry.clone();
         let closing = registry.shutdown_token();
         let router = http::router(self.state);
@@ -166,4 +170,25 @@ impl Application {
         tracing::info!("all plans saved");
         served.map_err(AppError::Serve)
     }
+}
+
+/// How often expired sessions and spent sign-in links are removed.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes expired sessions and spent sign-in links at start and every [`SWEEP_EVERY`], until
+/// shutdown.
+fn spawn_sweeper(db: storage::Db, shutdown: tokio_util::sync::CancellationToken) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = every.tick() => match auth::store::sweep_expired(&db).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::debug!(removed, "expired sessions and links removed"),
+                    Err(e) => tracing::warn!(error = %e, "expired sessions not removed"),
+                },
+            }
+        }
+    });
 }

@@ -312,6 +312,16 @@ pub async fn delete_session(db: &Db, token: &str) -> Result<()> {
     Ok(())
 }
 
+/// Removes expired sessions and sign-in links that are used or expired; returns how many.
+pub async fn sweep_expired(db: &Db) -> Result<u64> {
+    const SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1";
+    const LINKS: &str = "DELETE FROM sign_in_links WHERE expires_at <= $1 OR used_at IS NOT NULL";
+    let now = now_millis();
+    let sessions = on_db!(db, pool => sqlx::query(SESSIONS).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+    let links = on_db!(db, pool => sqlx::query(LINKS).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(sessions + links)
+}
+
 /// A one-time sign-in link's token: for `user_id` (to set a password), or with `None` to create
 /// the first administrator.
 pub async fn create_sign_in_link(db: &Db, user_id: Option<&str>, ttl: Duration) -> Result<String> {

@@ -530,6 +530,23 @@ async fn accounts_membership_and_authorship(backend: Backend) {
             .await
             .expect("use again")
     );
+    // Expired sessions and spent links are swept; live ones stay.
+    let (expired, _) = store::create_session(&pool, &kari.id, Duration::ZERO)
+        .await
+        .expect("session");
+    assert_eq!(store::sweep_expired(&pool).await.expect("sweep"), 2);
+    assert!(
+        store::session_user(&pool, &expired)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        store::session_user(&pool, &session)
+            .await
+            .expect("read")
+            .is_some()
+    );
 
     // An invite is accepted once, in one transaction with the membership.
     let ola = store::create_user(&pool, "ola@oslo.kommune.no", "Ola", None, false)
