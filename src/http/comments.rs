@@ -355,6 +355,9 @@ async fn reopen_thread(
 /// The state of one event stream.
 struct Listener {
     state: AppState,
+    /// Who listens: checked again before each event, so someone removed from the plan stops
+    /// receiving its threads.
+    principal: crate::auth::Principal,
     plan: PlanId,
     template: Template,
     events: broadcast::Receiver<HubEvent>,
@@ -367,7 +370,7 @@ impl Listener {
     async fn next(&mut self) -> Option<Event> {
         loop {
             if let Some(event) = self.pending.pop_front() {
-                return Some(event);
+                return self.still_allowed().await.then_some(event);
             }
             let received = tokio::select! {
                 _ = self.closing.cancelled() => return None,
@@ -383,6 +386,22 @@ impl Listener {
                 tracing::warn!(plan = %self.plan, error = %e, "comment event not sent");
             }
         }
+    }
+
+    /// Whether the listener may still read the plan (a member removed, or a plan deleted, ends
+    /// the stream).
+    async fn still_allowed(&self) -> bool {
+        let allowed = crate::auth::PlanMember::resolve(
+            &self.state,
+            self.principal.clone(),
+            &self.plan.to_string(),
+        )
+        .await
+        .is_ok_and(|member| member.role.may(Action::Read));
+        if !allowed {
+            tracing::info!(plan = %self.plan, "comment stream ended: no longer a member");
+        }
+        allowed
     }
 
     async fn thread_changed(&mut self, id: &str) -> Result<(), HttpError> {
@@ -430,6 +449,7 @@ async fn thread_events(
         events: state.comments.subscribe(plan),
         closing: state.registry.shutdown_token(),
         state,
+        principal: access.principal,
         plan,
         template: access.template,
         pending: VecDeque::new(),

@@ -176,6 +176,21 @@ impl Events {
         .expect("an event in time")
     }
 
+    /// Waits for the server to end the stream; fails if an event arrives first.
+    async fn ends(&mut self) {
+        tokio::time::timeout(WAIT, async {
+            while let Some(Ok(chunk)) = self.stream.next().await {
+                let text = String::from_utf8_lossy(&chunk);
+                assert!(
+                    !text.contains("data:"),
+                    "an event reached a non-member: {text}"
+                );
+            }
+        })
+        .await
+        .expect("the stream ends");
+    }
+
     /// The next event, which must be `thread` for `id`: returns the thread.
     async fn thread(&mut self, id: &str) -> Value {
         let (name, data) = self.next().await;
@@ -835,4 +850,30 @@ async fn threads_reach_pages_on_another_node_over_postgres() {
     drop(live);
     one.stop().await;
     two.stop().await;
+}
+
+#[tokio::test]
+async fn someone_removed_from_the_plan_stops_receiving_its_threads() {
+    let f = PlanPeople::new().await;
+    let mut reader_events = Events::open(&f.api(&f.reader), &f.plan).await;
+    let (status, _) = f
+        .api(&f.coordinator)
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/plans/{}/members/{}", f.plan, f.reader.id),
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, thread) = f
+        .api(&f.adviser)
+        .post(
+            &format!("/api/plans/{}/threads", f.plan),
+            &json!({"anchor": {"kind": "tiltak", "row": f.row, "quote": "Foreldremøter"},
+                    "body": "Etter at leseren ble fjernet"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{thread}");
+    reader_events.ends().await;
+    f.app.stop().await;
 }
