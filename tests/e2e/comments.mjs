@@ -330,7 +330,16 @@ async function run () {
   await waitFor(editor.page, () => /\/invitasjon\//.test(document.getElementById('invitasjonslenke')?.value || ''), null, 'the new invite link')
   await axeScan(editor.page, 'the members page with a new invite link')
   await shot(editor.page, 'koordinator-medlemmer.png')
-  check('axe-core on the login page, the plan list and the members page: no violations')
+  // The invite as its new member sees it: not signed in, a form that makes an account.
+  const inviteUrl = await editor.page.locator('#invitasjonslenke').inputValue()
+  const guest = await newContext({ viewport: { width: 1280, height: 900 }, locale: 'nb-NO' })
+  const guestPage = await guest.newPage()
+  watchErrors(guestPage, 'the invited guest', /favicon|404/)
+  await guestPage.goto(inviteUrl)
+  await guestPage.locator('#name').waitFor({ timeout: WAIT })
+  await axeScan(guestPage, 'the invite page')
+  await guest.close()
+  check('axe-core on the login page, the plan list, the members page and the invite page: no violations')
 
   await editor.context.close()
   await adviser.context.close()
