@@ -121,6 +121,21 @@ pub(crate) fn map_bool<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> bool {
     }
 }
 
+/// The ticked state of every checklist item, by key (`<section id>/<item id>`).
+pub fn checklist_state<T: ReadTxn>(txn: &T) -> std::collections::HashMap<String, bool> {
+    let Some(map) = txn.get_map(CHECKLIST) else {
+        return Default::default();
+    };
+    map.keys(txn)
+        .map(|key| (key.to_owned(), map_bool(txn, &map, key)))
+        .collect()
+}
+
+/// The "last edit" target of a checklist section: `checklist:<section id>`.
+pub fn checklist_target(section_id: &str) -> String {
+    format!("{CHECKLIST}:{section_id}")
+}
+
 /// Gives each top-level type of the document its shared type, as DESIGN.md lays them out.
 ///
 /// yrs keeps a root it has only received from others "undefined" until someone asks for it by

@@ -64,6 +64,8 @@ pub(super) struct LiveRoom {
     broken: bool,
     /// The document's meta as last copied to the plan list.
     meta: PlanMeta,
+    /// Checklist items as last seen, to tell which checklist section an update changed.
+    checklist: HashMap<String, bool>,
     metrics: Arc<Metrics>,
 }
 
@@ -80,6 +82,7 @@ impl LiveRoom {
         let (relays, _) = broadcast::channel(config.send_queue.max(1));
         document::layout::define_roots(&mut doc.transact_mut());
         let meta = document::read_meta(&doc);
+        let checklist = document::layout::checklist_state(&doc.transact());
         LiveRoom {
             plan,
             awareness: Awareness::new(doc),
@@ -94,6 +97,7 @@ impl LiveRoom {
             log_len,
             broken: false,
             meta,
+            checklist,
             metrics,
         }
     }
@@ -230,6 +234,7 @@ impl LiveRoom {
                     (finish, update.map(|raw| (raw, touched_roots(&txn))))
                 };
                 if let Some((raw, roots)) = update {
+                    let roots = self.name_checklist_sections(roots);
                     self.pending.push(Pending {
                         conn: NO_CONN,
                         raw,
@@ -360,9 +365,44 @@ impl LiveRoom {
             Ok::<_, String>(changed.then_some(roots))
         }));
         match outcome {
+            Ok(Ok(Some(roots))) => Ok(Some(self.name_checklist_sections(roots))),
             Ok(result) => result,
             Err(_) => Err("the update could not be integrated".to_owned()),
         }
+    }
+
+    /// Replaces `checklist` among the changed roots with the checklist sections whose items
+    /// changed (`checklist:<section id>`), so each checklist section has its own last editor.
+    fn name_checklist_sections(&mut self, mut roots: Vec<Arc<str>>) -> Vec<Arc<str>> {
+        let Some(at) = roots
+            .iter()
+            .position(|r| r.as_ref() == document::layout::CHECKLIST)
+        else {
+            return roots;
+        };
+        roots.remove(at);
+        let now = document::layout::checklist_state(&self.awareness.doc().transact());
+        let mut sections: Vec<&str> = now
+            .iter()
+            .filter(|(key, ticked)| self.checklist.get(*key) != Some(*ticked))
+            .map(|(key, _)| key.as_str())
+            .chain(
+                self.checklist
+                    .keys()
+                    .filter(|key| !now.contains_key(*key))
+                    .map(String::as_str),
+            )
+            .filter_map(|key| key.split_once('/').map(|(section, _)| section))
+            .collect();
+        sections.sort_unstable();
+        sections.dedup();
+        roots.extend(
+            sections
+                .into_iter()
+                .map(|section| Arc::from(document::layout::checklist_target(section))),
+        );
+        self.checklist = now;
+        roots
     }
 
     /// Commits pending updates, then relays them and the awareness changes.
@@ -598,6 +638,7 @@ impl LiveRoom {
                     }
                 }
                 document::layout::define_roots(&mut doc.transact_mut());
+                self.checklist = document::layout::checklist_state(&doc.transact());
                 *self.awareness.doc_mut() = doc;
                 self.last_seq = stored.last_seq;
             }

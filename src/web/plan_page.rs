@@ -307,7 +307,8 @@ impl PlanPageData {
                 section.responsible_unit = unit.clone();
             }
             let target = match section.kind {
-                "prose" => format!("section:{}", section.section_id),
+                "prose" => crate::document::layout::section_fragment(&section.section_id),
+                "checklist" => crate::document::layout::checklist_target(&section.section_id),
                 other => other.to_owned(),
             };
             section.last_edit = last_edits.get(&target).map(|edit| LastEditText {

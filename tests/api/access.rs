@@ -9,7 +9,7 @@ use samskriv::access::Role;
 use samskriv::auth::store;
 use samskriv::plan::PlanId;
 use serde_json::{Value, json};
-use yrs::{GetString, ReadTxn, Text, Transact, WriteTxn, XmlFragment};
+use yrs::{GetString, Map, ReadTxn, Text, Transact, WriteTxn, XmlFragment};
 
 use crate::helpers::*;
 
@@ -734,6 +734,9 @@ async fn each_section_shows_its_last_editor_and_responsible_unit() {
         let paragraph = fragment.push_back(txn, yrs::XmlElementPrelim::empty("paragraph"));
         let text = paragraph.push_back(txn, yrs::XmlTextPrelim::new(""));
         text.push(txn, "Ungdata viser lite bruk.");
+        // A checklist item of one checklist section: only that section is marked as changed.
+        txn.get_or_insert_map("checklist")
+            .insert(txn, "hvor-star-vi.nokkeltall/fhi", true);
     })
     .await;
     live.pump_for(Duration::from_millis(300)).await;
@@ -760,6 +763,19 @@ async fn each_section_shows_its_last_editor_and_responsible_unit() {
     assert!(
         section.contains("Sist endret av Erik Redaktør (NAV)"),
         "{section}"
+    );
+    let checklist_section = |anchor: &str| {
+        let start = page.find(anchor).expect("checklist section");
+        let rest = &page[start..];
+        rest[..rest.find("</section>").expect("end")].to_owned()
+    };
+    assert!(
+        checklist_section("id=\"seksjon-hvor-star-vi-nokkeltall\"")
+            .contains("Sist endret av Erik Redaktør (NAV)")
+    );
+    assert!(
+        !checklist_section("id=\"seksjon-hvor-star-vi-plandokumenter\"").contains("Sist endret"),
+        "another checklist section was not changed"
     );
     // An unknown section or unit is refused.
     let response = api
