@@ -244,7 +244,7 @@ async fn the_browser_editor_works_end_to_end_and_the_server_reads_what_it_wrote(
 /// highlight follows its words), replies and resolves it; the adviser sees it resolved. Then the
 /// server's own record of it.
 #[tokio::test]
-async fn an_adviser_comments_in_the_browser_and_an_editor_resolves_it_live() {
+async fn an_adviser_comments_in_the_browser_and_the_coordinator_resolves_it_live() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let e2e = root.join("tests/e2e");
     check_prerequisites(&e2e);
