@@ -46,7 +46,7 @@ async fn list_plans(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Vec<PlanRecord>>, HttpError> {
-    Ok(Json(crate::web::visible_plans(&state, &principal).await?))
+    Ok(Json(super::visible_plans(&state, &principal).await?))
 }
 
 #[tracing::instrument(skip_all)]

@@ -3,7 +3,7 @@
 mod api;
 mod comments;
 mod error;
-mod members;
+pub(crate) mod members;
 pub mod versions;
 
 use std::sync::Arc;
@@ -14,8 +14,9 @@ use tower_http::trace::TraceLayer;
 
 pub use self::error::HttpError;
 use crate::access::AccessPolicy;
-use crate::auth::AuthSettings;
+use crate::auth::{AuthSettings, Principal, store};
 use crate::config::LiveConfig;
+use crate::plan::{PlanId, PlanRecord};
 use crate::room::Registry;
 use crate::storage::Storage;
 use crate::templates::TemplateRegistry;
@@ -93,6 +94,28 @@ pub async fn create_plan_for(
     }
     tracing::info!(plan = %record.id, "plan created");
     Ok(record)
+}
+
+/// The plans this visitor may see: all for administrators (and under open editing), a member's
+/// own otherwise.
+pub async fn visible_plans(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<PlanRecord>, HttpError> {
+    let all = state.storage.list_plans().await?;
+    let sees_all = crate::access::role_on_plan(&state.policy, principal.caller(), None).is_some();
+    if sees_all {
+        return Ok(all);
+    }
+    let own: std::collections::HashSet<PlanId> = match principal {
+        Principal::User { user, .. } => store::plans_of(&state.storage.db(), &user.id)
+            .await?
+            .into_iter()
+            .collect(),
+        Principal::Token(token) => [token.plan_id].into(),
+        Principal::Anonymous => Default::default(),
+    };
+    Ok(all.into_iter().filter(|p| own.contains(&p.id)).collect())
 }
 
 /// Ready when the database answers: a load balancer sends no traffic to a node that cannot

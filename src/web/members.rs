@@ -1,8 +1,6 @@
 //! The coordinator's members page: members and their roles, invite links, the plan's units and
 //! the unit responsible for each section. Every route needs [`Action::Manage`].
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Form, Path, State};
@@ -15,6 +13,7 @@ use super::{render, time};
 use crate::access::{Action, Role};
 use crate::auth::store::{self, Invite};
 use crate::auth::{PlanAccess, form_urlencoded_pairs};
+use crate::http::members::{self, InviteRequest, checked_unit, parse_role};
 use crate::http::{AppState, HttpError};
 use crate::storage::now_millis;
 
@@ -81,9 +80,6 @@ struct SectionRow {
     label: String,
     unit: String,
 }
-
-/// Longest an invite may stay valid.
-pub const MAX_INVITE_DAYS: u64 = 90;
 
 /// Builds the page; `new_invite` shows a just-made link once.
 async fn page(
@@ -181,31 +177,6 @@ fn back(access: &PlanAccess) -> Response {
     Redirect::to(&format!("/plans/{}/medlemmer", access.plan())).into_response()
 }
 
-/// A unit chosen in a form: empty means none; anything else must be one of the plan's units.
-pub async fn checked_unit(
-    state: &AppState,
-    access: &PlanAccess,
-    unit: &str,
-) -> Result<Option<String>, HttpError> {
-    let unit = unit.trim();
-    if unit.is_empty() {
-        return Ok(None);
-    }
-    let units = store::list_units(&state.storage.db(), access.plan()).await?;
-    if units.iter().any(|u| u == unit) {
-        Ok(Some(unit.to_owned()))
-    } else {
-        Err(HttpError::Unprocessable(format!(
-            "'{unit}' is not one of the plan's units"
-        )))
-    }
-}
-
-fn parse_role(role: &str) -> Result<Role, HttpError> {
-    role.parse()
-        .map_err(|e: crate::access::UnknownRole| HttpError::Unprocessable(e.to_string()))
-}
-
 #[derive(Deserialize)]
 struct AddMemberForm {
     email: String,
@@ -220,16 +191,15 @@ async fn add_member(
     access: PlanAccess,
     Form(form): Form<AddMemberForm>,
 ) -> Result<Response, HttpError> {
-    access.require(Action::Manage)?;
     let role = parse_role(&form.role)?;
-    let unit = checked_unit(&state, &access, &form.unit).await?;
-    let db = state.storage.db();
-    let Some(user) = store::user_by_email(&db, &form.email).await? else {
+    if members::add_member(&state, &access, &form.email, role, &form.unit)
+        .await?
+        .is_none()
+    {
         let error = "Ingen har konto med denne e-postadressen. Lag en invitasjonslenke i stedet.";
         let page = page_with_error(&state, &access, None, Some(error.into())).await?;
         return Ok((axum::http::StatusCode::NOT_FOUND, page).into_response());
-    };
-    store::set_member(&db, access.plan(), &user.id, role, unit.as_deref()).await?;
+    }
     Ok(back(&access))
 }
 
@@ -246,17 +216,8 @@ async fn change_member(
     Path((_, user_id)): Path<(String, String)>,
     Form(form): Form<MemberForm>,
 ) -> Result<Response, HttpError> {
-    access.require(Action::Manage)?;
     let role = parse_role(&form.role)?;
-    let unit = checked_unit(&state, &access, &form.unit).await?;
-    let db = state.storage.db();
-    if store::membership(&db, access.plan(), &user_id)
-        .await?
-        .is_none()
-    {
-        return Err(HttpError::NotFound("no such member of this plan".into()));
-    }
-    store::set_member(&db, access.plan(), &user_id, role, unit.as_deref()).await?;
+    members::change_member(&state, &access, &user_id, role, &form.unit).await?;
     Ok(back(&access))
 }
 
@@ -265,58 +226,16 @@ async fn remove_member(
     access: PlanAccess,
     Path((_, user_id)): Path<(String, String)>,
 ) -> Result<Response, HttpError> {
-    access.require(Action::Manage)?;
-    if !store::remove_member(&state.storage.db(), access.plan(), &user_id).await? {
-        return Err(HttpError::NotFound("no such member of this plan".into()));
-    }
+    members::remove_member(&state, &access, &user_id).await?;
     Ok(back(&access))
-}
-
-#[derive(Deserialize)]
-pub struct InviteForm {
-    pub role: String,
-    #[serde(default)]
-    pub unit: String,
-    #[serde(default)]
-    pub days: Option<u64>,
-}
-
-/// Makes an invite link for the plan (shared by the page and the API); returns the invite and
-/// its full link.
-pub async fn make_invite(
-    state: &AppState,
-    access: &PlanAccess,
-    form: &InviteForm,
-) -> Result<(Invite, String), HttpError> {
-    access.require(Action::Manage)?;
-    let role = parse_role(&form.role)?;
-    let unit = checked_unit(state, access, &form.unit).await?;
-    let days = form.days.unwrap_or(14);
-    if !(1..=MAX_INVITE_DAYS).contains(&days) {
-        return Err(HttpError::Unprocessable(format!(
-            "an invite is valid for 1 to {MAX_INVITE_DAYS} days"
-        )));
-    }
-    let (invite, token) = store::create_invite(
-        &state.storage.db(),
-        access.plan(),
-        role,
-        unit.as_deref(),
-        access.actor.user_id(),
-        Duration::from_secs(days * 24 * 3600),
-    )
-    .await?;
-    tracing::info!(plan = %access.plan(), invite = %invite.id, %role, "invite created");
-    Ok((invite, format!("/invitasjon/{token}")))
 }
 
 async fn create_invite(
     State(state): State<AppState>,
     access: PlanAccess,
-    Form(form): Form<InviteForm>,
+    Form(request): Form<InviteRequest>,
 ) -> Result<Html<String>, HttpError> {
-    let (invite, path) = make_invite(&state, &access, &form).await?;
-    let link = format!("{}{path}", state.auth.public_url);
+    let (invite, link) = members::make_invite(&state, &access, &request).await?;
     page(&state, &access, Some((&invite, link))).await
 }
 
@@ -325,12 +244,7 @@ async fn revoke_invite(
     access: PlanAccess,
     Path((_, invite_id)): Path<(String, String)>,
 ) -> Result<Response, HttpError> {
-    access.require(Action::Manage)?;
-    if !store::revoke_invite(&state.storage.db(), access.plan(), &invite_id).await? {
-        return Err(HttpError::NotFound(
-            "no open invite with that id on this plan".into(),
-        ));
-    }
+    members::revoke_invite(&state, &access, &invite_id).await?;
     Ok(back(&access))
 }
 
@@ -375,6 +289,9 @@ async fn set_section_units(
     let text = std::str::from_utf8(&body)
         .map_err(|_| HttpError::BadRequest("the form is not UTF-8".into()))?;
     let db = state.storage.db();
+    let units = store::list_units(&db, access.plan()).await?;
+    // Every field is checked before anything is stored: a refused form changes nothing.
+    let mut choices = Vec::new();
     for (key, value) in form_urlencoded_pairs(text) {
         let Some(section) = key.strip_prefix("seksjon:") else {
             continue;
@@ -384,8 +301,10 @@ async fn set_section_units(
                 "the plan has no section '{section}'"
             )));
         }
-        let unit = checked_unit(&state, &access, &value).await?;
-        store::set_section_unit(&db, access.plan(), section, unit.as_deref()).await?;
+        choices.push((section.to_owned(), checked_unit(&units, &value)?));
+    }
+    for (section, unit) in choices {
+        store::set_section_unit(&db, access.plan(), &section, unit.as_deref()).await?;
     }
     Ok(back(&access))
 }

@@ -113,33 +113,11 @@ fn render(page: &impl askama::Template) -> Result<Html<String>, HttpError> {
         .map_err(|e| HttpError::Internal(format!("page did not render: {e}")))
 }
 
-/// The plans this visitor may see: all for administrators (and under open editing), a member's
-/// own otherwise.
-pub(crate) async fn visible_plans(
-    state: &AppState,
-    principal: &Principal,
-) -> Result<Vec<PlanRecord>, HttpError> {
-    let all = state.storage.list_plans().await?;
-    let sees_all = access::role_on_plan(&state.policy, principal.caller(), None).is_some();
-    if sees_all {
-        return Ok(all);
-    }
-    let own: std::collections::HashSet<crate::plan::PlanId> = match principal {
-        Principal::User { user, .. } => store::plans_of(&state.storage.db(), &user.id)
-            .await?
-            .into_iter()
-            .collect(),
-        Principal::Token(token) => [token.plan_id].into(),
-        Principal::Anonymous => Default::default(),
-    };
-    Ok(all.into_iter().filter(|p| own.contains(&p.id)).collect())
-}
-
 async fn index(State(state): State<AppState>, principal: Principal) -> Result<Response, HttpError> {
     if matches!(principal, Principal::Anonymous) && !state.policy.open_editing {
         return Ok(Redirect::to("/login").into_response());
     }
-    let plans = visible_plans(&state, &principal).await?;
+    let plans = crate::http::visible_plans(&state, &principal).await?;
     let page = render(&IndexPage {
         account: AccountBar::of(&principal),
         can_create: access::may_create_plans(&state.policy, principal.caller()),
