@@ -127,11 +127,8 @@ pub async fn add_template_units(
     plan: PlanId,
     template: &crate::templates::Template,
 ) -> crate::storage::Result<()> {
-    let db = storage.db();
-    for unit in &template.units {
-        crate::auth::store::add_unit(&db, plan, &unit.name).await?;
-    }
-    Ok(())
+    let names: Vec<&str> = template.units.iter().map(|u| u.name.as_str()).collect();
+    crate::auth::store::add_units(&storage.db(), plan, &names).await
 }
 
 /// Oslo's fifteen city districts, in the order the city lists them.

@@ -377,12 +377,28 @@ pub async fn list_units(db: &Db, plan: PlanId) -> Result<Vec<String>> {
 
 /// Adds a unit at the end of the plan's list (nothing happens when it is there already).
 pub async fn add_unit(db: &Db, plan: PlanId, name: &str) -> Result<()> {
+    add_units(db, plan, &[name]).await
+}
+
+/// Adds units at the end of the plan's list, in order, in one transaction (a new plan's
+/// template units cost one commit, not one each).
+pub async fn add_units(db: &Db, plan: PlanId, names: &[&str]) -> Result<()> {
     const SQL: &str = "INSERT INTO plan_units (plan_id, name, position)
                        SELECT $1, $2, COALESCE(MAX(position), 0) + 1 FROM plan_units WHERE plan_id = $1
                        ON CONFLICT (plan_id, name) DO NOTHING";
-    let result = on_db!(db, pool => sqlx::query(SQL).bind(plan.to_string()).bind(name).execute(pool).await.map(|r| r.rows_affected()));
+    let key = plan.to_string();
+    let result = on_db!(db, pool => {
+        async {
+            let mut tx = pool.begin().await?;
+            for name in names {
+                sqlx::query(SQL).bind(&key).bind(*name).execute(&mut *tx).await?;
+            }
+            tx.commit().await
+        }
+        .await
+    });
     match result {
-        Ok(_) => Ok(()),
+        Ok(()) => Ok(()),
         Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
             Err(StorageError::PlanNotFound(plan))
         }
