@@ -1,9 +1,9 @@
 //! Who is asking: sessions (a cookie), service tokens (a bearer header, or `?token=` on the live
 //! connection), and the per-plan access every handler starts from.
 //!
-//! One middleware ([`identify`]) resolves the caller of every request once and checks CSRF on
-//! cookie-authenticated state changes; handlers take [`PlanAccess`] (a plan, the caller's role on
-//! it, 404 for non-members) or [`Principal`] (pages outside a plan).
+//! The caller of a request is resolved once, when first needed; one middleware ([`identify`])
+//! checks CSRF on cookie-authenticated state changes. Handlers take [`PlanAccess`] (a plan, the
+//! caller's role on it, 404 for non-members) or [`Principal`] (pages outside a plan).
 
 pub mod csrf;
 pub mod rate_limit;
@@ -88,12 +88,15 @@ impl Principal {
 impl FromRequestParts<AppState> for Principal {
     type Rejection = HttpError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, HttpError> {
-        Ok(parts
-            .extensions
-            .get::<Principal>()
-            .cloned()
-            .unwrap_or(Principal::Anonymous))
+    /// Resolved once per request, when a handler first asks (state-changing requests are
+    /// resolved by [`identify`] already): a static file or a health check costs no lookup.
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, HttpError> {
+        if let Some(principal) = parts.extensions.get::<Principal>() {
+            return Ok(principal.clone());
+        }
+        let principal = resolve_principal(state, &parts.headers, &parts.uri).await?;
+        parts.extensions.insert(principal.clone());
+        Ok(principal)
     }
 }
 
@@ -268,45 +271,61 @@ impl FromRequestParts<AppState> for PlanAccess {
     }
 }
 
-/// Resolves the caller of every request (session cookie, bearer token, or `?token=` on the live
-/// connection) and refuses cookie-authenticated state changes without the session's CSRF token.
+/// Refuses cookie-authenticated state changes without the session's CSRF token. The caller of
+/// such a request is resolved here and kept for the handler; safe requests resolve their caller
+/// only if a handler asks for it (the [`Principal`] extractor).
 pub async fn identify(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match identify_request(&state, request).await {
+    if request.method().is_safe() {
+        return next.run(request).await;
+    }
+    match identify_change(&state, request).await {
         Ok(request) => next.run(request).await,
         Err(e) => e.into_response(),
     }
 }
 
-async fn identify_request(state: &AppState, mut request: Request) -> Result<Request, HttpError> {
-    let db = state.storage.db();
-    let principal = if let Some(token) = presented_token(&request)? {
-        let token = store::service_token(&db, &token)
-            .await?
-            .ok_or_else(|| HttpError::Unauthorized("unknown or revoked token".into()))?;
-        Principal::Token(token)
-    } else {
-        let jar = CookieJar::from_headers(request.headers());
-        match jar.get(SESSION_COOKIE) {
-            Some(cookie) => match store::session_user(&db, cookie.value()).await? {
-                Some((user, csrf)) => Principal::User { user, csrf },
-                None => Principal::Anonymous,
-            },
-            None => Principal::Anonymous,
-        }
-    };
-    if let Some(expected) = principal.csrf()
-        && !request.method().is_safe()
-    {
+async fn identify_change(state: &AppState, mut request: Request) -> Result<Request, HttpError> {
+    let principal = resolve_principal(state, request.headers(), request.uri()).await?;
+    if let Some(expected) = principal.csrf() {
         request = csrf::check(request, expected).await?;
     }
     request.extensions_mut().insert(principal);
     Ok(request)
 }
 
+/// Who sent a request: a service token (bearer header, or `?token=` on the live endpoint), else
+/// the session cookie's user, else nobody.
+async fn resolve_principal(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    uri: &axum::http::Uri,
+) -> Result<Principal, HttpError> {
+    let db = state.storage.db();
+    if let Some(token) = presented_token(headers, uri)? {
+        let token = store::service_token(&db, &token)
+            .await?
+            .ok_or_else(|| HttpError::Unauthorized("unknown or revoked token".into()))?;
+        return Ok(Principal::Token(token));
+    }
+    let Some(cookie) = CookieJar::from_headers(headers)
+        .get(SESSION_COOKIE)
+        .cloned()
+    else {
+        return Ok(Principal::Anonymous);
+    };
+    Ok(match store::session_user(&db, cookie.value()).await? {
+        Some((user, csrf)) => Principal::User { user, csrf },
+        None => Principal::Anonymous,
+    })
+}
+
 /// A service token from `Authorization: Bearer …`, or from `?token=…` on the live endpoint
 /// (browsers' WebSocket API cannot set headers).
-fn presented_token(request: &Request) -> Result<Option<String>, HttpError> {
-    if let Some(value) = request.headers().get(axum::http::header::AUTHORIZATION) {
+fn presented_token(
+    headers: &axum::http::HeaderMap,
+    uri: &axum::http::Uri,
+) -> Result<Option<String>, HttpError> {
+    if let Some(value) = headers.get(axum::http::header::AUTHORIZATION) {
         let value = value
             .to_str()
             .map_err(|_| HttpError::Unauthorized("malformed Authorization header".into()))?;
@@ -315,8 +334,8 @@ fn presented_token(request: &Request) -> Result<Option<String>, HttpError> {
         })?;
         return Ok(Some(token.trim().to_owned()));
     }
-    if request.uri().path().starts_with("/collab/")
-        && let Some(query) = request.uri().query()
+    if uri.path().starts_with("/collab/")
+        && let Some(query) = uri.query()
     {
         for (key, value) in form_urlencoded_pairs(query) {
             if key == "token" {
