@@ -348,35 +348,8 @@ fn presented_token(
 
 /// Decodes `a=b&c=d` (as in query strings and HTML form bodies).
 pub fn form_urlencoded_pairs(input: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    input.split('&').filter(|p| !p.is_empty()).map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key), percent_decode(value))
-    })
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push(high << 4 | low);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(digit: u8) -> Option<u8> {
-    (digit as char).to_digit(16).map(|d| d as u8)
+    form_urlencoded::parse(input.as_bytes())
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
 }
 
 /// The session cookie for a new session.

@@ -158,25 +158,14 @@ async fn plan_page(
         Ok(access) => Ok(plan_page_for(&state, access).await?.into_response()),
         Err(HttpError::NotFound(_)) if anonymous => {
             let next = format!("/plans/{}", plan_id.trim());
-            Ok(
-                Redirect::to(&format!("/login?neste={}", percent_encode_path(&next)))
-                    .into_response(),
-            )
+            Ok(Redirect::to(&format!(
+                "/login?neste={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            ))
+            .into_response())
         }
         Err(e) => Err(e),
     }
-}
-
-/// Encodes a site path for a query string value (letters, digits, `-`, `_`, `.`, `/` as they are).
-fn percent_encode_path(path: &str) -> String {
-    path.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 async fn plan_page_for(state: &AppState, access: PlanAccess) -> Result<Html<String>, HttpError> {
