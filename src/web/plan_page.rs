@@ -195,6 +195,7 @@ pub struct TocEntry {
 }
 
 /// One section as shown: its heading, guidance, and whatever it holds.
+#[derive(Default)]
 pub struct SectionPart {
     /// The section id in the live document (`section:<id>`), for the editor.
     pub section_id: String,
@@ -352,7 +353,6 @@ fn part(
 ) -> SectionPart {
     let mut part = SectionPart {
         section_id: section.id.clone(),
-        target_group: String::new(),
         anchor: anchor(&section.id),
         number: number.to_owned(),
         heading: section.heading.clone(),
@@ -365,13 +365,7 @@ fn part(
             .iter()
             .map(|h| (h.term.clone(), h.definition.clone()))
             .collect(),
-        content_html: String::new(),
-        empty: false,
-        checklist: Vec::new(),
-        tiltak_groups: Vec::new(),
-        milestones: Vec::new(),
-        responsible_unit: String::new(),
-        last_edit: None,
+        ..SectionPart::default()
     };
     match section.kind {
         SectionKind::Prose => fill_prose(&mut part, &section.id, view),
@@ -438,16 +432,7 @@ fn target_group_parts(
             heading: group.name.clone(),
             depth: 2,
             kind: "group",
-            guidance_html: String::new(),
-            questions: Vec::new(),
-            help: Vec::new(),
-            content_html: String::new(),
-            empty: false,
-            checklist: Vec::new(),
-            tiltak_groups: Vec::new(),
-            milestones: Vec::new(),
-            responsible_unit: String::new(),
-            last_edit: None,
+            ..SectionPart::default()
         });
         for sub in &spec.subsections {
             let id = TargetGroupsSpec::instance_section_id(&section.id, &group.id, &sub.id);
@@ -455,20 +440,12 @@ fn target_group_parts(
                 section_id: id.clone(),
                 target_group: group.id.clone(),
                 anchor: anchor(&id),
-                number: String::new(),
                 heading: sub.heading.clone(),
                 depth: 3,
                 kind: sub.kind.as_str(),
                 guidance_html: guidance_html(&sub.guidance),
                 questions: sub.questions.clone(),
-                help: Vec::new(),
-                content_html: String::new(),
-                empty: false,
-                checklist: Vec::new(),
-                tiltak_groups: Vec::new(),
-                milestones: Vec::new(),
-                responsible_unit: String::new(),
-                last_edit: None,
+                ..SectionPart::default()
             };
             if sub.kind == SectionKind::Tiltak {
                 let rows: Vec<TiltakRow> = view
