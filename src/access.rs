@@ -9,6 +9,21 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+/// Someone acting on a plan, as comments and the update log name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    /// `user:<uuid>`, `token:<uuid>` or `anonymous`.
+    pub id: String,
+    pub name: String,
+    pub unit: Option<String>,
+}
+
+impl Actor {
+    pub fn user_id(&self) -> Option<&str> {
+        self.id.strip_prefix("user:")
+    }
+}
+
 /// A member's role on one plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -8,13 +8,12 @@ use std::sync::Arc;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
-use crate::auth;
 use crate::config::ServeConfig;
-use crate::demo;
-use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::plan::PlanRecord;
 use crate::room::Registry;
+use crate::service::login_limit::LoginLimiter;
+use crate::service::{self, AuthSettings, CommentHub, Services, accounts, plans};
 use crate::storage::{self, Storage};
 use crate::templates::{TemplateError, TemplateRegistry};
 
@@ -24,8 +23,8 @@ pub enum AppError {
     Storage(#[from] storage::StorageError),
     #[error(transparent)]
     Templates(#[from] TemplateError),
-    #[error("cannot create the demo plan: {0}")]
-    Demo(#[from] demo::DemoError),
+    #[error("cannot set up the demo plan or the first administrator: {0}")]
+    Setup(#[from] service::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -39,7 +38,7 @@ pub enum AppError {
 pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
-    state: AppState,
+    state: Services,
     demo: Option<PlanRecord>,
     first_admin_link: Option<String>,
     public_url: String,
@@ -49,15 +48,10 @@ impl Application {
     pub async fn build(config: ServeConfig) -> Result<Self, AppError> {
         let templates = Arc::new(TemplateRegistry::load(config.templates_dir.as_deref())?);
         let storage = storage::connect(&config.database).await?;
-        let demo = demo::ensure_demo_plan(storage.as_ref(), &templates).await?;
+        let demo = plans::ensure_demo_plan(storage.as_ref(), &templates).await?;
         // Until someone has an account, each start prints a one-time link that sets up the first
         // administrator.
-        let db = storage.db();
-        let first_admin_link = if auth::store::count_users(&db).await? == 0 {
-            Some(auth::store::create_sign_in_link(&db, None, auth::SIGN_IN_LINK_TTL).await?)
-        } else {
-            None
-        };
+        let first_admin_link = accounts::first_administrator_link(&storage.db()).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| AppError::Bind {
@@ -73,7 +67,7 @@ impl Application {
             config.live.clone(),
             Arc::new(Metrics::new()),
         );
-        let comments = crate::comments::CommentHub::new(storage.clone());
+        let comments = CommentHub::new(storage.clone());
         if let Some(events) = storage.subscribe().await? {
             registry.spawn_node_listener(comments.route_node_events(events));
         }
@@ -82,16 +76,16 @@ impl Application {
             .clone()
             .map(|url| url.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
-        let state = AppState {
+        let state = Services {
             storage,
             templates,
             registry,
             comments,
             policy: config.access_policy(),
             live: config.live.clone(),
-            auth: auth::AuthSettings {
+            auth: AuthSettings {
                 cookie_secure: config.cookie_secure,
-                limiter: Arc::new(auth::LoginLimiter::default()),
+                limiter: Arc::new(LoginLimiter::default()),
                 public_url: public_url.clone(),
             },
         };
@@ -150,7 +144,7 @@ impl Application {
         );
         let registry = self.state.registry.clone();
         let closing = registry.shutdown_token();
-        let router = http::router(self.state);
+        let router = router(self.state);
         // No Nagle: a relayed keystroke must leave at once, not wait for the reader's delayed ACK
         // (measured: 40 ms on the first relay after a join without this).
         let listener = self.listener.tap_io(|socket| {
@@ -172,6 +166,28 @@ impl Application {
     }
 }
 
+/// Every surface's routes, with who-is-asking, CSRF and error pages around them. Spans name the
+/// path only: query strings may carry a service token.
+pub fn router(state: Services) -> axum::Router {
+    use tower_http::trace::TraceLayer;
+    axum::Router::new()
+        .merge(crate::http::router())
+        .merge(crate::web::router())
+        .merge(crate::collab::router())
+        .fallback(crate::web::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::extract::identify,
+        ))
+        .layer(axum::middleware::from_fn(crate::web::errors::pages_for_browsers))
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |request: &axum::http::Request<axum::body::Body>| {
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            },
+        ))
+        .with_state(state)
+}
+
 /// How often expired sessions and spent sign-in links are removed.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -183,7 +199,7 @@ fn spawn_sweeper(db: storage::Db, shutdown: tokio_util::sync::CancellationToken)
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = every.tick() => match auth::store::sweep_expired(&db).await {
+                _ = every.tick() => match accounts::sweep_expired(&db).await {
                     Ok(0) => {}
                     Ok(removed) => tracing::debug!(removed, "expired sessions and links removed"),
                     Err(e) => tracing::warn!(error = %e, "expired sessions not removed"),

@@ -5,8 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use yrs::updates::decoder::Decode;
-use yrs::{Transact, Update};
 
 use crate::app::Application;
 use crate::config::{DatabaseConfig, ServeConfig};
@@ -14,7 +12,8 @@ use crate::plan::{PlanId, PlanRequest};
 use crate::room::load_document;
 use crate::storage;
 use crate::templates::{self, TemplateRegistry};
-use crate::{demo, document};
+use crate::document;
+use crate::service::plans;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -95,7 +94,7 @@ enum PlanCommand {
 #[derive(Debug, Args)]
 struct CreatePlan {
     /// Template id (its newest version) or id@version.
-    #[arg(long, default_value = demo::DEMO_TEMPLATE)]
+    #[arg(long, default_value = crate::demo::DEMO_TEMPLATE)]
     template: String,
     #[arg(long)]
     title: String,
@@ -250,7 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn user_command(command: UserCommand) -> anyhow::Result<()> {
-    use crate::auth::{self, store};
+    use crate::service::accounts;
     match command {
         UserCommand::Create {
             email,
@@ -259,14 +258,9 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
             public_url,
             database,
         } => {
-            if name.trim().is_empty() || !email.contains('@') {
-                anyhow::bail!("give a name and an e-mail address (--name, --email)");
-            }
             let storage = storage::connect(&database).await?;
-            let db = storage.db();
-            let user = store::create_user(&db, &email, &name, None, admin).await?;
-            let token =
-                store::create_sign_in_link(&db, Some(&user.id), auth::SIGN_IN_LINK_TTL).await?;
+            let (user, token) =
+                accounts::create_user_with_link(&storage.db(), &email, &name, admin).await?;
             eprintln!(
                 "Kontoen til {} ({}) er opprettet{}.",
                 user.name,
@@ -279,7 +273,7 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::List { database } => {
             let storage = storage::connect(&database).await?;
-            for user in store::list_users(&storage.db()).await? {
+            for user in accounts::list_users(&storage.db()).await? {
                 println!(
                     "{}\t{}\t{}\t{}",
                     user.id,
@@ -294,7 +288,7 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
 }
 
 async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
-    use crate::auth::store;
+    use crate::service::accounts;
     match command {
         TokenCommand::Create {
             plan,
@@ -305,11 +299,8 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
         } => {
             let plan: PlanId = plan.parse()?;
             let storage = storage::connect(&database).await?;
-            if storage.get_plan(plan).await?.is_none() {
-                anyhow::bail!("plan {plan} does not exist");
-            }
             let (record, token) =
-                store::create_service_token(&storage.db(), plan, &name, role, unit.as_deref())
+                accounts::create_service_token(storage.as_ref(), plan, &name, role, unit.as_deref())
                     .await?;
             eprintln!(
                 "Token {} ({role}) for plan {plan}. It is shown only now; keep it secret.",
@@ -321,7 +312,7 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::List { plan, database } => {
             let plan = plan.map(|p| p.parse::<PlanId>()).transpose()?;
             let storage = storage::connect(&database).await?;
-            for token in store::list_service_tokens(&storage.db(), plan).await? {
+            for token in accounts::list_service_tokens(&storage.db(), plan).await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     token.id,
@@ -339,9 +330,7 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::Revoke { id, database } => {
             let storage = storage::connect(&database).await?;
-            if !store::revoke_service_token(&storage.db(), &id).await? {
-                anyhow::bail!("no active token with id {id}");
-            }
+            accounts::revoke_service_token(&storage.db(), &id).await?;
             eprintln!("Token {id} er trukket tilbake.");
             Ok(())
         }
@@ -356,9 +345,8 @@ async fn create_plan(args: CreatePlan) -> anyhow::Result<()> {
         periode: args.periode,
         template: args.template,
     };
-    let (meta, template) = request.resolve(&templates)?;
     let storage = storage::connect(&args.database).await?;
-    let record = crate::plan::create_from_template(storage.as_ref(), template, &meta).await?;
+    let record = plans::create_unattended(storage.as_ref(), &templates, &request).await?;
     println!("{}", record.id);
     Ok(())
 }
@@ -369,28 +357,12 @@ async fn import_tiltak(args: ImportTiltak) -> anyhow::Result<()> {
     let plan: PlanId = args.plan.parse()?;
     let json = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let rows = demo::parse_tiltak_rows(&json)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     let templates = TemplateRegistry::load(args.templates_dir.as_deref())?;
     let storage = storage::connect(&args.database).await?;
-    let record = storage
-        .get_plan(plan)
-        .await?
-        .with_context(|| format!("plan {plan} does not exist"))?;
-    let template = templates
-        .get(&record.template)
-        .with_context(|| format!("the plan's template {} is not loaded", record.template))?;
-    let doc = load_document(&storage.load_document(plan).await?)?;
-    let update = {
-        let mut txn = doc.transact_mut();
-        document::append_tiltak(&mut txn, template, &rows)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-        txn.encode_update_v1()
-    };
-    // Decoding our own update again guards the log against a bug here.
-    Update::decode_v1(&update)?;
-    storage.append_updates(plan, &[update.as_slice()]).await?;
-    eprintln!("{} tiltak lagt til i «{}»", rows.len(), record.title);
+    let (record, added) = plans::import_tiltak(storage.as_ref(), &templates, plan, &json)
+        .await
+        .with_context(|| format!("{}", args.file.display()))?;
+    eprintln!("{added} tiltak lagt til i «{}»", record.title);
     Ok(())
 }
 

@@ -1,12 +1,13 @@
 //! Samskriv: a collaborative editor for Oslo's district action plans.
 //!
-//! The crate is laid out by concern: `collab` speaks the y-websocket protocol on one connection,
-//! `room` owns the live document of one plan, `storage` keeps plans durable, `templates` knows the
-//! plan templates, `access` decides what a role may do, `auth` tells who is asking, and `http` wires it all to axum.
+//! The crate is laid out in layers that point down only (README, «Layout»): the surfaces (`http`
+//! for the JSON API and who is asking, `web` for pages, `collab` for the live endpoint, `cli`) call
+//! the `service` layer; services use the live `room`s (over the `sync` codec), the model
+//! (`document`, `export`, `templates`, `comments`) and `storage`; everything may use the ground
+//! (`access`, `plan`, `config`, `time`, `links`, `secret`, `metrics`).
 
 pub mod access;
 pub mod app;
-pub mod auth;
 pub mod cli;
 pub mod collab;
 pub mod comments;
@@ -18,7 +19,12 @@ pub mod http;
 pub mod metrics;
 pub mod plan;
 pub mod room;
+pub mod service;
 pub mod storage;
+pub mod sync;
 pub mod templates;
+pub mod time;
+pub mod links;
+pub mod secret;
 pub mod version;
 pub mod web;

@@ -102,35 +102,6 @@ mod tests {
     }
 }
 
-/// Creates a plan from a template: its first stored update is the template's initial document.
-pub async fn create_from_template(
-    storage: &dyn crate::storage::Storage,
-    template: &crate::templates::Template,
-    meta: &PlanMeta,
-) -> crate::storage::Result<PlanRecord> {
-    let initial = crate::document::initial_update(template, meta);
-    let plan = NewPlan {
-        title: meta.title.clone(),
-        bydel: meta.bydel.clone(),
-        periode: meta.periode.clone(),
-        template: template.key(),
-        is_demo: false,
-    };
-    let record = storage.create_plan(&plan, &initial).await?;
-    add_template_units(storage, record.id, template).await?;
-    Ok(record)
-}
-
-/// A new plan starts with its template's units; the coordinator adds and removes from there.
-pub async fn add_template_units(
-    storage: &dyn crate::storage::Storage,
-    plan: PlanId,
-    template: &crate::templates::Template,
-) -> crate::storage::Result<()> {
-    let names: Vec<&str> = template.units.iter().map(|u| u.name.as_str()).collect();
-    crate::auth::store::add_units(&storage.db(), plan, &names).await
-}
-
 /// Oslo's fifteen city districts, in the order the city lists them.
 pub const BYDELER: [&str; 15] = [
     "Gamle Oslo",
@@ -173,6 +144,19 @@ pub enum PlanRequestError {
     EmptyPeriode,
     #[error("unknown template '{given}'; available: {available}")]
     UnknownTemplate { given: String, available: String },
+}
+
+impl PlanRequestError {
+    /// The request field at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            PlanRequestError::EmptyTitle => "title",
+            PlanRequestError::TooLong { field, .. } => field,
+            PlanRequestError::UnknownBydel(_) => "bydel",
+            PlanRequestError::EmptyPeriode => "periode",
+            PlanRequestError::UnknownTemplate { .. } => "template",
+        }
+    }
 }
 
 impl PlanRequest {

@@ -4,7 +4,6 @@
 //! plan or a non-member is a plain HTTP 4xx, and the access decision is made once, here, for the
 //! whole connection. Credentials: the session cookie, or `?token=` for service tokens.
 
-pub mod protocol;
 mod session;
 
 use axum::Router;
@@ -16,7 +15,7 @@ use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
 use axum::routing::get;
 
-use crate::auth::{PlanMember, Principal};
+use crate::service::{PlanMember, Principal};
 use crate::http::{AppState, HttpError};
 use crate::room::Participant;
 
@@ -33,8 +32,8 @@ async fn upgrade(
 ) -> Result<Response, HttpError> {
     if matches!(access.principal, Principal::User { .. }) && !same_origin(&headers) {
         // A page on another site must not open a live connection with this browser's session.
-        return Err(HttpError::Forbidden(
-            "a live connection signed in with a cookie must come from this site's pages".into(),
+        return Err(HttpError::forbidden(
+            "a live connection signed in with a cookie must come from this site's pages",
         ));
     }
     let plan = access.record.id;

@@ -7,7 +7,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 
-use super::protocol::{close, decode_frame};
+use crate::sync::{close, decode_frame};
 use crate::config::LiveConfig;
 use crate::plan::PlanId;
 use crate::room::{Direct, Participant, Registry};

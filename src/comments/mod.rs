@@ -1,7 +1,7 @@
 //! Comment threads on a plan: KoRus advisers, editors and coordinators discuss the text without
 //! changing it.
 //!
-//! Threads and their comments live in the database ([`store`]), never in the Y.Doc, so they
+//! Threads and their comments live in the database ([`crate::storage::comments`]), never in the Y.Doc, so they
 //! never reach a Markdown or PDF export. A thread is anchored either to a range of a prose
 //! section (two Yjs relative positions made by y-prosemirror in the browser, plus the quoted
 //! text) or to a tiltak row. Where the anchored text is now, and whether it still exists, is
@@ -9,20 +9,16 @@
 //! plan page through [`hub::CommentHub`] (and, on PostgreSQL, the other server nodes).
 
 pub mod anchor;
-pub mod hub;
-pub mod store;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use yrs::StickyIndex;
 use yrs::updates::decoder::Decode;
 
 pub use self::anchor::{AnchorState, AnchorStatus};
-pub use self::hub::{CommentHub, HubEvent};
-use crate::auth::Actor;
+use crate::access::Actor;
+use crate::time::rfc3339;
 use crate::plan::PlanId;
 
 /// Longest comment, in characters, after trimming.
@@ -337,14 +333,6 @@ impl ThreadJson {
     }
 }
 
-/// Unix milliseconds as RFC 3339 in UTC, e.g. `2026-03-12T09:30:00.123Z`.
-pub fn rfc3339(millis: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-        .ok()
-        .and_then(|at| at.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,13 +409,5 @@ mod tests {
             odd.validate(),
             Err(CommentError::UnknownAnchorKind(_))
         ));
-    }
-
-    #[test]
-    fn timestamps_are_rfc3339() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
-        assert_eq!("open".parse::<ThreadStatus>(), Ok(ThreadStatus::Open));
-        assert!("closed".parse::<ThreadStatus>().is_err());
     }
 }

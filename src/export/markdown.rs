@@ -25,7 +25,7 @@ use super::{
 };
 use crate::document::{Block, Cell, Inline, ListItem, PlanView};
 use crate::templates::Template;
-use crate::web::render::is_safe_href;
+use crate::links::is_safe_href;
 
 /// The plan as GitHub-flavoured Markdown. Pure and deterministic: the same document and info
 /// always give the same text.

@@ -18,7 +18,7 @@ use std::str::FromStr;
 
 use crate::document::{Block, Milestone, PlanStatus, PlanView, TiltakRow, group_by_strategi};
 use crate::templates::{Section, SectionKind, TargetGroupsSpec, Template, checklist_key};
-use crate::web::time;
+use crate::time;
 
 pub use self::markdown::to_markdown;
 pub use self::pdf::{PDF_STANDARD, to_pdf};

@@ -21,7 +21,7 @@ use super::world::{ExportWorld, warm_up};
 use super::{Appendix, ExportDoc, ExportError, ExportInfo, MILESTONE_COLUMNS, Part, yes_no};
 use crate::document::{Block, Cell, Inline, PlanView};
 use crate::templates::Template;
-use crate::web::render::is_safe_href;
+use crate::links::is_safe_href;
 
 /// The PDF/A part and conformance level every export claims (and typst's writer enforces).
 pub const PDF_STANDARD: &str = "PDF/A-2a";
@@ -53,7 +53,7 @@ pub fn to_pdf(
 ) -> Result<Vec<u8>, ExportError> {
     let data = plan_json(view, template, info);
     let json = serde_json::to_vec(&data)?;
-    let (year, month, day) = super::time::oslo_date(info.date_millis);
+    let (year, month, day) = crate::time::oslo_date(info.date_millis);
     let date = Datetime::from_ymd(year, month, day)
         .ok_or_else(|| ExportError::Typeset(format!("invalid date {year}-{month}-{day}")))?;
     let world = ExportWorld::new(json, date);

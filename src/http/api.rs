@@ -12,14 +12,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use std::sync::Arc;
-
 use super::{AppState, HttpError};
-use crate::access::Action;
-use crate::auth::{PlanAccess, Principal};
-use crate::demo::parse_tiltak_rows;
 use crate::document::{self, Completeness, PlanView, TiltakRow};
 use crate::plan::{PlanId, PlanRecord, PlanRequest};
+use crate::service::{PlanAccess, Principal, plans, tiltak};
 use crate::templates::{SectionKind, TableSchema};
 
 pub fn router() -> Router<AppState> {
@@ -46,7 +42,7 @@ async fn list_plans(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Vec<PlanRecord>>, HttpError> {
-    Ok(Json(super::visible_plans(&state, &principal).await?))
+    Ok(Json(plans::visible(&state, &principal).await?))
 }
 
 #[tracing::instrument(skip_all)]
@@ -56,7 +52,7 @@ async fn create_plan(
     body: Bytes,
 ) -> Result<impl IntoResponse, HttpError> {
     let request: PlanRequest = parse_json(&body)?;
-    let record = super::create_plan_for(&state, &principal, request).await?;
+    let record = plans::create(&state, &principal, &request).await?;
     Ok((StatusCode::CREATED, Json(record)))
 }
 
@@ -107,8 +103,7 @@ async fn get_completeness(
     State(state): State<AppState>,
     access: PlanAccess,
 ) -> Result<Json<Completeness>, HttpError> {
-    let view = state.current_view(&access.record, &access.template).await?;
-    Ok(Json(document::completeness(&view, &access.template)))
+    Ok(Json(plans::completeness(&state, &access).await?))
 }
 
 #[derive(Serialize)]
@@ -123,18 +118,9 @@ async fn append_tiltak(
     access: PlanAccess,
     body: Bytes,
 ) -> Result<impl IntoResponse, HttpError> {
-    access.require(Action::Edit)?;
-    let plan = access.plan();
-    let template = access.template;
     let text = std::str::from_utf8(&body)
         .map_err(|_| HttpError::BadRequest("the body is not UTF-8 text".into()))?;
-    let rows = parse_tiltak_rows(text).map_err(HttpError::BadRequest)?;
-    let ids = state
-        .registry
-        .edit_as(plan, Some(Arc::new(access.actor)), move |txn| {
-            document::append_tiltak(txn, &template, &rows)
-        })
-        .await??;
+    let ids = tiltak::append(&state, &access, text).await?;
     Ok((StatusCode::CREATED, Json(AppendedRows { ids })))
 }
 
@@ -145,22 +131,8 @@ async fn patch_tiltak(
     Path((_, row_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<TiltakRow>, HttpError> {
-    access.require(Action::Edit)?;
-    let plan = access.plan();
-    let template = access.template;
     let patch: Map<String, Value> = parse_json(&body)?;
-    let row = state
-        .registry
-        .edit_as(plan, Some(Arc::new(access.actor)), move |txn| {
-            document::patch_tiltak(txn, &template, &row_id, &patch)?;
-            let row = document::read_tiltak(txn, &template)
-                .into_iter()
-                .find(|row| row.id == row_id);
-            Ok::<_, document::DocumentError>(row)
-        })
-        .await??;
-    row.map(Json)
-        .ok_or_else(|| HttpError::Internal("patched row not found".into()))
+    Ok(Json(tiltak::patch(&state, &access, &row_id, patch).await?))
 }
 
 /// A template as the API lists it: its sections with id and kind, and the tiltak schema.

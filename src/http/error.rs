@@ -1,15 +1,16 @@
-//! The HTTP error type: one variant per status, each turning into a response with a message the
-//! client can act on. Internal errors are logged and the client gets only a generic text.
+//! The HTTP error type: one variant per status, each turning into a JSON response with a message
+//! the client can act on. Internal errors are logged and the client gets only a generic text.
+//!
+//! Every error response also carries a [`Problem`] extension saying what went wrong, so the page
+//! surface can answer a browser with a Norwegian page instead (see `web::errors`).
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::document::{DocumentError, ErrorKind};
-use crate::plan::InvalidPlanId;
-use crate::room::RoomError;
-use crate::storage::StorageError;
+use crate::access::{Action, Role};
+use crate::service;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -20,9 +21,19 @@ pub enum HttpError {
     #[error("{0}")]
     Unauthorized(String),
     /// 403: this visitor may not do that (e.g. freeze a version without edit rights).
+    #[error("{message}")]
+    Forbidden {
+        message: String,
+        /// The role and action refused, when the refusal is about one plan.
+        refused: Option<(Role, Action)>,
+    },
+    /// 403: a cookie-authenticated change without the session's CSRF token.
+    #[error("missing or wrong CSRF token: reload the page and try again")]
+    Csrf,
+    /// 404: no such plan (or not one the caller may see).
     #[error("{0}")]
-    Forbidden(String),
-    /// 404: no such plan, template or row.
+    PlanNotFound(String),
+    /// 404: no such template, row, version, thread, …
     #[error("{0}")]
     NotFound(String),
     /// 409: collides with what exists (e.g. a row id already in use).
@@ -45,19 +56,61 @@ pub enum HttpError {
     Internal(String),
 }
 
+/// What went wrong, as a response extension for the page surface: the status and the kind of
+/// problem, never the English message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    BadRequest,
+    Unauthorized,
+    Forbidden(Option<(Role, Action)>),
+    Csrf,
+    PlanNotFound,
+    NotFound,
+    Conflict,
+    Unprocessable,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unavailable,
+    Internal,
+}
+
 impl HttpError {
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        HttpError::Forbidden {
+            message: message.into(),
+            refused: None,
+        }
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HttpError::Forbidden { .. } | HttpError::Csrf => StatusCode::FORBIDDEN,
             HttpError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             HttpError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            HttpError::NotFound(_) => StatusCode::NOT_FOUND,
+            HttpError::PlanNotFound(_) | HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Conflict(_) => StatusCode::CONFLICT,
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             HttpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn problem(&self) -> Problem {
+        match self {
+            HttpError::BadRequest(_) => Problem::BadRequest,
+            HttpError::Unauthorized(_) => Problem::Unauthorized,
+            HttpError::Forbidden { refused, .. } => Problem::Forbidden(*refused),
+            HttpError::Csrf => Problem::Csrf,
+            HttpError::PlanNotFound(_) => Problem::PlanNotFound,
+            HttpError::NotFound(_) => Problem::NotFound,
+            HttpError::Conflict(_) => Problem::Conflict,
+            HttpError::Unprocessable(_) => Problem::Unprocessable,
+            HttpError::PayloadTooLarge(_) => Problem::PayloadTooLarge,
+            HttpError::TooManyRequests { .. } => Problem::TooManyRequests,
+            HttpError::Unavailable => Problem::Unavailable,
+            HttpError::Internal(_) => Problem::Internal,
         }
     }
 }
@@ -72,6 +125,7 @@ impl IntoResponse for HttpError {
             other => other.to_string(),
         };
         let mut response = (self.status(), Json(json!({ "error": message }))).into_response();
+        response.extensions_mut().insert(self.problem());
         if let HttpError::TooManyRequests { retry_after_secs } = self {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
@@ -82,43 +136,44 @@ impl IntoResponse for HttpError {
     }
 }
 
-impl From<InvalidPlanId> for HttpError {
-    fn from(e: InvalidPlanId) -> Self {
-        HttpError::BadRequest(e.to_string())
-    }
-}
-
-impl From<DocumentError> for HttpError {
-    fn from(e: DocumentError) -> Self {
+impl From<service::Error> for HttpError {
+    fn from(e: service::Error) -> Self {
+        use service::Error as E;
         let message = e.to_string();
-        match e.kind() {
-            ErrorKind::NotFound => HttpError::NotFound(message),
-            ErrorKind::Invalid => HttpError::Unprocessable(message),
-            ErrorKind::BadRequest => HttpError::BadRequest(message),
-            ErrorKind::Conflict => HttpError::Conflict(message),
-        }
-    }
-}
-
-impl From<StorageError> for HttpError {
-    fn from(e: StorageError) -> Self {
         match e {
-            StorageError::PlanNotFound(id) => HttpError::NotFound(format!("plan {id} not found")),
-            StorageError::VersionNameTaken(_) | StorageError::EmailTaken(_) => {
-                HttpError::Conflict(e.to_string())
+            E::PlanNotFound(_) => HttpError::PlanNotFound(message),
+            E::NotFound(_) => HttpError::NotFound(message),
+            E::Malformed(_) => HttpError::BadRequest(message),
+            E::NotAllowed { role, action } => HttpError::Forbidden {
+                message,
+                refused: Some((role, action)),
+            },
+            E::Forbidden(_) => HttpError::forbidden(message),
+            E::Unauthorized(_) => HttpError::Unauthorized(message),
+            E::Invalid { .. } => HttpError::Unprocessable(message),
+            E::Conflict(_) => HttpError::Conflict(message),
+            E::TooManyAttempts { retry_after_secs } => {
+                HttpError::TooManyRequests { retry_after_secs }
             }
-            other => HttpError::Internal(other.to_string()),
+            E::Unavailable => HttpError::Unavailable,
+            E::Internal(detail) => HttpError::Internal(detail),
         }
     }
 }
 
-impl From<RoomError> for HttpError {
-    fn from(e: RoomError) -> Self {
-        match e {
-            RoomError::Storage(e) => e.into(),
-            RoomError::ShuttingDown | RoomError::Closed => HttpError::Unavailable,
-            RoomError::NotStored => HttpError::Internal("a change could not be stored".into()),
-            RoomError::Corrupt(detail) => HttpError::Internal(detail),
+macro_rules! via_service_error {
+    ($($error:ty),*) => {$(
+        impl From<$error> for HttpError {
+            fn from(e: $error) -> Self {
+                service::Error::from(e).into()
+            }
         }
-    }
+    )*};
 }
+
+via_service_error!(
+    crate::plan::InvalidPlanId,
+    crate::document::DocumentError,
+    crate::storage::StorageError,
+    crate::room::RoomError
+);

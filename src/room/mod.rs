@@ -18,8 +18,8 @@ use yrs::{Doc, TransactionMut};
 pub use self::document::load_document;
 pub use self::live::touched_roots;
 pub use self::registry::Registry;
-use crate::auth::Actor;
-use crate::collab::protocol::Incoming;
+use crate::access::Actor;
+use crate::sync::Incoming;
 use crate::storage::{NodeEvent, StorageError};
 
 /// Identifies one connection within the server process.

@@ -159,7 +159,7 @@ impl Registry {
     pub async fn edit_as<R, E, F>(
         &self,
         plan: PlanId,
-        author: Option<Arc<crate::auth::Actor>>,
+        author: Option<Arc<crate::access::Actor>>,
         edit: F,
     ) -> Result<Result<R, E>, RoomError>
     where

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sqlx::FromRow;
 
 use super::{Db, Result};
-use crate::auth::Actor;
+use crate::access::Actor;
 use crate::on_db;
 use crate::plan::PlanId;
 

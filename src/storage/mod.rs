@@ -3,8 +3,11 @@
 //! One small trait with an implementation per database; the back end is chosen by the URL's
 //! scheme at start-up. Everything above this module sees only [`Storage`].
 
+pub mod accounts;
 pub mod activity;
+pub mod comments;
 mod db;
+mod plans;
 mod postgres;
 mod sqlite;
 
@@ -19,6 +22,7 @@ pub use self::postgres::PostgresStorage;
 pub use self::sqlite::SqliteStorage;
 use crate::config::DatabaseConfig;
 use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
+use crate::version::{StoredVersion, VersionId, VersionRecord};
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -58,19 +62,44 @@ pub struct StoredDocument {
     pub last_seq: i64,
 }
 
-/// The operations the rest of Samskriv needs from a database.
+/// The operations the rest of Samskriv needs from a database. Most are written once in
+/// [`plans`] and run on either pool; an implementation supplies its pool ([`Self::db`]), the
+/// batched append and, for a database several nodes share, the notifications.
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
-    /// Creates a plan whose document starts as `initial_update` (a Yjs v1 update, may be empty).
-    async fn create_plan(&self, plan: &NewPlan, initial_update: &[u8]) -> Result<PlanRecord>;
+    /// The pool itself, for the SQL that reads the same on both databases.
+    fn db(&self) -> Db;
 
-    async fn get_plan(&self, id: PlanId) -> Result<Option<PlanRecord>>;
+    /// Creates a plan whose document starts as `initial_update` (a Yjs v1 update, may be empty).
+    async fn create_plan(&self, plan: &NewPlan, initial_update: &[u8]) -> Result<PlanRecord> {
+        plans::create_plan(&self.db(), plan, initial_update, &[], None).await
+    }
+
+    /// [`Self::create_plan`] with the plan's units in order and, when given, its coordinator (a
+    /// user id), in one transaction: on any failure nothing of the plan is stored.
+    async fn create_plan_with_people(
+        &self,
+        plan: &NewPlan,
+        initial_update: &[u8],
+        units: &[&str],
+        coordinator: Option<&str>,
+    ) -> Result<PlanRecord> {
+        plans::create_plan(&self.db(), plan, initial_update, units, coordinator).await
+    }
+
+    async fn get_plan(&self, id: PlanId) -> Result<Option<PlanRecord>> {
+        plans::get_plan(&self.db(), id).await
+    }
 
     /// All plans, most recently changed first.
-    async fn list_plans(&self) -> Result<Vec<PlanRecord>>;
+    async fn list_plans(&self) -> Result<Vec<PlanRecord>> {
+        plans::list_plans(&self.db()).await
+    }
 
     /// The stored document of a plan, read in one consistent transaction.
-    async fn load_document(&self, id: PlanId) -> Result<StoredDocument>;
+    async fn load_document(&self, id: PlanId) -> Result<StoredDocument> {
+        plans::load_document(&self.db(), id).await
+    }
 
     /// Appends updates to a plan's log in one transaction and returns the last sequence number.
     /// When this returns, the updates are durable. Each entry records who wrote it, and `edits`
@@ -93,18 +122,26 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Replaces the plan's snapshot with `state`, which includes every update up to `upto_seq`,
     /// and removes those updates from the log, in one transaction.
-    async fn compact(&self, id: PlanId, state: &[u8], upto_seq: i64) -> Result<()>;
+    async fn compact(&self, id: PlanId, state: &[u8], upto_seq: i64) -> Result<()> {
+        plans::compact(&self.db(), id, state, upto_seq).await
+    }
 
     /// What was committed after `after_seq`, read in one consistent transaction: what another
     /// process (a CLI import, another server node) committed since this one last looked. When
     /// the log was compacted past `after_seq`, the snapshot comes along.
-    async fn log_after(&self, id: PlanId, after_seq: i64) -> Result<LogTail>;
+    async fn log_after(&self, id: PlanId, after_seq: i64) -> Result<LogTail> {
+        plans::log_after(&self.db(), id, after_seq).await
+    }
 
     /// Copies the document's title, bydel, periode and status to the plan list.
-    async fn update_plan_meta(&self, id: PlanId, meta: &PlanMeta) -> Result<()>;
+    async fn update_plan_meta(&self, id: PlanId, meta: &PlanMeta) -> Result<()> {
+        plans::update_plan_meta(&self.db(), id, meta).await
+    }
 
     /// Number of updates in the log of a plan (not yet compacted).
-    async fn log_len(&self, id: PlanId) -> Result<i64>;
+    async fn log_len(&self, id: PlanId) -> Result<i64> {
+        plans::log_len(&self.db(), id).await
+    }
 
     /// Whether several server nodes may share this database (and so need [`Self::subscribe`]).
     fn is_shared(&self) -> bool {
@@ -129,59 +166,26 @@ pub trait Storage: Send + Sync + 'static {
     }
 
     /// Checks that the database answers (for `/readyz`).
-    async fn ping(&self) -> Result<()>;
-
-    /// The pool itself, for the features whose SQL reads the same on both databases.
-    fn db(&self) -> Db;
+    async fn ping(&self) -> Result<()> {
+        plans::ping(&self.db()).await
+    }
 
     /// Stores a named version: the plan's whole state, frozen, never changed afterwards. Fails
     /// with [`StorageError::VersionNameTaken`] when the plan already has a version of that name
     /// and with [`StorageError::PlanNotFound`] for an unknown plan.
-    async fn create_version(
-        &self,
-        plan: PlanId,
-        name: &str,
-        state: &[u8],
-    ) -> Result<crate::version::VersionRecord>;
+    async fn create_version(&self, plan: PlanId, name: &str, state: &[u8]) -> Result<VersionRecord> {
+        plans::create_version(&self.db(), plan, name, state).await
+    }
 
     /// A plan's versions without their states, newest first.
-    async fn list_versions(&self, plan: PlanId) -> Result<Vec<crate::version::VersionRecord>>;
+    async fn list_versions(&self, plan: PlanId) -> Result<Vec<VersionRecord>> {
+        plans::list_versions(&self.db(), plan).await
+    }
 
     /// One version of a plan, with its state.
-    async fn get_version(
-        &self,
-        plan: PlanId,
-        id: crate::version::VersionId,
-    ) -> Result<Option<crate::version::StoredVersion>>;
-}
-
-/// The result of inserting a version row, as both back ends see it.
-pub(crate) fn version_inserted(
-    result: std::result::Result<(), sqlx::Error>,
-    plan: PlanId,
-    name: &str,
-) -> Result<()> {
-    match result {
-        Ok(()) => Ok(()),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            Err(StorageError::VersionNameTaken(name.to_owned()))
-        }
-        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
-            Err(StorageError::PlanNotFound(plan))
-        }
-        Err(e) => Err(e.into()),
+    async fn get_version(&self, plan: PlanId, id: VersionId) -> Result<Option<StoredVersion>> {
+        plans::get_version(&self.db(), plan, id).await
     }
-}
-
-/// A version row's id and plan id, parsed.
-pub(crate) fn version_ids(id: &str, plan_id: &str) -> Result<(crate::version::VersionId, PlanId)> {
-    let id = id
-        .parse()
-        .map_err(|e| StorageError::Corrupt(format!("plan_versions.id: {e}")))?;
-    let plan = plan_id
-        .parse()
-        .map_err(|e| StorageError::Corrupt(format!("plan_versions.plan_id: {e}")))?;
-    Ok((id, plan))
 }
 
 /// One update to append to a plan's log.

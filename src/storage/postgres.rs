@@ -3,10 +3,8 @@
 //! The behaviour is that of [`super::SqliteStorage`]; the differences below exist because
 //! PostgreSQL is a server reached over the network and used by several nodes at once:
 //!
-//! - `load_document` runs at REPEATABLE READ. Under PostgreSQL's default (READ COMMITTED) every
-//!   statement sees a fresh snapshot, so a compaction committed between reading the snapshot and
-//!   reading the log would hide the updates it folded away. SQLite's read transaction gives this
-//!   for free.
+//! - Reads that must see one state (`load_document`, `log_after`) run at REPEATABLE READ (see
+//!   `plans::ConsistentRead`); the SQL itself is shared with SQLite in `plans.rs`.
 //! - `append_updates` inserts all entries in one statement (`UNNEST … WITH ORDINALITY`), so a
 //!   commit costs the same number of round trips however many entries it carries.
 //! - Appends to one plan are serialised by the row lock that `UPDATE plans … RETURNING last_seq`
@@ -16,8 +14,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -25,11 +23,8 @@ use sqlx::postgres::PgListener;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::{
-    LogEntry, LogTail, NodeEvent, Result, Storage, StorageError, StoredDocument, now_millis,
-    redact_url,
-};
-use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
+use super::{LogEntry, NodeEvent, Result, Storage, StorageError, now_millis, redact_url};
+use crate::plan::PlanId;
 
 /// Connections per node. Writes to one plan are serialised by its row lock anyway; more
 /// connections only help with many plans being edited at once, and every node multiplies this
@@ -111,114 +106,8 @@ fn parse_notification(channel: &str, payload: &str, own_node: &str) -> Option<No
     }
 }
 
-const PLAN_COLUMNS: &str =
-    "id, title, bydel, periode, template, status, is_demo, created_at, updated_at";
-
-fn plan_from_row(row: &PgRow) -> Result<PlanRecord> {
-    let id: String = row.try_get("id")?;
-    Ok(PlanRecord {
-        id: id
-            .parse()
-            .map_err(|e| StorageError::Corrupt(format!("plans.id: {e}")))?,
-        title: row.try_get("title")?,
-        bydel: row.try_get("bydel")?,
-        periode: row.try_get("periode")?,
-        template: row.try_get("template")?,
-        status: row.try_get("status")?,
-        is_demo: row.try_get("is_demo")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
 #[async_trait]
 impl Storage for PostgresStorage {
-    #[tracing::instrument(skip_all, fields(title = %plan.title))]
-    async fn create_plan(&self, plan: &NewPlan, initial_update: &[u8]) -> Result<PlanRecord> {
-        let id = PlanId::new_random();
-        let now = now_millis();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO plans (id, title, bydel, periode, template, is_demo, last_seq, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
-        )
-        .bind(id.to_string())
-        .bind(&plan.title)
-        .bind(&plan.bydel)
-        .bind(&plan.periode)
-        .bind(&plan.template)
-        .bind(plan.is_demo)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO plan_updates (plan_id, seq, data, created_at) VALUES ($1, 1, $2, $3)",
-        )
-        .bind(id.to_string())
-        .bind(initial_update)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        self.get_plan(id)
-            .await?
-            .ok_or(StorageError::PlanNotFound(id))
-    }
-
-    async fn get_plan(&self, id: PlanId) -> Result<Option<PlanRecord>> {
-        let row = sqlx::query(&format!("SELECT {PLAN_COLUMNS} FROM plans WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(plan_from_row).transpose()
-    }
-
-    async fn list_plans(&self) -> Result<Vec<PlanRecord>> {
-        // COLLATE "C": ties are broken by byte order, as SQLite does, whatever the database's
-        // default collation.
-        let rows = sqlx::query(&format!(
-            r#"SELECT {PLAN_COLUMNS} FROM plans ORDER BY updated_at DESC, id COLLATE "C""#
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(plan_from_row).collect()
-    }
-
-    #[tracing::instrument(skip(self))]
-    async fn load_document(&self, id: PlanId) -> Result<StoredDocument> {
-        let key = id.to_string();
-        // One snapshot for all three reads, so a concurrent compaction (snapshot replaced, log
-        // trimmed) is seen entirely or not at all. READ ONLY: it can never fail to serialise.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .await?;
-        let last_seq: Option<i64> = sqlx::query_scalar("SELECT last_seq FROM plans WHERE id = $1")
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let last_seq = last_seq.ok_or(StorageError::PlanNotFound(id))?;
-        let snapshot: Option<(Vec<u8>, i64)> =
-            sqlx::query_as("SELECT state, upto_seq FROM plan_snapshots WHERE plan_id = $1")
-                .bind(&key)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let after = snapshot.as_ref().map_or(0, |(_, seq)| *seq);
-        let updates: Vec<Vec<u8>> = sqlx::query_scalar(
-            "SELECT data FROM plan_updates WHERE plan_id = $1 AND seq > $2 ORDER BY seq",
-        )
-        .bind(&key)
-        .bind(after)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(StoredDocument {
-            snapshot: snapshot.map(|(state, _)| state),
-            updates,
-            last_seq,
-        })
-    }
-
     #[tracing::instrument(skip(self, updates), fields(count = updates.len()))]
     async fn append_entries(
         &self,
@@ -281,80 +170,8 @@ impl Storage for PostgresStorage {
         Ok(last)
     }
 
-    #[tracing::instrument(skip(self, state), fields(bytes = state.len()))]
-    async fn compact(&self, id: PlanId, state: &[u8], upto_seq: i64) -> Result<()> {
-        let key = id.to_string();
-        let mut tx = self.pool.begin().await?;
-        // A snapshot only ever moves forward: a slower node compacting an older state must not
-        // replace a newer snapshot (the updates it covers are already gone from the log).
-        sqlx::query(
-            "INSERT INTO plan_snapshots (plan_id, upto_seq, state, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (plan_id) DO UPDATE
-             SET upto_seq = excluded.upto_seq, state = excluded.state, created_at = excluded.created_at
-             WHERE excluded.upto_seq > plan_snapshots.upto_seq",
-        )
-        .bind(&key)
-        .bind(upto_seq)
-        .bind(state)
-        .bind(now_millis())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM plan_updates WHERE plan_id = $1 AND seq <= $2")
-            .bind(&key)
-            .bind(upto_seq)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn log_after(&self, id: PlanId, after_seq: i64) -> Result<LogTail> {
-        let key = id.to_string();
-        // One snapshot of the database, as in `load_document`.
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-        let snapshot: Option<(Vec<u8>, i64)> = sqlx::query_as(
-            "SELECT state, upto_seq FROM plan_snapshots WHERE plan_id = $1 AND upto_seq > $2",
-        )
-        .bind(&key)
-        .bind(after_seq)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let after = snapshot.as_ref().map_or(after_seq, |(_, seq)| *seq);
-        let updates = sqlx::query_as(
-            "SELECT seq, data FROM plan_updates WHERE plan_id = $1 AND seq > $2 ORDER BY seq",
-        )
-        .bind(&key)
-        .bind(after)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(LogTail { snapshot, updates })
-    }
-
-    async fn update_plan_meta(&self, id: PlanId, meta: &PlanMeta) -> Result<()> {
-        sqlx::query(
-            "UPDATE plans SET title = $1, bydel = $2, periode = $3, status = $4 WHERE id = $5",
-        )
-        .bind(&meta.title)
-        .bind(&meta.bydel)
-        .bind(&meta.periode)
-        .bind(&meta.status)
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     fn db(&self) -> super::Db {
         super::Db::Postgres(self.pool.clone())
-    }
-
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
     }
 
     fn is_shared(&self) -> bool {
@@ -426,92 +243,6 @@ impl Storage for PostgresStorage {
             .execute(&self.pool)
             .await?;
         Ok(())
-    }
-
-    async fn log_len(&self, id: PlanId) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM plan_updates WHERE plan_id = $1")
-                .bind(id.to_string())
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
-    #[tracing::instrument(skip(self, state), fields(bytes = state.len()))]
-    async fn create_version(
-        &self,
-        plan: PlanId,
-        name: &str,
-        state: &[u8],
-    ) -> Result<crate::version::VersionRecord> {
-        let record = crate::version::VersionRecord {
-            id: crate::version::VersionId::new_random(),
-            plan_id: plan,
-            name: name.to_owned(),
-            created_at: now_millis(),
-        };
-        let inserted = sqlx::query(
-            "INSERT INTO plan_versions (id, plan_id, name, state, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(record.id.to_string())
-        .bind(plan.to_string())
-        .bind(name)
-        .bind(state)
-        .bind(record.created_at)
-        .execute(&self.pool)
-        .await
-        .map(|_| ());
-        super::version_inserted(inserted, plan, name)?;
-        Ok(record)
-    }
-
-    async fn list_versions(&self, plan: PlanId) -> Result<Vec<crate::version::VersionRecord>> {
-        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT id, plan_id, name, created_at FROM plan_versions WHERE plan_id = $1
-             ORDER BY created_at DESC, name DESC",
-        )
-        .bind(plan.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(id, plan_id, name, created_at)| {
-                let (id, plan_id) = super::version_ids(&id, &plan_id)?;
-                Ok(crate::version::VersionRecord {
-                    id,
-                    plan_id,
-                    name,
-                    created_at,
-                })
-            })
-            .collect()
-    }
-
-    async fn get_version(
-        &self,
-        plan: PlanId,
-        id: crate::version::VersionId,
-    ) -> Result<Option<crate::version::StoredVersion>> {
-        let row: Option<(String, String, String, Vec<u8>, i64)> = sqlx::query_as(
-            "SELECT id, plan_id, name, state, created_at FROM plan_versions
-             WHERE plan_id = $1 AND id = $2",
-        )
-        .bind(plan.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|(id, plan_id, name, state, created_at)| {
-            let (id, plan_id) = super::version_ids(&id, &plan_id)?;
-            Ok(crate::version::StoredVersion {
-                record: crate::version::VersionRecord {
-                    id,
-                    plan_id,
-                    name,
-                    created_at,
-                },
-                state,
-            })
-        })
-        .transpose()
     }
 }
 

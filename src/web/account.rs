@@ -1,6 +1,6 @@
 //! The account bar every page shows when someone is signed in: their name and "Logg ut".
 
-use crate::auth::Principal;
+use crate::service::Principal;
 
 pub struct AccountBar {
     pub name: String,

@@ -1,5 +1,5 @@
 //! The coordinator's members page: members and their roles, invite links, the plan's units and
-//! the unit responsible for each section. Every route needs [`Action::Manage`].
+//! the unit responsible for each section. Every route needs `Action::Manage`.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -9,12 +9,15 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::account::AccountBar;
-use super::{render, time};
-use crate::access::{Action, Role};
-use crate::auth::store::{self, Invite};
-use crate::auth::{PlanAccess, form_urlencoded_pairs};
-use crate::http::members::{self, InviteRequest, checked_unit, parse_role};
+use super::render;
+use crate::time;
+use crate::access::Role;
+use crate::service::Error as ServiceError;
+use crate::http::extract::form_urlencoded_pairs;
 use crate::http::{AppState, HttpError};
+use crate::service::PlanAccess;
+use crate::service::members::{self, InviteRequest, parse_role};
+use crate::storage::accounts::{Invite, InviteState};
 use crate::storage::now_millis;
 
 pub fn router() -> Router<AppState> {
@@ -96,11 +99,10 @@ async fn page_with_error(
     new_invite: Option<(&Invite, String)>,
     add_error: Option<String>,
 ) -> Result<Html<String>, HttpError> {
-    access.require(Action::Manage)?;
-    let db = state.storage.db();
     let plan = access.plan();
-    let units = store::list_units(&db, plan).await?;
-    let section_units = store::section_units(&db, plan).await?;
+    let people = members::list(state, access).await?;
+    let units = members::units(state, access).await?;
+    let section_units = members::section_units(state, access).await?;
     let now = now_millis();
     render(&MembersPage {
         account: AccountBar::of(&access.principal),
@@ -108,8 +110,7 @@ async fn page_with_error(
         plan_title: access.record.title.clone(),
         csrf_token: access.principal.csrf().unwrap_or_default().to_owned(),
         roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
-        members: store::list_members(&db, plan)
-            .await?
+        members: people
             .into_iter()
             .map(|m| MemberRow {
                 user_id: m.user.id,
@@ -119,7 +120,7 @@ async fn page_with_error(
                 unit: m.unit.unwrap_or_default(),
             })
             .collect(),
-        invites: store::list_invites(&db, plan)
+        invites: members::invites(state, access)
             .await?
             .into_iter()
             .map(|i| {
@@ -130,7 +131,7 @@ async fn page_with_error(
                     created: time::oslo_display(i.created_at),
                     expires: time::oslo_display(i.expires_at),
                     state: invite_state.label(),
-                    open: invite_state == store::InviteState::Open,
+                    open: invite_state == InviteState::Open,
                     id: i.id,
                 }
             })
@@ -192,15 +193,16 @@ async fn add_member(
     Form(form): Form<AddMemberForm>,
 ) -> Result<Response, HttpError> {
     let role = parse_role(&form.role)?;
-    if members::add_member(&state, &access, &form.email, role, &form.unit)
-        .await?
-        .is_none()
-    {
-        let error = "Ingen har konto med denne e-postadressen. Lag en invitasjonslenke i stedet.";
-        let page = page_with_error(&state, &access, None, Some(error.into())).await?;
-        return Ok((axum::http::StatusCode::NOT_FOUND, page).into_response());
+    match members::add(&state, &access, &form.email, role, &form.unit).await {
+        Ok(_) => Ok(back(&access)),
+        Err(ServiceError::NotFound(_)) => {
+            let error =
+                "Ingen har konto med denne e-postadressen. Lag en invitasjonslenke i stedet.";
+            let page = page_with_error(&state, &access, None, Some(error.into())).await?;
+            Ok((axum::http::StatusCode::NOT_FOUND, page).into_response())
+        }
+        Err(e) => Err(e.into()),
     }
-    Ok(back(&access))
 }
 
 #[derive(Deserialize)]
@@ -217,7 +219,7 @@ async fn change_member(
     Form(form): Form<MemberForm>,
 ) -> Result<Response, HttpError> {
     let role = parse_role(&form.role)?;
-    members::change_member(&state, &access, &user_id, role, &form.unit).await?;
+    members::change(&state, &access, &user_id, role, &form.unit).await?;
     Ok(back(&access))
 }
 
@@ -226,7 +228,7 @@ async fn remove_member(
     access: PlanAccess,
     Path((_, user_id)): Path<(String, String)>,
 ) -> Result<Response, HttpError> {
-    members::remove_member(&state, &access, &user_id).await?;
+    members::remove(&state, &access, &user_id).await?;
     Ok(back(&access))
 }
 
@@ -235,7 +237,7 @@ async fn create_invite(
     access: PlanAccess,
     Form(request): Form<InviteRequest>,
 ) -> Result<Html<String>, HttpError> {
-    let (invite, link) = members::make_invite(&state, &access, &request).await?;
+    let (invite, link) = members::invite(&state, &access, &request).await?;
     page(&state, &access, Some((&invite, link))).await
 }
 
@@ -258,14 +260,7 @@ async fn add_unit(
     access: PlanAccess,
     Form(form): Form<UnitForm>,
 ) -> Result<Response, HttpError> {
-    access.require(Action::Manage)?;
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(HttpError::Unprocessable(
-            "a unit's name has 1 to 100 characters".into(),
-        ));
-    }
-    store::add_unit(&state.storage.db(), access.plan(), name).await?;
+    members::add_unit(&state, &access, &form.name).await?;
     Ok(back(&access))
 }
 
@@ -274,8 +269,7 @@ async fn remove_unit(
     access: PlanAccess,
     Form(form): Form<UnitForm>,
 ) -> Result<Response, HttpError> {
-    access.require(Action::Manage)?;
-    store::remove_unit(&state.storage.db(), access.plan(), form.name.trim()).await?;
+    members::remove_unit(&state, &access, &form.name).await?;
     Ok(back(&access))
 }
 
@@ -285,26 +279,11 @@ async fn set_section_units(
     access: PlanAccess,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    access.require(Action::Manage)?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| HttpError::BadRequest("the form is not UTF-8".into()))?;
-    let db = state.storage.db();
-    let units = store::list_units(&db, access.plan()).await?;
-    // Every field is checked before anything is stored: a refused form changes nothing.
-    let mut choices = Vec::new();
-    for (key, value) in form_urlencoded_pairs(text) {
-        let Some(section) = key.strip_prefix("seksjon:") else {
-            continue;
-        };
-        if access.template.section(section).is_none() {
-            return Err(HttpError::Unprocessable(format!(
-                "the plan has no section '{section}'"
-            )));
-        }
-        choices.push((section.to_owned(), checked_unit(&units, &value)?));
-    }
-    for (section, unit) in choices {
-        store::set_section_unit(&db, access.plan(), &section, unit.as_deref()).await?;
-    }
+    let choices: Vec<(String, String)> = form_urlencoded_pairs(text)
+        .filter_map(|(key, value)| Some((key.strip_prefix("seksjon:")?.to_owned(), value)))
+        .collect();
+    members::set_section_units(&state, &access, &choices).await?;
     Ok(back(&access))
 }

@@ -3,11 +3,11 @@
 
 mod account;
 mod assets;
+pub mod errors;
 pub(crate) mod members;
 mod plan_page;
 pub mod render;
 mod sign_in;
-pub mod time;
 mod versions;
 
 use axum::Router;
@@ -18,10 +18,12 @@ use axum::routing::get;
 
 use self::account::AccountBar;
 use self::plan_page::{PlanPageData, ViewerData, status_label, template_choices};
+pub use self::errors::not_found;
 use crate::access::{self, Action};
-use crate::auth::{PlanAccess, Principal, store};
 use crate::http::{AppState, HttpError};
 use crate::plan::{BYDELER, PlanRecord, PlanRequest};
+use crate::service::{self, PlanAccess, Principal, plans};
+use crate::time;
 
 pub use self::plan_page::TILTAK_COLUMNS;
 
@@ -30,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(index))
         .route("/plans", axum::routing::post(create_plan))
         .route("/plans/{plan_id}", get(plan_page))
+        .route("/plans/{plan_id}/mangler", get(completeness_panel))
         .merge(sign_in::router())
         .merge(members::router())
         .route(
@@ -95,6 +98,44 @@ struct IndexPage {
     plans: Vec<ListedPlan>,
     bydeler: &'static [&'static str],
     templates: Vec<TemplateChoice>,
+    /// The «Ny plan» form as sent, when it was refused; empty otherwise.
+    form: NewPlanForm,
+}
+
+/// The «Ny plan» form's values and, when refused, why (in bokmål) and which field.
+#[derive(Default)]
+struct NewPlanForm {
+    title: String,
+    bydel: String,
+    periode: String,
+    template: String,
+    error: Option<String>,
+    error_field: &'static str,
+}
+
+impl NewPlanForm {
+    fn refused(request: PlanRequest, error: &crate::plan::PlanRequestError) -> Self {
+        use crate::plan::PlanRequestError as E;
+        let message = match error {
+            E::EmptyTitle => "Planen må ha en tittel.".to_owned(),
+            E::TooLong { field, max } => {
+                let name = if *field == "title" { "Tittelen" } else { "Perioden" };
+                format!("{name} kan ha høyst {max} tegn.")
+            }
+            E::UnknownBydel(_) => "Velg en av Oslos bydeler.".to_owned(),
+            E::EmptyPeriode => "Skriv inn perioden planen gjelder for, for eksempel 2025–2028."
+                .to_owned(),
+            E::UnknownTemplate { .. } => "Velg en av malene i listen.".to_owned(),
+        };
+        NewPlanForm {
+            title: request.title,
+            bydel: request.bydel,
+            periode: request.periode,
+            template: request.template,
+            error: Some(message),
+            error_field: error.field(),
+        }
+    }
 }
 
 #[derive(askama::Template)]
@@ -117,9 +158,19 @@ async fn index(State(state): State<AppState>, principal: Principal) -> Result<Re
     if matches!(principal, Principal::Anonymous) && !state.policy.open_editing {
         return Ok(Redirect::to("/login").into_response());
     }
-    let plans = crate::http::visible_plans(&state, &principal).await?;
-    let page = render(&IndexPage {
-        account: AccountBar::of(&principal),
+    Ok(index_page(&state, &principal, NewPlanForm::default())
+        .await?
+        .into_response())
+}
+
+async fn index_page(
+    state: &AppState,
+    principal: &Principal,
+    form: NewPlanForm,
+) -> Result<Html<String>, HttpError> {
+    let plans = plans::visible(state, principal).await?;
+    render(&IndexPage {
+        account: AccountBar::of(principal),
         can_create: access::may_create_plans(&state.policy, principal.caller()),
         plans: plans.into_iter().map(ListedPlan::from).collect(),
         bydeler: &BYDELER,
@@ -131,18 +182,29 @@ async fn index(State(state): State<AppState>, principal: Principal) -> Result<Re
                 version,
             })
             .collect(),
-    })?;
-    Ok(page.into_response())
+        form,
+    })
 }
 
-/// The "Ny plan" form: creates the plan and goes to its page.
+/// The «Ny plan» form: creates the plan and goes to its page; a refused form is shown again
+/// with what was typed and why (422).
 async fn create_plan(
     State(state): State<AppState>,
     principal: Principal,
     Form(request): Form<PlanRequest>,
 ) -> Result<Response, HttpError> {
-    let record = crate::http::create_plan_for(&state, &principal, request).await?;
-    Ok(Redirect::to(&format!("/plans/{}", record.id)).into_response())
+    match plans::create(&state, &principal, &request).await {
+        Ok(record) => Ok(Redirect::to(&format!("/plans/{}", record.id)).into_response()),
+        Err(service::Error::Invalid { .. }) => {
+            let Err(error) = request.resolve(&state.templates) else {
+                return Err(HttpError::Internal("a refused plan request resolves".into()));
+            };
+            let form = NewPlanForm::refused(request, &error);
+            let page = index_page(&state, &principal, form).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The plan page. Someone not signed in is sent to the login page first (and back here after);
@@ -156,7 +218,7 @@ async fn plan_page(
     let anonymous = matches!(principal, Principal::Anonymous) && !state.policy.open_editing;
     match PlanAccess::resolve(&state, principal, &plan_id).await {
         Ok(access) => Ok(plan_page_for(&state, access).await?.into_response()),
-        Err(HttpError::NotFound(_)) if anonymous => {
+        Err(service::Error::PlanNotFound(_)) if anonymous => {
             let next = format!("/plans/{}", plan_id.trim());
             Ok(Redirect::to(&format!(
                 "/login?neste={}",
@@ -164,25 +226,43 @@ async fn plan_page(
             ))
             .into_response())
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
 async fn plan_page_for(state: &AppState, access: PlanAccess) -> Result<Html<String>, HttpError> {
-    let view = state.current_view(&access.record, &access.template).await?;
-    let db = state.storage.db();
-    let plan = access.plan();
-    let units = store::list_units(&db, plan).await?;
+    let (view, people) = plans::page_content(state, &access).await?;
     let viewer = ViewerData::of(&access);
-    let mut page = PlanPageData::build(&access.record, &view, &access.template, &viewer, &units);
-    page.annotate(
-        &store::section_units(&db, plan).await?,
-        &crate::storage::activity::last_edits(&db, plan).await?,
-    );
+    let mut page =
+        PlanPageData::build(&access.record, &view, &access.template, &viewer, &people.units);
+    page.annotate(&people.section_units, &people.last_edits);
     render(&PlanPage {
         account: AccountBar::of(&access.principal),
         page,
         versions: versions::panel(state, &access).await?,
         can_manage: access.may(Action::Manage),
     })
+}
+
+/// The «Før planen sendes til BU» panel alone, as the plan page shows it: the editor fetches it
+/// to keep the panel current, so the panel is rendered in one place.
+#[derive(askama::Template)]
+#[template(path = "pages/completeness_panel.html")]
+struct CompletenessPanel {
+    page: PlanPageData,
+}
+
+async fn completeness_panel(
+    State(state): State<AppState>,
+    access: PlanAccess,
+) -> Result<Html<String>, HttpError> {
+    let view = state.current_view(&access.record, &access.template).await?;
+    let page = PlanPageData::build(
+        &access.record,
+        &view,
+        &access.template,
+        &ViewerData::default(),
+        &[],
+    );
+    render(&CompletenessPanel { page })
 }

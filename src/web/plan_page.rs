@@ -15,7 +15,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::access::{Action, Role};
-use crate::auth::{Actor, PlanAccess};
+use crate::access::Actor;
+use crate::service::PlanAccess;
 use crate::storage::activity::LastEdit;
 
 use super::render::{blocks_html, guidance_html};
@@ -317,8 +318,8 @@ impl PlanPageData {
                     Some(unit) => format!("{} ({unit})", edit.actor_name),
                     None => edit.actor_name.clone(),
                 },
-                iso: super::time::iso(edit.edited_at),
-                display: super::time::oslo_display(edit.edited_at),
+                iso: crate::time::iso(edit.edited_at),
+                display: crate::time::oslo_display(edit.edited_at),
             });
         }
     }

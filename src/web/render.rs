@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::document::{Block, Inline, ListItem};
+use crate::links::is_safe_href;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -112,14 +113,6 @@ fn inlines_html(inlines: &[Inline], out: &mut String) {
             }
         }
     }
-}
-
-/// Only web and mail links; `javascript:` and friends are shown as plain text.
-pub fn is_safe_href(href: &str) -> bool {
-    let lower = href.trim().to_ascii_lowercase();
-    ["https://", "http://", "mailto:"]
-        .iter()
-        .any(|scheme| lower.starts_with(scheme))
 }
 
 /// Guidance text as HTML: blank lines separate paragraphs, lines starting with "- " are items.

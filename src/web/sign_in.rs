@@ -16,12 +16,14 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::account::AccountBar;
+use super::errors::MessagePage;
 use super::render;
-use crate::auth::secret::{self, MIN_PASSWORD_CHARS};
-use crate::auth::store::{self, Invite, InviteState, User};
-use crate::auth::{self, Principal, SESSION_COOKIE};
+use crate::http::extract::{self as auth, SESSION_COOKIE};
 use crate::http::{AppState, HttpError};
-use crate::storage::{StorageError, now_millis};
+use crate::secret::{MIN_PASSWORD_CHARS, PasswordError};
+use crate::service::accounts::{self, IdentityError, SignInLink};
+use crate::service::{Error as ServiceError, Principal};
+use crate::storage::accounts::{Invite, InviteState, User};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -61,25 +63,8 @@ struct WelcomePage {
     login_token: Option<String>,
 }
 
-#[derive(askama::Template)]
-#[template(path = "pages/message.html")]
-struct MessagePage {
-    account: Option<AccountBar>,
-    heading: String,
-    text: String,
-    link_href: String,
-    link_text: String,
-}
-
 fn message(status: StatusCode, heading: &str, text: &str) -> Result<Response, HttpError> {
-    let page = render(&MessagePage {
-        account: None,
-        heading: heading.into(),
-        text: text.into(),
-        link_href: "/".into(),
-        link_text: "Til forsiden".into(),
-    })?;
-    Ok((status, page).into_response())
+    Ok(MessagePage::new(heading, text, "/", "Til forsiden").into_response_with(status))
 }
 
 /// Where to go after signing in: a path on this site only (never `//host` or a full URL).
@@ -98,9 +83,7 @@ async fn sign_in(
     user: &User,
     next: &str,
 ) -> Result<Response, HttpError> {
-    let (token, _csrf) =
-        store::create_session(&state.storage.db(), &user.id, auth::SESSION_TTL).await?;
-    tracing::info!(user = %user.id, "signed in");
+    let token = accounts::start_session(state, user).await?;
     let jar = jar.add(auth::session_cookie(&state.auth, token));
     Ok((jar, Redirect::to(&safe_next(next))).into_response())
 }
@@ -148,7 +131,6 @@ async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, HttpError> {
-    let key = store::normalize_email(&form.email);
     let token_matches = auth::login_form_token_matches(&jar, &form.login_token);
     let (jar, login_token) = auth::login_form_token(&state.auth, jar);
     let refuse = |status: StatusCode, error: String| -> Result<Response, HttpError> {
@@ -169,50 +151,31 @@ async fn login(
             "Innloggingsskjemaet var utløpt. Skriv passordet på nytt.".into(),
         );
     }
-    if let Err(wait) = state.auth.limiter.check(&key) {
-        tracing::warn!("login refused: too many failed attempts");
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        let mut response = refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("For mange mislykkede forsøk. Prøv igjen om {minutes} minutter."),
-        )?;
-        response.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from(wait.as_secs().max(1)),
-        );
-        return Ok(response);
-    }
-    let found = store::user_for_login(&state.storage.db(), &key).await?;
-    let password = form.password.clone();
-    let user = tokio::task::spawn_blocking(move || match found {
-        Some((user, Some(hash))) if secret::verify_password(&password, &hash) => Some(user),
-        Some((_, Some(_))) => None,
-        _ => {
-            secret::waste_hash_time(&password);
-            None
+    match accounts::login(&state, &form.email, &form.password).await {
+        Ok(Some(user)) => sign_in(&state, jar, &user, &form.neste).await,
+        Ok(None) => refuse(
+            StatusCode::UNAUTHORIZED,
+            "Feil e-post eller passord.".into(),
+        ),
+        Err(ServiceError::TooManyAttempts { retry_after_secs }) => {
+            let minutes = retry_after_secs.div_ceil(60).max(1);
+            let mut response = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("For mange mislykkede forsøk. Prøv igjen om {minutes} minutter."),
+            )?;
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+            Ok(response)
         }
-    })
-    .await
-    .map_err(|e| HttpError::Internal(format!("password check failed: {e}")))?;
-    match user {
-        Some(user) => {
-            state.auth.limiter.clear(&key);
-            sign_in(&state, jar, &user, &form.neste).await
-        }
-        None => {
-            state.auth.limiter.record_failure(&key);
-            tracing::info!("login failed");
-            refuse(
-                StatusCode::UNAUTHORIZED,
-                "Feil e-post eller passord.".into(),
-            )
-        }
+        Err(e) => Err(e.into()),
     }
 }
 
 async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, HttpError> {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        store::delete_session(&state.storage.db(), cookie.value()).await?;
+        accounts::end_session(&state, cookie.value()).await?;
     }
     let jar = jar.add(auth::expired_session_cookie());
     Ok((jar, Redirect::to("/login")).into_response())
@@ -228,15 +191,17 @@ async fn welcome_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, HttpError> {
-    let db = state.storage.db();
-    let Some(purpose) = store::sign_in_link(&db, &token).await? else {
+    let Some(link) = accounts::sign_in_link(&state, &token).await? else {
         return message(StatusCode::GONE, "Lenken virker ikke", LINK_GONE);
     };
-    let user = match purpose {
-        Some(user_id) => store::user_by_id(&db, &user_id).await?,
-        None => None,
-    };
-    Ok(render(&welcome_form(&token, user.as_ref(), None, "", ""))?.into_response())
+    Ok(render(&welcome_form(&token, account_of(&link), None, "", ""))?.into_response())
+}
+
+fn account_of(link: &SignInLink) -> Option<&User> {
+    match link {
+        SignInLink::Account(user) => Some(user),
+        SignInLink::FirstAdministrator => None,
+    }
 }
 
 fn welcome_form(
@@ -291,31 +256,20 @@ struct AccountForm {
 
 /// Checks a new account's name and address, naming what is wrong in bokmål.
 fn check_identity(name: &str, email: &str) -> Result<(), String> {
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        return Err("Skriv inn navnet ditt (høyst 200 tegn).".into());
-    }
-    let email = email.trim();
-    let valid = email.len() <= 320
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-    if !valid {
-        return Err("Skriv inn en gyldig e-postadresse.".into());
-    }
-    Ok(())
+    accounts::check_identity(name, email).map_err(|e| {
+        match e {
+            IdentityError::Name => "Skriv inn navnet ditt (høyst 200 tegn).",
+            IdentityError::Email => "Skriv inn en gyldig e-postadresse.",
+        }
+        .to_owned()
+    })
 }
 
-/// Hashes a new password off the async threads: `Ok(Err(message))` when the password breaks the
-/// rules shown in the form (the message says which, in bokmål).
+/// Hashes a new password: `Ok(Err(message))` when the password breaks a rule shown in the form.
 async fn hash_new_password(password: String) -> Result<Result<String, String>, HttpError> {
-    let hashed = tokio::task::spawn_blocking(move || secret::hash_password(&password))
-        .await
-        .map_err(|e| HttpError::Internal(format!("password hashing failed: {e}")))?;
-    match hashed {
-        Ok(hash) => Ok(Ok(hash)),
-        Err(secret::PasswordError::Hash(detail)) => Err(HttpError::Internal(detail)),
-        Err(rule) => Ok(Err(format!("Passordet kan ikke brukes: {rule}."))),
-    }
+    Ok(accounts::hash_new_password(password)
+        .await?
+        .map_err(|rule: PasswordError| format!("Passordet kan ikke brukes: {rule}.")))
 }
 
 async fn welcome(
@@ -324,22 +278,14 @@ async fn welcome(
     jar: CookieJar,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, HttpError> {
-    let db = state.storage.db();
-    let Some(purpose) = store::sign_in_link(&db, &token).await? else {
+    let Some(link) = accounts::sign_in_link(&state, &token).await? else {
         return message(StatusCode::GONE, "Lenken virker ikke", LINK_GONE);
     };
-    let existing = match &purpose {
-        Some(user_id) => Some(
-            store::user_by_id(&db, user_id)
-                .await?
-                .ok_or_else(|| HttpError::NotFound("the account no longer exists".into()))?,
-        ),
-        None => None,
-    };
+    let existing = account_of(&link);
     let again = |error: String| -> Result<Response, HttpError> {
         let page = welcome_form(
             &token,
-            existing.as_ref(),
+            existing,
             Some(error),
             &form.name,
             &form.email,
@@ -356,28 +302,19 @@ async fn welcome(
         Err(error) => return again(error),
     };
     // Used exactly once, even when the form is sent twice at the same moment.
-    if !store::use_sign_in_link(&db, &token).await? {
-        return message(StatusCode::GONE, "Lenken virker ikke", LINK_GONE);
-    }
-    let user = match existing {
-        Some(user) => {
-            store::set_password(&db, &user.id, &hash).await?;
-            user
+    let redeemed =
+        accounts::redeem_sign_in_link(&state, &token, &link, &form.name, &form.email, &hash).await;
+    let user = match redeemed {
+        Ok(Some(user)) => user,
+        Ok(None) => return message(StatusCode::GONE, "Lenken virker ikke", LINK_GONE),
+        Err(ServiceError::Conflict(_)) => {
+            return message(
+                StatusCode::CONFLICT,
+                "Kontoen finnes allerede",
+                "Det finnes allerede en konto med denne e-postadressen. Logg inn med den.",
+            );
         }
-        None => match store::create_user(&db, &form.email, &form.name, Some(&hash), true).await {
-            Ok(user) => {
-                tracing::info!(user = %user.id, "first administrator created");
-                user
-            }
-            Err(StorageError::EmailTaken(_)) => {
-                return message(
-                    StatusCode::CONFLICT,
-                    "Kontoen finnes allerede",
-                    "Det finnes allerede en konto med denne e-postadressen. Logg inn med den.",
-                );
-            }
-            Err(e) => return Err(e.into()),
-        },
+        Err(e) => return Err(e.into()),
     };
     sign_in(&state, jar, &user, "/").await
 }
@@ -400,25 +337,15 @@ async fn open_invite(
     state: &AppState,
     token: &str,
 ) -> Result<Result<(Invite, String), Response>, HttpError> {
-    let db = state.storage.db();
-    let Some(invite) = store::invite_by_token(&db, token).await? else {
-        return Ok(Err(message(
+    match accounts::open_invite(state, token).await? {
+        None => Ok(Err(message(
             StatusCode::NOT_FOUND,
             "Invitasjonen finnes ikke",
             "Lenken er ukjent. Sjekk at hele lenken ble med, eller be koordinatoren om en ny.",
-        )?));
-    };
-    match invite.state(now_millis()) {
-        InviteState::Open => {}
-        other => return Ok(Err(invite_gone(other)?)),
+        )?)),
+        Some(Err(gone)) => Ok(Err(invite_gone(gone)?)),
+        Some(Ok(open)) => Ok(Ok(open)),
     }
-    let title = state
-        .storage
-        .get_plan(invite.plan_id)
-        .await?
-        .map(|p| p.title)
-        .unwrap_or_default();
-    Ok(Ok((invite, title)))
 }
 
 fn invite_intro(invite: &Invite, title: &str) -> String {
@@ -499,7 +426,6 @@ async fn accept_invite(
     jar: CookieJar,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, HttpError> {
-    let db = state.storage.db();
     let (invite, title) = match open_invite(&state, &token).await? {
         Ok(open) => open,
         Err(page) => return Ok(page),
@@ -536,9 +462,9 @@ async fn accept_invite(
                 Ok(hash) => hash,
                 Err(error) => return again(invalid, error),
             };
-            match store::create_user(&db, &form.email, &form.name, Some(&hash), false).await {
+            match accounts::create_invited_user(&state, &form.name, &form.email, &hash).await {
                 Ok(user) => (user, true),
-                Err(StorageError::EmailTaken(_)) => {
+                Err(ServiceError::Conflict(_)) => {
                     return again(
                         invalid,
                         "Det finnes allerede en konto med denne e-postadressen. Logg inn først."
@@ -549,14 +475,11 @@ async fn accept_invite(
             }
         }
     };
-    let Some(accepted) = store::accept_invite(&db, &token, &user.id).await? else {
+    let accepted = match accounts::accept_invite(&state, &token, &user).await? {
+        Ok(accepted) => accepted,
         // Someone else used it, or it was revoked, between the check and now.
-        let state_now = store::invite_by_token(&db, &token)
-            .await?
-            .map_or(InviteState::Revoked, |i| i.state(now_millis()));
-        return invite_gone(state_now);
+        Err(state_now) => return invite_gone(state_now),
     };
-    tracing::info!(plan = %accepted.plan_id, user = %user.id, role = %accepted.role, "invite accepted");
     let destination = format!("/plans/{}", accepted.plan_id);
     if new_account {
         sign_in(&state, jar, &user, &destination).await
@@ -576,13 +499,5 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next(""), "/");
-    }
-
-    #[test]
-    fn identities_are_checked() {
-        assert!(check_identity("Kari", "kari@oslo.kommune.no").is_ok());
-        assert!(check_identity(" ", "kari@oslo.kommune.no").is_err());
-        assert!(check_identity("Kari", "kari").is_err());
-        assert!(check_identity("Kari", "@oslo.no").is_err());
     }
 }

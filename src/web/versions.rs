@@ -8,11 +8,10 @@ use serde::Deserialize;
 
 use super::plan_page::PlanPageData;
 use super::render::escape;
-use super::time;
 use crate::access::Action;
-use crate::auth::PlanAccess;
-use crate::http::versions::{freeze, version_view};
 use crate::http::{AppState, HttpError};
+use crate::service::{Error as ServiceError, PlanAccess, versions as service};
+use crate::time;
 use crate::version::{MAX_NAME_CHARS, VersionRecord};
 
 /// What `templates/pages/versions_panel.html` shows: on the plan page the list of versions,
@@ -61,7 +60,7 @@ impl ListedVersion {
 /// The plan page's versions panel.
 pub async fn panel(state: &AppState, access: &PlanAccess) -> Result<VersionsPanel, HttpError> {
     let plan = access.plan();
-    let versions = state.storage.list_versions(plan).await?;
+    let versions = service::list(state, access).await?;
     Ok(VersionsPanel {
         plan_id: plan.to_string(),
         frozen: None,
@@ -92,7 +91,7 @@ pub async fn version_page(
     Path((_, version_id)): Path<(String, String)>,
 ) -> Result<Html<String>, HttpError> {
     let (version, view) =
-        version_view(&state, &access.record, &access.template, &version_id).await?;
+        service::view(&state, &access.record, &access.template, &version_id).await?;
     let mut versions = panel(&state, &access).await?;
     versions.frozen = Some(ListedVersion::new(&version));
     versions.can_freeze = false;
@@ -126,23 +125,28 @@ pub async fn freeze_form(
     Form(form): Form<FreezeForm>,
 ) -> Result<Response, HttpError> {
     let plan_id = access.plan().to_string();
-    match freeze(&state, &access, &form.name).await {
+    match service::freeze(&state, &access, &form.name).await {
         Ok(version) => {
             Ok(Redirect::to(&format!("/plans/{}#versjoner", version.plan_id)).into_response())
         }
         Err(
-            error
-            @ (HttpError::Conflict(_) | HttpError::Unprocessable(_) | HttpError::Forbidden(_)),
+            error @ (ServiceError::Conflict(_)
+            | ServiceError::Invalid { .. }
+            | ServiceError::NotAllowed { .. }),
         ) => {
             let (status, message) = match &error {
-                HttpError::Conflict(_) => (
+                ServiceError::Conflict(_) => (
                     StatusCode::CONFLICT,
                     "Det finnes allerede en versjon med dette navnet. Velg et annet navn."
                         .to_owned(),
                 ),
-                HttpError::Forbidden(_) => (
+                ServiceError::NotAllowed { .. } => (
                     StatusCode::FORBIDDEN,
                     "Du har ikke tilgang til å fryse versjoner av denne planen.".to_owned(),
+                ),
+                _ if form.name.trim().is_empty() => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Versjonen må ha et navn.".to_owned(),
                 ),
                 _ => (
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -156,6 +160,6 @@ pub async fn freeze_form(
             );
             Ok((status, Html(body)).into_response())
         }
-        Err(other) => Err(other),
+        Err(other) => Err(other.into()),
     }
 }

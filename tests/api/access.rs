@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use samskriv::access::Role;
-use samskriv::auth::store;
+use samskriv::storage::accounts as store;
 use samskriv::plan::PlanId;
 use serde_json::{Value, json};
 use yrs::{GetString, Map, ReadTxn, Text, Transact, WriteTxn, XmlFragment};
@@ -611,7 +611,7 @@ async fn wrong_passwords_are_refused_and_rate_limited() {
         Err(StatusCode::UNAUTHORIZED),
         "an unknown address gets the same answer"
     );
-    for _ in 1..samskriv::auth::rate_limit::MAX_FAILURES {
+    for _ in 1..samskriv::service::login_limit::MAX_FAILURES {
         assert_eq!(
             app.login(&person.email, "feil passord").await,
             Err(StatusCode::UNAUTHORIZED)

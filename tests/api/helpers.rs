@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use samskriv::access::Role;
 use samskriv::app::Application;
-use samskriv::auth::store;
+use samskriv::storage::accounts as store;
 use samskriv::config::{DatabaseConfig, LiveConfig, ServeConfig, SqliteSynchronous};
 use samskriv::plan::{NewPlan, PlanId};
 use samskriv::storage::{self, Storage};
@@ -184,7 +184,7 @@ impl TestApp {
             uuid::Uuid::new_v4().simple()
         );
         let password = "et langt nok testpassord".to_owned();
-        let hash = samskriv::auth::secret::hash_password(&password).expect("hash");
+        let hash = samskriv::secret::hash_password(&password).expect("hash");
         let user = store::create_user(&db, &email, name, Some(&hash), admin)
             .await
             .expect("user created");

@@ -378,7 +378,7 @@ async fn the_stock_yjs_client_works_against_the_server() {
     // y-websocket's `params` (`?token=…`).
     let app = TestApp::spawn_with(|c| c.open_editing = false).await;
     let plan = app.create_plan().await;
-    let (_, token) = samskriv::auth::store::create_service_token(
+    let (_, token) = samskriv::storage::accounts::create_service_token(
         &app.storage.db(),
         plan,
         "Yjs-klient",

@@ -465,7 +465,8 @@ async fn postgres_loads_are_consistent_during_compaction() {
 /// Accounts, membership and who-wrote-what read the same on both databases.
 async fn accounts_membership_and_authorship(backend: Backend) {
     use samskriv::access::Role;
-    use samskriv::auth::{Actor, store};
+    use samskriv::access::Actor;
+    use samskriv::storage::accounts as store;
     use samskriv::storage::LogEntry;
     use samskriv::storage::activity::{Edit, last_edits};
 

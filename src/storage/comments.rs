@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{Anchor, Comment, Thread, ThreadFilter, ThreadStatus};
-use crate::auth::Actor;
+use crate::comments::{Anchor, Comment, Thread, ThreadFilter, ThreadStatus};
+use crate::access::Actor;
 use crate::on_db;
 use crate::plan::PlanId;
-use crate::storage::{Db, Result, StorageError, now_millis};
+use super::{Db, Result, StorageError, now_millis};
 
 const THREAD_COLUMNS: &str =
     "id, plan_id, anchor_kind, section_id, row_id, anchor_start, anchor_end,

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header::CONTENT_TYPE;
 
-use crate::http::HttpError;
+use super::HttpError;
 
 /// The header scripts send the token in.
 pub const HEADER: &str = "x-csrf-token";
@@ -40,7 +40,7 @@ pub async fn check(request: Request, expected: &str) -> Result<Request, HttpErro
         })?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| HttpError::BadRequest("the form is not UTF-8".into()))?;
-    let valid = super::form_urlencoded_pairs(text).any(|(key, value)| {
+    let valid = super::extract::form_urlencoded_pairs(text).any(|(key, value)| {
         key == FIELD && constant_time_eq(value.as_bytes(), expected.as_bytes())
     });
     if valid {
@@ -56,7 +56,7 @@ pub fn same_token(a: &str, b: &str) -> bool {
 }
 
 fn refused() -> HttpError {
-    HttpError::Forbidden("missing or wrong CSRF token: reload the page and try again".into())
+    HttpError::Csrf
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing about the token.
@@ -82,7 +82,7 @@ mod tests {
             .map_err(|e| HttpError::Internal(e.to_string()))?;
         assert!(matches!(
             check(wrong, "abc").await,
-            Err(HttpError::Forbidden(_))
+            Err(HttpError::Csrf)
         ));
 
         let form = Request::post("/x")
@@ -105,7 +105,7 @@ mod tests {
             .map_err(|e| HttpError::Internal(e.to_string()))?;
         assert!(matches!(
             check(json, "abc").await,
-            Err(HttpError::Forbidden(_))
+            Err(HttpError::Csrf)
         ));
         Ok(())
     }

@@ -8,11 +8,11 @@ use serde::Serialize;
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::secret::{new_token, token_hash};
+use crate::secret::{new_token, token_hash};
 use crate::access::Role;
 use crate::on_db;
 use crate::plan::PlanId;
-use crate::storage::{Db, Result, StorageError, now_millis};
+use super::{Db, Result, StorageError, now_millis};
 
 /// A person with an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]

@@ -1,0 +1,189 @@
+//! Who is asking, and what they may do on one plan. The surfaces find the credentials (a
+//! session cookie, a bearer token) and hand them here; [`PlanAccess::resolve`] decides, with
+//! [`crate::access`]'s table, what the caller's role on the plan is.
+
+use crate::access::{self, Action, Actor, Caller, Role};
+use crate::plan::{PlanId, PlanRecord};
+use crate::storage::accounts::{self as store, Membership, ServiceToken, User};
+use crate::templates::Template;
+
+use super::{Error, Result, Services};
+
+/// Who made a request.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Anonymous,
+    /// A signed-in person, with their session's CSRF token.
+    User {
+        user: User,
+        csrf: String,
+    },
+    Token(ServiceToken),
+}
+
+impl Principal {
+    /// The caller named by a service token (which wins) or a session token; anonymous without
+    /// either. An unknown or revoked service token is refused rather than ignored, so a script
+    /// learns at once that its token no longer works.
+    pub async fn from_credentials(
+        services: &Services,
+        service_token: Option<&str>,
+        session: Option<&str>,
+    ) -> Result<Principal> {
+        let db = services.storage.db();
+        if let Some(token) = service_token {
+            let token = store::service_token(&db, token)
+                .await?
+                .ok_or_else(|| Error::Unauthorized("unknown or revoked token".into()))?;
+            return Ok(Principal::Token(token));
+        }
+        let Some(session) = session else {
+            return Ok(Principal::Anonymous);
+        };
+        Ok(match store::session_user(&db, session).await? {
+            Some((user, csrf)) => Principal::User { user, csrf },
+            None => Principal::Anonymous,
+        })
+    }
+
+    pub fn caller(&self) -> Caller {
+        match self {
+            Principal::Anonymous => Caller::Anonymous,
+            Principal::User { user, .. } => Caller::User {
+                admin: user.is_admin,
+            },
+            Principal::Token(_) => Caller::Token,
+        }
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Principal::User { user, .. } => Some(user),
+            _ => None,
+        }
+    }
+
+    /// The CSRF token forms and scripts must send back (signed-in people only).
+    pub fn csrf(&self) -> Option<&str> {
+        match self {
+            Principal::User { csrf, .. } => Some(csrf),
+            _ => None,
+        }
+    }
+}
+
+/// A plan the caller may see, with their role on it. Resolving it fails with
+/// [`Error::Malformed`] for a malformed plan id and with [`Error::PlanNotFound`] both for an
+/// unknown plan and for one the caller is not a member of.
+#[derive(Debug, Clone)]
+pub struct PlanAccess {
+    pub record: PlanRecord,
+    pub template: Template,
+    pub role: Role,
+    pub actor: Actor,
+    pub principal: Principal,
+}
+
+impl PlanAccess {
+    pub fn plan(&self) -> PlanId {
+        self.record.id
+    }
+
+    pub fn may(&self, action: Action) -> bool {
+        self.role.may(action)
+    }
+
+    /// [`Error::NotAllowed`] unless the caller's role allows `action`.
+    pub fn require(&self, action: Action) -> Result<()> {
+        if self.may(action) {
+            Ok(())
+        } else {
+            Err(Error::NotAllowed {
+                role: self.role,
+                action,
+            })
+        }
+    }
+
+    /// Resolves `principal`'s access to the plan with the id `plan_id` (as written in a URL).
+    pub async fn resolve(
+        services: &Services,
+        principal: Principal,
+        plan_id: &str,
+    ) -> Result<PlanAccess> {
+        let member = PlanMember::resolve(services, principal, plan_id).await?;
+        let template = services.plan_template(&member.record)?;
+        Ok(PlanAccess {
+            record: member.record,
+            template,
+            role: member.role,
+            actor: member.actor,
+            principal: member.principal,
+        })
+    }
+}
+
+/// [`PlanAccess`] without the plan's template, for the live connection: relaying a document
+/// needs no template (and a plan made without one still syncs).
+#[derive(Debug, Clone)]
+pub struct PlanMember {
+    pub record: PlanRecord,
+    pub role: Role,
+    pub actor: Actor,
+    pub principal: Principal,
+}
+
+impl PlanMember {
+    pub async fn resolve(
+        services: &Services,
+        principal: Principal,
+        plan_id: &str,
+    ) -> Result<PlanMember> {
+        let plan: PlanId = plan_id.parse()?;
+        let not_found = || Error::plan_not_found(plan);
+        let record = services
+            .storage
+            .get_plan(plan)
+            .await?
+            .ok_or_else(not_found)?;
+        let db = services.storage.db();
+        let membership = match &principal {
+            Principal::User { user, .. } => store::membership(&db, plan, &user.id).await?,
+            Principal::Token(token) if token.plan_id == plan => Some(Membership {
+                role: token.role,
+                unit: token.unit.clone(),
+            }),
+            _ => None,
+        };
+        let role = access::role_on_plan(
+            &services.policy,
+            principal.caller(),
+            membership.as_ref().map(|m| m.role),
+        )
+        .ok_or_else(not_found)?;
+        let unit = membership.and_then(|m| m.unit);
+        let actor = match &principal {
+            Principal::User { user, .. } => Actor {
+                id: format!("user:{}", user.id),
+                name: user.name.clone(),
+                unit,
+            },
+            Principal::Token(token) => Actor {
+                id: format!("token:{}", token.id),
+                name: token.name.clone(),
+                unit,
+            },
+            Principal::Anonymous => Actor {
+                id: "anonymous".into(),
+                name: "Gjest".into(),
+                unit: None,
+            },
+        };
+        Ok(PlanMember {
+            record,
+            role,
+            actor,
+            principal,
+        })
+    }
+}

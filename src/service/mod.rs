@@ -1,0 +1,66 @@
+//! The service layer: every operation that reads or changes a plan, its people or its versions,
+//! with the rules that go with it. The JSON API, the pages, the CLI and the live endpoint call
+//! these functions, so a rule lives once; they know nothing of HTTP or HTML and answer with the
+//! domain [`Error`], which each surface turns into its own kind of answer.
+
+pub mod access;
+pub mod accounts;
+pub mod login_limit;
+pub mod comments;
+mod error;
+pub mod members;
+pub mod plans;
+pub mod tiltak;
+pub mod versions;
+
+use std::sync::Arc;
+
+pub use self::access::{PlanAccess, PlanMember, Principal};
+pub use self::accounts::AuthSettings;
+pub use self::comments::CommentHub;
+pub use self::error::{Error, Result};
+use crate::access::AccessPolicy;
+use crate::config::LiveConfig;
+use crate::document::PlanView;
+use crate::plan::PlanRecord;
+use crate::room::Registry;
+use crate::storage::Storage;
+use crate::templates::{Template, TemplateRegistry};
+
+/// Everything an operation may need, in one cloneable value: pools and registries are shared
+/// handles, so cloning it per request is cheap. The HTTP surfaces use it as their axum state.
+#[derive(Clone)]
+pub struct Services {
+    pub storage: Arc<dyn Storage>,
+    pub templates: Arc<TemplateRegistry>,
+    pub registry: Registry,
+    /// Live delivery of comment changes to open plan pages.
+    pub comments: CommentHub,
+    pub policy: AccessPolicy,
+    pub live: LiveConfig,
+    pub auth: AuthSettings,
+}
+
+impl Services {
+    /// The plan's current committed content, read in its room.
+    pub async fn current_view(&self, record: &PlanRecord, template: &Template) -> Result<PlanView> {
+        let for_view = template.clone();
+        Ok(self
+            .registry
+            .read(record.id, move |doc| {
+                crate::document::plan_view(doc, &for_view)
+            })
+            .await?)
+    }
+
+    /// The template a plan was created from. A plan records "id@version"; a later version of
+    /// the template never changes how an existing plan reads.
+    pub fn plan_template(&self, plan: &PlanRecord) -> Result<Template> {
+        self.templates.get(&plan.template).cloned().ok_or_else(|| {
+            Error::Internal(format!(
+                "plan {} uses template '{}', which is not loaded",
+                plan.id, plan.template
+            ))
+        })
+    }
+}

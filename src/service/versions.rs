@@ -1,0 +1,119 @@
+//! Named versions and exports. A version is the committed state frozen under a name; it is read
+//! from its stored state in a detached document, never from the live room, so what is frozen is
+//! exactly what was committed and never changes afterwards.
+
+use super::{Error, PlanAccess, Result, Services};
+use crate::access::Action;
+use crate::document::{self, PlanView};
+use crate::export::{self, ExportInfo, Format};
+use crate::plan::PlanRecord;
+use crate::templates::Template;
+use crate::version::{self, VersionId, VersionRecord};
+
+/// Freezes the plan's committed state under `name`.
+pub async fn freeze(services: &Services, access: &PlanAccess, name: &str) -> Result<VersionRecord> {
+    access.require(Action::Freeze)?;
+    let record = &access.record;
+    let name = version::normalize_name(name).map_err(|e| Error::invalid("name", e.to_string()))?;
+    // Taken inside the room: exactly the committed document, nothing in flight.
+    let frozen = services.registry.read(record.id, version::freeze).await?;
+    let created = services
+        .storage
+        .create_version(record.id, &name, &frozen)
+        .await?;
+    tracing::info!(plan = %record.id, version = %created.id, "version frozen");
+    Ok(created)
+}
+
+/// The plan's versions, newest first.
+pub async fn list(services: &Services, access: &PlanAccess) -> Result<Vec<VersionRecord>> {
+    Ok(services.storage.list_versions(access.plan()).await?)
+}
+
+/// A version's record and content, read from its frozen state.
+pub async fn view(
+    services: &Services,
+    record: &PlanRecord,
+    template: &Template,
+    version_id: &str,
+) -> Result<(VersionRecord, PlanView)> {
+    let id: VersionId = version_id
+        .parse()
+        .map_err(|e: version::InvalidVersionId| Error::Malformed(e.to_string()))?;
+    let stored = services
+        .storage
+        .get_version(record.id, id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("plan {} has no version {id}", record.id)))?;
+    let template = template.clone();
+    let view = tokio::task::spawn_blocking(move || {
+        version::thaw(&stored.state).map(|doc| document::plan_view(&doc, &template))
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("reading a version failed: {e}")))?
+    .map_err(|e| Error::Internal(format!("version {id} does not decode: {e}")))?;
+    Ok((stored.record, view))
+}
+
+/// An export: the file's bytes and its name.
+pub struct Exported {
+    pub bytes: Vec<u8>,
+    pub filename: String,
+    pub format: Format,
+}
+
+/// Exports the current state, or a named version (`version_id`), in `format`. Readers may export
+/// versions only: the current draft is not yet the plan.
+pub async fn export(
+    services: &Services,
+    access: &PlanAccess,
+    version_id: Option<&str>,
+    format: Format,
+) -> Result<Exported> {
+    let version_id = version_id.filter(|id| !id.is_empty());
+    access.require(if version_id.is_some() {
+        Action::ExportVersion
+    } else {
+        Action::ExportCurrent
+    })?;
+    let (record, template) = (&access.record, &access.template);
+    let (view, info) = match version_id {
+        Some(version_id) => {
+            let (version, view) = view(services, record, template, version_id).await?;
+            let info = ExportInfo {
+                version: Some(version.name),
+                date_millis: version.created_at,
+            };
+            (view, info)
+        }
+        None => {
+            let view = services.current_view(record, template).await?;
+            // The plan's last change dates the current state, so the same state exports the
+            // same bytes.
+            let updated = services
+                .storage
+                .get_plan(record.id)
+                .await?
+                .map_or(record.updated_at, |latest| latest.updated_at);
+            let info = ExportInfo {
+                version: None,
+                date_millis: updated,
+            };
+            (view, info)
+        }
+    };
+    let filename = export::filename(&view, &info, format);
+    let started = std::time::Instant::now();
+    let template = template.clone();
+    let bytes =
+        tokio::task::spawn_blocking(move || export::export(format, &view, &template, &info))
+            .await
+            .map_err(|e| Error::Internal(format!("export task failed: {e}")))?
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    tracing::info!(plan = %record.id, %format, bytes = bytes.len(), elapsed_ms = started.elapsed().as_millis() as u64, "exported");
+    Ok(Exported {
+        bytes,
+        filename,
+        format,
+    })
+}

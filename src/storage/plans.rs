@@ -1,0 +1,334 @@
+//! Plans, their update logs, snapshots and versions: the SQL both databases accept, written once
+//! with `$n` parameters and run on whichever pool the server uses (see [`on_db!`]). What really
+//! differs (batch appends, PostgreSQL's notifications) stays in `sqlite.rs` and `postgres.rs`.
+
+use sqlx::FromRow;
+
+use super::{Db, LogTail, Result, StorageError, StoredDocument, now_millis};
+use crate::on_db;
+use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
+use crate::version::{StoredVersion, VersionId, VersionRecord};
+
+/// Opens a transaction whose reads all see one snapshot of the database, so a concurrent
+/// compaction (snapshot replaced, log trimmed) is seen entirely or not at all. SQLite's read
+/// transaction gives this as it is; PostgreSQL's default (READ COMMITTED) takes a fresh snapshot
+/// per statement, so it asks for REPEATABLE READ (READ ONLY: it can never fail to serialise).
+pub(super) trait ConsistentRead {
+    type Database: sqlx::Database;
+    fn begin_consistent_read(
+        &self,
+    ) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, Self::Database>>> + Send;
+}
+
+impl ConsistentRead for sqlx::SqlitePool {
+    type Database = sqlx::Sqlite;
+    fn begin_consistent_read(
+        &self,
+    ) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>>> + Send {
+        self.begin()
+    }
+}
+
+impl ConsistentRead for sqlx::PgPool {
+    type Database = sqlx::Postgres;
+    fn begin_consistent_read(
+        &self,
+    ) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>>> + Send {
+        self.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    }
+}
+
+#[derive(FromRow)]
+struct PlanRow {
+    id: String,
+    title: String,
+    bydel: String,
+    periode: String,
+    template: String,
+    status: String,
+    is_demo: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<PlanRow> for PlanRecord {
+    type Error = StorageError;
+    fn try_from(row: PlanRow) -> Result<Self> {
+        Ok(PlanRecord {
+            id: row
+                .id
+                .parse()
+                .map_err(|e| StorageError::Corrupt(format!("plans.id: {e}")))?,
+            title: row.title,
+            bydel: row.bydel,
+            periode: row.periode,
+            template: row.template,
+            status: row.status,
+            is_demo: row.is_demo,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+const PLAN_COLUMNS: &str =
+    "SELECT id, title, bydel, periode, template, status, is_demo, created_at, updated_at FROM plans";
+
+/// Creates a plan in one transaction: its row, its first update (the template's document), its
+/// units and, when given, its coordinator. A failure anywhere leaves no trace of the plan.
+pub(super) async fn create_plan(
+    db: &Db,
+    plan: &NewPlan,
+    initial_update: &[u8],
+    units: &[&str],
+    coordinator: Option<&str>,
+) -> Result<PlanRecord> {
+    const PLAN: &str = "INSERT INTO plans (id, title, bydel, periode, template, is_demo, last_seq, created_at, updated_at)
+                        VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)";
+    const FIRST_UPDATE: &str =
+        "INSERT INTO plan_updates (plan_id, seq, data, created_at) VALUES ($1, 1, $2, $3)";
+    const UNIT: &str = "INSERT INTO plan_units (plan_id, name, position) VALUES ($1, $2, $3)
+                        ON CONFLICT (plan_id, name) DO NOTHING";
+    const COORDINATOR: &str = "INSERT INTO plan_members (plan_id, user_id, role, unit, created_at)
+                               VALUES ($1, $2, 'coordinator', NULL, $3)";
+    let id = PlanId::new_random();
+    let key = id.to_string();
+    let now = now_millis();
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query(PLAN)
+            .bind(&key)
+            .bind(&plan.title)
+            .bind(&plan.bydel)
+            .bind(&plan.periode)
+            .bind(&plan.template)
+            .bind(plan.is_demo)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(FIRST_UPDATE).bind(&key).bind(initial_update).bind(now).execute(&mut *tx).await?;
+        for (position, name) in (1_i64..).zip(units) {
+            sqlx::query(UNIT).bind(&key).bind(*name).bind(position).execute(&mut *tx).await?;
+        }
+        if let Some(user_id) = coordinator {
+            sqlx::query(COORDINATOR).bind(&key).bind(user_id).bind(now).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    });
+    get_plan(db, id).await?.ok_or(StorageError::PlanNotFound(id))
+}
+
+pub(super) async fn get_plan(db: &Db, id: PlanId) -> Result<Option<PlanRecord>> {
+    let sql = format!("{PLAN_COLUMNS} WHERE id = $1");
+    let row: Option<PlanRow> = on_db!(db, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await)?;
+    row.map(PlanRecord::try_from).transpose()
+}
+
+/// All plans, most recently changed first; ties in id order (sorted here, so both databases
+/// agree whatever their collation).
+pub(super) async fn list_plans(db: &Db) -> Result<Vec<PlanRecord>> {
+    let rows: Vec<PlanRow> =
+        on_db!(db, pool => sqlx::query_as(PLAN_COLUMNS).fetch_all(pool).await)?;
+    let mut plans = rows
+        .into_iter()
+        .map(PlanRecord::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    plans.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
+    Ok(plans)
+}
+
+pub(super) async fn load_document(db: &Db, id: PlanId) -> Result<StoredDocument> {
+    let key = id.to_string();
+    on_db!(db, pool => {
+        let mut tx = pool.begin_consistent_read().await?;
+        let last_seq: Option<i64> = sqlx::query_scalar("SELECT last_seq FROM plans WHERE id = $1")
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let last_seq = last_seq.ok_or(StorageError::PlanNotFound(id))?;
+        let snapshot: Option<(Vec<u8>, i64)> =
+            sqlx::query_as("SELECT state, upto_seq FROM plan_snapshots WHERE plan_id = $1")
+                .bind(&key)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let after = snapshot.as_ref().map_or(0, |(_, seq)| *seq);
+        let updates: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT data FROM plan_updates WHERE plan_id = $1 AND seq > $2 ORDER BY seq",
+        )
+        .bind(&key)
+        .bind(after)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(StoredDocument {
+            snapshot: snapshot.map(|(state, _)| state),
+            updates,
+            last_seq,
+        })
+    })
+}
+
+/// Replaces the snapshot and trims the log, in one transaction. A snapshot only ever moves
+/// forward: a slower node compacting an older state must not replace a newer snapshot (the
+/// updates it covers are already gone from the log).
+pub(super) async fn compact(db: &Db, id: PlanId, state: &[u8], upto_seq: i64) -> Result<()> {
+    const SNAPSHOT: &str = "INSERT INTO plan_snapshots (plan_id, upto_seq, state, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (plan_id) DO UPDATE
+         SET upto_seq = excluded.upto_seq, state = excluded.state, created_at = excluded.created_at
+         WHERE excluded.upto_seq > plan_snapshots.upto_seq";
+    const TRIM: &str = "DELETE FROM plan_updates WHERE plan_id = $1 AND seq <= $2";
+    let key = id.to_string();
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query(SNAPSHOT).bind(&key).bind(upto_seq).bind(state).bind(now_millis()).execute(&mut *tx).await?;
+        sqlx::query(TRIM).bind(&key).bind(upto_seq).execute(&mut *tx).await?;
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+pub(super) async fn log_after(db: &Db, id: PlanId, after_seq: i64) -> Result<LogTail> {
+    let key = id.to_string();
+    on_db!(db, pool => {
+        let mut tx = pool.begin_consistent_read().await?;
+        let snapshot: Option<(Vec<u8>, i64)> = sqlx::query_as(
+            "SELECT state, upto_seq FROM plan_snapshots WHERE plan_id = $1 AND upto_seq > $2",
+        )
+        .bind(&key)
+        .bind(after_seq)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let after = snapshot.as_ref().map_or(after_seq, |(_, seq)| *seq);
+        let updates = sqlx::query_as(
+            "SELECT seq, data FROM plan_updates WHERE plan_id = $1 AND seq > $2 ORDER BY seq",
+        )
+        .bind(&key)
+        .bind(after)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(LogTail { snapshot, updates })
+    })
+}
+
+pub(super) async fn update_plan_meta(db: &Db, id: PlanId, meta: &PlanMeta) -> Result<()> {
+    const SQL: &str =
+        "UPDATE plans SET title = $1, bydel = $2, periode = $3, status = $4 WHERE id = $5";
+    on_db!(db, pool => sqlx::query(SQL)
+        .bind(&meta.title)
+        .bind(&meta.bydel)
+        .bind(&meta.periode)
+        .bind(&meta.status)
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+pub(super) async fn log_len(db: &Db, id: PlanId) -> Result<i64> {
+    const SQL: &str = "SELECT COUNT(*) FROM plan_updates WHERE plan_id = $1";
+    Ok(on_db!(db, pool => sqlx::query_scalar(SQL).bind(id.to_string()).fetch_one(pool).await)?)
+}
+
+pub(super) async fn ping(db: &Db) -> Result<()> {
+    on_db!(db, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct VersionRow {
+    id: String,
+    plan_id: String,
+    name: String,
+    created_at: i64,
+}
+
+impl TryFrom<VersionRow> for VersionRecord {
+    type Error = StorageError;
+    fn try_from(row: VersionRow) -> Result<Self> {
+        Ok(VersionRecord {
+            id: row
+                .id
+                .parse()
+                .map_err(|e| StorageError::Corrupt(format!("plan_versions.id: {e}")))?,
+            plan_id: row
+                .plan_id
+                .parse()
+                .map_err(|e| StorageError::Corrupt(format!("plan_versions.plan_id: {e}")))?,
+            name: row.name,
+            created_at: row.created_at,
+        })
+    }
+}
+
+pub(super) async fn create_version(
+    db: &Db,
+    plan: PlanId,
+    name: &str,
+    state: &[u8],
+) -> Result<VersionRecord> {
+    const SQL: &str = "INSERT INTO plan_versions (id, plan_id, name, state, created_at)
+                       VALUES ($1, $2, $3, $4, $5)";
+    let record = VersionRecord {
+        id: VersionId::new_random(),
+        plan_id: plan,
+        name: name.to_owned(),
+        created_at: now_millis(),
+    };
+    let inserted = on_db!(db, pool => sqlx::query(SQL)
+        .bind(record.id.to_string())
+        .bind(plan.to_string())
+        .bind(name)
+        .bind(state)
+        .bind(record.created_at)
+        .execute(pool)
+        .await
+        .map(|_| ()));
+    match inserted {
+        Ok(()) => Ok(record),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(StorageError::VersionNameTaken(name.to_owned()))
+        }
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
+            Err(StorageError::PlanNotFound(plan))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A plan's versions without their states, newest first.
+pub(super) async fn list_versions(db: &Db, plan: PlanId) -> Result<Vec<VersionRecord>> {
+    const SQL: &str = "SELECT id, plan_id, name, created_at FROM plan_versions WHERE plan_id = $1
+                       ORDER BY created_at DESC, name DESC";
+    let rows: Vec<VersionRow> =
+        on_db!(db, pool => sqlx::query_as(SQL).bind(plan.to_string()).fetch_all(pool).await)?;
+    rows.into_iter().map(VersionRecord::try_from).collect()
+}
+
+pub(super) async fn get_version(
+    db: &Db,
+    plan: PlanId,
+    id: VersionId,
+) -> Result<Option<StoredVersion>> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        record: VersionRow,
+        state: Vec<u8>,
+    }
+    const SQL: &str = "SELECT id, plan_id, name, state, created_at FROM plan_versions
+                       WHERE plan_id = $1 AND id = $2";
+    let row: Option<Row> = on_db!(db, pool => sqlx::query_as(SQL)
+        .bind(plan.to_string())
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await)?;
+    row.map(|row| {
+        Ok(StoredVersion {
+            record: row.record.try_into()?,
+            state: row.state,
+        })
+    })
+    .transpose()
+}
