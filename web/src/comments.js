@@ -19,6 +19,7 @@ import {
   filterThreads, sortThreads, openRowCounts, unitsOf, sectionOf, canResolve, canChangeComment,
   newActivity, personLabel, formatTime, errorMessage, NO_UNIT
 } from './threads.js'
+import { RowKey, shared } from './layout.js'
 
 export const KEY = new PluginKey('samskriv-kommentarer')
 const OPEN_KEY = 'samskriv.kommentarer.apen'
@@ -305,7 +306,7 @@ export class Comments {
   attachTables (tables) {
     this.tables = tables
     tables.setCommentCounts(openRowCounts(this.store.list()))
-    this.doc.getArray('tiltak').observe(() => this.scheduleRender())
+    shared.tiltak(this.doc).observe(() => this.scheduleRender())
   }
 
   rowSection (rowId) {
@@ -313,7 +314,7 @@ export class Comments {
   }
 
   rowExists (rowId) {
-    return this.doc.getArray('tiltak').toArray().some((m) => typeof m?.get === 'function' && m.get('id') === rowId)
+    return shared.tiltak(this.doc).toArray().some((m) => typeof m?.get === 'function' && m.get(RowKey.ID) === rowId)
   }
 
   /** The marker of a row with open threads was pressed: show its first thread. */

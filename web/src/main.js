@@ -17,6 +17,7 @@ import { liveCompleteness } from './completeness.js'
 import { NODE_NAMES, MARK_NAMES } from './schema.js'
 import { Comments } from './comments.js'
 import { pageContext } from './threads.js'
+import { shared, MetaKey, mapBool } from './layout.js'
 import './editor.css'
 
 /** Origin of this person's own edits outside prose: the undo manager tracks only these. */
@@ -95,7 +96,7 @@ function start () {
   }
 
   const undoManager = new Y.UndoManager(
-    [doc.getArray('tiltak'), doc.getArray('milestones'), doc.getMap('checklist'), doc.getArray('target_groups')],
+    [shared.tiltak(doc), shared.milestones(doc), shared.checklist(doc), shared.targetGroups(doc)],
     { trackedOrigins: new Set([LOCAL]), captureTimeout: 500 }
   )
   const comments = new Comments({ data, doc })
@@ -135,14 +136,11 @@ function start () {
     editors.delete(sectionEl)
   }
 
-  const checklist = doc.getMap('checklist')
+  const checklist = shared.checklist(doc)
   function bindChecklist (sectionEl) {
     const boxes = [...sectionEl.querySelectorAll('input[type="checkbox"][data-key]')]
     const refresh = () => {
-      for (const box of boxes) {
-        const v = checklist.get(box.dataset.key)
-        box.checked = v === true || v === 'true'
-      }
+      for (const box of boxes) box.checked = mapBool(checklist, box.dataset.key)
     }
     for (const box of boxes) {
       box.disabled = !editable
@@ -188,7 +186,7 @@ function start () {
 
   // Mount once the document is known: from this browser's copy or from the server. Until then
   // the server-rendered page stays as it is.
-  const hasDocument = () => doc.getMap('meta').get('template') != null
+  const hasDocument = () => shared.meta(doc).get(MetaKey.TEMPLATE) != null
   persistence.on('synced', () => { if (hasDocument()) mountAll() })
   provider.on('sync', (synced) => { if (synced) mountAll() })
   doc.on('update', () => { if (!mounted && hasDocument() && provider.synced) mountAll() })
