@@ -7,6 +7,7 @@ import { slug } from '../src/util.js'
 import { uniqueGroupId } from '../src/targetgroups.js'
 import { safeHref } from '../src/schema.js'
 import { copyRow } from '../src/tiltak.js'
+import { statusText } from '../src/connection.js'
 
 test('diff finds the changed range and never splits a surrogate pair', () => {
   assert.deepEqual(diff('abc', 'abXc'), { index: 2, remove: 0, insert: 'X' })
@@ -65,4 +66,12 @@ test('a moved row keeps its id and values, long texts as new Y.Text', () => {
   assert.ok(moved.get('tiltak') instanceof Y.Text)
   assert.equal(moved.get('tiltak').toString(), 'Rusfritt ungdomshus')
   assert.ok(moved.get('indikator') instanceof Y.Text, 'every long_text cell exists')
+})
+
+test('the connection line says what the connection allows', () => {
+  assert.equal(statusText('kobler-til', true), 'Kobler til …')
+  assert.equal(statusText('tilkoblet', true), 'Tilkoblet – endringer lagres')
+  assert.equal(statusText('tilkoblet', false), 'Tilkoblet – bare lesetilgang')
+  assert.equal(statusText('frakoblet', true), 'Frakoblet – endringer lagres lokalt')
+  assert.equal(statusText('lesetilgang', true), 'Tilkoblet – du kan lese, men ikke endre planen')
 })
