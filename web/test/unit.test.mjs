@@ -8,6 +8,7 @@ import { uniqueGroupId } from '../src/targetgroups.js'
 import { safeHref } from '../src/schema.js'
 import { copyRow } from '../src/tiltak.js'
 import { statusText } from '../src/connection.js'
+import { panelUrl } from '../src/completeness.js'
 
 test('diff finds the changed range and never splits a surrogate pair', () => {
   assert.deepEqual(diff('abc', 'abXc'), { index: 2, remove: 0, insert: 'X' })
@@ -74,4 +75,9 @@ test('the connection line says what the connection allows', () => {
   assert.equal(statusText('tilkoblet', false), 'Tilkoblet – bare lesetilgang')
   assert.equal(statusText('frakoblet', true), 'Frakoblet – endringer lagres lokalt')
   assert.equal(statusText('lesetilgang', true), 'Tilkoblet – du kan lese, men ikke endre planen')
+})
+
+test('the completeness panel is asked of the plan page\'s own route', () => {
+  assert.equal(panelUrl('7f3c2a'), '/plans/7f3c2a/mangler')
+  assert.equal(panelUrl('a/b'), '/plans/a%2Fb/mangler')
 })
