@@ -44,13 +44,19 @@ const NO_STRATEGI = 'Uten strategi'
 /** A copy of a row map for a move: same id and values, long texts as new Y.Text. */
 export function copyRow (map, fields) {
   const copy = new Y.Map()
+  const texts = new Set() // keys copied as Y.Text (the copy itself cannot be read before it is in a doc)
   for (const [key, value] of map.entries()) {
-    if (value instanceof Y.Text) copy.set(key, new Y.Text(value.toString()))
-    else if (value instanceof Y.AbstractType) copy.set(key, value.toJSON())
-    else copy.set(key, value)
+    if (value instanceof Y.Text) {
+      copy.set(key, new Y.Text(value.toString()))
+      texts.add(key)
+    } else if (value instanceof Y.AbstractType) {
+      copy.set(key, value.toJSON())
+    } else {
+      copy.set(key, value)
+    }
   }
   for (const field of fields) {
-    if (field.type === 'long_text' && !(copy.get(field.name) instanceof Y.Text)) {
+    if (field.type === 'long_text' && !texts.has(field.name)) {
       copy.set(field.name, new Y.Text(mapText(map, field.name)))
     }
   }
