@@ -1,56 +1,52 @@
-// The "Før planen sendes til BU" panel, kept current: after changes settle, the server's own
-// reading (GET /api/plans/<id>/completeness) is fetched and the panel re-rendered as the page
-// template renders it.
+// The "Før planen sendes til BU" panel, kept current. The server renders it, once: after
+// changes settle, the page asks for it again (GET /plans/<id>/mangler answers the panel's
+// `<section class="mangler" id="mangler">` as an HTML fragment) and puts the fragment's contents
+// in place of the panel's, keeping open the lists the reader opened. When the fragment cannot be
+// had (offline, an older server), the panel stays as it was.
 
-import { h } from './util.js'
+import { debounce } from './util.js'
 
-const anchor = (id) => `seksjon-${id.replace(/\./g, '-')}`
+/** Quiet time after the last change before the panel is asked for again, in ms. */
+const SETTLE_MS = 2000
 
-function render (panel, c) {
-  const heading = panel.querySelector('h2')
-  const parts = [heading]
-  if (c.complete) {
-    parts.push(h('p', {}, 'Alt er fylt ut.'))
-  } else {
-    const n = c.counts
-    parts.push(h('p', {},
-      `${n.empty_sections} av ${n.prose_sections} tekstdeler er tomme, ` +
-      `${n.checklist_items - n.ticked_items} av ${n.checklist_items} punkter i sjekklistene er ikke krysset av, og ` +
-      `${n.incomplete_rows} av ${n.tiltak_rows} tiltak mangler opplysninger.`))
-    const open = new Set([...panel.querySelectorAll('details[open] > summary')].map((s) => s.dataset.kind))
-    const list = (kind, title, items) => {
-      if (!items.length) return null
-      const details = h('details', { open: open.has(kind) },
-        h('summary', { 'data-kind': kind }, `${title} (${items.length})`), h('ul', {}, items))
-      return details
-    }
-    parts.push(
-      list('tomme', 'Tomme tekstdeler', c.empty_sections.map((s) =>
-        h('li', {}, h('a', { href: `#${anchor(s.id)}` }, `${s.number} ${s.heading}`)))),
-      list('avkrysning', 'Ikke avkrysset', c.unticked.map((u) => h('li', {}, `${u.section_heading}: ${u.label}`))),
-      list('tiltak', 'Tiltak som mangler opplysninger', c.incomplete_tiltak.map((r) =>
-        h('li', {}, `${r.excerpt} – mangler ${r.missing.map((m) => m.label.toLowerCase()).join(', ')}`))))
-  }
-  panel.replaceChildren(...parts.filter(Boolean))
+/** Where the server renders the panel of plan `planId`. */
+export function panelUrl (planId) {
+  return `/plans/${encodeURIComponent(planId)}/mangler`
+}
+
+/** The panel in the server's HTML, or null. A <template> parses it inert: nothing runs or loads. */
+function parsePanel (html) {
+  const template = document.createElement('template')
+  template.innerHTML = html
+  return template.content.querySelector('section#mangler')
+}
+
+/** Puts `fresh`'s contents into `panel`; a list is open when its kind was open before. */
+function replacePanel (panel, fresh) {
+  const kindOf = (details) => details.querySelector(':scope > summary')?.dataset.kind
+  const open = new Set([...panel.querySelectorAll('details[open]')].map(kindOf).filter(Boolean))
+  for (const details of fresh.querySelectorAll('details')) details.open = open.has(kindOf(details))
+  panel.replaceChildren(...fresh.childNodes)
 }
 
 export function liveCompleteness (doc, provider, planId) {
   const panel = document.getElementById('mangler')
   if (!panel) return
-  let timer = null
   let running = false
+  let again = false
   const refresh = async () => {
-    if (running || !provider.synced) return
+    if (!provider.synced) return
+    if (running) { again = true; return }
     running = true
     try {
-      const response = await fetch(`/api/plans/${encodeURIComponent(planId)}/completeness`, { headers: { accept: 'application/json' } })
-      if (response.ok) render(panel, await response.json())
+      const response = await fetch(panelUrl(planId), { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      const fresh = response.ok ? parsePanel(await response.text()) : null
+      if (fresh) replacePanel(panel, fresh)
     } catch { /* offline: the panel stays as it was */ } finally {
       running = false
+      if (again) { again = false; refreshSoon() }
     }
   }
-  doc.on('update', () => {
-    clearTimeout(timer)
-    timer = setTimeout(refresh, 2000)
-  })
+  const refreshSoon = debounce(refresh, SETTLE_MS)
+  doc.on('update', () => refreshSoon())
 }

@@ -1,23 +1,19 @@
 // The plan process's milestones, bound to the `milestones` Y.Array of Y.Map
-// {id, title, date, responsible, done}. Values are plain (last writer wins); a move deletes the
+// {id, title, date, responsible, done} (names in layout.js). Values are plain (last writer wins); a move deletes the
 // map and inserts a copy, as for tiltak rows.
 
 import * as Y from 'yjs'
 import { h, uid, uuid, debounce, undoChord } from './util.js'
+import { MilestoneKey as K, shared, mapText, mapBool } from './layout.js'
 
 const FIELDS = [
-  { key: 'title', label: 'Milepæl', placeholder: '' },
-  { key: 'date', label: 'Dato', placeholder: 'f.eks. 2026-03-01' },
-  { key: 'responsible', label: 'Ansvarlig', placeholder: '', list: 'samskriv-enheter' }
+  { key: K.TITLE, label: 'Milepæl', placeholder: '' },
+  { key: K.DATE, label: 'Dato', placeholder: 'f.eks. 2026-03-01' },
+  { key: K.RESPONSIBLE, label: 'Ansvarlig', placeholder: '', list: 'samskriv-enheter' }
 ]
 
-const str = (map, key) => {
-  const v = map.get(key)
-  return v == null ? '' : v instanceof Y.AbstractType ? v.toString() : String(v)
-}
-
 export function mountMilestones (root, { doc, origin, undoManager, editable }) {
-  const array = doc.getArray('milestones')
+  const array = shared.milestones(doc)
   const rows = new Map() // Y.Map → row
   let pendingFocus = null
   const tbody = h('tbody')
@@ -55,28 +51,28 @@ export function mountMilestones (root, { doc, origin, undoManager, editable }) {
   function addMilestone () {
     const map = new Y.Map()
     const id = uuid()
-    map.set('id', id)
-    map.set('title', '')
-    map.set('date', '')
-    map.set('responsible', '')
-    map.set('done', false)
-    pendingFocus = { id, ctl: 'title' }
+    map.set(K.ID, id)
+    map.set(K.TITLE, '')
+    map.set(K.DATE, '')
+    map.set(K.RESPONSIBLE, '')
+    map.set(K.DONE, false)
+    pendingFocus = { id, ctl: K.TITLE }
     transact(() => array.push([map]))
   }
 
   function makeRow (map) {
-    const id = str(map, 'id')
+    const id = mapText(map, K.ID)
     const nameId = uid('ms')
     const controls = []
     const inputs = []
     const tr = h('tr', { 'data-id': id })
     for (const f of FIELDS) {
       const input = h('input', { type: 'text', 'data-ctl': f.key, readonly: !editable, placeholder: f.placeholder || null, list: f.list || null, autocomplete: 'off' })
-      if (f.key === 'title') input.id = nameId
+      if (f.key === K.TITLE) input.id = nameId
       inputs.push([input, f.label])
       let dirty = false
       const write = debounce(() => {
-        if (str(map, f.key) !== input.value) transact(() => map.set(f.key, input.value))
+        if (mapText(map, f.key) !== input.value) transact(() => map.set(f.key, input.value))
       }, 300)
       input.addEventListener('input', () => { dirty = true; write() })
       input.addEventListener('blur', () => { write.flush(); dirty = false })
@@ -85,16 +81,16 @@ export function mountMilestones (root, { doc, origin, undoManager, editable }) {
         flush: () => write.flush(),
         refresh: () => {
           if (dirty && document.activeElement === input) return
-          const v = str(map, f.key)
+          const v = mapText(map, f.key)
           if (input.value !== v) input.value = v
         }
       })
       tr.append(h('td', {}, input))
     }
-    const done = h('input', { type: 'checkbox', 'data-ctl': 'done', disabled: !editable })
+    const done = h('input', { type: 'checkbox', 'data-ctl': K.DONE, disabled: !editable })
     inputs.push([done, 'Ferdig'])
-    done.addEventListener('change', () => transact(() => map.set('done', done.checked)))
-    controls.push({ key: 'done', refresh: () => { done.checked = map.get('done') === true || map.get('done') === 'true' } })
+    done.addEventListener('change', () => transact(() => map.set(K.DONE, done.checked)))
+    controls.push({ key: K.DONE, refresh: () => { done.checked = mapBool(map, K.DONE) } })
     tr.append(h('td', { class: 'midt' }, done))
     const button = (ctl, glyph, spoken, fn) => {
       const bid = uid('knapp')
@@ -127,14 +123,14 @@ export function mountMilestones (root, { doc, origin, undoManager, editable }) {
     rows.get(map)?.flush()
     const copy = new Y.Map()
     for (const [k, v] of map.entries()) copy.set(k, v instanceof Y.AbstractType ? v.toJSON() : v)
-    pendingFocus = { id: str(map, 'id'), ctl: dir < 0 ? 'opp' : 'ned' }
+    pendingFocus = { id: mapText(map, K.ID), ctl: dir < 0 ? 'opp' : 'ned' }
     transact(() => { array.delete(from, 1); array.insert(to, [copy]) })
   }
 
   function remove (map) {
     const from = array.toArray().indexOf(map)
     if (from < 0) return
-    const title = str(map, 'title') || 'uten navn'
+    const title = mapText(map, K.TITLE) || 'uten navn'
     transact(() => array.delete(from, 1))
     const undo = h('button', {
       type: 'button', class: 'sekundaer',

@@ -6,9 +6,9 @@ import { h } from './util.js'
 
 const STORAGE_KEY = 'samskriv.person'
 /** Cursor colours: each has at least 4.5:1 contrast with white label text. */
-export const COLOURS = ['#1f42aa', '#8a1538', '#034b45', '#6b3a00', '#5b2a86', '#005a87', '#3d5a00', '#a3005b', '#b3261e', '#2a2859']
+const COLOURS = ['#1f42aa', '#8a1538', '#034b45', '#6b3a00', '#5b2a86', '#005a87', '#3d5a00', '#a3005b', '#b3261e', '#2a2859']
 
-export function loadPerson () {
+function loadPerson () {
   try {
     const person = JSON.parse(localStorage.getItem(STORAGE_KEY) || 'null')
     if (person && typeof person.name === 'string' && person.name.trim()) {
@@ -24,7 +24,7 @@ function savePerson (person) {
 }
 
 /** Asks for name and unit in an accessible modal dialog; resolves with the person. */
-export function askPerson (units, current) {
+function askPerson (units, current) {
   return new Promise((resolve) => {
     const name = h('input', { type: 'text', id: 'person-navn', name: 'navn', required: true, autocomplete: 'name', value: current?.name || '' })
     const unit = h('input', { type: 'text', id: 'person-enhet', name: 'enhet', list: 'samskriv-enheter', autocomplete: 'organization', value: current?.unit || '' })
@@ -65,6 +65,35 @@ export function askPerson (units, current) {
   })
 }
 
+/** A small stable hash of a string (for a colour). */
+function hash (text) {
+  let x = 0
+  for (const ch of text) x = (x * 31 + ch.codePointAt(0)) | 0
+  return x
+}
+
+/**
+ * Joins the plan as this visitor and shows who is here in `bar`. Someone signed in (`me`) is
+ * known by name and unit; until then a visitor is asked once. Returns the presence panel.
+ */
+export function joinPresence (bar, awareness, { me, units }) {
+  const signedIn = !!(me && me.id && me.id !== 'anonymous' && me.name)
+  let person = loadPerson()
+  if (signedIn) person = { name: me.name, unit: me.unit || '', color: person?.color || COLOURS[Math.abs(hash(me.id)) % COLOURS.length] }
+  const setUser = (p) => awareness.setLocalStateField('user', { name: p.name, unit: p.unit || '', color: p.color })
+  const presence = mountPresence(bar, awareness, {
+    onChangePerson: signedIn ? null : () => askPerson(units, person).then((p) => { person = p; setUser(p) })
+  })
+  if (person) {
+    setUser(person)
+  } else {
+    // Until the person has answered, others see a guest (never a nameless cursor).
+    setUser({ name: 'Gjest', unit: '', color: COLOURS[awareness.clientID % COLOURS.length] })
+    askPerson(units, null).then((p) => { person = p; setUser(p) })
+  }
+  return presence
+}
+
 /** The section heading of a section id, as shown on the page ("2.1 Nåsituasjon"). */
 function sectionLabel (sectionId) {
   if (!sectionId) return ''
@@ -78,7 +107,7 @@ function sectionLabel (sectionId) {
  * The presence panel and the per-section chips. Tracks which section has focus and publishes it
  * as the awareness field `section`.
  */
-export function mountPresence (bar, awareness, { onChangePerson }) {
+function mountPresence (bar, awareness, { onChangePerson }) {
   const count = h('span', { class: 'antall' })
   const list = h('ul', { class: 'tilstede-liste' })
   const me = h('span', { class: 'meg' })

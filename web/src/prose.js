@@ -16,9 +16,12 @@ import {
 import { ySyncPlugin, yCursorPlugin, yUndoPlugin, undo, redo, yUndoPluginKey } from 'y-prosemirror'
 import { schema, safeHref } from './schema.js'
 import { h } from './util.js'
+import { NodeName, NodeAttr, MarkName, MarkAttr, shared } from './layout.js'
 
 const S = schema.nodes
 const M = schema.marks
+const { LEVEL, ORDER } = NodeAttr
+const { HREF } = MarkAttr
 
 function markActive (state, type) {
   const { from, $from, to, empty } = state.selection
@@ -37,8 +40,8 @@ function blockActive (state, type, attrs = {}) {
 
 function toggleHeading (level) {
   return (state, dispatch) => {
-    if (blockActive(state, S.heading, { level })) return setBlockType(S.paragraph)(state, dispatch)
-    return setBlockType(S.heading, { level })(state, dispatch)
+    if (blockActive(state, S[NodeName.HEADING], { [LEVEL]: level })) return setBlockType(S[NodeName.PARAGRAPH])(state, dispatch)
+    return setBlockType(S[NodeName.HEADING], { [LEVEL]: level })(state, dispatch)
   }
 }
 
@@ -47,11 +50,11 @@ function toggleList (type) {
     const { $from } = state.selection
     for (let d = $from.depth; d > 0; d--) {
       const node = $from.node(d)
-      if (node.type === type) return liftListItem(S.list_item)(state, dispatch)
-      if (node.type === S.bullet_list || node.type === S.ordered_list) {
+      if (node.type === type) return liftListItem(S[NodeName.LIST_ITEM])(state, dispatch)
+      if (node.type === S[NodeName.BULLET_LIST] || node.type === S[NodeName.ORDERED_LIST]) {
         if (!dispatch) return true
         const pos = $from.before(d)
-        dispatch(state.tr.setNodeMarkup(pos, type, type === S.ordered_list ? { order: 1 } : {}))
+        dispatch(state.tr.setNodeMarkup(pos, type, type === S[NodeName.ORDERED_LIST] ? { [ORDER]: 1 } : {}))
         return true
       }
     }
@@ -60,15 +63,15 @@ function toggleList (type) {
 }
 
 function toggleBlockquote (state, dispatch) {
-  if (blockActive(state, S.blockquote)) return lift(state, dispatch)
-  return wrapIn(S.blockquote)(state, dispatch)
+  if (blockActive(state, S[NodeName.BLOCKQUOTE])) return lift(state, dispatch)
+  return wrapIn(S[NodeName.BLOCKQUOTE])(state, dispatch)
 }
 
 function insertTable (state, dispatch) {
   if (isInTable(state)) return false
   const cell = (type) => type.createAndFill()
-  const row = (type) => S.table_row.create(null, [cell(type), cell(type), cell(type)])
-  const table = S.table.create(null, [row(S.table_header), row(S.table_cell), row(S.table_cell)])
+  const row = (type) => S[NodeName.TABLE_ROW].create(null, [cell(type), cell(type), cell(type)])
+  const table = S[NodeName.TABLE].create(null, [row(S[NodeName.TABLE_HEADER]), row(S[NodeName.TABLE_CELL]), row(S[NodeName.TABLE_CELL])])
   if (dispatch) {
     const tr = state.tr.replaceSelectionWith(table)
     // Put the cursor in the first header cell.
@@ -81,7 +84,7 @@ function insertTable (state, dispatch) {
 }
 
 const hardBreak = chainCommands(exitCode, (state, dispatch) => {
-  if (dispatch) dispatch(state.tr.replaceSelectionWith(S.hard_break.create()).scrollIntoView())
+  if (dispatch) dispatch(state.tr.replaceSelectionWith(S[NodeName.HARD_BREAK].create()).scrollIntoView())
   return true
 })
 
@@ -101,11 +104,11 @@ const redoCommand = (state, dispatch) => {
 function buildInputRules () {
   return inputRules({
     rules: [
-      wrappingInputRule(/^\s*>\s$/, S.blockquote),
-      wrappingInputRule(/^\s*([-+*])\s$/, S.bullet_list),
-      wrappingInputRule(/^(\d+)\.\s$/, S.ordered_list, (m) => ({ order: +m[1] }), (m, node) => node.childCount + node.attrs.order === +m[1]),
-      textblockTypeInputRule(/^###\s$/, S.heading, { level: 3 }),
-      textblockTypeInputRule(/^####\s$/, S.heading, { level: 4 })
+      wrappingInputRule(/^\s*>\s$/, S[NodeName.BLOCKQUOTE]),
+      wrappingInputRule(/^\s*([-+*])\s$/, S[NodeName.BULLET_LIST]),
+      wrappingInputRule(/^(\d+)\.\s$/, S[NodeName.ORDERED_LIST], (m) => ({ [ORDER]: +m[1] }), (m, node) => node.childCount + node.attrs[ORDER] === +m[1]),
+      textblockTypeInputRule(/^###\s$/, S[NodeName.HEADING], { [LEVEL]: 3 }),
+      textblockTypeInputRule(/^####\s$/, S[NodeName.HEADING], { [LEVEL]: 4 })
     ]
   })
 }
@@ -162,10 +165,10 @@ function askForLink (current) {
 function linkCommand (view) {
   const { state } = view
   const { from, to, empty, $from } = state.selection
-  const existing = M.link.isInSet(empty ? $from.marks() : (state.doc.nodeAt(from)?.marks || []))
+  const existing = M[MarkName.LINK].isInSet(empty ? $from.marks() : (state.doc.nodeAt(from)?.marks || []))
   // The range is taken now: focus moves to the dialog, and the selection may change meanwhile.
   const docAtOpen = state.doc
-  askForLink(existing ? existing.attrs.href : null).then((href) => {
+  askForLink(existing ? existing.attrs[HREF] : null).then((href) => {
     view.focus()
     if (href == null) return
     const st = view.state
@@ -181,17 +184,17 @@ function linkCommand (view) {
         const child = parent.child(i)
         const start = $pos.start() + offset
         const end = start + child.nodeSize
-        if (start <= a && a <= end && M.link.isInSet(child.marks)) { a = start; b = end }
+        if (start <= a && a <= end && M[MarkName.LINK].isInSet(child.marks)) { a = start; b = end }
         offset += child.nodeSize
       }
     }
     const tr = st.tr
     if (a === b) {
       if (!href) return
-      tr.insertText(href, a).addMark(a, a + href.length, M.link.create({ href }))
+      tr.insertText(href, a).addMark(a, a + href.length, M[MarkName.LINK].create({ [HREF]: href }))
     } else {
-      tr.removeMark(a, b, M.link)
-      if (href) tr.addMark(a, b, M.link.create({ href }))
+      tr.removeMark(a, b, M[MarkName.LINK])
+      if (href) tr.addMark(a, b, M[MarkName.LINK].create({ [HREF]: href }))
       tr.setSelection(TextSelection.create(tr.doc, b))
     }
     view.dispatch(tr.scrollIntoView())
@@ -200,15 +203,15 @@ function linkCommand (view) {
 }
 
 const TOOLBAR = [
-  { key: 'bold', label: 'Fet', shortcut: 'Control+B', cmd: () => toggleMark(M.bold), active: (s) => markActive(s, M.bold), cls: 'fet' },
-  { key: 'italic', label: 'Kursiv', shortcut: 'Control+I', cmd: () => toggleMark(M.italic), active: (s) => markActive(s, M.italic), cls: 'kursiv' },
-  { key: 'link', label: 'Lenke', shortcut: 'Control+K', view: linkCommand, active: (s) => markActive(s, M.link) },
+  { key: 'bold', label: 'Fet', shortcut: 'Control+B', cmd: () => toggleMark(M[MarkName.BOLD]), active: (s) => markActive(s, M[MarkName.BOLD]), cls: 'fet' },
+  { key: 'italic', label: 'Kursiv', shortcut: 'Control+I', cmd: () => toggleMark(M[MarkName.ITALIC]), active: (s) => markActive(s, M[MarkName.ITALIC]), cls: 'kursiv' },
+  { key: 'link', label: 'Lenke', shortcut: 'Control+K', view: linkCommand, active: (s) => markActive(s, M[MarkName.LINK]) },
   { sep: true },
-  { key: 'h3', label: 'Overskrift 3', shortcut: 'Control+Alt+3', cmd: () => toggleHeading(3), active: (s) => blockActive(s, S.heading, { level: 3 }) },
-  { key: 'h4', label: 'Overskrift 4', shortcut: 'Control+Alt+4', cmd: () => toggleHeading(4), active: (s) => blockActive(s, S.heading, { level: 4 }) },
-  { key: 'ul', label: 'Punktliste', shortcut: 'Control+Shift+8', cmd: () => toggleList(S.bullet_list), active: (s) => blockActive(s, S.bullet_list) },
-  { key: 'ol', label: 'Nummerert liste', shortcut: 'Control+Shift+7', cmd: () => toggleList(S.ordered_list), active: (s) => blockActive(s, S.ordered_list) },
-  { key: 'quote', label: 'Sitat', shortcut: 'Control+Shift+9', cmd: () => toggleBlockquote, active: (s) => blockActive(s, S.blockquote) },
+  { key: 'h3', label: 'Overskrift 3', shortcut: 'Control+Alt+3', cmd: () => toggleHeading(3), active: (s) => blockActive(s, S[NodeName.HEADING], { [LEVEL]: 3 }) },
+  { key: 'h4', label: 'Overskrift 4', shortcut: 'Control+Alt+4', cmd: () => toggleHeading(4), active: (s) => blockActive(s, S[NodeName.HEADING], { [LEVEL]: 4 }) },
+  { key: 'ul', label: 'Punktliste', shortcut: 'Control+Shift+8', cmd: () => toggleList(S[NodeName.BULLET_LIST]), active: (s) => blockActive(s, S[NodeName.BULLET_LIST]) },
+  { key: 'ol', label: 'Nummerert liste', shortcut: 'Control+Shift+7', cmd: () => toggleList(S[NodeName.ORDERED_LIST]), active: (s) => blockActive(s, S[NodeName.ORDERED_LIST]) },
+  { key: 'quote', label: 'Sitat', shortcut: 'Control+Shift+9', cmd: () => toggleBlockquote, active: (s) => blockActive(s, S[NodeName.BLOCKQUOTE]) },
   { key: 'table', label: 'Tabell', cmd: () => insertTable, active: (s) => isInTable(s) },
   { sep: true },
   { key: 'undo', label: 'Angre', shortcut: 'Control+Z', cmd: () => undoCommand },
@@ -307,7 +310,7 @@ function selectionBuilder (user) {
  * Returns `{ view, destroy }`.
  */
 export function mountProse (container, { doc, awareness, sectionId, headingId, headingText, editable, comments }) {
-  const fragment = doc.getXmlFragment(`section:${sectionId}`)
+  const fragment = shared.section(doc, sectionId)
   let view = null
   const toolbar = buildToolbar(() => view, headingText)
   // Someone who may comment but not edit (an adviser) gets a caret, to select text with the
@@ -321,10 +324,10 @@ export function mountProse (container, { doc, awareness, sectionId, headingId, h
   container.classList.add('prosa-editor')
 
   const keys = {
-    'Mod-b': toggleMark(M.bold),
-    'Mod-B': toggleMark(M.bold),
-    'Mod-i': toggleMark(M.italic),
-    'Mod-I': toggleMark(M.italic),
+    'Mod-b': toggleMark(M[MarkName.BOLD]),
+    'Mod-B': toggleMark(M[MarkName.BOLD]),
+    'Mod-i': toggleMark(M[MarkName.ITALIC]),
+    'Mod-I': toggleMark(M[MarkName.ITALIC]),
     'Mod-k': (state, dispatch, v) => (dispatch ? linkCommand(v) : true),
     'Mod-z': undoCommand,
     'Mod-y': redoCommand,
@@ -332,15 +335,15 @@ export function mountProse (container, { doc, awareness, sectionId, headingId, h
     'Mod-Shift-Z': redoCommand,
     'Mod-Alt-3': toggleHeading(3),
     'Mod-Alt-4': toggleHeading(4),
-    'Mod-Alt-0': setBlockType(S.paragraph),
-    'Mod-Shift-8': toggleList(S.bullet_list),
-    'Mod-Shift-7': toggleList(S.ordered_list),
+    'Mod-Alt-0': setBlockType(S[NodeName.PARAGRAPH]),
+    'Mod-Shift-8': toggleList(S[NodeName.BULLET_LIST]),
+    'Mod-Shift-7': toggleList(S[NodeName.ORDERED_LIST]),
     'Mod-Shift-9': toggleBlockquote,
     'Shift-Enter': hardBreak,
     'Mod-Enter': hardBreak,
-    Enter: splitListItem(S.list_item),
-    'Mod-[': liftListItem(S.list_item),
-    'Mod-]': sinkListItem(S.list_item),
+    Enter: splitListItem(S[NodeName.LIST_ITEM]),
+    'Mod-[': liftListItem(S[NodeName.LIST_ITEM]),
+    'Mod-]': sinkListItem(S[NodeName.LIST_ITEM]),
     // Tab moves between table cells; outside tables it leaves the editor as usual.
     Tab: goToNextCell(1),
     'Shift-Tab': goToNextCell(-1)

@@ -1,10 +1,16 @@
 // The ProseMirror schema of prose sections. Node and mark names are the contract with the
-// server (DESIGN.md, src/document/layout.rs): y-prosemirror stores nodes as Y.XmlElements named
-// after the node type and marks as text formatting attributes named after the mark.
+// server (DESIGN.md, layout.js ↔ src/document/layout.rs): y-prosemirror stores nodes as
+// Y.XmlElements named after the node type and marks as text formatting attributes named after
+// the mark. The list and table nodes are named by prosemirror-schema-list and prosemirror-tables;
+// a unit test checks that their names are the layout's.
 
 import { Schema } from 'prosemirror-model'
 import { addListNodes } from 'prosemirror-schema-list'
 import { tableNodes } from 'prosemirror-tables'
+import { NodeName, NodeAttr, MarkName, MarkAttr } from './layout.js'
+
+const { LEVEL } = NodeAttr
+const { HREF } = MarkAttr
 
 /** Links people can follow from exports: web and mail only (the server drops others too). */
 export function safeHref (href) {
@@ -16,7 +22,7 @@ export function safeHref (href) {
 
 const baseNodes = {
   doc: { content: 'block+' },
-  paragraph: {
+  [NodeName.PARAGRAPH]: {
     group: 'block',
     content: 'inline*',
     parseDOM: [{ tag: 'p' }],
@@ -24,22 +30,22 @@ const baseNodes = {
   },
   // Levels 1–2 belong to the template's own headings; the page shows level 3 as <h4> and 4 as
   // <h5>, as the server renders them, so the outline of the page stays intact.
-  heading: {
+  [NodeName.HEADING]: {
     group: 'block',
     content: 'inline*',
     defining: true,
-    attrs: { level: { default: 3 } },
+    attrs: { [LEVEL]: { default: 3 } },
     parseDOM: [
-      { tag: 'h1', attrs: { level: 3 } },
-      { tag: 'h2', attrs: { level: 3 } },
-      { tag: 'h3', attrs: { level: 3 } },
-      { tag: 'h4', attrs: { level: 3 } },
-      { tag: 'h5', attrs: { level: 4 } },
-      { tag: 'h6', attrs: { level: 4 } }
+      { tag: 'h1', attrs: { [LEVEL]: 3 } },
+      { tag: 'h2', attrs: { [LEVEL]: 3 } },
+      { tag: 'h3', attrs: { [LEVEL]: 3 } },
+      { tag: 'h4', attrs: { [LEVEL]: 3 } },
+      { tag: 'h5', attrs: { [LEVEL]: 4 } },
+      { tag: 'h6', attrs: { [LEVEL]: 4 } }
     ],
-    toDOM: (node) => [`h${node.attrs.level === 4 ? 5 : 4}`, 0]
+    toDOM: (node) => [`h${node.attrs[LEVEL] === 4 ? 5 : 4}`, 0]
   },
-  blockquote: {
+  [NodeName.BLOCKQUOTE]: {
     group: 'block',
     content: 'block+',
     defining: true,
@@ -47,7 +53,7 @@ const baseNodes = {
     toDOM: () => ['blockquote', 0]
   },
   text: { group: 'inline' },
-  hard_break: {
+  [NodeName.HARD_BREAK]: {
     inline: true,
     group: 'inline',
     selectable: false,
@@ -58,27 +64,27 @@ const baseNodes = {
 
 let nodes = addListNodes(
   new Schema({ nodes: baseNodes }).spec.nodes,
-  'paragraph block*',
+  `${NodeName.PARAGRAPH} block*`,
   'block'
 )
 // Simple tables for figures: cells hold paragraphs.
-nodes = nodes.append(tableNodes({ tableGroup: 'block', cellContent: 'paragraph+', cellAttributes: {} }))
+nodes = nodes.append(tableNodes({ tableGroup: 'block', cellContent: `${NodeName.PARAGRAPH}+`, cellAttributes: {} }))
 
 const marks = {
   // The link's attrs object is exactly `{href}`: the server reads `link: {href}`.
-  link: {
-    attrs: { href: {} },
+  [MarkName.LINK]: {
+    attrs: { [HREF]: {} },
     inclusive: false,
     parseDOM: [{
       tag: 'a[href]',
       getAttrs: (dom) => {
         const href = safeHref(dom.getAttribute('href'))
-        return href ? { href } : false
+        return href ? { [HREF]: href } : false
       }
     }],
-    toDOM: (mark) => ['a', { href: mark.attrs.href, rel: 'noopener noreferrer nofollow' }, 0]
+    toDOM: (mark) => ['a', { href: mark.attrs[HREF], rel: 'noopener noreferrer nofollow' }, 0]
   },
-  bold: {
+  [MarkName.BOLD]: {
     parseDOM: [
       { tag: 'strong' },
       { tag: 'b', getAttrs: (dom) => dom.style.fontWeight !== 'normal' && null },
@@ -86,7 +92,7 @@ const marks = {
     ],
     toDOM: () => ['strong', 0]
   },
-  italic: {
+  [MarkName.ITALIC]: {
     parseDOM: [{ tag: 'i' }, { tag: 'em' }, { style: 'font-style=italic' }],
     toDOM: () => ['em', 0]
   }
@@ -94,6 +100,6 @@ const marks = {
 
 export const schema = new Schema({ nodes, marks })
 
-/** The names the server reads (kept here so a test can compare them with layout.rs). */
+/** The names the schema gives its nodes and marks (a test compares them with layout.js). */
 export const NODE_NAMES = Object.keys(schema.nodes)
 export const MARK_NAMES = Object.keys(schema.marks)

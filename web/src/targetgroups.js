@@ -5,11 +5,7 @@
 
 import * as Y from 'yjs'
 import { h, uid, slug, debounce } from './util.js'
-
-const str = (map, key) => {
-  const v = map.get(key)
-  return v == null ? '' : String(v)
-}
+import { TargetGroupKey as K, shared, mapText, targetGroupSectionId } from './layout.js'
 
 /** A slug of `name` not used by any group yet. */
 export function uniqueGroupId (name, taken) {
@@ -21,7 +17,7 @@ export function uniqueGroupId (name, taken) {
 
 export function mountTargetGroups (partEl, ctx) {
   const { doc, origin, undoManager, editable, spec, mountSection, unmountSection } = ctx
-  const array = doc.getArray('target_groups')
+  const array = shared.targetGroups(doc)
   const anchor = (id) => `seksjon-${id.replace(/\./g, '-')}`
   const toc = document.querySelector('.innhold-nav ol')
   const partToc = toc?.querySelector(`a[href="#${partEl.id}"]`)?.closest('li')
@@ -38,10 +34,10 @@ export function mountTargetGroups (partEl, ctx) {
     const name = newName.value.trim()
     if (!name) { error.textContent = 'Skriv et navn på målgruppen.'; newName.focus(); return }
     error.textContent = ''
-    const taken = new Set(array.toArray().filter((m) => m instanceof Y.Map).map((m) => str(m, 'id')))
+    const taken = new Set(array.toArray().filter((m) => m instanceof Y.Map).map((m) => mapText(m, K.ID)))
     const map = new Y.Map()
-    map.set('id', uniqueGroupId(name, taken))
-    map.set('name', name)
+    map.set(K.ID, uniqueGroupId(name, taken))
+    map.set(K.NAME, name)
     undoManager.stopCapturing()
     doc.transact(() => array.push([map]), origin)
     newName.value = ''
@@ -65,7 +61,7 @@ export function mountTargetGroups (partEl, ctx) {
     }, h('h3', { id: `${anchor(groupId)}-tittel` }, h('span', { class: 'nummer' }), h('span', { class: 'navn' }, name)))
     const els = [head]
     for (const sub of spec.subsections) {
-      const sid = `${spec.part_id}.${id}.${sub.id}`
+      const sid = targetGroupSectionId(spec.part_id, id, sub.id)
       const a = anchor(sid)
       const section = h('section', {
         class: `seksjon ${sub.kind}`, id: a, 'aria-labelledby': `${a}-tittel`,
@@ -87,15 +83,15 @@ export function mountTargetGroups (partEl, ctx) {
   }
 
   function render () {
-    const maps = array.toArray().filter((m) => m instanceof Y.Map && str(m, 'id'))
+    const maps = array.toArray().filter((m) => m instanceof Y.Map && mapText(m, K.ID))
     const seen = new Set()
     let after = partEl
     let tocAfter = partToc
     maps.forEach((map, index) => {
-      const id = str(map, 'id')
+      const id = mapText(map, K.ID)
       if (seen.has(id)) return
       seen.add(id)
-      const name = str(map, 'name') || id
+      const name = mapText(map, K.NAME) || id
       let group = groups.get(id)
       if (!group) {
         let els = groupParts(id)
@@ -157,9 +153,9 @@ export function mountTargetGroups (partEl, ctx) {
     let dirty = false
     const write = debounce(() => {
       const name = input.value.trim()
-      if (name && str(group.map, 'name') !== name) {
+      if (name && mapText(group.map, K.NAME) !== name) {
         undoManager.stopCapturing()
-        doc.transact(() => group.map.set('name', name), origin)
+        doc.transact(() => group.map.set(K.NAME, name), origin)
       }
     }, 300)
     input.addEventListener('input', () => { dirty = true; write() })

@@ -1,6 +1,6 @@
 // The tiltak table, bound to the plan's `tiltak` Y.Array of Y.Map rows.
 //
-// - Rows are grouped by `strategi` in the template's order (as real plans print them), then in
+// - Rows are grouped by `strategi` (see ROLE) in the template's order (as real plans print them), then in
 //   array order. Each tiltak section of the page is a view on the rows whose `section` names it;
 //   the template's own tiltak section also shows rows without a section, and the first view
 //   shows rows whose section matches no view, so no row is ever invisible.
@@ -16,33 +16,48 @@
 import * as Y from 'yjs'
 import { h, uid, uuid, debounce, undoChord } from './util.js'
 import { bindYText } from './ytext-binding.js'
+import { RowKey, shared, mapText } from './layout.js'
 
 /**
- * Columns shown in the row itself (they fit a 1280-px screen beside the table of contents); the
- * other fields are under "Mer", in the template's order.
+ * The template fields this table gives a role of its own. The page data does not say which
+ * fields are columns, or which one groups, filters or names a row, so these names of the KoRus
+ * template's fields are the editor's one assumption about a template, all of them here; a
+ * template without one of them only loses that role. Every other field comes from the schema in
+ * the page data (`tiltak_fields`).
  */
-const MAIN_FIELDS = ['tiltak', 'ansvarlig', 'frist', 'status']
+const ROLE = Object.freeze({
+  /**
+   * Columns shown in the row itself (they fit a 1280-px screen beside the table of contents);
+   * the other fields are under "Mer", in the template's order.
+   */
+  columns: Object.freeze(['tiltak', 'ansvarlig', 'frist', 'status']),
+  /** Rows are grouped by this enum field's options, in the template's order. */
+  group: 'strategi',
+  /** Filtered by: the responsible unit, and the status. */
+  responsible: 'ansvarlig',
+  status: 'status',
+  /** The row's text, in messages and comment quotes. */
+  title: 'tiltak'
+})
 const NO_STRATEGI = 'Uten strategi'
-
-/** A row map's plain value of a field as text. */
-function textOf (map, name) {
-  const value = map.get(name)
-  if (value == null) return ''
-  if (value instanceof Y.AbstractType) return value.toString()
-  return String(value)
-}
 
 /** A copy of a row map for a move: same id and values, long texts as new Y.Text. */
 export function copyRow (map, fields) {
   const copy = new Y.Map()
+  const texts = new Set() // keys copied as Y.Text (the copy itself cannot be read before it is in a doc)
   for (const [key, value] of map.entries()) {
-    if (value instanceof Y.Text) copy.set(key, new Y.Text(value.toString()))
-    else if (value instanceof Y.AbstractType) copy.set(key, value.toJSON())
-    else copy.set(key, value)
+    if (value instanceof Y.Text) {
+      copy.set(key, new Y.Text(value.toString()))
+      texts.add(key)
+    } else if (value instanceof Y.AbstractType) {
+      copy.set(key, value.toJSON())
+    } else {
+      copy.set(key, value)
+    }
   }
   for (const field of fields) {
-    if (field.type === 'long_text' && !(copy.get(field.name) instanceof Y.Text)) {
-      copy.set(field.name, new Y.Text(textOf(map, field.name)))
+    if (field.type === 'long_text' && !texts.has(field.name)) {
+      copy.set(field.name, new Y.Text(mapText(map, field.name)))
     }
   }
   return copy
@@ -54,7 +69,7 @@ export class TiltakTables {
    */
   constructor (ctx) {
     this.ctx = ctx
-    this.array = ctx.doc.getArray('tiltak')
+    this.array = shared.tiltak(ctx.doc)
     this.views = []
     this.commentCounts = new Map() // row id → open comment threads
     this.array.observeDeep((events, tr) => this.onEvents(events, tr))
@@ -70,7 +85,7 @@ export class TiltakTables {
 
   /** The section id of the view that shows row `id`, or null. */
   sectionOfRow (id) {
-    const map = this.maps().find((m) => textOf(m, 'id') === id)
+    const map = this.maps().find((m) => mapText(m, RowKey.ID) === id)
     return map ? this.viewOf(map)?.sectionId || null : null
   }
 
@@ -101,7 +116,7 @@ export class TiltakTables {
 
   /** The view a row belongs to. */
   viewOf (map) {
-    const section = textOf(map, 'section')
+    const section = mapText(map, RowKey.SECTION)
     if (section) {
       const view = this.views.find((v) => v.sectionId === section)
       if (view) return view
@@ -127,7 +142,7 @@ export class TiltakTables {
       if (event.target === this.array) { structural = true; continue }
       if (event.target instanceof Y.Map) {
         const keys = event.keysChanged
-        if (keys.has('strategi') || keys.has('section')) { structural = true; continue }
+        if (keys.has(ROLE.group) || keys.has(RowKey.SECTION)) { structural = true; continue }
         for (const view of this.views) view.rowChanged(event.target, keys)
       }
     }
@@ -148,10 +163,10 @@ class TiltakView {
     this.pendingFocus = null
     this.key = uid('tv')
     const fields = this.ctx.fields
-    this.mainFields = MAIN_FIELDS.map((n) => fields.find((f) => f.name === n)).filter(Boolean)
+    this.mainFields = ROLE.columns.map((n) => fields.find((f) => f.name === n)).filter(Boolean)
     this.extraFields = fields.filter((f) => !this.mainFields.includes(f))
-    this.strategiField = fields.find((f) => f.name === 'strategi')
-    this.statusField = fields.find((f) => f.name === 'status')
+    this.strategiField = fields.find((f) => f.name === ROLE.group)
+    this.statusField = fields.find((f) => f.name === ROLE.status)
     this.build()
   }
 
@@ -256,7 +271,7 @@ class TiltakView {
   }
 
   groupKey (map) {
-    const value = textOf(map, 'strategi')
+    const value = mapText(map, ROLE.group)
     return this.groups.has(value) && value !== '__ingen' ? value : '__ingen'
   }
 
@@ -330,7 +345,7 @@ class TiltakView {
   refreshAnsvarligFilter () {
     const values = new Set()
     for (const row of this.rows.values()) {
-      const v = textOf(row.map, 'ansvarlig').trim()
+      const v = mapText(row.map, ROLE.responsible).trim()
       if (v) values.add(v)
     }
     const sorted = [...values].sort((a, b) => a.localeCompare(b, 'nb'))
@@ -347,8 +362,8 @@ class TiltakView {
   matches (row) {
     const { strategi, ansvarlig, status } = this.filters
     if (strategi && this.groupKey(row.map) !== strategi) return false
-    if (ansvarlig && textOf(row.map, 'ansvarlig').trim() !== ansvarlig) return false
-    if (status && textOf(row.map, 'status') !== status) return false
+    if (ansvarlig && mapText(row.map, ROLE.responsible).trim() !== ansvarlig) return false
+    if (status && mapText(row.map, ROLE.status) !== status) return false
     return true
   }
 
@@ -383,8 +398,8 @@ class TiltakView {
     const row = this.rows.get(map)
     if (!row) return
     row.update(keys)
-    if (keys.has('ansvarlig')) this.refreshAnsvarligFilter()
-    if (keys.has('ansvarlig') || keys.has('status')) this.applyFilters()
+    if (keys.has(ROLE.responsible)) this.refreshAnsvarligFilter()
+    if (keys.has(ROLE.responsible) || keys.has(ROLE.status)) this.applyFilters()
   }
 
   say (text) {
@@ -400,11 +415,11 @@ class TiltakView {
   addRow (strategi) {
     const id = uuid()
     const map = new Y.Map()
-    map.set('id', id)
-    if (!this.isDefault) map.set('section', this.sectionId)
+    map.set(RowKey.ID, id)
+    if (!this.isDefault) map.set(RowKey.SECTION, this.sectionId)
     for (const field of this.ctx.fields) {
       if (field.type === 'long_text') map.set(field.name, new Y.Text(field.default || ''))
-      else if (field.name === 'strategi' && strategi && strategi !== '__ingen') map.set('strategi', strategi)
+      else if (field.name === ROLE.group && strategi && strategi !== '__ingen') map.set(field.name, strategi)
       else if (field.default) map.set(field.name, field.default)
     }
     const first = this.mainFields.find((f) => f.type === 'long_text') || this.mainFields[0]
@@ -451,7 +466,7 @@ class TiltakView {
     const index = this.tables.array.toArray().indexOf(row.map)
     if (index < 0) return
     row.flush()
-    const title = textOf(row.map, 'tiltak').trim().slice(0, 60) || 'uten tekst'
+    const title = mapText(row.map, ROLE.title).trim().slice(0, 60) || 'uten tekst'
     const snapshot = copyRow(row.map, this.ctx.fields)
     const um = this.ctx.undoManager
     let item = null
@@ -467,7 +482,7 @@ class TiltakView {
         // otherwise a copy comes back in its old place.
         if (item && um.undoStack[um.undoStack.length - 1] === item) {
           um.undo()
-        } else if (!this.tables.maps().some((m) => textOf(m, 'id') === row.id)) {
+        } else if (!this.tables.maps().some((m) => mapText(m, RowKey.ID) === row.id)) {
           this.transact(() => this.tables.array.insert(Math.min(index, this.tables.array.length), [copyRow(snapshot, this.ctx.fields)]))
         }
         this.message.replaceChildren('Tiltaket er tilbake.')
@@ -484,7 +499,7 @@ class Row {
   constructor (view, map) {
     this.view = view
     this.map = map
-    this.id = textOf(map, 'id')
+    this.id = mapText(map, RowKey.ID)
     this.controls = new Map() // field name → control
     this.details = null
     const editable = view.ctx.editable
@@ -506,7 +521,7 @@ class Row {
     const comments = view.ctx.comments
     if (comments?.canComment) {
       this.commentButton = this.actionButton('kommenter', 'Kommenter', 'Kommenter', () => {
-        comments.composeRow(this.id, textOf(this.map, 'tiltak'), this.commentButton)
+        comments.composeRow(this.id, mapText(this.map, ROLE.title), this.commentButton)
       })
     }
     if (comments) {
@@ -602,7 +617,7 @@ class Row {
       select.append(h('option', { value: '' }, empty))
       for (const o of field.options) select.append(h('option', { value: o.value, title: o.label }, o.short_label || o.label))
       select.addEventListener('change', () => this.set(field.name, select.value))
-      control = { el: select, refresh: () => setSelect(select, textOf(this.map, field.name)) }
+      control = { el: select, refresh: () => setSelect(select, mapText(this.map, field.name)) }
     } else if (field.type === 'long_text') {
       const area = h('textarea', { 'data-ctl': ctl, rows: place === 'main' ? '2' : '3', readonly: !editable })
       control = { el: area, binding: null }
@@ -618,7 +633,7 @@ class Row {
           control.binding?.destroy()
           control.binding = null
           control.text = null
-          area.value = textOf(this.map, field.name)
+          area.value = mapText(this.map, field.name)
         }
       }
       // A cell that is not a Y.Text yet (written by another tool) becomes one on first input.
@@ -638,7 +653,7 @@ class Row {
       control = { el: input, write, dirty: false }
       control.refresh = () => {
         if (control.dirty && document.activeElement === input) return
-        const value = textOf(this.map, field.name)
+        const value = mapText(this.map, field.name)
         if (input.value !== value) input.value = value
       }
       control.flush = () => write.flush()
@@ -651,7 +666,7 @@ class Row {
 
   set (name, value) {
     const map = this.map
-    if (textOf(map, name) === value) return
+    if (mapText(map, name) === value) return
     this.view.transact(() => {
       if (value === '') map.delete(name)
       else map.set(name, value)

@@ -85,3 +85,20 @@ export function uid (prefix) {
   counter += 1
   return `${prefix}-${counter}`
 }
+
+/** Replaces an element's children (nested arrays flattened; null, false and '' left out). */
+export function fill (el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c != null && c !== false && c !== ''))
+}
+
+/** The plan's section element of a section id, or null. */
+export function planSection (sectionId) {
+  return document.querySelector(`#plan section[data-section-id="${CSS.escape(sectionId)}"]`)
+}
+
+/** The text of a section element's own heading ("2.1 Nåsituasjon"), '' without one. */
+export function sectionHeadingText (sectionEl) {
+  const heading = sectionEl && sectionEl.querySelector(':scope > h2, :scope > h3, :scope > h4')
+  if (!heading) return ''
+  return [...heading.childNodes].map((n) => n.textContent.replace(/\s+/g, ' ').trim()).filter(Boolean).join(' ')
+}

@@ -1,13 +1,14 @@
 // Unit tests of the editor's DOM-free parts: `npm test --prefix web` (node's test runner).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import * as Y from 'yjs'
 import { diff } from '../src/ytext-binding.js'
 import { slug } from '../src/util.js'
 import { uniqueGroupId } from '../src/targetgroups.js'
-import { schema, safeHref } from '../src/schema.js'
+import { safeHref } from '../src/schema.js'
 import { copyRow } from '../src/tiltak.js'
+import { statusText } from '../src/connection.js'
+import { panelUrl } from '../src/completeness.js'
 
 test('diff finds the changed range and never splits a surrogate pair', () => {
   assert.deepEqual(diff('abc', 'abXc'), { index: 2, remove: 0, insert: 'X' })
@@ -49,24 +50,6 @@ test('links are web or mail links only', () => {
   assert.equal(safeHref('javascript:alert(1)'), null)
 })
 
-test('the schema has exactly the node and mark names the server reads (layout.rs)', () => {
-  const layout = readFileSync(new URL('../../src/document/layout.rs', import.meta.url), 'utf8')
-  const names = (mod) => {
-    const body = layout.split(`pub mod ${mod} {`)[1].split('\n}')[0]
-    return [...body.matchAll(/pub const [A-Z_]+: &str = "([a-z_]+)";/g)].map((m) => m[1])
-  }
-  const attrs = new Set(['level', 'order', 'href'])
-  for (const name of names('node').filter((n) => !attrs.has(n))) {
-    assert.ok(schema.nodes[name], `node ${name}`)
-  }
-  for (const name of names('mark').filter((n) => !attrs.has(n))) {
-    assert.ok(schema.marks[name], `mark ${name}`)
-  }
-  assert.deepEqual(Object.keys(schema.marks).sort(), ['bold', 'italic', 'link'])
-  assert.deepEqual(Object.keys(schema.marks.link.spec.attrs), ['href'])
-  assert.deepEqual(schema.nodes.heading.spec.attrs, { level: { default: 3 } })
-})
-
 test('a moved row keeps its id and values, long texts as new Y.Text', () => {
   const doc = new Y.Doc()
   const rows = doc.getArray('tiltak')
@@ -84,4 +67,17 @@ test('a moved row keeps its id and values, long texts as new Y.Text', () => {
   assert.ok(moved.get('tiltak') instanceof Y.Text)
   assert.equal(moved.get('tiltak').toString(), 'Rusfritt ungdomshus')
   assert.ok(moved.get('indikator') instanceof Y.Text, 'every long_text cell exists')
+})
+
+test('the connection line says what the connection allows', () => {
+  assert.equal(statusText('kobler-til', true), 'Kobler til …')
+  assert.equal(statusText('tilkoblet', true), 'Tilkoblet – endringer lagres')
+  assert.equal(statusText('tilkoblet', false), 'Tilkoblet – bare lesetilgang')
+  assert.equal(statusText('frakoblet', true), 'Frakoblet – endringer lagres lokalt')
+  assert.equal(statusText('lesetilgang', true), 'Tilkoblet – du kan lese, men ikke endre planen')
+})
+
+test('the completeness panel is asked of the plan page\'s own route', () => {
+  assert.equal(panelUrl('7f3c2a'), '/plans/7f3c2a/mangler')
+  assert.equal(panelUrl('a/b'), '/plans/a%2Fb/mangler')
 })
