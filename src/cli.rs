@@ -8,12 +8,12 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::Application;
 use crate::config::{DatabaseConfig, ServeConfig};
+use crate::document;
 use crate::plan::{PlanId, PlanRequest};
 use crate::room::load_document;
+use crate::service::plans;
 use crate::storage;
 use crate::templates::{self, TemplateRegistry};
-use crate::document;
-use crate::service::plans;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -299,9 +299,14 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
         } => {
             let plan: PlanId = plan.parse()?;
             let storage = storage::connect(&database).await?;
-            let (record, token) =
-                accounts::create_service_token(storage.as_ref(), plan, &name, role, unit.as_deref())
-                    .await?;
+            let (record, token) = accounts::create_service_token(
+                storage.as_ref(),
+                plan,
+                &name,
+                role,
+                unit.as_deref(),
+            )
+            .await?;
             eprintln!(
                 "Token {} ({role}) for plan {plan}. It is shown only now; keep it secret.",
                 record.id

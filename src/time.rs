@@ -5,8 +5,8 @@
 use std::sync::LazyLock;
 
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use jiff::Zoned;
+use jiff::tz::TimeZone;
 
 /// Europe/Oslo, from the bundled time zone database.
 static OSLO: LazyLock<TimeZone> =

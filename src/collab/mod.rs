@@ -15,9 +15,9 @@ use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
 use axum::routing::get;
 
-use crate::service::{PlanMember, Principal};
 use crate::http::{AppState, HttpError};
 use crate::room::Participant;
+use crate::service::{PlanMember, Principal};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/collab/{plan_id}", get(upgrade))

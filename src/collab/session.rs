@@ -7,10 +7,10 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 
-use crate::sync::{close, decode_frame};
 use crate::config::LiveConfig;
 use crate::plan::PlanId;
 use crate::room::{Direct, Participant, Registry};
+use crate::sync::{close, decode_frame};
 
 /// How a session ends: with a close frame to send, or because the peer is already gone.
 enum End {

@@ -18,8 +18,8 @@ use yrs::updates::decoder::Decode;
 
 pub use self::anchor::{AnchorState, AnchorStatus};
 use crate::access::Actor;
-use crate::time::rfc3339;
 use crate::plan::PlanId;
+use crate::time::rfc3339;
 
 /// Longest comment, in characters, after trimming.
 pub const MAX_BODY_CHARS: usize = 5000;

@@ -42,7 +42,7 @@ pub use tiltak::{
 pub use view::{
     DocMeta, Milestone, PlanView, ProseSection, SectionContent, initial_update, plan_view,
     plan_view_in, prose_sections, read_doc_meta, read_meta, read_milestones, read_section,
-    read_target_groups,
+    read_target_groups, tiltak_section_ids,
 };
 pub use write::{
     MAX_PARAGRAPH_CHARS, MAX_PARAGRAPHS, MAX_SHORT_CHARS, MetaField, NewMilestone, PlanStatus,

@@ -69,6 +69,18 @@ pub enum Inline {
     HardBreak,
 }
 
+impl Inline {
+    /// Text without marks or link.
+    pub fn plain(text: &str) -> Inline {
+        Inline::Text {
+            text: text.into(),
+            bold: false,
+            italic: false,
+            link: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListItem {
     pub blocks: Vec<Block>,

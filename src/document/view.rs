@@ -256,7 +256,7 @@ pub fn prose_sections(template: &Template, groups: &[TargetGroup]) -> Vec<ProseS
 
 /// Section ids a tiltak row may name in `section`: the template's tiltak sections and each
 /// target group's tiltak subsections.
-pub(crate) fn tiltak_section_ids(template: &Template, groups: &[TargetGroup]) -> Vec<String> {
+pub fn tiltak_section_ids(template: &Template, groups: &[TargetGroup]) -> Vec<String> {
     let mut ids: Vec<String> = template
         .sections_of_kind(SectionKind::Tiltak)
         .into_iter()

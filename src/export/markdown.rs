@@ -24,8 +24,8 @@ use super::{
     Appendix, ExportDoc, ExportInfo, MILESTONE_COLUMNS, Part, TiltakGroup, TitleBlock, yes_no,
 };
 use crate::document::{Block, Cell, Inline, ListItem, PlanView};
-use crate::templates::Template;
 use crate::links::is_safe_href;
+use crate::templates::Template;
 
 /// The plan as GitHub-flavoured Markdown. Pure and deterministic: the same document and info
 /// always give the same text.
@@ -610,12 +610,7 @@ mod tests {
     use super::*;
 
     fn text(text: &str) -> Inline {
-        Inline::Text {
-            text: text.into(),
-            bold: false,
-            italic: false,
-            link: None,
-        }
+        Inline::plain(text)
     }
 
     fn styled(text: &str, bold: bool, italic: bool, link: Option<&str>) -> Inline {

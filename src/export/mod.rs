@@ -271,7 +271,7 @@ impl<'a> ExportDoc<'a> {
                 .sections_of_kind(SectionKind::Tiltak)
                 .first()
                 .map(|s| s.id.clone()),
-            tiltak_ids: tiltak_section_ids(view, template),
+            tiltak_ids: crate::document::tiltak_section_ids(template, &view.target_groups),
         };
         for flat in template.sections_flat() {
             builder.section(flat.section, &flat.number, depth_level(flat.depth));
@@ -462,29 +462,6 @@ impl<'a> Builder<'a, '_> {
             }
         }
     }
-}
-
-/// Tiltak section ids the plan has: the template's and each target group's.
-fn tiltak_section_ids(view: &PlanView, template: &Template) -> Vec<String> {
-    let mut ids: Vec<String> = template
-        .sections_of_kind(SectionKind::Tiltak)
-        .into_iter()
-        .map(|section| section.id.clone())
-        .collect();
-    if let Some((part, spec)) = template.target_groups() {
-        for group in &view.target_groups {
-            for sub in spec
-                .subsections
-                .iter()
-                .filter(|sub| sub.kind == SectionKind::Tiltak)
-            {
-                ids.push(TargetGroupsSpec::instance_section_id(
-                    &part.id, &group.id, &sub.id,
-                ));
-            }
-        }
-    }
-    ids
 }
 
 /// The labels of a checklist's ticked items, in template order.

@@ -20,8 +20,8 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 use super::world::{ExportWorld, warm_up};
 use super::{Appendix, ExportDoc, ExportError, ExportInfo, MILESTONE_COLUMNS, Part, yes_no};
 use crate::document::{Block, Cell, Inline, PlanView};
-use crate::templates::Template;
 use crate::links::is_safe_href;
+use crate::templates::Template;
 
 /// The PDF/A part and conformance level every export claims (and typst's writer enforces).
 pub const PDF_STANDARD: &str = "PDF/A-2a";

@@ -83,7 +83,8 @@ async fn list_threads(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<ThreadJson>>, HttpError> {
     access.require(Action::Read)?;
-    let filter = threads::filter_from_pairs(form_urlencoded_pairs(query.as_deref().unwrap_or_default()))?;
+    let filter =
+        threads::filter_from_pairs(form_urlencoded_pairs(query.as_deref().unwrap_or_default()))?;
     Ok(Json(
         threads::list(&state, access.plan(), &access.template, &filter).await?,
     ))
@@ -151,7 +152,9 @@ async fn resolve_thread(
     access: PlanAccess,
     Path((_, thread_id)): Path<(String, String)>,
 ) -> Result<Json<ThreadJson>, HttpError> {
-    Ok(Json(threads::set_resolved(&state, &access, &thread_id, true).await?))
+    Ok(Json(
+        threads::set_resolved(&state, &access, &thread_id, true).await?,
+    ))
 }
 
 async fn reopen_thread(
@@ -159,7 +162,9 @@ async fn reopen_thread(
     access: PlanAccess,
     Path((_, thread_id)): Path<(String, String)>,
 ) -> Result<Json<ThreadJson>, HttpError> {
-    Ok(Json(threads::set_resolved(&state, &access, &thread_id, false).await?))
+    Ok(Json(
+        threads::set_resolved(&state, &access, &thread_id, false).await?,
+    ))
 }
 
 /// The state of one event stream.
@@ -221,7 +226,13 @@ impl Listener {
     }
 
     async fn everything(&mut self) -> Result<(), HttpError> {
-        let all = threads::list(&self.state, self.plan, &self.template, &ThreadFilter::default()).await?;
+        let all = threads::list(
+            &self.state,
+            self.plan,
+            &self.template,
+            &ThreadFilter::default(),
+        )
+        .await?;
         for thread in all {
             self.pending.push_back(thread_event(&thread)?);
         }

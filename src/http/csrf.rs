@@ -80,10 +80,7 @@ mod tests {
             .header(HEADER, "abd")
             .body(Body::empty())
             .map_err(|e| HttpError::Internal(e.to_string()))?;
-        assert!(matches!(
-            check(wrong, "abc").await,
-            Err(HttpError::Csrf)
-        ));
+        assert!(matches!(check(wrong, "abc").await, Err(HttpError::Csrf)));
 
         let form = Request::post("/x")
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -103,10 +100,7 @@ mod tests {
             .header(CONTENT_TYPE, "application/json")
             .body(Body::from("{}"))
             .map_err(|e| HttpError::Internal(e.to_string()))?;
-        assert!(matches!(
-            check(json, "abc").await,
-            Err(HttpError::Csrf)
-        ));
+        assert!(matches!(check(json, "abc").await, Err(HttpError::Csrf)));
         Ok(())
     }
 }

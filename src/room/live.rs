@@ -20,12 +20,12 @@ use super::document::{adds_information, inserts_unknown, load_document};
 use super::registry::Shared;
 use super::{Command, ConnId, Direct, Joined, Participant, Relay, RoomError, RoomHandle};
 use crate::access::Actor;
-use crate::sync::{Incoming, close, encode, permission_denied};
 use crate::config::LiveConfig;
 use crate::document;
 use crate::metrics::Metrics;
 use crate::plan::{PlanId, PlanMeta};
 use crate::storage::{LogEntry, NodeEvent, Storage};
+use crate::sync::{Incoming, close, encode, permission_denied};
 
 /// One connection as the room sees it.
 struct Conn {

@@ -19,8 +19,8 @@ pub use self::document::load_document;
 pub use self::live::touched_roots;
 pub use self::registry::Registry;
 use crate::access::Actor;
-use crate::sync::Incoming;
 use crate::storage::{NodeEvent, StorageError};
+use crate::sync::Incoming;
 
 /// Identifies one connection within the server process.
 pub type ConnId = u64;

@@ -66,7 +66,8 @@ pub async fn login(services: &Services, email: &str, password: &str) -> Result<O
 
 /// A new session for `user`: the cookie's token (its CSRF token stays on the server).
 pub async fn start_session(services: &Services, user: &User) -> Result<String> {
-    let (token, _csrf) = store::create_session(&services.storage.db(), &user.id, SESSION_TTL).await?;
+    let (token, _csrf) =
+        store::create_session(&services.storage.db(), &user.id, SESSION_TTL).await?;
     tracing::info!(user = %user.id, "signed in");
     Ok(token)
 }
@@ -239,7 +240,14 @@ pub async fn create_invited_user(
     email: &str,
     password_hash: &str,
 ) -> Result<User> {
-    match store::create_user(&services.storage.db(), email, name, Some(password_hash), false).await
+    match store::create_user(
+        &services.storage.db(),
+        email,
+        name,
+        Some(password_hash),
+        false,
+    )
+    .await
     {
         Ok(user) => Ok(user),
         Err(e @ StorageError::EmailTaken(_)) => Err(Error::Conflict(e.to_string())),
@@ -298,8 +306,14 @@ mod tests {
     #[test]
     fn identities_are_checked() {
         assert!(check_identity("Kari", "kari@oslo.kommune.no").is_ok());
-        assert_eq!(check_identity(" ", "kari@oslo.kommune.no"), Err(IdentityError::Name));
+        assert_eq!(
+            check_identity(" ", "kari@oslo.kommune.no"),
+            Err(IdentityError::Name)
+        );
         assert_eq!(check_identity("Kari", "kari"), Err(IdentityError::Email));
-        assert_eq!(check_identity("Kari", "@oslo.no"), Err(IdentityError::Email));
+        assert_eq!(
+            check_identity("Kari", "@oslo.no"),
+            Err(IdentityError::Email)
+        );
     }
 }

@@ -79,7 +79,10 @@ pub async fn change(
     access.require(Action::Manage)?;
     let unit = plan_unit(services, access, unit).await?;
     let db = services.storage.db();
-    if store::membership(&db, access.plan(), user_id).await?.is_none() {
+    if store::membership(&db, access.plan(), user_id)
+        .await?
+        .is_none()
+    {
         return Err(no_such_member());
     }
     store::set_member(&db, access.plan(), user_id, role, unit.as_deref()).await?;
@@ -145,7 +148,11 @@ pub async fn invites(services: &Services, access: &PlanAccess) -> Result<Vec<Inv
     Ok(store::list_invites(&services.storage.db(), access.plan()).await?)
 }
 
-pub async fn revoke_invite(services: &Services, access: &PlanAccess, invite_id: &str) -> Result<()> {
+pub async fn revoke_invite(
+    services: &Services,
+    access: &PlanAccess,
+    invite_id: &str,
+) -> Result<()> {
     access.require(Action::Manage)?;
     if store::revoke_invite(&services.storage.db(), access.plan(), invite_id).await? {
         Ok(())

@@ -5,9 +5,9 @@
 
 pub mod access;
 pub mod accounts;
-pub mod login_limit;
 pub mod comments;
 mod error;
+pub mod login_limit;
 pub mod members;
 pub mod plans;
 pub mod tiltak;

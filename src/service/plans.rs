@@ -11,9 +11,9 @@ use crate::access::{self, AccessPolicy};
 use crate::demo;
 use crate::document::{self, Completeness, PlanView};
 use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord, PlanRequest, PlanRequestError};
+use crate::storage::Storage;
 use crate::storage::accounts as store;
 use crate::storage::activity::{self, LastEdit};
-use crate::storage::Storage;
 use crate::templates::{Template, TemplateRegistry};
 
 impl From<PlanRequestError> for Error {
@@ -31,11 +31,14 @@ pub async fn create(
     request: &PlanRequest,
 ) -> Result<PlanRecord> {
     if !access::may_create_plans(&services.policy, principal.caller()) {
-        return Err(Error::Forbidden("only administrators may create plans".into()));
+        return Err(Error::Forbidden(
+            "only administrators may create plans".into(),
+        ));
     }
     let (meta, template) = request.resolve(&services.templates)?;
     let coordinator = principal.user().map(|user| user.id.as_str());
-    let record = create_from_template(services.storage.as_ref(), template, &meta, coordinator).await?;
+    let record =
+        create_from_template(services.storage.as_ref(), template, &meta, coordinator).await?;
     tracing::info!(plan = %record.id, "plan created");
     Ok(record)
 }
@@ -139,7 +142,9 @@ pub async fn page_content(
     services: &Services,
     access: &PlanAccess,
 ) -> Result<(PlanView, PlanPeople)> {
-    let view = services.current_view(&access.record, &access.template).await?;
+    let view = services
+        .current_view(&access.record, &access.template)
+        .await?;
     let db = services.storage.db();
     let plan = access.plan();
     let people = PlanPeople {
@@ -152,7 +157,9 @@ pub async fn page_content(
 
 /// What the plan still lacks before it goes to BU.
 pub async fn completeness(services: &Services, access: &PlanAccess) -> Result<Completeness> {
-    let view = services.current_view(&access.record, &access.template).await?;
+    let view = services
+        .current_view(&access.record, &access.template)
+        .await?;
     Ok(document::completeness(&view, &access.template))
 }
 
@@ -169,7 +176,7 @@ pub async fn import_tiltak(
     let record = storage
         .get_plan(plan)
         .await?
-        .ok_or_else(|| Error::plan_not_found(plan))?;
+        .ok_or_else(|| Error::NotFound(format!("plan {plan} does not exist")))?;
     let template = templates.get(&record.template).ok_or_else(|| {
         Error::Internal(format!(
             "the plan's template {} is not loaded",

@@ -18,9 +18,11 @@ pub async fn append(services: &Services, access: &PlanAccess, json: &str) -> Res
     let template = access.template.clone();
     Ok(services
         .registry
-        .edit_as(access.plan(), Some(Arc::new(access.actor.clone())), move |txn| {
-            document::append_tiltak(txn, &template, &rows)
-        })
+        .edit_as(
+            access.plan(),
+            Some(Arc::new(access.actor.clone())),
+            move |txn| document::append_tiltak(txn, &template, &rows),
+        )
         .await??)
 }
 
@@ -36,13 +38,17 @@ pub async fn patch(
     let row_id = row_id.to_owned();
     let row = services
         .registry
-        .edit_as(access.plan(), Some(Arc::new(access.actor.clone())), move |txn| {
-            document::patch_tiltak(txn, &template, &row_id, &patch)?;
-            let row = document::read_tiltak(txn, &template)
-                .into_iter()
-                .find(|row| row.id == row_id);
-            Ok::<_, DocumentError>(row)
-        })
+        .edit_as(
+            access.plan(),
+            Some(Arc::new(access.actor.clone())),
+            move |txn| {
+                document::patch_tiltak(txn, &template, &row_id, &patch)?;
+                let row = document::read_tiltak(txn, &template)
+                    .into_iter()
+                    .find(|row| row.id == row_id);
+                Ok::<_, DocumentError>(row)
+            },
+        )
         .await??;
     row.ok_or_else(|| Error::Internal("patched row not found".into()))
 }

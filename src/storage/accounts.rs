@@ -8,11 +8,11 @@ use serde::Serialize;
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use crate::secret::{new_token, token_hash};
+use super::{Db, Result, StorageError, now_millis};
 use crate::access::Role;
 use crate::on_db;
 use crate::plan::PlanId;
-use super::{Db, Result, StorageError, now_millis};
+use crate::secret::{new_token, token_hash};
 
 /// A person with an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]

@@ -37,6 +37,25 @@ pub(super) const UPSERT: &str =
        actor_name = excluded.actor_name, actor_unit = excluded.actor_unit,
        edited_at = excluded.edited_at";
 
+/// Upserts each [`Edit`] of `$edits` for plan `$plan` at `$now` inside the open transaction `$tx`,
+/// on either database: the last edits share the commit of the updates that made them.
+macro_rules! upsert_edits {
+    ($tx:expr, $plan:expr, $edits:expr, $now:expr) => {
+        for edit in $edits {
+            sqlx::query($crate::storage::activity::UPSERT)
+                .bind($plan)
+                .bind(edit.target)
+                .bind(&edit.actor.id)
+                .bind(&edit.actor.name)
+                .bind(edit.actor.unit.as_deref())
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+pub(super) use upsert_edits;
+
 /// The last edit of every part of a plan that has one, by target.
 pub async fn last_edits(db: &Db, plan: PlanId) -> Result<HashMap<String, LastEdit>> {
     #[derive(FromRow)]

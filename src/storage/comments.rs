@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use crate::comments::{Anchor, Comment, Thread, ThreadFilter, ThreadStatus};
+use super::{Db, Result, StorageError, now_millis};
 use crate::access::Actor;
+use crate::comments::{Anchor, Comment, Thread, ThreadFilter, ThreadStatus};
 use crate::on_db;
 use crate::plan::PlanId;
-use super::{Db, Result, StorageError, now_millis};
 
 const THREAD_COLUMNS: &str =
     "id, plan_id, anchor_kind, section_id, row_id, anchor_start, anchor_end,

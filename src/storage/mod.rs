@@ -173,7 +173,12 @@ pub trait Storage: Send + Sync + 'static {
     /// Stores a named version: the plan's whole state, frozen, never changed afterwards. Fails
     /// with [`StorageError::VersionNameTaken`] when the plan already has a version of that name
     /// and with [`StorageError::PlanNotFound`] for an unknown plan.
-    async fn create_version(&self, plan: PlanId, name: &str, state: &[u8]) -> Result<VersionRecord> {
+    async fn create_version(
+        &self,
+        plan: PlanId,
+        name: &str,
+        state: &[u8],
+    ) -> Result<VersionRecord> {
         plans::create_version(&self.db(), plan, name, state).await
     }
 

@@ -51,14 +51,21 @@ struct PlanRow {
     updated_at: i64,
 }
 
+/// An id column's value, parsed; a value that does not parse means the database is corrupt.
+fn parse_column<T: std::str::FromStr>(value: &str, column: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e| StorageError::Corrupt(format!("{column}: {e}")))
+}
+
 impl TryFrom<PlanRow> for PlanRecord {
     type Error = StorageError;
     fn try_from(row: PlanRow) -> Result<Self> {
         Ok(PlanRecord {
-            id: row
-                .id
-                .parse()
-                .map_err(|e| StorageError::Corrupt(format!("plans.id: {e}")))?,
+            id: parse_column(&row.id, "plans.id")?,
             title: row.title,
             bydel: row.bydel,
             periode: row.periode,
@@ -71,8 +78,7 @@ impl TryFrom<PlanRow> for PlanRecord {
     }
 }
 
-const PLAN_COLUMNS: &str =
-    "SELECT id, title, bydel, periode, template, status, is_demo, created_at, updated_at FROM plans";
+const PLAN_COLUMNS: &str = "SELECT id, title, bydel, periode, template, status, is_demo, created_at, updated_at FROM plans";
 
 /// Creates a plan in one transaction: its row, its first update (the template's document), its
 /// units and, when given, its coordinator. A failure anywhere leaves no trace of the plan.
@@ -115,12 +121,15 @@ pub(super) async fn create_plan(
         }
         tx.commit().await?;
     });
-    get_plan(db, id).await?.ok_or(StorageError::PlanNotFound(id))
+    get_plan(db, id)
+        .await?
+        .ok_or(StorageError::PlanNotFound(id))
 }
 
 pub(super) async fn get_plan(db: &Db, id: PlanId) -> Result<Option<PlanRecord>> {
     let sql = format!("{PLAN_COLUMNS} WHERE id = $1");
-    let row: Option<PlanRow> = on_db!(db, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await)?;
+    let row: Option<PlanRow> =
+        on_db!(db, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await)?;
     row.map(PlanRecord::try_from).transpose()
 }
 
@@ -172,7 +181,8 @@ pub(super) async fn load_document(db: &Db, id: PlanId) -> Result<StoredDocument>
 /// forward: a slower node compacting an older state must not replace a newer snapshot (the
 /// updates it covers are already gone from the log).
 pub(super) async fn compact(db: &Db, id: PlanId, state: &[u8], upto_seq: i64) -> Result<()> {
-    const SNAPSHOT: &str = "INSERT INTO plan_snapshots (plan_id, upto_seq, state, created_at) VALUES ($1, $2, $3, $4)
+    const SNAPSHOT: &str =
+        "INSERT INTO plan_snapshots (plan_id, upto_seq, state, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (plan_id) DO UPDATE
          SET upto_seq = excluded.upto_seq, state = excluded.state, created_at = excluded.created_at
          WHERE excluded.upto_seq > plan_snapshots.upto_seq";
@@ -248,14 +258,8 @@ impl TryFrom<VersionRow> for VersionRecord {
     type Error = StorageError;
     fn try_from(row: VersionRow) -> Result<Self> {
         Ok(VersionRecord {
-            id: row
-                .id
-                .parse()
-                .map_err(|e| StorageError::Corrupt(format!("plan_versions.id: {e}")))?,
-            plan_id: row
-                .plan_id
-                .parse()
-                .map_err(|e| StorageError::Corrupt(format!("plan_versions.plan_id: {e}")))?,
+            id: parse_column(&row.id, "plan_versions.id")?,
+            plan_id: parse_column(&row.plan_id, "plan_versions.plan_id")?,
             name: row.name,
             created_at: row.created_at,
         })

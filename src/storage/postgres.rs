@@ -155,17 +155,7 @@ impl Storage for PostgresStorage {
             .bind(format!("{key}|{last}|{}|{now}", self.node))
             .execute(&mut *tx)
             .await?;
-        for edit in edits {
-            sqlx::query(super::activity::UPSERT)
-                .bind(&key)
-                .bind(edit.target)
-                .bind(&edit.actor.id)
-                .bind(&edit.actor.name)
-                .bind(edit.actor.unit.as_deref())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        }
+        super::activity::upsert_edits!(tx, &key, edits, now);
         tx.commit().await?;
         Ok(last)
     }

@@ -5,8 +5,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{LogEntry, Result, Storage, StorageError, now_millis};
 use crate::config::SqliteSynchronous as Synchronous;
@@ -85,17 +85,7 @@ impl Storage for SqliteStorage {
             .execute(&mut *tx)
             .await?;
         }
-        for edit in edits {
-            sqlx::query(super::activity::UPSERT)
-                .bind(&key)
-                .bind(edit.target)
-                .bind(&edit.actor.id)
-                .bind(&edit.actor.name)
-                .bind(edit.actor.unit.as_deref())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        }
+        super::activity::upsert_edits!(tx, &key, edits, now);
         tx.commit().await?;
         Ok(last)
     }

@@ -10,15 +10,15 @@ use serde::Deserialize;
 
 use super::account::AccountBar;
 use super::render;
-use crate::time;
 use crate::access::Role;
-use crate::service::Error as ServiceError;
 use crate::http::extract::form_urlencoded_pairs;
 use crate::http::{AppState, HttpError};
+use crate::service::Error as ServiceError;
 use crate::service::PlanAccess;
 use crate::service::members::{self, InviteRequest, parse_role};
 use crate::storage::accounts::{Invite, InviteState};
 use crate::storage::now_millis;
+use crate::time;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -17,8 +17,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use self::account::AccountBar;
-use self::plan_page::{PlanPageData, ViewerData, status_label, template_choices};
 pub use self::errors::not_found;
+use self::plan_page::{PlanPageData, ViewerData, status_label, template_choices};
 use crate::access::{self, Action};
 use crate::http::{AppState, HttpError};
 use crate::plan::{BYDELER, PlanRecord, PlanRequest};
@@ -119,12 +119,17 @@ impl NewPlanForm {
         let message = match error {
             E::EmptyTitle => "Planen må ha en tittel.".to_owned(),
             E::TooLong { field, max } => {
-                let name = if *field == "title" { "Tittelen" } else { "Perioden" };
+                let name = if *field == "title" {
+                    "Tittelen"
+                } else {
+                    "Perioden"
+                };
                 format!("{name} kan ha høyst {max} tegn.")
             }
             E::UnknownBydel(_) => "Velg en av Oslos bydeler.".to_owned(),
-            E::EmptyPeriode => "Skriv inn perioden planen gjelder for, for eksempel 2025–2028."
-                .to_owned(),
+            E::EmptyPeriode => {
+                "Skriv inn perioden planen gjelder for, for eksempel 2025–2028.".to_owned()
+            }
             E::UnknownTemplate { .. } => "Velg en av malene i listen.".to_owned(),
         };
         NewPlanForm {
@@ -197,7 +202,9 @@ async fn create_plan(
         Ok(record) => Ok(Redirect::to(&format!("/plans/{}", record.id)).into_response()),
         Err(service::Error::Invalid { .. }) => {
             let Err(error) = request.resolve(&state.templates) else {
-                return Err(HttpError::Internal("a refused plan request resolves".into()));
+                return Err(HttpError::Internal(
+                    "a refused plan request resolves".into(),
+                ));
             };
             let form = NewPlanForm::refused(request, &error);
             let page = index_page(&state, &principal, form).await?;
@@ -233,8 +240,13 @@ async fn plan_page(
 async fn plan_page_for(state: &AppState, access: PlanAccess) -> Result<Html<String>, HttpError> {
     let (view, people) = plans::page_content(state, &access).await?;
     let viewer = ViewerData::of(&access);
-    let mut page =
-        PlanPageData::build(&access.record, &view, &access.template, &viewer, &people.units);
+    let mut page = PlanPageData::build(
+        &access.record,
+        &view,
+        &access.template,
+        &viewer,
+        &people.units,
+    );
     page.annotate(&people.section_units, &people.last_edits);
     render(&PlanPage {
         account: AccountBar::of(&access.principal),

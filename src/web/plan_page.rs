@@ -14,8 +14,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::access::{Action, Role};
 use crate::access::Actor;
+use crate::access::{Action, Role};
 use crate::service::PlanAccess;
 use crate::storage::activity::LastEdit;
 

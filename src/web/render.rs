@@ -139,12 +139,7 @@ mod tests {
     use crate::document::Cell;
 
     fn text(text: &str) -> Inline {
-        Inline::Text {
-            text: text.into(),
-            bold: false,
-            italic: false,
-            link: None,
-        }
+        Inline::plain(text)
     }
 
     #[test]

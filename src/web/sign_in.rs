@@ -283,13 +283,7 @@ async fn welcome(
     };
     let existing = account_of(&link);
     let again = |error: String| -> Result<Response, HttpError> {
-        let page = welcome_form(
-            &token,
-            existing,
-            Some(error),
-            &form.name,
-            &form.email,
-        );
+        let page = welcome_form(&token, existing, Some(error), &form.name, &form.email);
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
     if existing.is_none()

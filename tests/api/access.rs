@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use samskriv::access::Role;
-use samskriv::storage::accounts as store;
 use samskriv::plan::PlanId;
+use samskriv::storage::accounts as store;
 use serde_json::{Value, json};
 use yrs::{GetString, Map, ReadTxn, Text, Transact, WriteTxn, XmlFragment};
 

@@ -5,6 +5,7 @@ mod access;
 mod browser;
 mod cli;
 mod comments;
+mod errors;
 mod export;
 mod helpers;
 mod live;

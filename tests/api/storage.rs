@@ -464,10 +464,10 @@ async fn postgres_loads_are_consistent_during_compaction() {
 
 /// Accounts, membership and who-wrote-what read the same on both databases.
 async fn accounts_membership_and_authorship(backend: Backend) {
-    use samskriv::access::Role;
     use samskriv::access::Actor;
-    use samskriv::storage::accounts as store;
+    use samskriv::access::Role;
     use samskriv::storage::LogEntry;
+    use samskriv::storage::accounts as store;
     use samskriv::storage::activity::{Edit, last_edits};
 
     let Some(db) = TestDatabase::open(backend).await else {

@@ -197,9 +197,15 @@ pub async fn edit(
 ) -> Result<CommentJson> {
     let (thread, comment) = own_comment(services, access, thread_id, comment_id).await?;
     let body = comments::validate_body(body)?;
-    let edited = store::edit_comment(&services.storage.db(), access.plan(), &thread, &comment, &body)
-        .await?
-        .ok_or_else(comment_not_found)?;
+    let edited = store::edit_comment(
+        &services.storage.db(),
+        access.plan(),
+        &thread,
+        &comment,
+        &body,
+    )
+    .await?
+    .ok_or_else(comment_not_found)?;
     services.comments.changed(access.plan(), &thread).await;
     Ok(CommentJson::from(&edited))
 }
