@@ -38,6 +38,25 @@ impl ConsistentRead for sqlx::PgPool {
     }
 }
 
+/// Reserves `$count` sequence numbers for an append to plan `$id` (its text id `$key`) inside the
+/// open transaction `$tx`, on either database, and evaluates to the last of them. Updating the
+/// plan row locks it until commit, so appends to one plan are serialised (across every node on
+/// PostgreSQL): the log has no gaps and is read back in commit order.
+macro_rules! reserve_seqs {
+    ($tx:expr, $id:expr, $key:expr, $count:expr, $now:expr) => {{
+        let last: Option<i64> = sqlx::query_scalar(
+            "UPDATE plans SET last_seq = last_seq + $1, updated_at = $2 WHERE id = $3 RETURNING last_seq",
+        )
+        .bind($count)
+        .bind($now)
+        .bind($key)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        last.ok_or($crate::storage::StorageError::PlanNotFound($id))?
+    }};
+}
+pub(super) use reserve_seqs;
+
 #[derive(FromRow)]
 struct PlanRow {
     id: String,

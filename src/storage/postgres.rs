@@ -23,7 +23,7 @@ use sqlx::postgres::PgListener;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::{LogEntry, NodeEvent, Result, Storage, StorageError, now_millis, redact_url};
+use super::{LogEntry, NodeEvent, Result, Storage, now_millis, redact_url};
 use crate::plan::PlanId;
 
 /// Connections per node. Writes to one plan are serialised by its row lock anyway; more
@@ -119,18 +119,7 @@ impl Storage for PostgresStorage {
         let now = now_millis();
         let count = i64::try_from(updates.len()).unwrap_or(i64::MAX);
         let mut tx = self.pool.begin().await?;
-        // Reserving the sequence numbers on the plan row locks it until commit, so appends to
-        // one plan are serialised across every node: the log has no gaps and is read back in
-        // commit order. A waiting append re-reads the row after the lock is released.
-        let last: Option<i64> = sqlx::query_scalar(
-            "UPDATE plans SET last_seq = last_seq + $1, updated_at = $2 WHERE id = $3 RETURNING last_seq",
-        )
-        .bind(count)
-        .bind(now)
-        .bind(&key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let last = last.ok_or(StorageError::PlanNotFound(id))?;
+        let last = super::plans::reserve_seqs!(tx, id, &key, count, now);
         // Entry i (1-based) gets seq `last - count + i`; ORDINALITY keeps the caller's order.
         sqlx::query(
             "INSERT INTO plan_updates (plan_id, seq, data, created_at, author)

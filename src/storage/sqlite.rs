@@ -60,17 +60,7 @@ impl Storage for SqliteStorage {
         let now = now_millis();
         let count = i64::try_from(updates.len()).unwrap_or(i64::MAX);
         let mut tx = self.pool.begin().await?;
-        // Reserving the sequence numbers on the plan row serialises appends per plan, so the
-        // log has no gaps and is read back in commit order.
-        let last: Option<i64> = sqlx::query_scalar(
-            "UPDATE plans SET last_seq = last_seq + ?, updated_at = ? WHERE id = ? RETURNING last_seq",
-        )
-        .bind(count)
-        .bind(now)
-        .bind(&key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let last = last.ok_or(StorageError::PlanNotFound(id))?;
+        let last = super::plans::reserve_seqs!(tx, id, &key, count, now);
         let mut seq = last - count;
         for update in updates {
             seq += 1;
