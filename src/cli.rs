@@ -8,10 +8,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::Application;
 use crate::config::{DatabaseConfig, ServeConfig};
-use crate::document;
 use crate::plan::{PlanId, PlanRequest};
-use crate::room::load_document;
-use crate::service::plans;
+use crate::service::{plans, versions};
 use crate::storage;
 use crate::templates::{self, TemplateRegistry};
 
@@ -377,39 +375,15 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let plan: PlanId = args.plan.parse()?;
     let templates = TemplateRegistry::load(args.templates_dir.as_deref())?;
     let storage = storage::connect(&args.database).await?;
-    let record = storage
-        .get_plan(plan)
-        .await?
-        .with_context(|| format!("plan {plan} does not exist"))?;
-    let template = templates
-        .get(&record.template)
-        .with_context(|| format!("the plan's template {} is not loaded", record.template))?;
-    let (doc, info) = match &args.version {
-        Some(version) => {
-            let id: crate::version::VersionId = version.parse()?;
-            let stored = storage
-                .get_version(plan, id)
-                .await?
-                .with_context(|| format!("plan {plan} has no version {id}"))?;
-            let doc = crate::version::thaw(&stored.state)
-                .map_err(|e| anyhow::anyhow!("version {id} does not decode: {e}"))?;
-            let info = crate::export::ExportInfo {
-                version: Some(stored.record.name),
-                date_millis: stored.record.created_at,
-            };
-            (doc, info)
-        }
-        None => {
-            let doc = load_document(&storage.load_document(plan).await?)?;
-            let info = crate::export::ExportInfo {
-                version: None,
-                date_millis: record.updated_at,
-            };
-            (doc, info)
-        }
-    };
-    let view = document::plan_view(&doc, template);
-    let bytes = crate::export::export(args.format, &view, template, &info)?;
+    let bytes = versions::export_stored(
+        storage.as_ref(),
+        &templates,
+        plan,
+        args.version.as_deref(),
+        args.format,
+    )
+    .await?
+    .bytes;
     match &args.output {
         Some(path) => {
             std::fs::write(path, &bytes)

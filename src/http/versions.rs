@@ -75,8 +75,13 @@ async fn get_version(
     access: PlanAccess,
     Path((_, version_id)): Path<(String, String)>,
 ) -> Result<Json<VersionResponse>, HttpError> {
-    let (version, view) =
-        versions::view(&state, &access.record, &access.template, &version_id).await?;
+    let (version, view) = versions::view(
+        state.storage.as_ref(),
+        &access.record,
+        &access.template,
+        &version_id,
+    )
+    .await?;
     Ok(Json(VersionResponse {
         version,
         plan: access.record,

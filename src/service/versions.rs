@@ -6,8 +6,9 @@ use super::{Error, PlanAccess, Result, Services};
 use crate::access::Action;
 use crate::document::{self, PlanView};
 use crate::export::{self, ExportInfo, Format};
-use crate::plan::PlanRecord;
-use crate::templates::Template;
+use crate::plan::{PlanId, PlanRecord};
+use crate::storage::Storage;
+use crate::templates::{Template, TemplateRegistry};
 use crate::version::{self, VersionId, VersionRecord};
 
 /// Freezes the plan's committed state under `name`.
@@ -32,7 +33,7 @@ pub async fn list(services: &Services, access: &PlanAccess) -> Result<Vec<Versio
 
 /// A version's record and content, read from its frozen state.
 pub async fn view(
-    services: &Services,
+    storage: &dyn Storage,
     record: &PlanRecord,
     template: &Template,
     version_id: &str,
@@ -40,8 +41,7 @@ pub async fn view(
     let id: VersionId = version_id
         .parse()
         .map_err(|e: version::InvalidVersionId| Error::Malformed(e.to_string()))?;
-    let stored = services
-        .storage
+    let stored = storage
         .get_version(record.id, id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("plan {} has no version {id}", record.id)))?;
@@ -79,12 +79,7 @@ pub async fn export(
     let (record, template) = (&access.record, &access.template);
     let (view, info) = match version_id {
         Some(version_id) => {
-            let (version, view) = view(services, record, template, version_id).await?;
-            let info = ExportInfo {
-                version: Some(version.name),
-                date_millis: version.created_at,
-            };
-            (view, info)
+            version_to_export(services.storage.as_ref(), record, template, version_id).await?
         }
         None => {
             let view = services.current_view(record, template).await?;
@@ -102,6 +97,66 @@ pub async fn export(
             (view, info)
         }
     };
+    render(record, template, view, info, format).await
+}
+
+/// A version's content and the export information it is dated by.
+async fn version_to_export(
+    storage: &dyn Storage,
+    record: &PlanRecord,
+    template: &Template,
+    version_id: &str,
+) -> Result<(PlanView, ExportInfo)> {
+    let (version, view) = view(storage, record, template, version_id).await?;
+    let info = ExportInfo {
+        version: Some(version.name),
+        date_millis: version.created_at,
+    };
+    Ok((view, info))
+}
+
+/// Exports straight from the database, with no server running or beside one (the CLI): the
+/// current state is the stored document (snapshot and log, as a server would load it), a
+/// version its frozen state.
+pub async fn export_stored(
+    storage: &dyn Storage,
+    templates: &TemplateRegistry,
+    plan: PlanId,
+    version_id: Option<&str>,
+    format: Format,
+) -> Result<Exported> {
+    let record = storage
+        .get_plan(plan)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("plan {plan} does not exist")))?;
+    let template = templates.get(&record.template).ok_or_else(|| {
+        Error::Internal(format!(
+            "the plan's template {} is not loaded",
+            record.template
+        ))
+    })?;
+    let (view, info) = match version_id {
+        Some(version_id) => version_to_export(storage, &record, template, version_id).await?,
+        None => {
+            let doc = crate::room::load_document(&storage.load_document(plan).await?)?;
+            let info = ExportInfo {
+                version: None,
+                date_millis: record.updated_at,
+            };
+            (document::plan_view(&doc, template), info)
+        }
+    };
+    render(&record, template, view, info, format).await
+}
+
+/// Typesets off the async threads (a PDF takes tens to hundreds of milliseconds).
+async fn render(
+    record: &PlanRecord,
+    template: &Template,
+    view: PlanView,
+    info: ExportInfo,
+    format: Format,
+) -> Result<Exported> {
     let filename = export::filename(&view, &info, format);
     let started = std::time::Instant::now();
     let template = template.clone();

@@ -90,8 +90,13 @@ pub async fn version_page(
     access: PlanAccess,
     Path((_, version_id)): Path<(String, String)>,
 ) -> Result<Html<String>, HttpError> {
-    let (version, view) =
-        service::view(&state, &access.record, &access.template, &version_id).await?;
+    let (version, view) = service::view(
+        state.storage.as_ref(),
+        &access.record,
+        &access.template,
+        &version_id,
+    )
+    .await?;
     let mut versions = panel(&state, &access).await?;
     versions.frozen = Some(ListedVersion::new(&version));
     versions.can_freeze = false;
