@@ -80,7 +80,7 @@ pub async fn pages_for_browsers(request: Request, next: Next) -> Response {
     if is_for_programs(&path) {
         return response;
     }
-    let Some(problem) = response.extensions().get::<Problem>().copied() else {
+    let Some(problem) = problem_of(&response) else {
         return response;
     };
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
@@ -186,6 +186,37 @@ pub async fn pages_for_browsers(request: Request, next: Next) -> Response {
         page.headers_mut().insert(header::RETRY_AFTER, retry_after);
     }
     page
+}
+
+/// What went wrong in an error answer: the [`Problem`] our handlers attach, or, for the plain-text
+/// rejections of axum's extractors (a form field of the wrong type, a method the route does not
+/// take), the problem its status stands for. `None` for answers that are not errors, and for
+/// error pages already in HTML.
+fn problem_of(response: &Response) -> Option<Problem> {
+    if let Some(problem) = response.extensions().get::<Problem>() {
+        return Some(*problem);
+    }
+    let status = response.status();
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html || !(status.is_client_error() || status.is_server_error()) {
+        return None;
+    }
+    Some(match status {
+        StatusCode::UNAUTHORIZED => Problem::Unauthorized,
+        StatusCode::FORBIDDEN => Problem::Forbidden(None),
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => Problem::NotFound,
+        StatusCode::CONFLICT => Problem::Conflict,
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::PayloadTooLarge,
+        StatusCode::UNPROCESSABLE_ENTITY => Problem::Unprocessable,
+        StatusCode::TOO_MANY_REQUESTS => Problem::TooManyRequests,
+        StatusCode::SERVICE_UNAVAILABLE => Problem::Unavailable,
+        status if status.is_server_error() => Problem::Internal,
+        _ => Problem::BadRequest,
+    })
 }
 
 /// `/plans/<id>` when `path` is one of a plan's pages.

@@ -56,8 +56,75 @@ struct MembersPage {
     sections: Vec<SectionRow>,
     new_invite_link: Option<String>,
     new_invite_expires: String,
-    /// Why adding an existing account did not work.
-    add_error: Option<String>,
+    /// A refused form: which one, why (bokmål) and what was typed in its text field.
+    refused: Option<Refused>,
+}
+
+/// A form of the members page that was sent and refused.
+struct Refused {
+    /// `add`, `invite`, `unit` or `sections`.
+    form: &'static str,
+    message: String,
+    typed: String,
+}
+
+impl MembersPage {
+    /// Why `form` was refused, when it was.
+    fn error_for(&self, form: &str) -> Option<&str> {
+        self.refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .map(|r| r.message.as_str())
+    }
+
+    /// What was typed in `form`'s text field before it was refused.
+    fn typed_in(&self, form: &str) -> &str {
+        self.refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .map_or("", |r| r.typed.as_str())
+    }
+}
+
+/// A refusal of the service in bokmål, for the form it came from; other errors go on as they are.
+fn refused(form: &'static str, typed: &str, error: ServiceError) -> Result<Refused, HttpError> {
+    let message = match &error {
+        ServiceError::NotFound(_) if form == "add" => {
+            "Ingen har konto med denne e-postadressen. Lag en invitasjonslenke i stedet."
+        }
+        ServiceError::Invalid { field, .. } => match *field {
+            "unit" => "Velg en av planens enheter.",
+            "role" => "Velg en av rollene.",
+            "days" => "En invitasjon kan gjelde i 1 til 90 dager.",
+            "name" => "Navnet på enheten må ha 1 til 100 tegn.",
+            "section" => "Planen har ikke den delen.",
+            _ => "Skjemaet kunne ikke brukes.",
+        },
+        _ => return Err(error.into()),
+    };
+    Ok(Refused {
+        form,
+        message: message.to_owned(),
+        typed: typed.to_owned(),
+    })
+}
+
+/// The members page again with the refused form's message (404 for an unknown address, 422
+/// otherwise).
+async fn page_refused(
+    state: &AppState,
+    access: &PlanAccess,
+    form: &'static str,
+    typed: &str,
+    error: ServiceError,
+) -> Result<Response, HttpError> {
+    let status = match error {
+        ServiceError::NotFound(_) => axum::http::StatusCode::NOT_FOUND,
+        _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let refusal = refused(form, typed, error)?;
+    let page = page_with_error(state, access, None, Some(refusal)).await?;
+    Ok((status, page).into_response())
 }
 
 struct MemberRow {
@@ -97,7 +164,7 @@ async fn page_with_error(
     state: &AppState,
     access: &PlanAccess,
     new_invite: Option<(&Invite, String)>,
-    add_error: Option<String>,
+    refused: Option<Refused>,
 ) -> Result<Html<String>, HttpError> {
     let plan = access.plan();
     let people = members::list(state, access).await?;
@@ -163,7 +230,7 @@ async fn page_with_error(
             .map(|(i, _)| time::oslo_display(i.expires_at))
             .unwrap_or_default(),
         new_invite_link: new_invite.map(|(_, link)| link),
-        add_error,
+        refused,
     })
 }
 
@@ -192,16 +259,13 @@ async fn add_member(
     access: PlanAccess,
     Form(form): Form<AddMemberForm>,
 ) -> Result<Response, HttpError> {
-    let role = parse_role(&form.role)?;
-    match members::add(&state, &access, &form.email, role, &form.unit).await {
+    let added = match parse_role(&form.role) {
+        Ok(role) => members::add(&state, &access, &form.email, role, &form.unit).await,
+        Err(e) => Err(e),
+    };
+    match added {
         Ok(_) => Ok(back(&access)),
-        Err(ServiceError::NotFound(_)) => {
-            let error =
-                "Ingen har konto med denne e-postadressen. Lag en invitasjonslenke i stedet.";
-            let page = page_with_error(&state, &access, None, Some(error.into())).await?;
-            Ok((axum::http::StatusCode::NOT_FOUND, page).into_response())
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => page_refused(&state, &access, "add", &form.email, e).await,
     }
 }
 
@@ -236,9 +300,13 @@ async fn create_invite(
     State(state): State<AppState>,
     access: PlanAccess,
     Form(request): Form<InviteRequest>,
-) -> Result<Html<String>, HttpError> {
-    let (invite, link) = members::invite(&state, &access, &request).await?;
-    page(&state, &access, Some((&invite, link))).await
+) -> Result<Response, HttpError> {
+    match members::invite(&state, &access, &request).await {
+        Ok((invite, link)) => Ok(page(&state, &access, Some((&invite, link)))
+            .await?
+            .into_response()),
+        Err(e) => page_refused(&state, &access, "invite", "", e).await,
+    }
 }
 
 async fn revoke_invite(
@@ -260,8 +328,10 @@ async fn add_unit(
     access: PlanAccess,
     Form(form): Form<UnitForm>,
 ) -> Result<Response, HttpError> {
-    members::add_unit(&state, &access, &form.name).await?;
-    Ok(back(&access))
+    match members::add_unit(&state, &access, &form.name).await {
+        Ok(()) => Ok(back(&access)),
+        Err(e) => page_refused(&state, &access, "unit", &form.name, e).await,
+    }
 }
 
 async fn remove_unit(
@@ -284,6 +354,8 @@ async fn set_section_units(
     let choices: Vec<(String, String)> = form_urlencoded_pairs(text)
         .filter_map(|(key, value)| Some((key.strip_prefix("seksjon:")?.to_owned(), value)))
         .collect();
-    members::set_section_units(&state, &access, &choices).await?;
-    Ok(back(&access))
+    match members::set_section_units(&state, &access, &choices).await {
+        Ok(()) => Ok(back(&access)),
+        Err(e) => page_refused(&state, &access, "sections", "", e).await,
+    }
 }

@@ -224,7 +224,7 @@ async fn plan_page(
     // Under open editing everyone may see every plan, so a 404 means the plan does not exist.
     let anonymous = matches!(principal, Principal::Anonymous) && !state.policy.open_editing;
     match PlanAccess::resolve(&state, principal, &plan_id).await {
-        Ok(access) => Ok(plan_page_for(&state, access).await?.into_response()),
+        Ok(access) => Ok(plan_page_for(&state, access, None).await?.into_response()),
         Err(service::Error::PlanNotFound(_)) if anonymous => {
             let next = format!("/plans/{}", plan_id.trim());
             Ok(Redirect::to(&format!(
@@ -237,7 +237,13 @@ async fn plan_page(
     }
 }
 
-async fn plan_page_for(state: &AppState, access: PlanAccess) -> Result<Html<String>, HttpError> {
+/// The plan page; `refused_freeze` is a refused «Frys versjon» form (the name typed and why),
+/// shown in the form.
+async fn plan_page_for(
+    state: &AppState,
+    access: PlanAccess,
+    refused_freeze: Option<(String, String)>,
+) -> Result<Html<String>, HttpError> {
     let (view, people) = plans::page_content(state, &access).await?;
     let viewer = ViewerData::of(&access);
     let mut page = PlanPageData::build(
@@ -248,10 +254,12 @@ async fn plan_page_for(state: &AppState, access: PlanAccess) -> Result<Html<Stri
         &people.units,
     );
     page.annotate(&people.section_units, &people.last_edits);
+    let mut versions = versions::panel(state, &access).await?;
+    versions.refused = refused_freeze;
     render(&PlanPage {
         account: AccountBar::of(&access.principal),
         page,
-        versions: versions::panel(state, &access).await?,
+        versions,
         can_manage: access.may(Action::Manage),
     })
 }

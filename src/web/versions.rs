@@ -7,7 +7,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::plan_page::PlanPageData;
-use super::render::escape;
 use crate::access::Action;
 use crate::http::{AppState, HttpError};
 use crate::service::{Error as ServiceError, PlanAccess, versions as service};
@@ -30,6 +29,8 @@ pub struct VersionsPanel {
     pub max_name_chars: usize,
     pub current_md: String,
     pub current_pdf: String,
+    /// The freeze form as sent, when it was refused: the name typed and why (bokmål).
+    pub refused: Option<(String, String)>,
 }
 
 pub struct ListedVersion {
@@ -71,6 +72,7 @@ pub async fn panel(state: &AppState, access: &PlanAccess) -> Result<VersionsPane
         max_name_chars: MAX_NAME_CHARS,
         current_md: format!("/plans/{plan}/export.md"),
         current_pdf: format!("/plans/{plan}/export.pdf"),
+        refused: None,
     })
 }
 
@@ -122,49 +124,33 @@ pub struct FreezeForm {
     pub name: String,
 }
 
-/// The "Frys versjon" form: freezes and returns to the plan's versions; a refused name gets a
-/// short page that says why.
+/// The "Frys versjon" form: freezes and returns to the plan's versions; a refused name shows the
+/// plan page again with the name typed and why, next to the field.
 pub async fn freeze_form(
     State(state): State<AppState>,
     access: PlanAccess,
     Form(form): Form<FreezeForm>,
 ) -> Result<Response, HttpError> {
-    let plan_id = access.plan().to_string();
-    match service::freeze(&state, &access, &form.name).await {
+    let (status, message) = match service::freeze(&state, &access, &form.name).await {
         Ok(version) => {
-            Ok(Redirect::to(&format!("/plans/{}#versjoner", version.plan_id)).into_response())
-        }
-        Err(
-            error @ (ServiceError::Conflict(_)
-            | ServiceError::Invalid { .. }
-            | ServiceError::NotAllowed { .. }),
-        ) => {
-            let (status, message) = match &error {
-                ServiceError::Conflict(_) => (
-                    StatusCode::CONFLICT,
-                    "Det finnes allerede en versjon med dette navnet. Velg et annet navn."
-                        .to_owned(),
-                ),
-                ServiceError::NotAllowed { .. } => (
-                    StatusCode::FORBIDDEN,
-                    "Du har ikke tilgang til å fryse versjoner av denne planen.".to_owned(),
-                ),
-                _ if form.name.trim().is_empty() => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "Versjonen må ha et navn.".to_owned(),
-                ),
-                _ => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("Versjonen må ha et navn på høyst {MAX_NAME_CHARS} tegn."),
-                ),
-            };
-            let back = format!("/plans/{}#versjoner", escape(&plan_id));
-            let body = format!(
-                "<!doctype html><html lang=\"nb\"><head><meta charset=\"utf-8\"><title>Versjonen ble ikke frosset – Samskriv</title><link rel=\"stylesheet\" href=\"/static/samskriv.css\"></head><body><main id=\"innhold\"><h1>Versjonen ble ikke frosset</h1><p role=\"alert\">{}</p><p><a href=\"{back}\">Tilbake til planen</a></p></main></body></html>",
-                escape(&message)
+            return Ok(
+                Redirect::to(&format!("/plans/{}#versjoner", version.plan_id)).into_response(),
             );
-            Ok((status, Html(body)).into_response())
         }
-        Err(other) => Err(other.into()),
-    }
+        Err(ServiceError::Conflict(_)) => (
+            StatusCode::CONFLICT,
+            "Det finnes allerede en versjon med dette navnet. Velg et annet navn.".to_owned(),
+        ),
+        Err(ServiceError::Invalid { .. }) if form.name.trim().is_empty() => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Skriv et navn på versjonen, for eksempel Høringsutkast.".to_owned(),
+        ),
+        Err(ServiceError::Invalid { .. }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("Navnet kan ha høyst {MAX_NAME_CHARS} tegn."),
+        ),
+        Err(other) => return Err(other.into()),
+    };
+    let page = super::plan_page_for(&state, access, Some((form.name, message))).await?;
+    Ok((status, page).into_response())
 }

@@ -248,3 +248,102 @@ async fn a_failure_after_the_plan_row_leaves_no_trace() {
     .expect("units");
     assert_eq!(units, ["NAV", "Utekontakten"]);
 }
+
+/// Posts a form as a signed-in person would, with the session's CSRF token.
+async fn post_form(
+    f: &PlanPeople,
+    person: &crate::helpers::Person,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut fields = fields.to_vec();
+    fields.push(("csrf_token", person.csrf.as_str()));
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("http://{}{path}", f.app.addr))
+        .header(COOKIE, format!("samskriv_session={}", person.session))
+        .form(&fields)
+        .send()
+        .await
+        .expect("post")
+}
+
+#[tokio::test]
+async fn refused_forms_are_shown_again_with_the_reason_beside_the_field() {
+    let f = PlanPeople::new().await;
+    let versions = format!("/plans/{}/versions", f.plan);
+
+    let response = post_form(&f, &f.coordinator, &versions, &[("name", "   ")]).await;
+    let body = assert_page(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Skriv et navn på versjonen",
+    )
+    .await;
+    assert!(body.contains("id=\"versjonsnavn-feil\""), "{body}");
+
+    let response = post_form(&f, &f.coordinator, &versions, &[("name", "Høring")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = post_form(&f, &f.coordinator, &versions, &[("name", "Høring")]).await;
+    let body = assert_page(response, StatusCode::CONFLICT, "Velg et annet navn").await;
+    assert!(
+        body.contains("value=\"Høring\""),
+        "the name is kept: {body}"
+    );
+
+    let units = format!("/plans/{}/enheter", f.plan);
+    let long = "x".repeat(101);
+    let response = post_form(&f, &f.coordinator, &units, &[("name", &long)]).await;
+    let body = assert_page(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Navnet på enheten må ha 1 til 100 tegn.",
+    )
+    .await;
+    assert!(
+        body.contains(&format!("value=\"{long}\"")),
+        "typed name kept"
+    );
+
+    let members = format!("/plans/{}/medlemmer", f.plan);
+    let response = post_form(
+        &f,
+        &f.coordinator,
+        &members,
+        &[("email", "ingen@oslo.kommune.no"), ("role", "editor")],
+    )
+    .await;
+    let body = assert_page(response, StatusCode::NOT_FOUND, "Lag en invitasjonslenke").await;
+    assert!(body.contains("value=\"ingen@oslo.kommune.no\""), "{body}");
+
+    // A field of the wrong type is refused by the form parser itself: still a Norwegian page.
+    let invites = format!("/plans/{}/invitasjoner", f.plan);
+    let response = post_form(
+        &f,
+        &f.coordinator,
+        &invites,
+        &[("role", "editor"), ("days", "fjorten")],
+    )
+    .await;
+    assert_page(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Endringen ble ikke lagret",
+    )
+    .await;
+    let response = post_form(
+        &f,
+        &f.coordinator,
+        &invites,
+        &[("role", "editor"), ("days", "400")],
+    )
+    .await;
+    assert_page(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "En invitasjon kan gjelde i 1 til 90 dager.",
+    )
+    .await;
+}
