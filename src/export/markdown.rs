@@ -12,13 +12,16 @@
 //!   table cell or a heading, which must stay on one line, it becomes a space. `<br>` is HTML
 //!   and is never written;
 //! - links keep only `http:`, `https:` and `mailto:` targets, percent-encoding anything that
-//!   could end the target or the table cell; other links are printed as their text.
+//!   could end the target or the table cell (and any non-ASCII character); other links are
+//!   printed as their text.
 //!
 //! Emphasis delimiters are placed around the text only, never around its outer blanks (a
 //! delimiter next to a blank does not count in CommonMark), and formatting that CommonMark
 //! cannot express at that spot is dropped rather than leaking stray `*`.
 
 use std::fmt::Write;
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use super::{
     Appendix, ExportDoc, ExportInfo, MILESTONE_COLUMNS, Part, TiltakGroup, TitleBlock, yes_no,
@@ -581,28 +584,37 @@ fn escape(text: &str, line_start: bool) -> String {
     out
 }
 
+/// What [`link_target`] percent-encodes besides every non-ASCII character, which the crate
+/// always encodes (as UTF-8 bytes: the form a URL carries other letters in, so the link goes
+/// to the same place).
+const LINK_TARGET: &AsciiSet = &CONTROLS
+    // Controls (from line breaks and tabs up) and a blank end the target; the rest of the line would be read as a link title.
+    .add(b' ')
+    // `(` `)` and `<` `>` open and close the target; `"` and `'` open a link title.
+    .add(b'(')
+    .add(b')')
+    .add(b'<')
+    .add(b'>')
+    .add(b'"')
+    .add(b'\'')
+    // A backslash escapes the character after it, so the target would lose it.
+    .add(b'\\')
+    // Code spans and raw HTML (`<`) bind before links: a backtick here could pair with one in
+    // the text after the link and swallow its end.
+    .add(b'`')
+    // A pipe ends the table cell even inside a link.
+    .add(b'|')
+    // Link brackets and emphasis delimiters mean nothing inside a target in CommonMark, but
+    // not every reader gets that right; encoded, they cannot be misread.
+    .add(b'[')
+    .add(b']')
+    .add(b'*')
+    .add(b'_');
+
 /// A link target that cannot end early: every character that could close the target, the
-/// link or a table cell is percent-encoded.
+/// link or a table cell is percent-encoded ([`LINK_TARGET`]).
 fn link_target(href: &str) -> String {
-    let mut out = String::with_capacity(href.len());
-    for c in href.trim().chars() {
-        match c {
-            ' ' | '(' | ')' | '<' | '>' | '"' | '\'' | '\\' | '`' | '|' | '[' | ']' | '*' | '_' => {
-                let mut buf = [0u8; 4];
-                for byte in c.encode_utf8(&mut buf).bytes() {
-                    let _ = write!(out, "%{byte:02X}");
-                }
-            }
-            c if c.is_control() || c.is_whitespace() => {
-                let mut buf = [0u8; 4];
-                for byte in c.encode_utf8(&mut buf).bytes() {
-                    let _ = write!(out, "%{byte:02X}");
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    utf8_percent_encode(href.trim(), LINK_TARGET).to_string()
 }
 
 #[cfg(test)]
@@ -708,6 +720,15 @@ mod tests {
         assert_eq!(
             link_target("https://x.no/a)b|c d<e>"),
             "https://x.no/a%29b%7Cc%20d%3Ce%3E"
+        );
+        assert_eq!(
+            link_target(" https://x.no/`a`\t[b]*_\\\"'(c) "),
+            "https://x.no/%60a%60%09%5Bb%5D%2A%5F%5C%22%27%28c%29"
+        );
+        // Letters beyond ASCII as their UTF-8 bytes; a `%` already there is kept.
+        assert_eq!(
+            link_target("https://x.no/bydel-østensjø?q=a%20b"),
+            "https://x.no/bydel-%C3%B8stensj%C3%B8?q=a%20b"
         );
     }
 }

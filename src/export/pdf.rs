@@ -12,14 +12,14 @@
 
 use std::sync::Mutex;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 use typst::foundations::{Datetime, Smart};
 use typst::layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use super::world::{ExportWorld, warm_up};
 use super::{Appendix, ExportDoc, ExportError, ExportInfo, MILESTONE_COLUMNS, Part, yes_no};
-use crate::document::{Block, Cell, Inline, PlanView};
+use crate::document::{Block, Inline, ListItem, PlanView};
 use crate::links::is_safe_href;
 use crate::templates::Template;
 
@@ -51,8 +51,7 @@ pub fn to_pdf(
     template: &Template,
     info: &ExportInfo,
 ) -> Result<Vec<u8>, ExportError> {
-    let data = plan_json(view, template, info);
-    let json = serde_json::to_vec(&data)?;
+    let json = serde_json::to_vec(&PdfPlan::new(view, template, info))?;
     let (year, month, day) = crate::time::oslo_date(info.date_millis);
     let date = Datetime::from_ymd(year, month, day)
         .ok_or_else(|| ExportError::Typeset(format!("invalid date {year}-{month}-{day}")))?;
@@ -103,167 +102,345 @@ fn diagnostics(errors: &[typst::diag::SourceDiagnostic]) -> String {
         .join("; ")
 }
 
-/// The data the typst template lays out. Every string is text to print, nothing else.
-pub fn plan_json(view: &PlanView, template: &Template, info: &ExportInfo) -> Value {
-    let doc = ExportDoc::build(view, template, info);
-    let title = &doc.title;
-    let (year, month, day) = title.date_ymd;
-    let body: Vec<Value> = doc.parts.iter().map(part_json).collect();
-    let appendices: Vec<Value> = doc.appendices.iter().map(appendix_json).collect();
-    let display_title = if title.title.trim().is_empty() {
-        title.template_title.clone()
-    } else {
-        title.title.clone()
-    };
-    json!({
-        "title": text(&display_title),
-        // Document metadata: the plain title, without break opportunities.
-        "meta_title": clean(&display_title),
-        "template": text(&title.template_title),
-        "bydel": text(&title.bydel),
-        "periode": text(&title.periode),
-        "status": text(&title.status),
-        "version": text(&title.version),
-        "date": text(&title.date),
-        "year": year,
-        "month": month,
-        "day": day,
-        "body": body,
-        "appendices": appendices,
-    })
+/// The data `templates/export/plan.typ` lays out, which it reads as `plan = json("/plan.json")`.
+/// This and the types it holds are the whole contract between Rust and the template: a field
+/// renamed here must be renamed there. Every string is text to print, nothing else.
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfPlan {
+    /// `plan.title`: the cover title and the page header.
+    pub title: String,
+    /// `plan.meta_title`: the PDF's document title, plain (without break opportunities).
+    pub meta_title: String,
+    /// `plan.template`: the line above the cover title.
+    pub template: String,
+    /// `plan.bydel`: on the cover and in the document's author and keywords.
+    pub bydel: String,
+    /// `plan.periode`: on the cover and in the document's keywords.
+    pub periode: String,
+    /// `plan.status`: on the cover.
+    pub status: String,
+    /// `plan.version`: on the cover and in the page header.
+    pub version: String,
+    /// `plan.date`: the printed date ("12.03.2026").
+    pub date: String,
+    /// `plan.year`, `plan.month`, `plan.day`: the document date, `datetime(year:, month:, day:)`.
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+    /// `plan.body`: the loop over parts under "Body".
+    pub body: Vec<PdfPart>,
+    /// `plan.appendices`: the loop under "Appendices", one page each.
+    pub appendices: Vec<PdfAppendix>,
 }
 
-fn part_json(part: &Part<'_>) -> Value {
-    match part {
-        Part::Heading {
-            level,
-            number,
-            text: heading,
-        } => json!({"k": "h", "level": level, "num": text(number), "text": text(heading)}),
-        Part::Prose { level, blocks } => {
-            json!({"k": "blocks", "blocks": blocks_json(blocks, *level)})
+/// One part of `plan.body`; the template picks its layout by `part.k`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "k")]
+pub enum PdfPart {
+    /// `k: "h"`: a template heading, `num` printed before `text` unless empty.
+    #[serde(rename = "h")]
+    Heading {
+        level: u8,
+        num: String,
+        text: String,
+    },
+    /// `k: "blocks"`: a prose section, laid out by the template's `blocks` function.
+    #[serde(rename = "blocks")]
+    Blocks { blocks: Vec<PdfBlock> },
+    /// `k: "tiltak"`: one `data-table` per group, each under a heading of `level`; the
+    /// template's column widths assume the six [`super::TILTAK_COLUMNS`].
+    #[serde(rename = "tiltak")]
+    Tiltak {
+        level: u8,
+        columns: Vec<String>,
+        groups: Vec<PdfTiltakGroup>,
+    },
+    /// `k: "milestones"`: a four-column `data-table`.
+    #[serde(rename = "milestones")]
+    Milestones {
+        columns: [&'static str; 4],
+        rows: Vec<[String; 4]>,
+    },
+    /// `k: "list"`: a bullet list of plain items (ticked checklist items).
+    #[serde(rename = "list")]
+    List { items: Vec<String> },
+    /// `k: "note"`: an emphasised paragraph.
+    #[serde(rename = "note")]
+    Note { text: String },
+}
+
+/// `group` in a tiltak part: `group.label` is its heading, `group.rows` its table rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfTiltakGroup {
+    pub label: String,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One of `plan.appendices`: `appendix.heading`, and `appendix.items` as a list (a note when
+/// empty).
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfAppendix {
+    pub heading: String,
+    pub items: Vec<String>,
+}
+
+/// A prose block, as the template's recursive `blocks(bs)` function reads it by `b.k`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "k")]
+pub enum PdfBlock {
+    /// `k: "p"`: a paragraph of runs.
+    #[serde(rename = "p")]
+    Paragraph { runs: Vec<PdfRun> },
+    /// `k: "h"`: a heading of runs, left out of the outline.
+    #[serde(rename = "h")]
+    Heading { level: u8, runs: Vec<PdfRun> },
+    /// `k: "ul"`: each item is a list of blocks.
+    #[serde(rename = "ul")]
+    Bullets { items: Vec<Vec<PdfBlock>> },
+    /// `k: "ol"`: numbered from `start`; each item is a list of blocks.
+    #[serde(rename = "ol")]
+    Numbered {
+        start: u32,
+        items: Vec<Vec<PdfBlock>>,
+    },
+    /// `k: "quote"`: a block quote.
+    #[serde(rename = "quote")]
+    Quote { blocks: Vec<PdfBlock> },
+    /// `k: "table"`: `width` equal columns; every row has exactly `width` cells, because the
+    /// template flattens the rows into one cell sequence. `header` repeats the first row as
+    /// the table header.
+    #[serde(rename = "table")]
+    Table {
+        width: usize,
+        header: bool,
+        rows: Vec<Vec<PdfCell>>,
+    },
+}
+
+/// A table cell: the blocks it holds (an empty list for a padding cell).
+pub type PdfCell = Vec<PdfBlock>;
+
+/// An inline run, as the template's `runs(rs)` function reads it: a line break when
+/// `r.at("br", default: false)`, text otherwise.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum PdfRun {
+    /// `{t, b, i, href?}`: `t` printed as text, emphasised when `i`, strong when `b`, a link
+    /// when `href` is there (absent, not null, for plain text).
+    Text {
+        t: String,
+        b: bool,
+        i: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        href: Option<String>,
+    },
+    /// `{br: true}`: a line break. The template tests the key's value, so it is always `true`
+    /// (use [`PdfRun::LINE_BREAK`]).
+    Break { br: bool },
+}
+
+impl PdfPlan {
+    /// The plan as the template prints it: the export's order ([`ExportDoc`]) with every
+    /// string made safe to lay out ([`text`]).
+    pub fn new(view: &PlanView, template: &Template, info: &ExportInfo) -> Self {
+        let doc = ExportDoc::build(view, template, info);
+        let title = doc.title;
+        let (year, month, day) = title.date_ymd;
+        let display_title = if title.title.trim().is_empty() {
+            &title.template_title
+        } else {
+            &title.title
+        };
+        PdfPlan {
+            title: text(display_title),
+            meta_title: clean(display_title),
+            template: text(&title.template_title),
+            bydel: text(&title.bydel),
+            periode: text(&title.periode),
+            status: text(&title.status),
+            version: text(&title.version),
+            date: text(&title.date),
+            year,
+            month,
+            day,
+            body: doc.parts.iter().map(PdfPart::new).collect(),
+            appendices: doc.appendices.iter().map(PdfAppendix::new).collect(),
         }
-        Part::Tiltak {
-            level,
-            columns,
-            groups,
-        } => json!({
-            "k": "tiltak",
-            "level": level + 1,
-            "columns": columns.iter().map(|c| text(c)).collect::<Vec<_>>(),
-            "groups": groups.iter().map(|group| json!({
-                "label": text(&group.label),
-                "rows": group.rows.iter().map(|row| row.iter().map(|c| text(c)).collect::<Vec<_>>()).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        }),
-        Part::Milestones(milestones) => json!({
-            "k": "milestones",
-            "columns": MILESTONE_COLUMNS,
-            "rows": milestones.iter().map(|m| vec![
-                text(&m.title), text(&m.date), text(&m.responsible), yes_no(m.done).to_owned(),
-            ]).collect::<Vec<_>>(),
-        }),
-        Part::Checklist(items) => json!({
-            "k": "list",
-            "items": items.iter().map(|i| text(i)).collect::<Vec<_>>(),
-        }),
-        Part::Note(note) => json!({"k": "note", "text": text(note)}),
     }
 }
 
-fn appendix_json(appendix: &Appendix) -> Value {
-    json!({
-        "heading": text(&appendix.heading),
-        "items": appendix.items.iter().map(|i| text(i)).collect::<Vec<_>>(),
-    })
-}
-
-/// Prose blocks; `level` is the heading level of the section they belong to.
-fn blocks_json(blocks: &[Block], level: u8) -> Vec<Value> {
-    blocks
-        .iter()
-        .filter(|block| !block.is_blank())
-        .map(|block| block_json(block, level))
-        .collect()
-}
-
-fn block_json(block: &Block, level: u8) -> Value {
-    match block {
-        Block::Paragraph { content } => json!({"k": "p", "runs": runs_json(content)}),
-        Block::Heading {
-            level: own,
-            content,
-        } => json!({
-            "k": "h",
-            "level": level.saturating_add(own.saturating_sub(2)).clamp(1, 6),
-            "runs": runs_json(content),
-        }),
-        Block::BulletList { items } => json!({
-            "k": "ul",
-            "items": items.iter().map(|item| blocks_json(&item.blocks, level)).collect::<Vec<_>>(),
-        }),
-        Block::OrderedList { start, items } => json!({
-            "k": "ol",
-            "start": start,
-            "items": items.iter().map(|item| blocks_json(&item.blocks, level)).collect::<Vec<_>>(),
-        }),
-        Block::Blockquote { blocks } => json!({"k": "quote", "blocks": blocks_json(blocks, level)}),
-        Block::Table { rows } => {
-            let width = rows.iter().map(Vec::len).max().unwrap_or(0);
-            let header = rows
-                .first()
-                .is_some_and(|row| row.iter().any(|cell| cell.header));
-            json!({
-                "k": "table",
-                "width": width,
-                "header": header,
-                "rows": rows.iter().map(|row| {
-                    let mut cells: Vec<Value> = row.iter().map(|cell| cell_json(cell, level)).collect();
-                    cells.resize(width, json!([]));
-                    cells
-                }).collect::<Vec<_>>(),
-            })
+impl PdfPart {
+    fn new(part: &Part<'_>) -> Self {
+        match part {
+            Part::Heading {
+                level,
+                number,
+                text: heading,
+            } => PdfPart::Heading {
+                level: *level,
+                num: text(number),
+                text: text(heading),
+            },
+            Part::Prose { level, blocks } => PdfPart::Blocks {
+                blocks: PdfBlock::list(blocks, *level),
+            },
+            Part::Tiltak {
+                level,
+                columns,
+                groups,
+            } => PdfPart::Tiltak {
+                level: level + 1,
+                columns: texts(columns),
+                groups: groups
+                    .iter()
+                    .map(|group| PdfTiltakGroup {
+                        label: text(&group.label),
+                        rows: group.rows.iter().map(|row| texts(row)).collect(),
+                    })
+                    .collect(),
+            },
+            Part::Milestones(milestones) => PdfPart::Milestones {
+                columns: MILESTONE_COLUMNS,
+                rows: milestones
+                    .iter()
+                    .map(|m| {
+                        [
+                            text(&m.title),
+                            text(&m.date),
+                            text(&m.responsible),
+                            yes_no(m.done).to_owned(),
+                        ]
+                    })
+                    .collect(),
+            },
+            Part::Checklist(items) => PdfPart::List {
+                items: texts(items),
+            },
+            Part::Note(note) => PdfPart::Note { text: text(note) },
         }
-        Block::Unknown { text: plain, .. } => json!({
-            "k": "p",
-            "runs": runs_json(&[Inline::Text { text: plain.clone(), bold: false, italic: false, link: None }]),
-        }),
     }
 }
 
-fn cell_json(cell: &Cell, level: u8) -> Value {
-    Value::Array(blocks_json(&cell.blocks, level))
+impl PdfAppendix {
+    fn new(appendix: &Appendix) -> Self {
+        PdfAppendix {
+            heading: text(&appendix.heading),
+            items: texts(&appendix.items),
+        }
+    }
 }
 
-/// Inline runs: `{"t": text, "b": bold, "i": italic, "href": link?}` or `{"br": true}`.
-fn runs_json(inlines: &[Inline]) -> Vec<Value> {
-    let mut runs = Vec::with_capacity(inlines.len());
-    for inline in inlines {
-        match inline {
-            Inline::HardBreak => runs.push(json!({"br": true})),
-            Inline::Text {
-                text: content,
-                bold,
-                italic,
-                link,
-            } => {
-                for (index, line) in content.split('\n').enumerate() {
-                    if index > 0 {
-                        runs.push(json!({"br": true}));
+impl PdfBlock {
+    /// Prose blocks without the blank ones; `level` is the heading level of the section they
+    /// belong to.
+    fn list(blocks: &[Block], level: u8) -> Vec<Self> {
+        blocks
+            .iter()
+            .filter(|block| !block.is_blank())
+            .map(|block| PdfBlock::new(block, level))
+            .collect()
+    }
+
+    fn new(block: &Block, level: u8) -> Self {
+        let list_items = |items: &[ListItem]| -> Vec<Vec<PdfBlock>> {
+            items
+                .iter()
+                .map(|item| PdfBlock::list(&item.blocks, level))
+                .collect()
+        };
+        match block {
+            Block::Paragraph { content } => PdfBlock::Paragraph {
+                runs: PdfRun::list(content),
+            },
+            Block::Heading {
+                level: own,
+                content,
+            } => PdfBlock::Heading {
+                level: level.saturating_add(own.saturating_sub(2)).clamp(1, 6),
+                runs: PdfRun::list(content),
+            },
+            Block::BulletList { items } => PdfBlock::Bullets {
+                items: list_items(items),
+            },
+            Block::OrderedList { start, items } => PdfBlock::Numbered {
+                start: *start,
+                items: list_items(items),
+            },
+            Block::Blockquote { blocks } => PdfBlock::Quote {
+                blocks: PdfBlock::list(blocks, level),
+            },
+            Block::Table { rows } => {
+                let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+                let header = rows
+                    .first()
+                    .is_some_and(|row| row.iter().any(|cell| cell.header));
+                let rows = rows
+                    .iter()
+                    .map(|row| {
+                        let mut cells: Vec<PdfCell> = row
+                            .iter()
+                            .map(|cell| PdfBlock::list(&cell.blocks, level))
+                            .collect();
+                        cells.resize(width, PdfCell::new());
+                        cells
+                    })
+                    .collect();
+                PdfBlock::Table {
+                    width,
+                    header,
+                    rows,
+                }
+            }
+            Block::Unknown { text: plain, .. } => PdfBlock::Paragraph {
+                runs: PdfRun::list(&[Inline::plain(plain)]),
+            },
+        }
+    }
+}
+
+impl PdfRun {
+    pub const LINE_BREAK: PdfRun = PdfRun::Break { br: true };
+
+    /// The runs of inline content: a newline inside text becomes a line break too, and a link
+    /// that is not safe ([`is_safe_href`]) prints as plain text.
+    fn list(inlines: &[Inline]) -> Vec<Self> {
+        let mut runs = Vec::with_capacity(inlines.len());
+        for inline in inlines {
+            match inline {
+                Inline::HardBreak => runs.push(PdfRun::LINE_BREAK),
+                Inline::Text {
+                    text: content,
+                    bold,
+                    italic,
+                    link,
+                } => {
+                    let href = link
+                        .as_deref()
+                        .filter(|href| is_safe_href(href))
+                        .map(|href| clean(href.trim()));
+                    for (index, line) in content.split('\n').enumerate() {
+                        if index > 0 {
+                            runs.push(PdfRun::LINE_BREAK);
+                        }
+                        if line.is_empty() {
+                            continue;
+                        }
+                        runs.push(PdfRun::Text {
+                            t: text(line),
+                            b: *bold,
+                            i: *italic,
+                            href: href.clone(),
+                        });
                     }
-                    if line.is_empty() {
-                        continue;
-                    }
-                    let mut run = json!({"t": text(line), "b": bold, "i": italic});
-                    if let Some(href) = link.as_deref().filter(|href| is_safe_href(href)) {
-                        run["href"] = Value::String(clean(href.trim()));
-                    }
-                    runs.push(run);
                 }
             }
         }
+        runs
     }
-    runs
+}
+
+fn texts(values: &[String]) -> Vec<String> {
+    values.iter().map(|value| text(value)).collect()
 }
 
 /// Text without control characters (other than line breaks) and with break opportunities in
@@ -315,7 +492,114 @@ fn breakable(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
+    use crate::document::Cell;
+    use crate::export::TiltakGroup;
+
+    fn to_json(value: impl Serialize) -> Value {
+        serde_json::to_value(value).expect("serialisable")
+    }
+
+    fn cell(header: bool, text: &str) -> Cell {
+        Cell {
+            header,
+            blocks: vec![Block::Paragraph {
+                content: vec![Inline::plain(text)],
+            }],
+        }
+    }
+
+    #[test]
+    fn parts_have_the_shape_the_template_reads() {
+        let heading = Part::Heading {
+            level: 2,
+            number: "1.2".to_owned(),
+            text: "Mål".to_owned(),
+        };
+        assert_eq!(
+            to_json(PdfPart::new(&heading)),
+            json!({"k": "h", "level": 2, "num": "1.2", "text": "Mål"})
+        );
+
+        // The groups' headings are one level under the section's.
+        let tiltak = Part::Tiltak {
+            level: 2,
+            columns: vec!["Tiltak".to_owned(), "Status".to_owned()],
+            groups: vec![TiltakGroup {
+                label: "Forebygging".to_owned(),
+                rows: vec![vec!["Ungdomsklubb".to_owned(), "Påbegynt".to_owned()]],
+            }],
+        };
+        assert_eq!(
+            to_json(PdfPart::new(&tiltak)),
+            json!({
+                "k": "tiltak",
+                "level": 3,
+                "columns": ["Tiltak", "Status"],
+                "groups": [{"label": "Forebygging", "rows": [["Ungdomsklubb", "Påbegynt"]]}],
+            })
+        );
+    }
+
+    #[test]
+    fn runs_carry_marks_safe_links_and_line_breaks() {
+        let paragraph = Block::Paragraph {
+            content: vec![
+                Inline::Text {
+                    text: "Fet".to_owned(),
+                    bold: true,
+                    italic: false,
+                    link: None,
+                },
+                Inline::HardBreak,
+                Inline::Text {
+                    text: "veileder".to_owned(),
+                    bold: false,
+                    italic: true,
+                    link: Some(" https://www.korus-oslo.no/ ".to_owned()),
+                },
+                Inline::Text {
+                    text: "a\nb".to_owned(),
+                    bold: false,
+                    italic: false,
+                    link: Some("javascript:alert(1)".to_owned()),
+                },
+            ],
+        };
+        assert_eq!(
+            to_json(PdfBlock::new(&paragraph, 2)),
+            json!({"k": "p", "runs": [
+                {"t": "Fet", "b": true, "i": false},
+                {"br": true},
+                {"t": "veileder", "b": false, "i": true, "href": "https://www.korus-oslo.no/"},
+                {"t": "a", "b": false, "i": false},
+                {"br": true},
+                {"t": "b", "b": false, "i": false},
+            ]})
+        );
+    }
+
+    #[test]
+    fn short_table_rows_are_padded_with_empty_cells() {
+        let table = Block::Table {
+            rows: vec![
+                vec![cell(true, "Indikator"), cell(true, "2023")],
+                vec![cell(false, "Andel")],
+            ],
+        };
+        let p = |text: &str| json!([{"k": "p", "runs": [{"t": text, "b": false, "i": false}]}]);
+        assert_eq!(
+            to_json(PdfBlock::new(&table, 2)),
+            json!({
+                "k": "table",
+                "width": 2,
+                "header": true,
+                "rows": [[p("Indikator"), p("2023")], [p("Andel"), []]],
+            })
+        );
+    }
 
     #[test]
     fn long_words_get_break_opportunities_and_short_ones_do_not() {
