@@ -24,7 +24,6 @@
 //! a timeout. A missed performance target is reported in the table, not as a failure, because
 //! targets are judged on the full run on a known machine, not on a CI smoke run.
 
-use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -32,19 +31,24 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use futures_util::{SinkExt, StreamExt, TryStreamExt, stream};
+use futures_util::{StreamExt, TryStreamExt, stream};
 use samskriv::config::{DatabaseConfig, SqliteSynchronous};
 use samskriv::plan::PlanId;
 use samskriv::storage::Storage;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
-use tokio_tungstenite::tungstenite::Message as Frame;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use support::client::Client;
+use support::launcher::{ServerProcess, sqlite_url};
+use support::stats::{median, percentile};
+use tokio::process::Command;
 use yrs::sync::{Message, SyncMessage};
-use yrs::updates::decoder::Decode;
-use yrs::updates::encoder::Encode;
-use yrs::{Any, Doc, Map, Out, ReadTxn, Text, Transact, Update};
+use yrs::{Any, Doc, Map, Out, Text, Transact};
+
+/// The y-websocket client, the server launcher and the percentiles the tests use too.
+#[path = "../tests/support"]
+mod support {
+    pub mod client;
+    pub mod launcher;
+    pub mod stats;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Scale of a run
@@ -188,7 +192,7 @@ struct Fanout {
 
 async fn live_traffic(scale: &Scale, sync: SqliteSynchronous) -> Result<LiveTraffic> {
     let db = Database::new()?;
-    let server = Server::start(&db, sync, &[]).await?;
+    let server = start_server(&db, sync, &[]).await?;
     let mut fanout = Vec::new();
     for &readers in scale.fanout_readers {
         progress(&format!(
@@ -210,7 +214,7 @@ async fn live_traffic(scale: &Scale, sync: SqliteSynchronous) -> Result<LiveTraf
 /// One writer makes paced edits; every reader stamps each edit's arrival. Each (edit, reader)
 /// pair is one sample of send → arrival.
 async fn measure_fanout(
-    server: &Server,
+    server: &ServerProcess,
     db: &Database,
     readers: usize,
     scale: &Scale,
@@ -219,15 +223,11 @@ async fn measure_fanout(
     let edits = scale.fanout_edits;
     let limit = SETTLE + scale.fanout_pace * edits as u32 + Duration::from_secs(30);
     // Edit 0 goes out as soon as everyone has joined; edits 1..=edits after the settle.
-    let collecting = spawn_readers(server.addr, plan, readers, edits + 1, limit).await?;
-    let (mut writer, _) = Client::connect(server.addr, plan).await?;
-    let mut sent = writer.write(0..1, Pacing::FlatOut).await?;
+    let collecting = spawn_readers(server, plan, readers, edits + 1, limit).await?;
+    let (mut writer, _) = connect(server, plan).await?;
+    let mut sent = write(&mut writer, 0..1, Pacing::FlatOut).await?;
     tokio::time::sleep(SETTLE).await;
-    sent.extend(
-        writer
-            .write(1..edits + 1, Pacing::Every(scale.fanout_pace))
-            .await?,
-    );
+    sent.extend(write(&mut writer, 1..edits + 1, Pacing::Every(scale.fanout_pace)).await?);
 
     let mut just_joined = Vec::with_capacity(readers);
     let mut steady = Vec::with_capacity(edits * readers);
@@ -262,15 +262,15 @@ struct Burst {
     frames: usize,
 }
 
-async fn measure_burst(server: &Server, db: &Database, scale: &Scale) -> Result<Burst> {
+async fn measure_burst(server: &ServerProcess, db: &Database, scale: &Scale) -> Result<Burst> {
     let plan = new_plan(db, "burst").await?;
     let (updates, readers) = (scale.burst_updates, scale.burst_readers);
     let limit = Duration::from_secs(120);
-    let collecting = spawn_readers(server.addr, plan, readers, updates, limit).await?;
-    let (mut writer, _) = Client::connect(server.addr, plan).await?;
+    let collecting = spawn_readers(server, plan, readers, updates, limit).await?;
+    let (mut writer, _) = connect(server, plan).await?;
     // The start-up stall described at SETTLE would otherwise dominate a short burst.
     tokio::time::sleep(SETTLE).await;
-    let sent = writer.write(0..updates, Pacing::FlatOut).await?;
+    let sent = write(&mut writer, 0..updates, Pacing::FlatOut).await?;
     let first_send = *sent.first().context("the burst sent nothing")?;
     let last_send = *sent.last().context("the burst sent nothing")?;
 
@@ -305,16 +305,16 @@ type Collecting = Vec<tokio::task::JoinHandle<Result<Arrivals>>>;
 /// Connects `count` synced readers, each already collecting the arrivals of `expected` edits, so
 /// the writer can start as soon as this returns.
 async fn spawn_readers(
-    addr: SocketAddr,
+    server: &ServerProcess,
     plan: PlanId,
     count: usize,
     expected: usize,
     limit: Duration,
 ) -> Result<Collecting> {
-    let readers = connect_many(addr, plan, count).await?;
+    let readers = connect_many(server, plan, count).await?;
     Ok(readers
         .into_iter()
-        .map(|reader| tokio::spawn(reader.collect_edits(expected, limit)))
+        .map(|reader| tokio::spawn(collect_edits(reader, expected, limit)))
         .collect())
 }
 
@@ -390,7 +390,7 @@ async fn cold_load(scale: &Scale) -> Result<ColdLoad> {
     // left, so after SIGTERM every log must be empty.
     progress("cold load: first open under default settings (compacts)");
     let (server, first_open_default) = time_cold_opens(&db, warmup, &plans, &[]).await?;
-    server.terminate().await?;
+    terminate(server).await?;
     for plan in &plans {
         let left = storage
             .log_len(*plan)
@@ -417,10 +417,10 @@ async fn cold_load(scale: &Scale) -> Result<ColdLoad> {
         entries,
         log_bytes,
         db_bytes,
-        uncompacted: median(uncompacted),
-        first_open_default: median(first_open_default),
+        uncompacted: median(&uncompacted),
+        first_open_default: median(&first_open_default),
         snapshot_bytes,
-        compacted: median(compacted),
+        compacted: median(&compacted),
     })
 }
 
@@ -430,16 +430,16 @@ async fn cold_load(scale: &Scale) -> Result<ColdLoad> {
 /// `full`, without minutes of fsyncs. SIGKILL at the end, so neither idle eviction nor the
 /// shutdown compacts the logs.
 async fn write_logs(db: &Database, plans: &[PlanId], entries: usize) -> Result<()> {
-    let server = Server::start(
+    let server = start_server(
         db,
         SqliteSynchronous::Normal,
         &["--compact-after", NEVER_COMPACT],
     )
     .await?;
-    let addr = server.addr;
+    let writing = &server;
     futures_util::future::try_join_all(plans.iter().map(|plan| async move {
-        let (mut writer, _) = Client::connect(addr, *plan).await?;
-        writer.write(0..entries, Pacing::OneCommitEach).await
+        let (mut writer, _) = connect(writing, *plan).await?;
+        write(&mut writer, 0..entries, Pacing::OneCommitEach).await
     }))
     .await?;
     server.kill().await
@@ -453,12 +453,12 @@ async fn time_cold_opens(
     warmup: PlanId,
     plans: &[PlanId],
     args: &[&str],
-) -> Result<(Server, Vec<Duration>)> {
-    let server = Server::start(db, HEADLINE_SYNC, args).await?;
-    Client::connect(server.addr, warmup).await?;
+) -> Result<(ServerProcess, Vec<Duration>)> {
+    let server = start_server(db, HEADLINE_SYNC, args).await?;
+    connect(&server, warmup).await?;
     let mut times = Vec::with_capacity(plans.len());
     for plan in plans {
-        let (_client, synced) = Client::connect(server.addr, *plan).await?;
+        let (_client, synced) = connect(&server, *plan).await?;
         times.push(synced);
     }
     Ok((server, times))
@@ -483,25 +483,25 @@ async fn resident_memory(scale: &Scale) -> Result<Memory> {
         plans.push(new_plan(&db, &format!("idle {index}")).await?);
     }
     // Rooms must stay loaded after their last client leaves for the whole measurement.
-    let server = Server::start(&db, HEADLINE_SYNC, &["--room-idle-secs", "3600"]).await?;
+    let server = start_server(&db, HEADLINE_SYNC, &["--room-idle-secs", "3600"]).await?;
 
     // The first room and connection pay for one-time allocations (pools, runtime buffers);
     // they belong to the baseline, not to the per-plan figure.
     open_with_content(&server, warm).await?;
-    let baseline = server.settled_rss().await?;
+    let baseline = settled_rss(&server).await?;
 
     progress(&format!("memory: {} idle loaded plans", plans.len()));
     for plan in &plans {
         open_with_content(&server, *plan).await?;
     }
-    let with_plans = server.settled_rss().await?;
+    let with_plans = settled_rss(&server).await?;
 
     progress(&format!(
         "memory: {} idle connections",
         scale.idle_connections
     ));
-    let connections = connect_many(server.addr, warm, scale.idle_connections).await?;
-    let with_connections = server.settled_rss().await?;
+    let connections = connect_many(&server, warm, scale.idle_connections).await?;
+    let with_connections = settled_rss(&server).await?;
     drop(connections);
     server.kill().await?;
 
@@ -515,10 +515,10 @@ async fn resident_memory(scale: &Scale) -> Result<Memory> {
 }
 
 /// Loads a plan into the server with a little content of its own, then disconnects.
-async fn open_with_content(server: &Server, plan: PlanId) -> Result<()> {
-    let (mut client, _) = Client::connect(server.addr, plan).await?;
-    client.write(0..3, Pacing::FlatOut).await?;
-    client.barrier().await
+async fn open_with_content(server: &ServerProcess, plan: PlanId) -> Result<()> {
+    let (mut client, _) = connect(server, plan).await?;
+    write(&mut client, 0..3, Pacing::FlatOut).await?;
+    barrier(&mut client).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,7 +544,7 @@ impl Database {
     }
 
     fn url(&self) -> String {
-        format!("sqlite://{}", self.path().display())
+        sqlite_url(&self.path())
     }
 
     /// The library's storage on the same file, for reading the log back; SQLite's WAL lets it
@@ -576,7 +576,7 @@ impl Database {
 /// line is the documented way to make a plan outside the web UI, so the bench does not depend on
 /// library internals that are still moving. The plan starts from the default template.
 async fn new_plan(db: &Database, title: &str) -> Result<PlanId> {
-    let output = samskriv_command(db)
+    let output = ServerProcess::command(&db.url())
         .args(["plan", "create", "--title", title])
         .args(["--bydel", "Nordstrand", "--periode", "2025–2028"])
         .stdin(Stdio::null())
@@ -595,124 +595,50 @@ async fn new_plan(db: &Database, title: &str) -> Result<PlanId> {
         .with_context(|| format!("`samskriv plan create` printed {id:?}, not a plan id"))
 }
 
-/// The samskriv binary, configured by nothing but `db` and the flags the caller adds.
-fn samskriv_command(db: &Database) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_samskriv"));
-    command
-        .env("DATABASE_URL", db.url())
-        .env("RUST_LOG", "warn");
-    // Settings left in the environment (SAMSKRIV_COMPACT_AFTER, …) would silently change what
-    // is measured; only the flags given here count.
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("SAMSKRIV_") {
-            command.env_remove(key);
-        }
-    }
-    command
+/// `samskriv serve` on `db` in the durability mode `sync`; `args` are further `serve` flags.
+async fn start_server(
+    db: &Database,
+    sync: SqliteSynchronous,
+    args: &[&str],
+) -> Result<ServerProcess> {
+    let mut flags = vec!["--sqlite-synchronous", sync_name(sync)];
+    flags.extend_from_slice(args);
+    ServerProcess::start(&db.url(), &flags).await
 }
 
-/// `samskriv serve` running as a child process.
-///
-/// `kill_on_drop` is the drop guard: if the bench panics or returns early with an error, the
-/// child gets SIGKILL when this value is dropped instead of outliving the bench.
-struct Server {
-    child: Child,
-    pid: u32,
-    addr: SocketAddr,
-}
-
-impl Server {
-    /// Starts the server on `db`; `args` are further `serve` flags.
-    async fn start(db: &Database, sync: SqliteSynchronous, args: &[&str]) -> Result<Server> {
-        let mut command = samskriv_command(db);
-        command
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            // The benchmark's clients are anonymous: everyone may edit.
-            .args(["--open-editing", "true"])
-            .args(["--sqlite-synchronous", sync_name(sync)])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            // Server warnings show up in the bench's output, where they explain a failure.
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        let mut child = command
-            .spawn()
-            .context("cannot start the samskriv binary")?;
-        let pid = child.id().context("the server exited as it started")?;
-        let stdout = child
-            .stdout
-            .take()
-            .context("the server's stdout is not piped")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(30), read_address(&mut lines))
-            .await
-            .context("the server did not print its address within 30 s")??;
-        // Keep draining stdout so a later line can never block the server on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Server { child, pid, addr })
-    }
-
-    /// SIGKILL: no shutdown work at all, so the log stays exactly as committed.
-    async fn kill(mut self) -> Result<()> {
-        self.child.kill().await.context("cannot kill the server")
-    }
-
-    /// SIGTERM: graceful shutdown, which commits and compacts every loaded plan.
-    async fn terminate(mut self) -> Result<()> {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.pid.to_string()])
-            .status()
-            .await
-            .context("cannot run kill(1)")?;
-        ensure!(status.success(), "kill -TERM {} failed: {status}", self.pid);
-        let exit = tokio::time::timeout(Duration::from_secs(60), self.child.wait())
-            .await
-            .context("the server did not shut down within 60 s of SIGTERM")?
-            .context("cannot wait for the server")?;
-        ensure!(
-            exit.success(),
-            "the server's graceful shutdown failed: {exit}"
-        );
-        Ok(())
-    }
-
-    /// Resident set size in bytes, after a pause that lets sessions that just ended finish and
-    /// free their buffers.
-    async fn settled_rss(&self) -> Result<u64> {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
-            .context("cannot read the server's /proc status")?;
-        let kib: u64 = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-            .context("no VmRSS line in the server's /proc status")?;
-        Ok(kib * 1024)
-    }
-}
-
-/// Reads the server's start-up line, `Samskriv kjører på http://127.0.0.1:PORT/`.
-async fn read_address(
-    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
-) -> Result<SocketAddr> {
-    const PREFIX: &str = "Samskriv kjører på http://";
-    while let Some(line) = lines
-        .next_line()
+/// SIGTERM: graceful shutdown, which commits and compacts every loaded plan.
+async fn terminate(mut server: ServerProcess) -> Result<()> {
+    let pid = server.child.id().context("the server has already exited")?;
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
         .await
-        .context("cannot read the server's stdout")?
-    {
-        if let Some(rest) = line.strip_prefix(PREFIX) {
-            // Printed as http://localhost:PORT; the server listens on 127.0.0.1.
-            let addr = rest
-                .trim_end_matches('/')
-                .replacen("localhost", "127.0.0.1", 1);
-            return addr
-                .parse()
-                .with_context(|| format!("the server printed an unreadable address {addr:?}"));
-        }
-    }
-    bail!("the server exited before printing its address (its stderr is above)")
+        .context("cannot run kill(1)")?;
+    ensure!(status.success(), "kill -TERM {pid} failed: {status}");
+    let exit = tokio::time::timeout(Duration::from_secs(60), server.child.wait())
+        .await
+        .context("the server did not shut down within 60 s of SIGTERM")?
+        .context("cannot wait for the server")?;
+    ensure!(
+        exit.success(),
+        "the server's graceful shutdown failed: {exit}"
+    );
+    Ok(())
+}
+
+/// The server's resident set size in bytes, after a pause that lets sessions that just ended
+/// finish and free their buffers.
+async fn settled_rss(server: &ServerProcess) -> Result<u64> {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let pid = server.child.id().context("the server has exited")?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .context("cannot read the server's /proc status")?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmRSS line in the server's /proc status")?;
+    Ok(kib * 1024)
 }
 
 fn sync_name(sync: SqliteSynchronous) -> &'static str {
@@ -726,187 +652,86 @@ fn sync_name(sync: SqliteSynchronous) -> &'static str {
 // A y-websocket client
 // ---------------------------------------------------------------------------------------------
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
 /// Root names in the plan document the bench writes to; separate from what the app uses.
 const TEXT: &str = "bench-text";
 const SEQ_MAP: &str = "bench-seq";
 
-/// One y-websocket connection with its own replica of the plan's document.
-struct Client {
-    socket: Socket,
-    doc: Doc,
+/// Connects to `plan` and completes the sync handshake. Returns the client and the time from
+/// starting to connect until the server's SyncStep2 was read (before our replica decodes it, so
+/// the figure is the server's work and the transfer, not this client's).
+async fn connect(server: &ServerProcess, plan: PlanId) -> Result<(Client, Duration)> {
+    tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        Client::connect(server.ws_url(plan).as_str()),
+    )
+    .await
+    .with_context(|| format!("connecting to plan {plan} took over {CONNECT_TIMEOUT:?}"))?
 }
 
-impl Client {
-    /// Connects and completes the sync handshake as y-websocket does. Returns the client and the
-    /// time from starting to connect until the server's SyncStep2 was read (before our replica
-    /// decodes it, so the figure is the server's work and the transfer, not this client's).
-    async fn connect(addr: SocketAddr, plan: PlanId) -> Result<(Client, Duration)> {
-        tokio::time::timeout(CONNECT_TIMEOUT, Self::connect_and_sync(addr, plan))
-            .await
-            .with_context(|| format!("connecting to plan {plan} took over {CONNECT_TIMEOUT:?}"))?
-    }
+/// Asks the server for what this replica lacks and waits for the answer: when this returns,
+/// every update the client sent earlier is durable.
+async fn barrier(client: &mut Client) -> Result<()> {
+    tokio::time::timeout(Duration::from_secs(60), client.sync())
+        .await
+        .context("the server did not answer SyncStep1 within 60 s")??;
+    Ok(())
+}
 
-    async fn connect_and_sync(addr: SocketAddr, plan: PlanId) -> Result<(Client, Duration)> {
-        let started = Instant::now();
-        let url = format!("ws://{addr}/collab/{plan}");
-        // No Nagle on our side: a small frame must leave at once, or we would be timing our own
-        // client's TCP batching instead of the server.
-        let (socket, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)
+/// Makes the edits numbered `seqs`, each sent as its own update message. Returns their send
+/// times in order.
+async fn write(client: &mut Client, seqs: Range<usize>, pacing: Pacing) -> Result<Vec<Instant>> {
+    let mut ticker = match pacing {
+        Pacing::Every(interval) => {
+            let mut ticker = tokio::time::interval(interval);
+            // After a stall, carry on at the pace instead of catching up in a burst.
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            Some(ticker)
+        }
+        Pacing::FlatOut | Pacing::OneCommitEach => None,
+    };
+    let mut sent = Vec::with_capacity(seqs.len());
+    for seq in seqs {
+        if let Some(ticker) = ticker.as_mut() {
+            ticker.tick().await;
+        }
+        let update = make_edit(client.doc(), seq);
+        sent.push(client.send_update(update).await?);
+        if matches!(pacing, Pacing::OneCommitEach) {
+            barrier(client).await?;
+        }
+    }
+    Ok(sent)
+}
+
+/// Applies incoming updates until all `expected` edits have arrived.
+///
+/// The room merges the updates of one commit into one relayed update, so a frame may carry
+/// several edits: every edit up to the newest sequence number the replica now holds arrived
+/// with that frame (one writer's edits arrive in order). Arrival is stamped when the frame is
+/// read, before decoding, so the figure is the server's and the network's, not our decoder's.
+async fn collect_edits(mut client: Client, expected: usize, limit: Duration) -> Result<Arrivals> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut times = Vec::with_capacity(expected);
+    let mut frames = 0;
+    while times.len() < expected {
+        let (message, arrived) = tokio::time::timeout_at(deadline, client.next_message())
             .await
-            .with_context(|| format!("cannot connect to {url}"))?;
-        let mut client = Client {
-            socket,
-            doc: Doc::new(),
+            .map_err(|_| anyhow!("timed out with {} of {expected} edits", times.len()))??;
+        let Message::Sync(SyncMessage::Update(update)) = message else {
+            continue;
         };
-        let sv = client.doc.transact().state_vector();
-        client
-            .send(&Message::Sync(SyncMessage::SyncStep1(sv)))
-            .await?;
-        let arrived = client.await_sync_step2().await?;
-        Ok((client, arrived.saturating_duration_since(started)))
+        frames += 1;
+        client.apply(&update)?;
+        let newest = newest_seq(client.doc()).context("an update without a sequence number")?;
+        ensure!(newest < expected, "edit {newest} was never sent");
+        ensure!(
+            newest >= times.len(),
+            "an update brought nothing new (newest edit {newest}, {} received)",
+            times.len()
+        );
+        times.resize(newest + 1, arrived);
     }
-
-    /// Asks the server for what this replica lacks and waits for the answer. The room handles
-    /// messages in order and commits before answering, so when this returns, every update this
-    /// client sent earlier is durable.
-    async fn barrier(&mut self) -> Result<()> {
-        let sv = self.doc.transact().state_vector();
-        self.send(&Message::Sync(SyncMessage::SyncStep1(sv)))
-            .await?;
-        tokio::time::timeout(Duration::from_secs(60), self.await_sync_step2())
-            .await
-            .context("the server did not answer SyncStep1 within 60 s")??;
-        Ok(())
-    }
-
-    /// Handles incoming messages until a SyncStep2 has been applied, answering the server's own
-    /// SyncStep1 with what the server lacks, as y-websocket's client does. Returns when the
-    /// SyncStep2 was read.
-    async fn await_sync_step2(&mut self) -> Result<Instant> {
-        loop {
-            let (message, arrived) = self.next_message().await?;
-            match message {
-                Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                    let update = self.doc.transact().encode_state_as_update_v1(&sv);
-                    self.send(&Message::Sync(SyncMessage::SyncStep2(update)))
-                        .await?;
-                }
-                Message::Sync(SyncMessage::SyncStep2(update)) => {
-                    self.apply(&update)?;
-                    return Ok(arrived);
-                }
-                Message::Sync(SyncMessage::Update(update)) => self.apply(&update)?,
-                // Awareness and the rest carry nothing the handshake needs.
-                _ => {}
-            }
-        }
-    }
-
-    /// Makes the edits numbered `seqs`, each sent as its own update message. Returns their send
-    /// times in order.
-    async fn write(&mut self, seqs: Range<usize>, pacing: Pacing) -> Result<Vec<Instant>> {
-        let mut ticker = match pacing {
-            Pacing::Every(interval) => {
-                let mut ticker = tokio::time::interval(interval);
-                // After a stall, carry on at the pace instead of catching up in a burst.
-                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                Some(ticker)
-            }
-            Pacing::FlatOut | Pacing::OneCommitEach => None,
-        };
-        let mut sent = Vec::with_capacity(seqs.len());
-        for seq in seqs {
-            if let Some(ticker) = ticker.as_mut() {
-                ticker.tick().await;
-            }
-            let update = make_edit(&self.doc, seq);
-            sent.push(Instant::now());
-            self.send(&Message::Sync(SyncMessage::Update(update)))
-                .await?;
-            if matches!(pacing, Pacing::OneCommitEach) {
-                self.barrier().await?;
-            }
-        }
-        Ok(sent)
-    }
-
-    /// Applies incoming updates until all `expected` edits have arrived.
-    ///
-    /// The room merges the updates of one commit into one relayed update, so a frame may carry
-    /// several edits: every edit up to the newest sequence number the replica now holds arrived
-    /// with that frame (one writer's edits arrive in order). Arrival is stamped when the frame is
-    /// read, before decoding, so the figure is the server's and the network's, not our decoder's.
-    async fn collect_edits(mut self, expected: usize, limit: Duration) -> Result<Arrivals> {
-        let deadline = tokio::time::Instant::now() + limit;
-        let mut times = Vec::with_capacity(expected);
-        let mut frames = 0;
-        while times.len() < expected {
-            let (message, arrived) = tokio::time::timeout_at(deadline, self.next_message())
-                .await
-                .map_err(|_| anyhow!("timed out with {} of {expected} edits", times.len()))??;
-            let Message::Sync(SyncMessage::Update(update)) = message else {
-                continue;
-            };
-            frames += 1;
-            self.apply(&update)?;
-            let newest = newest_seq(&self.doc).context("an update without a sequence number")?;
-            ensure!(newest < expected, "edit {newest} was never sent");
-            ensure!(
-                newest >= times.len(),
-                "an update brought nothing new (newest edit {newest}, {} received)",
-                times.len()
-            );
-            times.resize(newest + 1, arrived);
-        }
-        Ok(Arrivals { times, frames })
-    }
-
-    async fn send(&mut self, message: &Message) -> Result<()> {
-        self.socket
-            .send(Frame::Binary(message.encode_v1().into()))
-            .await
-            .context("cannot send to the server")
-    }
-
-    /// The next protocol message and when its frame was read. Pings are answered by tungstenite
-    /// as part of reading; a close from the server is an error, with the server's reason.
-    async fn next_message(&mut self) -> Result<(Message, Instant)> {
-        loop {
-            let frame = self
-                .socket
-                .next()
-                .await
-                .context("the server closed the connection without a close frame")?
-                .context("cannot read from the server")?;
-            let arrived = Instant::now();
-            match frame {
-                Frame::Binary(bytes) => {
-                    let message = Message::decode_v1(&bytes)
-                        .context("the server sent an undecodable message")?;
-                    return Ok((message, arrived));
-                }
-                Frame::Close(close) => match close {
-                    Some(close) => bail!(
-                        "the server closed the connection: {} {}",
-                        u16::from(close.code),
-                        close.reason
-                    ),
-                    None => bail!("the server closed the connection"),
-                },
-                _ => {}
-            }
-        }
-    }
-
-    fn apply(&self, update: &[u8]) -> Result<()> {
-        let update = Update::decode_v1(update).context("the server sent an undecodable update")?;
-        self.doc
-            .transact_mut()
-            .apply_update(update)
-            .context("the server sent an update that does not apply")
-    }
+    Ok(Arrivals { times, frames })
 }
 
 /// How a writer spaces its edits.
@@ -929,9 +754,9 @@ struct Arrivals {
 }
 
 /// Connects `count` synced clients to one plan, a bounded number at a time.
-async fn connect_many(addr: SocketAddr, plan: PlanId, count: usize) -> Result<Vec<Client>> {
+async fn connect_many(server: &ServerProcess, plan: PlanId, count: usize) -> Result<Vec<Client>> {
     stream::iter(0..count)
-        .map(|_| Client::connect(addr, plan))
+        .map(|_| connect(server, plan))
         .buffer_unordered(CONNECT_CONCURRENCY)
         .map_ok(|(client, _)| client)
         .try_collect()
@@ -964,6 +789,7 @@ fn newest_seq(doc: &Doc) -> Option<usize> {
 // Statistics
 // ---------------------------------------------------------------------------------------------
 
+/// Latency figures of one set of samples; percentiles are nearest rank (`tests/support/stats.rs`).
 struct Latency {
     samples: usize,
     p50: Duration,
@@ -972,29 +798,14 @@ struct Latency {
 }
 
 impl Latency {
-    fn of(mut samples: Vec<Duration>) -> Latency {
-        samples.sort_unstable();
+    fn of(samples: Vec<Duration>) -> Latency {
         Latency {
             samples: samples.len(),
-            p50: percentile(&samples, 50.0),
-            p99: percentile(&samples, 99.0),
-            max: samples.last().copied().unwrap_or_default(),
+            p50: median(&samples),
+            p99: percentile(&samples, 99),
+            max: samples.iter().max().copied().unwrap_or_default(),
         }
     }
-}
-
-/// Nearest-rank percentile of sorted samples; zero for none.
-fn percentile(sorted: &[Duration], pct: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = (pct / 100.0 * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort_unstable();
-    percentile(&samples, 50.0)
 }
 
 // ---------------------------------------------------------------------------------------------

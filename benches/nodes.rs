@@ -1,7 +1,8 @@
 //! Benchmark of several server nodes on one PostgreSQL database (issue 7):
 //!
 //! 1. cross-node relay latency: one writer on node A, 10 clients on each of nodes A and B;
-//!    p50/p99 from the writer's send to each reader's receipt, local (A) and cross-node (B);
+//!    p50/p99 (nearest rank) from the writer's send to each reader's receipt, local (A) and
+//!    cross-node (B);
 //! 2. commit throughput of the storage layer, PostgreSQL against SQLite: sequential commits of
 //!    one small update, and 8 writers at once on 8 plans.
 //!
@@ -9,25 +10,27 @@
 //! (default `postgres://postgres@127.0.0.1:5432/test`); the bench works in a schema of its own
 //! and drops it at the end. Without a reachable server it says so and measures SQLite only.
 
-use std::net::SocketAddr;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use futures_util::{SinkExt, StreamExt};
 use samskriv::config::{DatabaseConfig, SqliteSynchronous};
-use samskriv::plan::{NewPlan, PlanId};
+use samskriv::plan::NewPlan;
 use samskriv::storage::{self, Storage};
-use sqlx::Connection;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use support::client::Client;
+use support::launcher::{ServerProcess, sqlite_url};
+use support::postgres::{self, PostgresSchema};
+use support::stats::{median, percentile};
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-use yrs::sync::{Message, SyncMessage};
-use yrs::updates::decoder::Decode;
-use yrs::updates::encoder::Encode;
 use yrs::{Doc, Map, Out, ReadTxn, StateVector, Transact, Update};
+
+#[path = "../tests/support"]
+mod support {
+    pub mod client;
+    pub mod launcher;
+    pub mod postgres;
+    pub mod stats;
+}
 
 struct Scale {
     edits: usize,
@@ -68,9 +71,9 @@ async fn run(scale: &Scale) -> Result<()> {
         }
     );
     let mut rows = Vec::new();
-    let base = std::env::var("SAMSKRIV_TEST_POSTGRES_URL")
+    let base = std::env::var(postgres::URL_VAR)
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let schema = match Schema::create(&base).await {
+    let schema = match PostgresSchema::create(&base).await {
         Ok(schema) => Some(schema),
         Err(e) => {
             println!(
@@ -84,13 +87,13 @@ async fn run(scale: &Scale) -> Result<()> {
         let (local, remote) = cross_node_latency(&schema.url(), scale).await?;
         rows.push(format!(
             "| relay latency, same node (9 readers) | p50 {} / p99 {} |",
-            ms(local.p(50.0)),
-            ms(local.p(99.0))
+            ms(median(&local)),
+            ms(percentile(&local, 99))
         ));
         rows.push(format!(
             "| relay latency, other node (10 readers) | p50 {} / p99 {} |",
-            ms(remote.p(50.0)),
-            ms(remote.p(99.0))
+            ms(median(&remote)),
+            ms(percentile(&remote, 99))
         ));
         let pg = commit_throughput(&schema.url(), scale).await?;
         rows.push(format!(
@@ -103,7 +106,7 @@ async fn run(scale: &Scale) -> Result<()> {
         ("normal", SqliteSynchronous::Normal),
     ] {
         let dir = tempfile::tempdir()?;
-        let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
+        let url = sqlite_url(&dir.path().join("db.sqlite3"));
         let (one, many) = commit_throughput_with(&url, sync, scale).await?;
         rows.push(format!("| SQLite ({name}) commits/s, 1 writer / {CONCURRENT_WRITERS} writers | {one:.0} / {many:.0} |"));
     }
@@ -111,14 +114,13 @@ async fn run(scale: &Scale) -> Result<()> {
     for row in rows {
         println!("{row}");
     }
-    if let Some(schema) = schema {
-        schema.drop().await?;
-    }
+    // Dropping the schema drops it in the database, with everything in it.
+    drop(schema);
     Ok(())
 }
 
 /// Relay latencies (same node, other node) of one writer's paced edits.
-async fn cross_node_latency(url: &str, scale: &Scale) -> Result<(Latency, Latency)> {
+async fn cross_node_latency(url: &str, scale: &Scale) -> Result<(Vec<Duration>, Vec<Duration>)> {
     let storage = open(url, SqliteSynchronous::Full).await?;
     let plan = storage
         .create_plan(
@@ -130,8 +132,8 @@ async fn cross_node_latency(url: &str, scale: &Scale) -> Result<(Latency, Latenc
         )
         .await?
         .id;
-    let node_a = Server::start(url).await?;
-    let node_b = Server::start(url).await?;
+    let node_a = ServerProcess::start(url, &[]).await?;
+    let node_b = ServerProcess::start(url, &[]).await?;
     let (arrivals, mut received) = mpsc::unbounded_channel::<(bool, usize, Instant)>();
     let mut readers = Vec::new();
     for (node, remote, count) in [
@@ -139,9 +141,10 @@ async fn cross_node_latency(url: &str, scale: &Scale) -> Result<(Latency, Latenc
         (&node_b, true, CLIENTS_PER_NODE),
     ] {
         for _ in 0..count {
-            let client = Client::connect(node.addr, plan).await?;
+            let (client, _) = Client::connect(node.ws_url(plan).as_str()).await?;
             let arrivals = arrivals.clone();
-            readers.push(tokio::spawn(client.read_seqs(
+            readers.push(tokio::spawn(read_seqs(
+                client,
                 remote,
                 scale.edits,
                 arrivals,
@@ -149,12 +152,13 @@ async fn cross_node_latency(url: &str, scale: &Scale) -> Result<(Latency, Latenc
         }
     }
     drop(arrivals);
-    let mut writer = Client::connect(node_a.addr, plan).await?;
+    let (mut writer, _) = Client::connect(node_a.ws_url(plan).as_str()).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut sent = Vec::with_capacity(scale.edits);
     for seq in 1..=scale.edits {
         sent.push(Instant::now());
-        writer.write_seq(seq).await?;
+        let update = seq_update(writer.doc(), seq);
+        writer.send_update(update).await?;
         tokio::time::sleep(scale.pace).await;
     }
     let mut local = Vec::new();
@@ -175,9 +179,9 @@ async fn cross_node_latency(url: &str, scale: &Scale) -> Result<(Latency, Latenc
     for reader in readers {
         reader.await??;
     }
-    node_a.stop().await;
-    node_b.stop().await;
-    Ok((Latency::of(local), Latency::of(remote)))
+    node_a.kill().await?;
+    node_b.kill().await?;
+    Ok((local, remote))
 }
 
 async fn commit_throughput(url: &str, scale: &Scale) -> Result<(f64, f64)> {
@@ -250,216 +254,47 @@ async fn open(url: &str, sync: SqliteSynchronous) -> Result<Arc<dyn Storage>> {
     .with_context(|| format!("cannot open {}", storage::redact_url(url)))
 }
 
-/// `samskriv serve` as a child process, killed when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
+/// Sets `bench-seq.seq` to `seq` in `doc` and returns the update to send: each edit of the
+/// writer sets the next number.
+fn seq_update(doc: &Doc, seq: usize) -> Vec<u8> {
+    let map = doc.get_or_insert_map(SEQ_MAP);
+    let before = doc.transact().state_vector();
+    map.insert(&mut doc.transact_mut(), "seq", seq.to_string());
+    doc.transact().encode_state_as_update_v1(&before)
 }
 
-impl Server {
-    async fn start(url: &str) -> Result<Server> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_samskriv"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            // The benchmark's clients are anonymous: everyone may edit.
-            .args(["--open-editing", "true"])
-            .env("DATABASE_URL", url)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .context("cannot start the samskriv binary")?;
-        let stdout = child.stdout.take().context("stdout not piped")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some(rest) = line.split("http://").nth(1) {
-                    // Printed as http://localhost:PORT; the server listens on 127.0.0.1.
-                    let addr = rest
-                        .trim_end_matches('/')
-                        .replacen("localhost", "127.0.0.1", 1);
-                    return Ok(addr.parse::<SocketAddr>()?);
-                }
-            }
-            bail!("the server exited before listening")
-        })
-        .await
-        .context("the server did not start within 30 s")??;
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Server { child, addr })
-    }
-
-    async fn stop(mut self) {
-        let _ = self.child.kill().await;
+/// The newest sequence number a replica holds (0 before the first).
+fn seq(doc: &Doc) -> usize {
+    let map = doc.get_or_insert_map(SEQ_MAP);
+    match map.get(&doc.transact(), "seq") {
+        Some(Out::Any(yrs::Any::String(text))) => text.parse().unwrap_or(0),
+        _ => 0,
     }
 }
 
-/// A y-websocket client whose edits set `bench-seq.seq` to increasing numbers.
-struct Client {
-    socket: tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-    doc: Doc,
-}
-
-impl Client {
-    async fn connect(addr: SocketAddr, plan: PlanId) -> Result<Client> {
-        let url = format!("ws://{addr}/collab/{plan}");
-        let (socket, _) =
-            tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await?;
-        let mut client = Client {
-            socket,
-            doc: Doc::new(),
-        };
-        let sv = client.doc.transact().state_vector();
-        client
-            .send(Message::Sync(SyncMessage::SyncStep1(sv)))
-            .await?;
-        // Wait for the server's sync step 2.
-        loop {
-            let frame = client.next_frame().await?;
-            if let Message::Sync(SyncMessage::SyncStep2(update)) = frame {
-                client
-                    .doc
-                    .transact_mut()
-                    .apply_update(Update::decode_v1(&update)?)?;
-                return Ok(client);
-            }
-            client.answer(frame).await?;
+/// Reports the arrival time of every sequence number until `last`.
+async fn read_seqs(
+    mut client: Client,
+    remote: bool,
+    last: usize,
+    arrivals: mpsc::UnboundedSender<(bool, usize, Instant)>,
+) -> Result<()> {
+    let mut seen = 0;
+    while seen < last {
+        let (message, _) =
+            tokio::time::timeout(Duration::from_secs(30), client.next_message()).await??;
+        let at = Instant::now();
+        client.handle(message).await?;
+        let now = seq(client.doc());
+        // A merged relay may carry several edits: each arrived now.
+        for seq in seen + 1..=now {
+            let _ = arrivals.send((remote, seq, at));
         }
+        seen = seen.max(now);
     }
-
-    async fn send(&mut self, message: Message) -> Result<()> {
-        self.socket
-            .send(WsMessage::Binary(message.encode_v1().into()))
-            .await?;
-        Ok(())
-    }
-
-    async fn next_frame(&mut self) -> Result<Message> {
-        loop {
-            match self.socket.next().await.context("connection closed")?? {
-                WsMessage::Binary(bytes) => return Ok(Message::decode_v1(&bytes)?),
-                WsMessage::Close(frame) => bail!("server closed the connection: {frame:?}"),
-                _ => {}
-            }
-        }
-    }
-
-    /// Answers the server's sync step 1 as y-websocket does; applies updates.
-    async fn answer(&mut self, message: Message) -> Result<()> {
-        match message {
-            Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                let update = self.doc.transact().encode_state_as_update_v1(&sv);
-                self.send(Message::Sync(SyncMessage::SyncStep2(update)))
-                    .await
-            }
-            Message::Sync(SyncMessage::SyncStep2(update) | SyncMessage::Update(update)) => {
-                self.doc
-                    .transact_mut()
-                    .apply_update(Update::decode_v1(&update)?)?;
-                Ok(())
-            }
-            _ => Ok(()),
-        }
-    }
-
-    async fn write_seq(&mut self, seq: usize) -> Result<()> {
-        let map = self.doc.get_or_insert_map(SEQ_MAP);
-        let before = self.doc.transact().state_vector();
-        map.insert(&mut self.doc.transact_mut(), "seq", seq.to_string());
-        let update = self.doc.transact().encode_state_as_update_v1(&before);
-        self.send(Message::Sync(SyncMessage::Update(update))).await
-    }
-
-    fn seq(&self) -> usize {
-        let map = self.doc.get_or_insert_map(SEQ_MAP);
-        match map.get(&self.doc.transact(), "seq") {
-            Some(Out::Any(yrs::Any::String(text))) => text.parse().unwrap_or(0),
-            _ => 0,
-        }
-    }
-
-    /// Reports the arrival time of every sequence number until `last`.
-    async fn read_seqs(
-        mut self,
-        remote: bool,
-        last: usize,
-        arrivals: mpsc::UnboundedSender<(bool, usize, Instant)>,
-    ) -> Result<()> {
-        let mut seen = 0;
-        while seen < last {
-            let frame = tokio::time::timeout(Duration::from_secs(30), self.next_frame()).await??;
-            let at = Instant::now();
-            self.answer(frame).await?;
-            let now = self.seq();
-            // A merged relay may carry several edits: each arrived now.
-            for seq in seen + 1..=now {
-                let _ = arrivals.send((remote, seq, at));
-            }
-            seen = seen.max(now);
-        }
-        Ok(())
-    }
-}
-
-struct Latency(Vec<Duration>);
-
-impl Latency {
-    fn of(mut samples: Vec<Duration>) -> Latency {
-        samples.sort();
-        Latency(samples)
-    }
-
-    fn p(&self, pct: f64) -> Duration {
-        if self.0.is_empty() {
-            return Duration::ZERO;
-        }
-        let index = ((pct / 100.0) * (self.0.len() - 1) as f64).round() as usize;
-        self.0[index.min(self.0.len() - 1)]
-    }
+    Ok(())
 }
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// A PostgreSQL schema of the bench's own, dropped at the end.
-struct Schema {
-    base: String,
-    name: String,
-}
-
-impl Schema {
-    async fn create(base: &str) -> Result<Schema> {
-        let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
-        let mut admin =
-            tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(base))
-                .await??;
-        sqlx::query(&format!("CREATE SCHEMA {name}"))
-            .execute(&mut admin)
-            .await?;
-        admin.close().await?;
-        Ok(Schema {
-            base: base.to_owned(),
-            name,
-        })
-    }
-
-    fn url(&self) -> String {
-        let separator = if self.base.contains('?') { '&' } else { '?' };
-        format!(
-            "{}{separator}options=-c%20search_path%3D{}",
-            self.base, self.name
-        )
-    }
-
-    async fn drop(self) -> Result<()> {
-        let mut admin = sqlx::PgConnection::connect(&self.base).await?;
-        sqlx::query(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name))
-            .execute(&mut admin)
-            .await?;
-        admin.close().await?;
-        Ok(())
-    }
 }

@@ -781,10 +781,9 @@ async fn comments_never_reach_the_exports() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn threads_reach_pages_on_another_node_over_postgres() {
-    let Some(base) = postgres_base_url() else {
+    let Some(schema) = postgres_schema().await else {
         return;
     };
-    let schema = PostgresSchema::create(&base).await;
     // Open editing: every visitor is a coordinator ("Gjest").
     let one = TestApp::spawn_with_url(&schema.url(), |_| {}).await;
     let two = TestApp::spawn_with_url(&schema.url(), |_| {}).await;

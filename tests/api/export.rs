@@ -830,10 +830,9 @@ async fn sqlite_versions_are_stored_once() {
 
 #[tokio::test]
 async fn postgres_versions_are_stored_once() {
-    let Some(base_url) = postgres_base_url() else {
+    let Some(schema) = postgres_schema().await else {
         return;
     };
-    let schema = PostgresSchema::create(&base_url).await;
     let storage = samskriv::storage::connect(&samskriv::config::DatabaseConfig {
         database_url: schema.url(),
         sqlite_synchronous: samskriv::config::SqliteSynchronous::Full,

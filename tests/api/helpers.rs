@@ -1,32 +1,29 @@
-//! Shared test helpers: a real server on port 0 with its own SQLite file, and a protocol client
-//! built from tokio-tungstenite and yrs.
+//! Shared test helpers: a real server on port 0 with its own SQLite file, people signed in to it,
+//! and the support module's protocol client as tests use it (a failure fails the test).
 
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use samskriv::access::Role;
 use samskriv::app::Application;
 use samskriv::config::{DatabaseConfig, LiveConfig, ServeConfig, SqliteSynchronous};
 use samskriv::plan::{NewPlan, PlanId};
 use samskriv::storage::accounts as store;
 use samskriv::storage::{self, Storage};
-use sqlx::Connection;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::TcpStream;
 use tokio::sync::oneshot;
-use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use yrs::sync::{Awareness, Message, SyncMessage};
+use tokio_tungstenite::tungstenite;
+use yrs::sync::Message;
 use yrs::types::ToJson;
-use yrs::updates::decoder::Decode;
-use yrs::updates::encoder::Encode;
-use yrs::{Doc, GetString, Map, ReadTxn, StateVector, Transact, Update};
+use yrs::{GetString, Map, ReadTxn, StateVector, Transact, Update};
+
+use crate::support::client::{Client, Incoming, collab_url};
+pub use crate::support::launcher::{ServerProcess, sqlite_url};
+pub use crate::support::postgres::PostgresSchema;
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -42,7 +39,7 @@ pub fn init_logging() {
 
 pub fn database_config(path: &Path) -> DatabaseConfig {
     DatabaseConfig {
-        database_url: format!("sqlite://{}", path.display()),
+        database_url: sqlite_url(path),
         sqlite_synchronous: SqliteSynchronous::Full,
     }
 }
@@ -85,7 +82,7 @@ impl TestApp {
 
     /// Starts a server on an existing database file (for restart tests).
     pub async fn spawn_on(db_path: &Path, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
-        Self::spawn_with_url(&format!("sqlite://{}", db_path.display()), configure).await
+        Self::spawn_with_url(&sqlite_url(db_path), configure).await
     }
 
     /// Starts a server on any database (a PostgreSQL schema shared by several nodes).
@@ -244,7 +241,7 @@ impl TestApp {
     }
 
     pub fn ws_url(&self, plan: impl std::fmt::Display) -> String {
-        format!("ws://{}/collab/{plan}", self.addr)
+        collab_url(self.addr, plan)
     }
 
     pub async fn client(&self, plan: PlanId) -> TestClient {
@@ -333,17 +330,29 @@ impl Person {
     }
 }
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// A y-websocket client: its own Y.Doc and awareness, synced over a real WebSocket.
+/// The support module's y-websocket [`Client`] as tests use it: anything going wrong fails the
+/// test, waits are bounded by [`WAIT`], and what the server refused or closed with is kept for
+/// assertions. The protocol itself (handshake, updates, awareness) is the client's.
 pub struct TestClient {
-    pub socket: Socket,
-    pub awareness: Awareness,
+    client: Client,
     /// Permission-denied reasons received from the server.
     pub denied: Vec<String>,
     /// The close frame the server sent, if any.
     pub closed: Option<(u16, String)>,
-    pub updates_received: usize,
+}
+
+impl Deref for TestClient {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl DerefMut for TestClient {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
 }
 
 impl TestClient {
@@ -358,51 +367,31 @@ impl TestClient {
     }
 
     async fn connect_with_cookie(url: &str, session: Option<&str>) -> TestClient {
-        let (socket, _) = tokio_tungstenite::connect_async(ws_request(url, session))
+        let (client, _) = tokio::time::timeout(WAIT, Client::connect(ws_request(url, session)))
             .await
-            .expect("websocket connects");
-        let mut client = TestClient {
-            socket,
-            awareness: Awareness::new(Doc::new()),
+            .expect("connected and synced in time")
+            .expect("websocket connects and syncs");
+        TestClient {
+            client,
             denied: Vec::new(),
             closed: None,
-            updates_received: 0,
-        };
-        let sv = client.doc().transact().state_vector();
-        client.send(Message::Sync(SyncMessage::SyncStep1(sv))).await;
-        client.wait_for(|c| c.synced_once()).await;
-        client
+        }
     }
 
     pub async fn connect_owned(url: String) -> TestClient {
         Self::connect(&url).await
     }
 
-    fn synced_once(&self) -> bool {
-        self.updates_received > 0
-    }
-
-    pub fn doc(&self) -> &Doc {
-        self.awareness.doc()
-    }
-
-    pub async fn send(&mut self, message: Message) {
-        self.send_raw(message.encode_v1()).await;
-    }
-
-    pub async fn send_raw(&mut self, bytes: Vec<u8>) {
-        self.socket
-            .send(WsMessage::Binary(bytes.into()))
-            .await
-            .expect("frame sent");
-    }
-
-    /// Runs a local change and sends it as one update, as a Yjs provider does.
+    /// Runs a local change and sends it as one update, as a Yjs provider does: everything new
+    /// since the state vector before the change, encoded after it commits. (A transaction's own
+    /// update carries the same blocks and is cheaper to make; with it, the writer in
+    /// `a_stalled_client_is_closed_and_never_delays_the_others` outpaces the fast reader in
+    /// about one run in five, and the server closes that reader for lagging.)
     pub async fn edit(&mut self, change: impl FnOnce(&mut yrs::TransactionMut)) {
-        let before = self.doc().transact().state_vector();
+        let before = self.state_vector();
         change(&mut self.doc().transact_mut());
         let update = self.doc().transact().encode_state_as_update_v1(&before);
-        self.send(Message::Sync(SyncMessage::Update(update))).await;
+        self.client.send_update(update).await.expect("update sent");
     }
 
     pub async fn set_awareness(&mut self, json: &str) {
@@ -411,7 +400,10 @@ impl TestClient {
             .awareness
             .update_with_clients([self.awareness.client_id()])
             .expect("own state");
-        self.send(Message::Awareness(update)).await;
+        self.client
+            .send(&Message::Awareness(update))
+            .await
+            .expect("awareness sent");
     }
 
     /// Awareness states other than our own, by client id.
@@ -429,57 +421,28 @@ impl TestClient {
             .collect()
     }
 
-    /// Reads and handles one frame. Returns false when the connection has ended.
+    /// Reads and handles one message. Returns false when the connection has ended.
     pub async fn pump(&mut self) -> bool {
-        let Some(frame) = self.socket.next().await else {
-            return false;
-        };
-        match frame {
-            Ok(WsMessage::Binary(bytes)) => {
-                self.handle(&bytes).await;
+        match self.client.receive().await.expect("server frames decode") {
+            Incoming::Message(message, _) => {
+                if let Message::Auth(Some(reason)) = &message {
+                    self.denied.push(reason.clone());
+                }
+                self.client
+                    .handle(message)
+                    .await
+                    .expect("server messages apply");
                 true
             }
-            Ok(WsMessage::Close(frame)) => {
-                self.closed = Some(
-                    frame
-                        .map(|f| (u16::from(f.code), f.reason.to_string()))
-                        .unwrap_or((1005, String::new())),
-                );
+            Incoming::Closed(code, reason) => {
+                self.closed = Some((code, reason));
                 false
             }
-            Ok(_) => true,
-            Err(_) => false,
+            Incoming::Ended(_) => false,
         }
     }
 
-    async fn handle(&mut self, bytes: &[u8]) {
-        let message = Message::decode_v1(bytes).expect("server frames decode");
-        match message {
-            Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                let update = self.doc().transact().encode_state_as_update_v1(&sv);
-                self.send(Message::Sync(SyncMessage::SyncStep2(update)))
-                    .await;
-            }
-            Message::Sync(SyncMessage::SyncStep2(update))
-            | Message::Sync(SyncMessage::Update(update)) => {
-                let update = Update::decode_v1(&update).expect("server updates decode");
-                self.doc()
-                    .transact_mut()
-                    .apply_update(update)
-                    .expect("server updates apply");
-                self.updates_received += 1;
-            }
-            Message::Awareness(update) => {
-                self.awareness
-                    .apply_update(update)
-                    .expect("awareness applies");
-            }
-            Message::Auth(Some(reason)) => self.denied.push(reason),
-            _ => {}
-        }
-    }
-
-    /// Handles frames until `done` holds, failing the test after [`WAIT`].
+    /// Handles messages until `done` holds, failing the test after [`WAIT`].
     pub async fn wait_for(&mut self, mut done: impl FnMut(&Self) -> bool) {
         let result = tokio::time::timeout(WAIT, async {
             while !done(self) {
@@ -492,7 +455,7 @@ impl TestClient {
         assert!(result.is_ok(), "timed out waiting for a condition");
     }
 
-    /// Handles frames for a while, for asserting that something does NOT arrive.
+    /// Handles messages for a while, for asserting that something does NOT arrive.
     pub async fn pump_for(&mut self, duration: Duration) {
         let _ = tokio::time::timeout(duration, async { while self.pump().await {} }).await;
     }
@@ -502,10 +465,6 @@ impl TestClient {
         let ended = tokio::time::timeout(WAIT, async { while self.pump().await {} }).await;
         assert!(ended.is_ok(), "server did not close the connection");
         self.closed.clone().expect("a close frame with a code")
-    }
-
-    pub fn state_vector(&self) -> StateVector {
-        self.doc().transact().state_vector()
     }
 
     /// The test document's content — text `t`, map `m` (keys sorted), array `a` — for
@@ -543,64 +502,6 @@ pub async fn expect_http_status(url: &str, status: u16) {
     }
 }
 
-/// The real `samskriv` binary as a child process, for crash tests.
-pub struct ServerProcess {
-    pub child: tokio::process::Child,
-    pub addr: SocketAddr,
-}
-
-impl ServerProcess {
-    pub async fn start(db_path: &Path, args: &[&str]) -> ServerProcess {
-        Self::start_with_url(&format!("sqlite://{}", db_path.display()), args).await
-    }
-
-    pub async fn start_with_url(url: &str, args: &[&str]) -> ServerProcess {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_samskriv"))
-            .arg("serve")
-            .args(["--listen", "127.0.0.1:0"])
-            // These tests' clients are anonymous, as before accounts; tests of roles use TestApp.
-            .args(["--open-editing", "true"])
-            .args(args)
-            .env("DATABASE_URL", url)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("server binary starts");
-        let stdout = child.stdout.take().expect("stdout piped");
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(WAIT, async {
-            while let Some(line) = lines.next_line().await.expect("stdout readable") {
-                if let Some(rest) = line.split("http://").nth(1) {
-                    // Printed as http://localhost:PORT; the server listens on 127.0.0.1.
-                    return rest
-                        .trim_end_matches('/')
-                        .replacen("localhost", "127.0.0.1", 1)
-                        .parse::<SocketAddr>()
-                        .expect("address");
-                }
-            }
-            panic!("server exited before listening");
-        })
-        .await
-        .expect("server prints its address");
-        // Keep draining stdout so the child never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        ServerProcess { child, addr }
-    }
-
-    pub fn ws_url(&self, plan: impl std::fmt::Display) -> String {
-        format!("ws://{}/collab/{plan}", self.addr)
-    }
-
-    /// SIGKILL: no shutdown code runs.
-    pub async fn kill9(mut self) {
-        self.child.start_kill().expect("kill sent");
-        let _ = self.child.wait().await;
-    }
-}
-
 /// Opens the database directly, as a second process would.
 pub async fn open_storage(db_path: &Path) -> Arc<dyn Storage> {
     storage::connect(&database_config(db_path))
@@ -608,117 +509,25 @@ pub async fn open_storage(db_path: &Path) -> Arc<dyn Storage> {
         .expect("database opens")
 }
 
-const POSTGRES_URL_VAR: &str = "SAMSKRIV_TEST_POSTGRES_URL";
-
-/// The PostgreSQL server to test against, or `None` after saying the test is skipped: a test
+/// A PostgreSQL schema of this test's own, or `None` after saying the test is skipped: a test
 /// that did not run must never look like one that passed.
-pub fn postgres_base_url() -> Option<String> {
-    match std::env::var(POSTGRES_URL_VAR) {
-        Ok(url) => Some(url),
-        Err(_) => {
-            // Written past libtest's output capture so the skip shows in every run; libtest
-            // names the test's thread after the test.
-            let test = std::thread::current().name().unwrap_or("?").to_owned();
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipped: {POSTGRES_URL_VAR} not set ({test})"
-            );
-            None
-        }
-    }
-}
-
-/// A schema of its own for one test, so test binaries running at the same time against one
-/// PostgreSQL database (and the tests within one binary) never see each other's plans or
-/// migration table. Dropped with everything in it when the test ends, passed or failed.
-pub struct PostgresSchema {
-    base_url: String,
-    /// The schema's name, also the `application_name` of the test's connections.
-    name: String,
-}
-
-impl PostgresSchema {
-    pub async fn create(base_url: &str) -> PostgresSchema {
-        // Hex digits only: safe to splice into SQL as an identifier.
-        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(base_url)
+pub async fn postgres_schema() -> Option<PostgresSchema> {
+    let Ok(base_url) = std::env::var(crate::support::postgres::URL_VAR) else {
+        // Written past libtest's output capture so the skip shows in every run; libtest names
+        // the test's thread after the test.
+        let test = std::thread::current().name().unwrap_or("?").to_owned();
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: {} not set ({test})",
+            crate::support::postgres::URL_VAR
+        );
+        return None;
+    };
+    Some(
+        PostgresSchema::create(&base_url)
             .await
-            .expect("the test PostgreSQL server accepts connections");
-        sqlx::query(&format!("CREATE SCHEMA {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("test schema created");
-        let _ = admin.close().await;
-        PostgresSchema {
-            base_url: base_url.to_owned(),
-            name,
-        }
-    }
-
-    /// The base URL with every connection's `search_path` set to this schema, and named after
-    /// it so that the cleanup can find them.
-    pub fn url(&self) -> String {
-        let separator = if self.base_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        format!(
-            "{}{separator}application_name={name}&options=-c%20search_path%3D{name}",
-            self.base_url,
-            name = self.name
-        )
-    }
-
-    /// Ends the test's own sessions, then drops the schema. The sessions must go first: a
-    /// connection returned to the pool after a failed transaction rolls back in a task of the
-    /// test's runtime, which may not run again (a single-threaded runtime is blocked in `Drop`,
-    /// a panicking test never polls again), and its locks would make `DROP SCHEMA` wait forever.
-    async fn drop_now(base_url: &str, name: &str) -> Result<(), sqlx::Error> {
-        let mut admin = sqlx::PgConnection::connect(base_url).await?;
-        sqlx::query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE application_name = $1 AND pid <> pg_backend_pid()",
-        )
-        .bind(name)
-        .execute(&mut admin)
-        .await?;
-        sqlx::query("SET lock_timeout = '10s'")
-            .execute(&mut admin)
-            .await?;
-        sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
-            .execute(&mut admin)
-            .await?;
-        let _ = admin.close().await;
-        Ok(())
-    }
-}
-
-impl Drop for PostgresSchema {
-    fn drop(&mut self) {
-        // Drop cannot await: use a thread with a runtime of its own. Never panic here; a
-        // leftover schema is only worth a warning.
-        let base_url = self.base_url.clone();
-        let name = self.name.clone();
-        let outcome = std::thread::spawn(move || -> Result<(), String> {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            runtime
-                .block_on(Self::drop_now(&base_url, &name))
-                .map_err(|e| e.to_string())
-        })
-        .join()
-        .unwrap_or_else(|_| Err("the cleanup thread panicked".to_owned()));
-        if let Err(e) = outcome {
-            let _ = writeln!(
-                std::io::stderr(),
-                "warning: test schema {} was not dropped: {e}",
-                self.name
-            );
-        }
-    }
+            .expect("the test PostgreSQL server accepts connections and a schema"),
+    )
 }
 
 /// A JSON/HTML client of one test server's HTTP API and pages. Redirects are not followed, so

@@ -156,7 +156,9 @@ async fn sigkill_loses_nothing_that_was_relayed() {
     };
     let mut expected = yrs::StateVector::default();
     for round in 0..12 {
-        let server = ServerProcess::start(&db, &["--ping-secs", "60"]).await;
+        let server = ServerProcess::start(&sqlite_url(&db), &["--ping-secs", "60"])
+            .await
+            .expect("server binary starts");
         let mut writer = TestClient::connect(&server.ws_url(plan)).await;
         let mut reader = TestClient::connect(&server.ws_url(plan)).await;
         assert!(
@@ -176,13 +178,15 @@ async fn sigkill_loses_nothing_that_was_relayed() {
         let wanted = format!("r{round}e{};", edits / 2);
         reader.wait_for(|c| text_of(c, "t").contains(&wanted)).await;
         // Kill at once, with later edits possibly still in flight.
-        server.kill9().await;
+        server.kill().await.expect("SIGKILL");
         expected = reader.state_vector();
     }
-    let server = ServerProcess::start(&db, &[]).await;
+    let server = ServerProcess::start(&sqlite_url(&db), &[])
+        .await
+        .expect("server binary starts");
     let last = TestClient::connect(&server.ws_url(plan)).await;
     assert!(covers(&last.state_vector(), &expected));
-    server.kill9().await;
+    server.kill().await.expect("SIGKILL");
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! Integration tests: every test starts a real server with a real database and talks to it over
-//! real sockets. One test binary, so it links once.
+//! real sockets. One test binary, so it links once. The protocol client, the server launcher and
+//! the PostgreSQL schemas come from `tests/support/`, which the benches share.
 
 mod access;
 mod browser;
@@ -12,3 +13,5 @@ mod live;
 mod nodes;
 mod plans;
 mod storage;
+#[path = "../support/mod.rs"]
+mod support;

@@ -15,8 +15,7 @@ fn text_of(client: &TestClient) -> String {
 async fn two_nodes(
     configure: fn(&mut samskriv::config::ServeConfig),
 ) -> Option<(PostgresSchema, TestApp, TestApp)> {
-    let base = postgres_base_url()?;
-    let schema = PostgresSchema::create(&base).await;
+    let schema = postgres_schema().await?;
     let first = TestApp::spawn_with_url(&schema.url(), configure).await;
     let second = TestApp::spawn_with_url(&schema.url(), configure).await;
     Some((schema, first, second))
@@ -62,15 +61,16 @@ async fn clients_on_two_nodes_edit_live_and_see_each_others_awareness() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_node_loses_nothing_it_relayed() {
-    let Some(base) = postgres_base_url() else {
+    let Some(schema) = postgres_schema().await else {
         return;
     };
-    let schema = PostgresSchema::create(&base).await;
     let survivor = TestApp::spawn_with_url(&schema.url(), |_| {}).await;
     let plan = survivor.create_plan().await;
     let mut reader = survivor.client(plan).await;
     for round in 0..3 {
-        let doomed = ServerProcess::start_with_url(&schema.url(), &[]).await;
+        let doomed = ServerProcess::start(&schema.url(), &[])
+            .await
+            .expect("server binary starts");
         let mut writer = TestClient::connect(&doomed.ws_url(plan)).await;
         for i in 0..30 {
             writer
@@ -82,7 +82,7 @@ async fn a_killed_node_loses_nothing_it_relayed() {
         }
         let wanted = format!("r{round}e15;");
         reader.wait_for(|c| text_of(c).contains(&wanted)).await;
-        doomed.kill9().await;
+        doomed.kill().await.expect("SIGKILL");
     }
     // Everything the reader received through the other node is in the database.
     let seen = reader.state_vector();

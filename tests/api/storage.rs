@@ -8,7 +8,7 @@ use std::time::Duration;
 use samskriv::plan::{NewPlan, PlanId, PlanMeta};
 use samskriv::storage::{self, Storage, StorageError, StoredDocument, now_millis};
 
-use crate::helpers::{PostgresSchema, postgres_base_url};
+use crate::helpers::{PostgresSchema, postgres_schema};
 
 #[derive(Debug, Clone, Copy)]
 enum Backend {
@@ -39,8 +39,7 @@ impl TestDatabase {
                 })
             }
             Backend::Postgres => {
-                let base_url = postgres_base_url()?;
-                let schema = PostgresSchema::create(&base_url).await;
+                let schema = postgres_schema().await?;
                 let storage = connect(schema.url()).await;
                 Some(TestDatabase {
                     storage,
