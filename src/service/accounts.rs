@@ -139,6 +139,8 @@ pub async fn sign_in_link(services: &Services, token: &str) -> Result<Option<Sig
         return Ok(None);
     };
     Ok(Some(match purpose {
+        // Void once an administrator exists (made meanwhile with `samskriv user create`).
+        None if store::any_admin(&db).await? => return Ok(None),
         None => SignInLink::FirstAdministrator,
         Some(user_id) => SignInLink::Account(
             store::user_by_id(&db, &user_id)
@@ -160,6 +162,15 @@ pub async fn redeem_sign_in_link(
     password_hash: &str,
 ) -> Result<Option<User>> {
     let db = services.storage.db();
+    if let SignInLink::FirstAdministrator = link {
+        // Spends every outstanding first-administrator link and checks that no administrator
+        // exists, in the transaction that creates this one.
+        let user = store::redeem_first_admin_link(&db, token, email, name, password_hash).await?;
+        if let Some(user) = &user {
+            tracing::info!(user = %user.id, "first administrator created");
+        }
+        return Ok(user);
+    }
     if !store::use_sign_in_link(&db, token).await? {
         return Ok(None);
     }
@@ -168,23 +179,15 @@ pub async fn redeem_sign_in_link(
             store::set_password(&db, &user.id, password_hash).await?;
             user.clone()
         }
-        SignInLink::FirstAdministrator => {
-            let user = store::create_user(&db, email, name, Some(password_hash), true).await?;
-            tracing::info!(user = %user.id, "first administrator created");
-            user
-        }
+        SignInLink::FirstAdministrator => return Ok(None),
     }))
 }
 
 /// The link that sets up the first administrator, while nobody has an account: the token of a
-/// new one-time link, or `None` when accounts exist.
+/// new one-time link, which voids every earlier one (at most one is valid at a time), or `None`
+/// when accounts exist.
 pub async fn first_administrator_link(db: &Db) -> Result<Option<String>> {
-    if store::count_users(db).await? > 0 {
-        return Ok(None);
-    }
-    Ok(Some(
-        store::create_sign_in_link(db, None, SIGN_IN_LINK_TTL).await?,
-    ))
+    Ok(store::replace_first_admin_link(db, SIGN_IN_LINK_TTL).await?)
 }
 
 /// Creates an account whose owner chooses a password through a one-time link; returns the

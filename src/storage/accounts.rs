@@ -338,6 +338,105 @@ pub async fn create_sign_in_link(db: &Db, user_id: Option<&str>, ttl: Duration) 
     Ok(token)
 }
 
+/// A new link that sets up the first administrator, in place of every older one (at most one
+/// such link is valid at a time), or `None` when an account exists. One transaction.
+pub async fn replace_first_admin_link(db: &Db, ttl: Duration) -> Result<Option<String>> {
+    const VOID: &str = "DELETE FROM sign_in_links WHERE user_id IS NULL";
+    const USERS: &str = "SELECT COUNT(*) FROM users";
+    const INSERT: &str = "INSERT INTO sign_in_links (token_hash, user_id, created_at, expires_at)
+                          VALUES ($1, NULL, $2, $3)";
+    let token = new_token();
+    let now = now_millis();
+    let created = on_db!(db, pool => {
+        async {
+            // The write comes first, so SQLite takes its write lock before anything is read.
+            let mut tx = pool.begin().await?;
+            sqlx::query(VOID).execute(&mut *tx).await?;
+            let users: i64 = sqlx::query_scalar(USERS).fetch_one(&mut *tx).await?;
+            if users == 0 {
+                sqlx::query(INSERT)
+                    .bind(token_hash(&token))
+                    .bind(now)
+                    .bind(now.saturating_add(millis(ttl)))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<bool, sqlx::Error>(users == 0)
+        }
+        .await
+    })?;
+    Ok(created.then_some(token))
+}
+
+/// Spends a first-administrator link and creates the administrator, in one transaction: every
+/// outstanding first-administrator link is voided with it, and nothing is created when an
+/// administrator exists already. `None` when the link is unknown, used or expired, or an
+/// administrator exists.
+pub async fn redeem_first_admin_link(
+    db: &Db,
+    token: &str,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+) -> Result<Option<User>> {
+    // Voids every outstanding first-administrator link (row locks on PostgreSQL, the write lock
+    // on SQLite: a second redeem waits, then finds nothing to spend).
+    const SPEND: &str = "UPDATE sign_in_links SET used_at = $1
+                         WHERE user_id IS NULL AND used_at IS NULL AND expires_at > $1
+                         RETURNING token_hash";
+    const ADMINS: &str = "SELECT COUNT(*) FROM users WHERE is_admin";
+    const INSERT: &str = "INSERT INTO users (id, email, name, password_hash, is_admin, created_at)
+                          VALUES ($1, $2, $3, $4, TRUE, $5)";
+    let user = User {
+        id: Uuid::new_v4().to_string(),
+        email: normalize_email(email),
+        name: name.trim().to_owned(),
+        is_admin: true,
+    };
+    let hash = token_hash(token);
+    let now = now_millis();
+    let created = on_db!(db, pool => {
+        async {
+            let mut tx = pool.begin().await?;
+            let spent: Vec<String> = sqlx::query_scalar(SPEND).bind(now).fetch_all(&mut *tx).await?;
+            if !spent.contains(&hash) {
+                // Not a valid link: the others stay as they were.
+                tx.rollback().await?;
+                return Ok::<bool, sqlx::Error>(false);
+            }
+            let admins: i64 = sqlx::query_scalar(ADMINS).fetch_one(&mut *tx).await?;
+            if admins > 0 {
+                tx.commit().await?;
+                return Ok(false);
+            }
+            sqlx::query(INSERT)
+                .bind(&user.id)
+                .bind(&user.email)
+                .bind(&user.name)
+                .bind(password_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+        .await
+    });
+    match created {
+        Ok(created) => Ok(created.then_some(user)),
+        Err(e) if unique_violation(&e) => Err(StorageError::EmailTaken(user.email)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether any administrator exists.
+pub async fn any_admin(db: &Db) -> Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM users WHERE is_admin";
+    let admins: i64 = on_db!(db, pool => sqlx::query_scalar(SQL).fetch_one(pool).await)?;
+    Ok(admins > 0)
+}
+
 /// What an unused, unexpired sign-in link is for: `Some(Some(user))`, `Some(None)` for the first
 /// administrator, `None` when the link is unknown, used or expired.
 pub async fn sign_in_link(db: &Db, token: &str) -> Result<Option<Option<String>>> {

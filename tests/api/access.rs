@@ -664,43 +664,37 @@ async fn logout_ends_the_session() {
 async fn the_first_start_prints_a_one_time_link_for_the_first_administrator() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("samskriv.sqlite3");
-    let app = samskriv::app::Application::build({
-        let mut config = test_config(&db);
-        config.open_editing = false;
-        config
-    })
-    .await
-    .expect("builds");
+    let app = TestApp::spawn_on(&db, |c| c.open_editing = false).await;
     let link = app
-        .first_admin_link()
+        .first_admin_link
+        .clone()
         .expect("a link while nobody has an account");
     let path = link[link.find("/velkommen/").expect("path")..].to_owned();
-    drop(app);
-    let app = TestApp::spawn_on(&db, |c| c.open_editing = false).await;
     let api = Api::new(&app);
     let (status, page) = api.page(&path).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("første administratoren"));
-    // A too short password is refused and the link still works.
-    let post = |password: &'static str| {
-        api.http
-            .post(format!("{}{path}", api.base))
-            .form(&[
-                ("name", "Kari Admin"),
-                ("email", "kari@oslo.kommune.no"),
-                ("password", password),
-            ])
-            .send()
+    // A too short password is refused and the link still works. The form signs a browser in,
+    // so it carries the login-form token.
+    let form = app.login_form(&path).await;
+    let url = format!("{}{path}", api.base);
+    let post = async |password: &'static str| {
+        let fields = [
+            ("name", "Kari Admin"),
+            ("email", "kari@oslo.kommune.no"),
+            ("password", password),
+        ];
+        form.post(&url, &fields).await
     };
     assert_eq!(
-        post("kort").await.expect("post").status(),
+        post("kort").await.status(),
         StatusCode::UNPROCESSABLE_ENTITY
     );
-    let response = post("korrekt hest batteri").await.expect("post");
+    let response = post("korrekt hest batteri").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     // One time only.
     assert_eq!(
-        post("korrekt hest batteri").await.expect("post").status(),
+        post("korrekt hest batteri").await.status(),
         StatusCode::GONE
     );
     let session = app

@@ -53,6 +53,8 @@ pub struct TestApp {
     pub storage: Arc<dyn Storage>,
     pub db_path: PathBuf,
     pub registry: samskriv::room::Registry,
+    /// The first-administrator link this start printed, if it printed one.
+    pub first_admin_link: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -99,6 +101,7 @@ impl TestApp {
         let addr = app.addr();
         let storage = app.storage();
         let registry = app.registry();
+        let first_admin_link = app.first_admin_link();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             app.run_until(async {
@@ -112,6 +115,7 @@ impl TestApp {
             storage,
             db_path,
             registry,
+            first_admin_link,
             stop: Some(stop),
             task: Some(task),
             _dir: None,

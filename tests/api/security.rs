@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use samskriv::storage::accounts as store;
 use serde_json::Value;
 use yrs::{Any, Text, WriteTxn, XmlFragment};
 
@@ -77,4 +78,216 @@ async fn a_script_link_from_a_live_update_is_never_a_link() {
     assert!(markdown.contains("Trykk her"));
     assert!(!markdown.contains("script:"), "no script link in Markdown");
     assert!(markdown.contains("(https://korus-oslo.no/)"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding 4: the redirect after sign-in
+
+/// Where a response sends the browser.
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_redirect_after_sign_in_stays_on_this_site() {
+    let app = TestApp::spawn_with(|c| c.open_editing = false).await;
+    let person = app.person("Kari Koordinator", None).await;
+    let api = Api::as_person(&app, &person);
+    // Signed in already: /login sends the browser on at once.
+    for (query, expected) in [
+        ("%2F%09%2Fevil.example%2F", "/"),
+        ("/%0A", "/"),
+        ("%2F%0D%0ASet-Cookie:%20x=1", "/"),
+        ("//evil.example/", "/"),
+        ("/%5Cevil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/plans", "/plans"),
+    ] {
+        let response = api
+            .http
+            .get(format!("{}/login?neste={query}", api.base))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{query}");
+        assert_eq!(location(&response), expected, "{query}");
+    }
+    // The login form itself.
+    let url = format!("http://{}/login", app.addr);
+    for next in ["/\t/evil.example/", "/\n", "/\r\n"] {
+        let form = app.login_form("/login").await;
+        let response = form
+            .post(
+                &url,
+                &[
+                    ("email", person.email.as_str()),
+                    ("password", person.password.as_str()),
+                    ("neste", next),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(location(&response), "/", "{next:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding 6: first-administrator links
+
+/// The path of the link a start without accounts prints.
+async fn start_without_accounts(db: &std::path::Path) -> Option<String> {
+    let app = samskriv::app::Application::build({
+        let mut config = test_config(db);
+        config.open_editing = false;
+        config
+    })
+    .await
+    .expect("builds");
+    app.first_admin_link()
+        .map(|link| link[link.find("/velkommen/").expect("path")..].to_owned())
+}
+
+/// Fills in the first-administrator form of `path` as a browser would.
+async fn make_first_admin(app: &TestApp, path: &str, email: &str) -> StatusCode {
+    let form = app.login_form(path).await;
+    form.post(
+        &format!("http://{}{path}", app.addr),
+        &[
+            ("name", "Kari Admin"),
+            ("email", email),
+            ("password", "korrekt hest batteri"),
+        ],
+    )
+    .await
+    .status()
+}
+
+#[tokio::test]
+async fn only_the_newest_first_administrator_link_works() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("samskriv.sqlite3");
+    let older = start_without_accounts(&db).await.expect("first link");
+    // The next start prints a new link and voids the older one.
+    let app = TestApp::spawn_on(&db, |c| c.open_editing = false).await;
+    let newer = app.first_admin_link.clone().expect("second link");
+    let newer = newer[newer.find("/velkommen/").expect("path")..].to_owned();
+    assert_ne!(older, newer);
+    let (status, _) = Api::new(&app).page(&older).await;
+    assert_eq!(status, StatusCode::GONE, "the older link is void");
+    assert_eq!(
+        make_first_admin(&app, &older, "gammel@oslo.kommune.no").await,
+        StatusCode::GONE
+    );
+    assert_eq!(
+        make_first_admin(&app, &newer, "kari@oslo.kommune.no").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        make_first_admin(&app, &newer, "kari2@oslo.kommune.no").await,
+        StatusCode::GONE
+    );
+    assert_eq!(admins(&app).await, 1);
+    app.stop().await;
+    assert!(
+        start_without_accounts(&db).await.is_none(),
+        "no link once an administrator exists"
+    );
+}
+
+async fn admins(app: &TestApp) -> usize {
+    let db = app.storage.db();
+    let count: i64 = match &db {
+        samskriv::storage::Db::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_admin")
+                .fetch_one(pool)
+                .await
+                .expect("count")
+        }
+        samskriv::storage::Db::Postgres(_) => unreachable!("the fixture uses SQLite"),
+    };
+    usize::try_from(count).expect("count")
+}
+
+#[tokio::test]
+async fn a_used_first_administrator_link_voids_every_other() {
+    let app = TestApp::spawn_with(|c| c.open_editing = false).await;
+    let db = app.storage.db();
+    // Two links valid at once (as two nodes started together, or links from before this rule,
+    // could leave them): whichever is used first, the other stops working, newest or not.
+    let ttl = Duration::from_secs(3600);
+    let older = store::create_sign_in_link(&db, None, ttl)
+        .await
+        .expect("link");
+    let newer = store::create_sign_in_link(&db, None, ttl)
+        .await
+        .expect("link");
+    let (older, newer) = (format!("/velkommen/{older}"), format!("/velkommen/{newer}"));
+    let form = app.login_form(&newer).await;
+    assert_eq!(
+        make_first_admin(&app, &older, "kari@oslo.kommune.no").await,
+        StatusCode::SEE_OTHER
+    );
+    let response = form
+        .post(
+            &format!("http://{}{newer}", app.addr),
+            &[
+                ("name", "Ola Admin"),
+                ("email", "ola@oslo.kommune.no"),
+                ("password", "korrekt hest batteri"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    let (status, _) = Api::new(&app).page(&newer).await;
+    assert_eq!(status, StatusCode::GONE);
+    // An administrator made another way voids an outstanding link as well.
+    let app2 = TestApp::spawn_with(|c| c.open_editing = false).await;
+    let db2 = app2.storage.db();
+    let link = store::create_sign_in_link(&db2, None, ttl)
+        .await
+        .expect("link");
+    app2.admin().await;
+    let link = format!("/velkommen/{link}");
+    assert_eq!(
+        make_first_admin(&app2, &link, "per@oslo.kommune.no").await,
+        StatusCode::GONE
+    );
+    assert_eq!(admins(&app).await, 1);
+}
+
+#[tokio::test]
+async fn the_one_time_link_form_needs_the_login_form_token() {
+    let app = TestApp::spawn_with(|c| c.open_editing = false).await;
+    let db = app.storage.db();
+    let link = samskriv::service::accounts::first_administrator_link(&db)
+        .await
+        .expect("link")
+        .expect("no accounts yet");
+    let url = format!("http://{}/velkommen/{link}", app.addr);
+    // Another site's form: no login-form cookie, no token.
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(&url)
+        .form(&[
+            ("name", "Mallory"),
+            ("email", "mallory@evil.example"),
+            ("password", "korrekt hest batteri"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&response, "samskriv_session").is_none());
+    // The link still works from the site's own form.
+    assert_eq!(
+        make_first_admin(&app, &format!("/velkommen/{link}"), "kari@oslo.kommune.no").await,
+        StatusCode::SEE_OTHER
+    );
 }
