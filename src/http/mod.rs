@@ -33,17 +33,36 @@ async fn readyz(
     }
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Prometheus metrics in the text exposition format, for whoever shows the configured token
+/// (`Authorization: Bearer`); without a token configured, for loopback peers only.
 async fn metrics(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> impl axum::response::IntoResponse {
-    (
+    parts: axum::http::request::Parts,
+) -> Result<impl axum::response::IntoResponse, HttpError> {
+    use axum_extra::headers::authorization::Bearer;
+    use axum_extra::headers::{Authorization, HeaderMapExt};
+    let allowed = match &state.auth.metrics_token {
+        Some(expected) => parts
+            .headers
+            .typed_get::<Authorization<Bearer>>()
+            .is_some_and(|given| crate::secret::same_secret(given.token(), expected)),
+        None => parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .is_some_and(|peer| peer.0.ip().is_loopback()),
+    };
+    if !allowed {
+        return Err(HttpError::forbidden(
+            "metrics need the metrics token (Authorization: Bearer), or a request from this machine",
+        ));
+    }
+    Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         state.registry.metrics().render(),
-    )
+    ))
 }
 
 /// The API's routes and the operational ones (`/healthz`, `/readyz`, `/metrics`).

@@ -28,6 +28,10 @@ pub struct AuthSettings {
     pub limiter: Arc<LoginLimiter>,
     /// Where people reach this server (`http://localhost:8080`), for links it hands out.
     pub public_url: String,
+    /// The token `/metrics` asks for; without it only loopback peers get metrics.
+    pub metrics_token: Option<String>,
+    /// The reverse proxy whose `X-Forwarded-For` names the client (for the login limit).
+    pub trusted_proxy: Option<std::net::IpAddr>,
 }
 
 /// Checks a password; refuses with [`Error::TooManyAttempts`] after too many failures for the

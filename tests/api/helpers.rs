@@ -69,6 +69,8 @@ pub fn test_config(db_path: &Path) -> ServeConfig {
         templates_dir: None,
         public_url: None,
         cookie_secure: true,
+        metrics_token: None,
+        trusted_proxy: None,
     }
 }
 

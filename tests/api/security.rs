@@ -1,4 +1,6 @@
-//! Security findings of issue 13 that concern pages, links, sign-in and headers.
+//! Security findings of issue 13 that concern pages, links, sign-in and headers: stored script
+//! links, the redirect after sign-in, first-administrator links, login under concurrency,
+//! invites, response headers, `/metrics`, and what readers get from the API.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -290,4 +292,99 @@ async fn the_one_time_link_form_needs_the_login_form_token() {
         make_first_admin(&app, &format!("/velkommen/{link}"), "kari@oslo.kommune.no").await,
         StatusCode::SEE_OTHER
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding 9: headers, /metrics, readers' API view
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let f = PlanPeople::new().await;
+    let api = Api::as_person(&f.app, &f.coordinator);
+    for path in [
+        "/".to_owned(),
+        format!("/plans/{}", f.plan),
+        format!("/api/plans/{}", f.plan),
+        "/static/editor.js".to_owned(),
+        "/finnes-ikke".to_owned(),
+        "/api/plans/finnes-ikke".to_owned(),
+        "/login".to_owned(),
+    ] {
+        let (_, headers, _) = api.download(&path).await;
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(
+            header("content-security-policy"),
+            samskriv::app::CONTENT_SECURITY_POLICY,
+            "{path}"
+        );
+        let csp = header("content-security-policy");
+        assert!(csp.contains("script-src 'self';"), "{path}");
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+    }
+    // No inline script on the plan page: the plan's data is a JSON block, which is not run.
+    let (_, page) = api.page(&format!("/plans/{}", f.plan)).await;
+    for script in page.split("<script").skip(1) {
+        let tag = &script[..script.find('>').expect("tag end")];
+        let body = &script
+            [script.find('>').expect("tag end") + 1..script.find("</script>").expect("script end")];
+        assert!(
+            tag.contains("src=") || tag.contains("type=\"application/json\""),
+            "inline script: <script{tag}>"
+        );
+        assert!(tag.contains("src=") == body.trim().is_empty());
+    }
+    assert!(!page.contains(" style=\""), "no style attributes");
+}
+
+#[tokio::test]
+async fn metrics_need_the_token_when_one_is_set() {
+    // No token configured: loopback peers (the tests) get metrics.
+    let open = TestApp::spawn().await;
+    let (status, _, _) = Api::new(&open).download("/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    let app = TestApp::spawn_with(|c| c.metrics_token = Some("maaling-hemmelig".into())).await;
+    let (status, _, _) = Api::new(&app).download("/metrics").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = Api::with_token(&app, "feil").download("/metrics").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, body) = Api::with_token(&app, "maaling-hemmelig")
+        .download("/metrics")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&body).contains("# EOF"));
+}
+
+#[tokio::test]
+async fn readers_get_frozen_versions_not_the_draft_from_the_api() {
+    let f = PlanPeople::new().await;
+    let reader = Api::as_person(&f.app, &f.reader);
+    for path in [
+        format!("/api/plans/{}", f.plan),
+        format!("/api/plans/{}/completeness", f.plan),
+    ] {
+        let (status, body) = reader.get(&path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        let message = body["error"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!("/api/plans/{}/versions", f.plan)),
+            "points to the versions: {body}"
+        );
+        assert!(!body.to_string().contains("Foreldremøter"), "{body}");
+    }
+    let (status, _) = reader.get(&format!("/api/plans/{}/versions", f.plan)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = Api::as_person(&f.app, &f.adviser)
+        .get(&format!("/api/plans/{}", f.plan))
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }
