@@ -12,7 +12,7 @@ use crate::config::ServeConfig;
 use crate::metrics::Metrics;
 use crate::plan::PlanRecord;
 use crate::room::Registry;
-use crate::service::login_limit::LoginLimiter;
+use crate::service::login_limit::{HashPool, LoginLimiter};
 use crate::service::{self, AuthSettings, CommentHub, Services, accounts, plans};
 use crate::storage::{self, Storage};
 use crate::templates::{TemplateError, TemplateRegistry};
@@ -86,6 +86,7 @@ impl Application {
             auth: AuthSettings {
                 cookie_secure: config.cookie_secure,
                 limiter: Arc::new(LoginLimiter::default()),
+                hashes: Arc::new(HashPool::for_this_machine()),
                 public_url: public_url.clone(),
                 metrics_token: config.metrics_token.clone(),
                 trusted_proxy: config.trusted_proxy,
@@ -129,6 +130,11 @@ impl Application {
 
     pub fn registry(&self) -> Registry {
         self.state.registry.clone()
+    }
+
+    /// The pool of password hashes (its size and the most that ran at once).
+    pub fn password_hashes(&self) -> Arc<HashPool> {
+        self.state.auth.hashes.clone()
     }
 
     /// Serves until `shutdown` completes, then closes live connections, commits and compacts

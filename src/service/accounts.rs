@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::login_limit::LoginLimiter;
+use super::login_limit::{HashPool, LoginLimiter, MAX_ATTEMPTS_PER_CLIENT, MAX_FAILURES};
 use super::{Error, Result, Services};
 use crate::access::Role;
 use crate::plan::PlanId;
@@ -26,6 +26,8 @@ pub struct AuthSettings {
     /// Mark the session cookie `Secure` (browsers still accept it on http://localhost).
     pub cookie_secure: bool,
     pub limiter: Arc<LoginLimiter>,
+    /// Password hashes at once, across every form that checks or sets a password.
+    pub hashes: Arc<HashPool>,
     /// Where people reach this server (`http://localhost:8080`), for links it hands out.
     pub public_url: String,
     /// The token `/metrics` asks for; without it only loopback peers get metrics.
@@ -34,36 +36,64 @@ pub struct AuthSettings {
     pub trusted_proxy: Option<std::net::IpAddr>,
 }
 
-/// Checks a password; refuses with [`Error::TooManyAttempts`] after too many failures for the
-/// address. An unknown address costs as much time as a wrong password and gets the same answer:
-/// `None`.
-pub async fn login(services: &Services, email: &str, password: &str) -> Result<Option<User>> {
+/// Checks a password; refuses with [`Error::TooManyAttempts`] after too many attempts for the
+/// address, or from `client` (the client's address, when known), and with [`Error::Busy`] when
+/// the pool of password hashes has no room. The attempt is counted before the hash is checked.
+/// An unknown address costs as much time as a wrong password and gets the same answer: `None`.
+pub async fn login(
+    services: &Services,
+    email: &str,
+    password: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<Option<User>> {
     let key = store::normalize_email(email);
+    let client_key = client.map(|ip| format!("client:{ip}"));
     let limiter = &services.auth.limiter;
-    if let Err(wait) = limiter.check(&key) {
-        tracing::warn!("login refused: too many failed attempts");
-        return Err(Error::TooManyAttempts {
+    let refused = |wait: Duration| {
+        tracing::warn!("login refused: too many attempts");
+        Error::TooManyAttempts {
             retry_after_secs: wait.as_secs().max(1),
-        });
+        }
+    };
+    if let Some(client_key) = &client_key {
+        limiter
+            .begin(client_key, MAX_ATTEMPTS_PER_CLIENT)
+            .map_err(refused)?;
     }
+    limiter.begin(&key, MAX_FAILURES).map_err(refused)?;
+    let forgive = || {
+        limiter.forgive(&key);
+        if let Some(client_key) = &client_key {
+            limiter.forgive(client_key);
+        }
+    };
     let found = store::user_for_login(&services.storage.db(), &key).await?;
     let password = password.to_owned();
-    let user = tokio::task::spawn_blocking(move || match found {
-        Some((user, Some(hash))) if secret::verify_password(&password, &hash) => Some(user),
-        Some((_, Some(_))) => None,
-        _ => {
-            secret::waste_hash_time(&password);
-            None
-        }
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
+    let checked = services
+        .auth
+        .hashes
+        .run(move || match found {
+            Some((user, Some(hash))) if secret::verify_password(&password, &hash) => Some(user),
+            Some((_, Some(_))) => None,
+            _ => {
+                secret::waste_hash_time(&password);
+                None
+            }
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
+    let Some(user) = checked else {
+        // Never checked: the attempt does not count.
+        forgive();
+        tracing::warn!("login refused: too many password hashes at once");
+        return Err(Error::Busy);
+    };
     match &user {
-        Some(_) => limiter.clear(&key),
-        None => {
-            limiter.record_failure(&key);
-            tracing::info!("login failed");
+        Some(_) => {
+            forgive();
+            limiter.clear(&key);
         }
+        None => tracing::info!("login failed"),
     }
     Ok(user)
 }
@@ -114,12 +144,19 @@ pub fn check_identity(name: &str, email: &str) -> Result<(), IdentityError> {
     Ok(())
 }
 
-/// Hashes a new password off the async threads: `Ok(Err(rule))` when the password breaks a rule
-/// shown in the form.
-pub async fn hash_new_password(password: String) -> Result<Result<String, PasswordError>> {
-    let hashed = tokio::task::spawn_blocking(move || secret::hash_password(&password))
+/// Hashes a new password off the async threads, in the pool of password hashes ([`Error::Busy`]
+/// when it has no room): `Ok(Err(rule))` when the password breaks a rule shown in the form.
+pub async fn hash_new_password(
+    services: &Services,
+    password: String,
+) -> Result<Result<String, PasswordError>> {
+    let hashed = services
+        .auth
+        .hashes
+        .run(move || secret::hash_password(&password))
         .await
-        .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))?;
+        .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))?
+        .ok_or(Error::Busy)?;
     match hashed {
         Ok(hash) => Ok(Ok(hash)),
         Err(PasswordError::Hash(detail)) => Err(Error::Internal(detail)),

@@ -693,14 +693,21 @@ pub async fn revoke_invite(db: &Db, plan: PlanId, id: &str) -> Result<bool> {
 }
 
 /// Accepts an invite for `user_id`: marks it used and makes the user a member, in one
-/// transaction. Returns the invite as it was, or `None` when it could not be accepted (unknown,
-/// used, expired or revoked: [`Invite::state`] of a fresh read tells which).
+/// transaction. A member keeps a higher role than the invite's (and its unit with it): accepting
+/// an invite never lowers a role. Returns the invite as it was, or `None` when it could not be
+/// accepted (unknown, used, expired or revoked: [`Invite::state`] of a fresh read tells which).
 pub async fn accept_invite(db: &Db, token: &str, user_id: &str) -> Result<Option<Invite>> {
     const CLAIM: &str = "UPDATE plan_invites SET accepted_by = $1, accepted_at = $2
                          WHERE token_hash = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $4";
     const MEMBER: &str = "INSERT INTO plan_members (plan_id, user_id, role, unit, created_at)
                           VALUES ($1, $2, $3, $4, $5)
-                          ON CONFLICT (plan_id, user_id) DO UPDATE SET role = excluded.role, unit = excluded.unit";
+                          ON CONFLICT (plan_id, user_id) DO UPDATE SET
+                            role = CASE WHEN (CASE plan_members.role WHEN 'coordinator' THEN 4 WHEN 'editor' THEN 3 WHEN 'adviser' THEN 2 ELSE 1 END)
+                                           > (CASE excluded.role WHEN 'coordinator' THEN 4 WHEN 'editor' THEN 3 WHEN 'adviser' THEN 2 ELSE 1 END)
+                                        THEN plan_members.role ELSE excluded.role END,
+                            unit = CASE WHEN (CASE plan_members.role WHEN 'coordinator' THEN 4 WHEN 'editor' THEN 3 WHEN 'adviser' THEN 2 ELSE 1 END)
+                                           > (CASE excluded.role WHEN 'coordinator' THEN 4 WHEN 'editor' THEN 3 WHEN 'adviser' THEN 2 ELSE 1 END)
+                                        THEN plan_members.unit ELSE excluded.unit END";
     let Some(invite) = invite_by_token(db, token).await? else {
         return Ok(None);
     };

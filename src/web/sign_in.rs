@@ -143,6 +143,7 @@ struct LoginForm {
 /// address costs as much time as a wrong password and gets the same answer.
 async fn login(
     State(state): State<AppState>,
+    auth::ClientAddress(client): auth::ClientAddress,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, HttpError> {
@@ -166,7 +167,7 @@ async fn login(
             "Innloggingsskjemaet var utløpt. Skriv passordet på nytt.".into(),
         );
     }
-    match accounts::login(&state, &form.email, &form.password).await {
+    match accounts::login(&state, &form.email, &form.password, client).await {
         Ok(Some(user)) => sign_in(&state, jar, &user, &form.neste).await,
         Ok(None) => refuse(
             StatusCode::UNAUTHORIZED,
@@ -181,6 +182,17 @@ async fn login(
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(retry_after_secs),
+            );
+            Ok(response)
+        }
+        Err(ServiceError::Busy) => {
+            let mut response = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Mange logger inn akkurat nå. Prøv igjen om litt.".into(),
+            )?;
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(1),
             );
             Ok(response)
         }
@@ -287,8 +299,11 @@ fn check_identity(name: &str, email: &str) -> Result<(), String> {
 }
 
 /// Hashes a new password: `Ok(Err(message))` when the password breaks a rule shown in the form.
-async fn hash_new_password(password: String) -> Result<Result<String, String>, HttpError> {
-    Ok(accounts::hash_new_password(password)
+async fn hash_new_password(
+    state: &AppState,
+    password: String,
+) -> Result<Result<String, String>, HttpError> {
+    Ok(accounts::hash_new_password(state, password)
         .await?
         .map_err(|rule: PasswordError| format!("Passordet kan ikke brukes: {rule}.")))
 }
@@ -329,7 +344,7 @@ async fn welcome(
     {
         return again(error);
     }
-    let hash = match hash_new_password(form.password.clone()).await? {
+    let hash = match hash_new_password(&state, form.password.clone()).await? {
         Ok(hash) => hash,
         Err(error) => return again(error),
     };
@@ -490,7 +505,7 @@ async fn accept_invite(
             if let Err(error) = check_identity(&form.name, &form.email) {
                 return again(invalid, error);
             }
-            let hash = match hash_new_password(form.password.clone()).await? {
+            let hash = match hash_new_password(&state, form.password.clone()).await? {
                 Ok(hash) => hash,
                 Err(error) => return again(invalid, error),
             };

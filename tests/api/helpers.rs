@@ -55,6 +55,7 @@ pub struct TestApp {
     pub registry: samskriv::room::Registry,
     /// The first-administrator link this start printed, if it printed one.
     pub first_admin_link: Option<String>,
+    pub password_hashes: Arc<samskriv::service::login_limit::HashPool>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -104,6 +105,7 @@ impl TestApp {
         let storage = app.storage();
         let registry = app.registry();
         let first_admin_link = app.first_admin_link();
+        let password_hashes = app.password_hashes();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             app.run_until(async {
@@ -118,6 +120,7 @@ impl TestApp {
             db_path,
             registry,
             first_admin_link,
+            password_hashes,
             stop: Some(stop),
             task: Some(task),
             _dir: None,

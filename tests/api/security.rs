@@ -295,6 +295,191 @@ async fn the_one_time_link_form_needs_the_login_form_token() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Finding 8: login under concurrency, invites
+
+/// Posts the login form as a browser behind a proxy would (`X-Forwarded-For`).
+async fn login_from(app: &TestApp, email: &str, password: &str, forwarded: &str) -> StatusCode {
+    let form = app.login_form("/login").await;
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("http://{}/login", app.addr))
+        .header(
+            reqwest::header::COOKIE,
+            format!("samskriv_login={}", form.cookie),
+        )
+        .header("x-forwarded-for", forwarded)
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("login_token", form.token.as_str()),
+        ])
+        .send()
+        .await
+        .expect("POST")
+        .status()
+}
+
+#[tokio::test]
+async fn concurrent_wrong_passwords_for_one_address_check_at_most_the_limit() {
+    let app = TestApp::spawn_with(|c| c.open_editing = false).await;
+    let person = app.person("Kari Koordinator", None).await;
+    let attempts = (0..20).map(|_| app.login(&person.email, "et feil passord her"));
+    let results = futures_util::future::join_all(attempts).await;
+    let checked = results
+        .iter()
+        .filter(|r| **r == Err(StatusCode::UNAUTHORIZED))
+        .count();
+    let refused = results
+        .iter()
+        .filter(|r| **r == Err(StatusCode::TOO_MANY_REQUESTS))
+        .count();
+    assert!(checked <= 5, "{checked} passwords checked: {results:?}");
+    assert_eq!(checked + refused, 20, "{results:?}");
+    // The address is locked now, the right password included.
+    assert_eq!(
+        app.login(&person.email, &person.password).await,
+        Err(StatusCode::TOO_MANY_REQUESTS)
+    );
+}
+
+#[tokio::test]
+async fn concurrent_logins_share_a_bounded_pool_of_hashes() {
+    let app = TestApp::spawn().await;
+    let emails: Vec<String> = (0..32)
+        .map(|i| format!("ukjent{i}@oslo.kommune.no"))
+        .collect();
+    let attempts = emails
+        .iter()
+        .map(|email| app.login(email, "et feil passord her"));
+    let results = futures_util::future::join_all(attempts).await;
+    for result in &results {
+        assert!(
+            matches!(
+                result,
+                Err(StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS)
+            ),
+            "{results:?}"
+        );
+    }
+    let pool = &app.password_hashes;
+    assert!(pool.peak() >= 1);
+    assert!(
+        pool.peak() <= pool.size(),
+        "{} hashes at once, pool of {}",
+        pool.peak(),
+        pool.size()
+    );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_is_limited() {
+    // The tests connect from 127.0.0.1: here that is the proxy, so X-Forwarded-For counts.
+    let app = TestApp::spawn_with(|c| {
+        c.trusted_proxy = Some("127.0.0.1".parse().expect("ip"));
+    })
+    .await;
+    let limit = samskriv::service::login_limit::MAX_ATTEMPTS_PER_CLIENT;
+    for i in 0..limit {
+        let email = format!("ukjent{i}@oslo.kommune.no");
+        assert_eq!(
+            login_from(
+                &app,
+                &email,
+                "et feil passord her",
+                "198.51.100.1, 203.0.113.7"
+            )
+            .await,
+            StatusCode::UNAUTHORIZED,
+            "attempt {i}"
+        );
+    }
+    // Any address from that client is refused now; another client is not.
+    assert_eq!(
+        login_from(
+            &app,
+            "ny@oslo.kommune.no",
+            "et feil passord her",
+            "203.0.113.7"
+        )
+        .await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        login_from(
+            &app,
+            "ny@oslo.kommune.no",
+            "et feil passord her",
+            "203.0.113.8"
+        )
+        .await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// A new invite's path, made by `coordinator` through the API with `body`.
+async fn invite(api: &Api, plan: &str, body: Value) -> String {
+    let (status, created) = api.post(&format!("/api/plans/{plan}/invites"), &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let url = created["url"].as_str().expect("url");
+    url[url.find("/invitasjon/").expect("path")..].to_owned()
+}
+
+/// Accepts the invite at `path` as the signed-in `person`.
+async fn accept_signed_in(app: &TestApp, person: &Person, path: &str) -> StatusCode {
+    let api = Api::as_person(app, person);
+    api.http
+        .post(format!("{}{path}", api.base))
+        .form(&[("csrf_token", person.csrf.as_str())])
+        .send()
+        .await
+        .expect("POST")
+        .status()
+}
+
+/// `person`'s role on the plan, as the members API lists it.
+async fn role_of(f: &PlanPeople, person: &Person) -> String {
+    let (_, members) = Api::as_person(&f.app, &f.admin)
+        .get(&format!("/api/plans/{}/members", f.plan))
+        .await;
+    members
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["user"]["id"] == person.id.as_str()))
+        .and_then(|m| m["role"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn accepting_an_invite_never_lowers_a_role() {
+    let f = PlanPeople::new().await;
+    let coordinator = Api::as_person(&f.app, &f.coordinator);
+    let reader_invite = invite(&coordinator, &f.plan, serde_json::json!({"role": "reader"})).await;
+    assert_eq!(
+        accept_signed_in(&f.app, &f.coordinator, &reader_invite).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(role_of(&f, &f.coordinator).await, "coordinator");
+    let (status, _) = coordinator
+        .get(&format!("/api/plans/{}/members", f.plan))
+        .await;
+    assert_eq!(status, StatusCode::OK, "still manages the plan");
+    // A higher role is taken.
+    let editor_invite = invite(
+        &coordinator,
+        &f.plan,
+        serde_json::json!({"role": "editor", "unit": "NAV"}),
+    )
+    .await;
+    assert_eq!(
+        accept_signed_in(&f.app, &f.reader, &editor_invite).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(role_of(&f, &f.reader).await, "editor");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Finding 9: headers, /metrics, readers' API view
 
 #[tokio::test]
