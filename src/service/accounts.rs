@@ -276,36 +276,49 @@ pub async fn open_invite(
     Ok(Some(Ok((invite, title))))
 }
 
-/// Makes an account for someone accepting an invite; [`Error::Conflict`] when the address has
-/// one already.
+/// Makes an account for someone accepting `invite`; [`Error::Conflict`] when the address has
+/// one already, [`Error::Forbidden`] when the invite names another address. An invite that
+/// names no address makes an account whose address nobody confirmed: the members page says so.
 pub async fn create_invited_user(
     services: &Services,
+    invite: &Invite,
     name: &str,
     email: &str,
     password_hash: &str,
 ) -> Result<User> {
-    match store::create_user(
-        &services.storage.db(),
-        email,
-        name,
-        Some(password_hash),
-        false,
-    )
-    .await
-    {
-        Ok(user) => Ok(user),
+    if !invite.is_for(email) {
+        return Err(Error::Forbidden(
+            "this invite is for another e-mail address".into(),
+        ));
+    }
+    let db = services.storage.db();
+    match store::create_user(&db, email, name, Some(password_hash), false).await {
+        Ok(user) => {
+            if invite.email.is_none() {
+                store::mark_email_unverified(&db, &user.id).await?;
+            }
+            Ok(user)
+        }
         Err(e @ StorageError::EmailTaken(_)) => Err(Error::Conflict(e.to_string())),
         Err(e) => Err(e.into()),
     }
 }
 
-/// Accepts an invite for `user`: `Err(state)` when it was used or revoked meanwhile.
+/// Accepts an invite for `user`: `Err(state)` when it was used or revoked meanwhile;
+/// [`Error::Forbidden`] when the invite names another address than the user's.
 pub async fn accept_invite(
     services: &Services,
     token: &str,
     user: &User,
 ) -> Result<Result<Invite, InviteState>> {
     let db = services.storage.db();
+    if let Some(invite) = store::invite_by_token(&db, token).await?
+        && !invite.is_for(&user.email)
+    {
+        return Err(Error::Forbidden(
+            "this invite is for another e-mail address".into(),
+        ));
+    }
     let Some(accepted) = store::accept_invite(&db, token, &user.id).await? else {
         let now = store::invite_by_token(&db, token)
             .await?

@@ -36,6 +36,8 @@ pub struct Member {
     pub user: User,
     pub role: Role,
     pub unit: Option<String>,
+    /// `false` for an account made from an invite that named no address: nobody confirmed it.
+    pub email_verified: bool,
 }
 
 /// An invite link's record (the link's token is shown once, when it is made).
@@ -45,6 +47,8 @@ pub struct Invite {
     pub plan_id: PlanId,
     pub role: Role,
     pub unit: Option<String>,
+    /// The invitee's address, when the invite names one: only that account may accept it.
+    pub email: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
@@ -53,6 +57,13 @@ pub struct Invite {
 }
 
 impl Invite {
+    /// Whether `email` may accept this invite: any address when it names none, else its own.
+    pub fn is_for(&self, email: &str) -> bool {
+        self.email
+            .as_deref()
+            .is_none_or(|bound| bound == normalize_email(email))
+    }
+
     /// Can the invite still be accepted at `now`?
     pub fn state(&self, now: i64) -> InviteState {
         if self.revoked_at.is_some() {
@@ -107,6 +118,7 @@ struct MemberRow {
     is_admin: bool,
     role: String,
     unit: Option<String>,
+    email_verified: bool,
 }
 
 #[derive(FromRow)]
@@ -115,6 +127,7 @@ struct InviteRow {
     plan_id: String,
     role: String,
     unit: Option<String>,
+    email: Option<String>,
     created_at: i64,
     expires_at: i64,
     revoked_at: Option<i64>,
@@ -151,6 +164,7 @@ impl TryFrom<InviteRow> for Invite {
             plan_id: parse_plan(&row.plan_id)?,
             role: parse_role(&row.role)?,
             unit: row.unit,
+            email: row.email,
             created_at: row.created_at,
             expires_at: row.expires_at,
             revoked_at: row.revoked_at,
@@ -430,6 +444,21 @@ pub async fn redeem_first_admin_link(
     }
 }
 
+/// Marks an account's address as unconfirmed (made from an invite that named no address).
+pub async fn mark_email_unverified(db: &Db, user_id: &str) -> Result<()> {
+    const SQL: &str = "UPDATE users SET email_verified = FALSE WHERE id = $1";
+    on_db!(db, pool => sqlx::query(SQL).bind(user_id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Whether an account's address is confirmed (see [`mark_email_unverified`]).
+pub async fn email_verified(db: &Db, user_id: &str) -> Result<bool> {
+    const SQL: &str = "SELECT email_verified FROM users WHERE id = $1";
+    let verified: Option<bool> =
+        on_db!(db, pool => sqlx::query_scalar(SQL).bind(user_id).fetch_optional(pool).await)?;
+    Ok(verified.unwrap_or(true))
+}
+
 /// Whether any administrator exists.
 pub async fn any_admin(db: &Db) -> Result<bool> {
     const SQL: &str = "SELECT COUNT(*) FROM users WHERE is_admin";
@@ -528,7 +557,7 @@ pub async fn membership(db: &Db, plan: PlanId, user_id: &str) -> Result<Option<M
 }
 
 pub async fn list_members(db: &Db, plan: PlanId) -> Result<Vec<Member>> {
-    const SQL: &str = "SELECT u.id, u.email, u.name, u.is_admin, m.role, m.unit
+    const SQL: &str = "SELECT u.id, u.email, u.name, u.is_admin, m.role, m.unit, u.email_verified
                        FROM plan_members m JOIN users u ON u.id = m.user_id
                        WHERE m.plan_id = $1 ORDER BY u.name, u.email";
     let rows: Vec<MemberRow> =
@@ -538,6 +567,7 @@ pub async fn list_members(db: &Db, plan: PlanId) -> Result<Vec<Member>> {
             Ok(Member {
                 role: parse_role(&row.role)?,
                 unit: row.unit,
+                email_verified: row.email_verified,
                 user: User {
                     id: row.id,
                     email: row.email,
@@ -624,7 +654,7 @@ pub async fn set_section_unit(
 // Invites
 
 const INVITE_COLUMNS: &str =
-    "id, plan_id, role, unit, created_at, expires_at, revoked_at, accepted_by, accepted_at";
+    "id, plan_id, role, unit, email, created_at, expires_at, revoked_at, accepted_by, accepted_at";
 
 /// A new invite link's record and its token (shown to the coordinator once).
 pub async fn create_invite(
@@ -635,8 +665,21 @@ pub async fn create_invite(
     created_by: Option<&str>,
     ttl: Duration,
 ) -> Result<(Invite, String)> {
-    const SQL: &str = "INSERT INTO plan_invites (id, plan_id, token_hash, role, unit, created_by, created_at, expires_at)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    create_invite_for(db, plan, role, unit, None, created_by, ttl).await
+}
+
+/// A new invite link that only the account with `email` may accept (any account when `None`).
+pub async fn create_invite_for(
+    db: &Db,
+    plan: PlanId,
+    role: Role,
+    unit: Option<&str>,
+    email: Option<&str>,
+    created_by: Option<&str>,
+    ttl: Duration,
+) -> Result<(Invite, String)> {
+    const SQL: &str = "INSERT INTO plan_invites (id, plan_id, token_hash, role, unit, created_by, created_at, expires_at, email)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     let token = new_token();
     let now = now_millis();
     let invite = Invite {
@@ -644,6 +687,7 @@ pub async fn create_invite(
         plan_id: plan,
         role,
         unit: unit.map(str::to_owned),
+        email: email.map(normalize_email),
         created_at: now,
         expires_at: now.saturating_add(millis(ttl)),
         revoked_at: None,
@@ -659,6 +703,7 @@ pub async fn create_invite(
         .bind(created_by)
         .bind(now)
         .bind(invite.expires_at)
+        .bind(invite.email.as_deref())
         .execute(pool).await.map(|r| r.rows_affected()))?;
     Ok((invite, token))
 }

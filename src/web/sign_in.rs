@@ -427,7 +427,11 @@ fn invite_form(
         ask_identity: !signed_in,
         ask_password: !signed_in,
         name: form.map(|f| f.name.clone()).unwrap_or_default(),
-        email: form.map(|f| f.email.clone()).unwrap_or_default(),
+        email: invite
+            .email
+            .clone()
+            .or_else(|| form.map(|f| f.email.clone()))
+            .unwrap_or_default(),
         min_password: MIN_PASSWORD_CHARS,
         submit: if signed_in {
             "Bli med i planen".into()
@@ -493,6 +497,14 @@ async fn accept_invite(
     };
     let invalid = StatusCode::UNPROCESSABLE_ENTITY;
     let (user, new_account) = match principal.user() {
+        Some(user) if !invite.is_for(&user.email) => {
+            return message(
+                StatusCode::FORBIDDEN,
+                "Invitasjonen gjelder en annen konto",
+                "Invitasjonen er sendt til en annen e-postadresse enn den du er logget inn med. \
+                 Logg inn med den adressen, eller be koordinatoren om en ny invitasjon.",
+            );
+        }
         Some(user) => (user.clone(), false),
         None => {
             // Making an account signs the browser in: the form must be this site's own.
@@ -505,11 +517,21 @@ async fn accept_invite(
             if let Err(error) = check_identity(&form.name, &form.email) {
                 return again(invalid, error);
             }
+            if !invite.is_for(&form.email) {
+                return again(
+                    invalid,
+                    "Invitasjonen gjelder en annen e-postadresse. Bruk adressen invitasjonen ble \
+                     sendt til."
+                        .into(),
+                );
+            }
             let hash = match hash_new_password(&state, form.password.clone()).await? {
                 Ok(hash) => hash,
                 Err(error) => return again(invalid, error),
             };
-            match accounts::create_invited_user(&state, &form.name, &form.email, &hash).await {
+            let created =
+                accounts::create_invited_user(&state, &invite, &form.name, &form.email, &hash);
+            match created.await {
                 Ok(user) => (user, true),
                 Err(ServiceError::Conflict(_)) => {
                     return again(

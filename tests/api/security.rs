@@ -479,6 +479,103 @@ async fn accepting_an_invite_never_lowers_a_role() {
     assert_eq!(role_of(&f, &f.reader).await, "editor");
 }
 
+/// The members API's entry for `email`.
+async fn member_with(f: &PlanPeople, email: &str) -> Option<Value> {
+    let (_, members) = Api::as_person(&f.app, &f.admin)
+        .get(&format!("/api/plans/{}/members", f.plan))
+        .await;
+    members
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["user"]["email"] == email))
+        .cloned()
+}
+
+#[tokio::test]
+async fn an_invite_to_an_address_is_for_that_account_only() {
+    let f = PlanPeople::new().await;
+    let coordinator = Api::as_person(&f.app, &f.coordinator);
+    let (status, _) = coordinator
+        .post(
+            &format!("/api/plans/{}/invites", f.plan),
+            &serde_json::json!({"role": "editor", "email": "ikke en adresse"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let path = invite(
+        &coordinator,
+        &f.plan,
+        serde_json::json!({"role": "editor", "unit": "NAV", "email": "Nina@NAV.no"}),
+    )
+    .await;
+    // Someone signed in with another address cannot take it.
+    assert_eq!(
+        accept_signed_in(&f.app, &f.outsider, &path).await,
+        StatusCode::FORBIDDEN
+    );
+    assert!(member_with(&f, &f.outsider.email).await.is_none());
+    // Nor can a new account with another address.
+    let url = format!("http://{}{path}", f.app.addr);
+    let form = f.app.login_form(&path).await;
+    let response = form
+        .post(
+            &url,
+            &[
+                ("name", "Mallory"),
+                ("email", "mallory@evil.example"),
+                ("password", "et langt passord her"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(set_cookie(&response, "samskriv_session").is_none());
+    assert!(member_with(&f, "mallory@evil.example").await.is_none());
+    // The invitee's own address works, and the account counts as confirmed.
+    let response = form
+        .post(
+            &url,
+            &[
+                ("name", "Nina NAV"),
+                ("email", "nina@nav.no"),
+                ("password", "et langt passord her"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let nina = member_with(&f, "nina@nav.no").await.expect("Nina joined");
+    assert_eq!(nina["role"], "editor");
+    assert_eq!(nina["email_verified"], true);
+}
+
+#[tokio::test]
+async fn an_account_from_an_invite_without_an_address_is_shown_unconfirmed() {
+    let f = PlanPeople::new().await;
+    let coordinator = Api::as_person(&f.app, &f.coordinator);
+    let path = invite(&coordinator, &f.plan, serde_json::json!({"role": "reader"})).await;
+    let form = f.app.login_form(&path).await;
+    let response = form
+        .post(
+            &format!("http://{}{path}", f.app.addr),
+            &[
+                ("name", "Per Ukjent"),
+                ("email", "per@example.org"),
+                ("password", "et langt passord her"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let per = member_with(&f, "per@example.org")
+        .await
+        .expect("Per joined");
+    assert_eq!(per["email_verified"], false);
+    let (_, page) = coordinator
+        .page(&format!("/plans/{}/medlemmer", f.plan))
+        .await;
+    assert!(page.contains("per@example.org <span class=\"merknad\">(ikke bekreftet"));
+    // Accounts made otherwise are confirmed.
+    let editor = member_with(&f, &f.editor.email).await.expect("editor");
+    assert_eq!(editor["email_verified"], true);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Finding 9: headers, /metrics, readers' API view
 
@@ -572,4 +669,88 @@ async fn readers_get_frozen_versions_not_the_draft_from_the_api() {
         .get(&format!("/api/plans/{}", f.plan))
         .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same SQL on PostgreSQL
+
+#[tokio::test]
+async fn first_administrator_links_and_invites_on_postgres() {
+    let Some(base_url) = postgres_base_url() else {
+        return;
+    };
+    let schema = PostgresSchema::create(&base_url).await;
+    let app = TestApp::spawn_with_url(&schema.url(), |c| c.open_editing = false).await;
+    let db = app.storage.db();
+    // Two first-administrator links at once, then the newest from a start: one works, once.
+    let ttl = Duration::from_secs(3600);
+    let stray = store::create_sign_in_link(&db, None, ttl)
+        .await
+        .expect("link");
+    let newest = samskriv::service::accounts::first_administrator_link(&db)
+        .await
+        .expect("link")
+        .expect("no accounts yet");
+    let stray = format!("/velkommen/{stray}");
+    let newest = format!("/velkommen/{newest}");
+    assert_eq!(
+        make_first_admin(&app, &stray, "gammel@oslo.kommune.no").await,
+        StatusCode::GONE,
+        "replaced by the newer link"
+    );
+    assert_eq!(
+        make_first_admin(&app, &newest, "kari@oslo.kommune.no").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        make_first_admin(&app, &newest, "ola@oslo.kommune.no").await,
+        StatusCode::GONE
+    );
+    let admins: i64 = match &db {
+        samskriv::storage::Db::Postgres(pool) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_admin")
+                .fetch_one(pool)
+                .await
+                .expect("count")
+        }
+        samskriv::storage::Db::Sqlite(_) => unreachable!("PostgreSQL"),
+    };
+    assert_eq!(admins, 1);
+    // Invites: a bound one, a role kept, an unconfirmed account.
+    let admin = app.admin().await;
+    let api = Api::as_person(&app, &admin);
+    let plan = api.create_plan("korus-ruspolitisk-handlingsplan@1").await;
+    let id: samskriv::plan::PlanId = plan.parse().expect("id");
+    let coordinator = app
+        .person(
+            "Kari Koordinator",
+            Some((id, samskriv::access::Role::Coordinator, None)),
+        )
+        .await;
+    let reader_invite = invite(&api, &plan, serde_json::json!({"role": "reader"})).await;
+    assert_eq!(
+        accept_signed_in(&app, &coordinator, &reader_invite).await,
+        StatusCode::SEE_OTHER
+    );
+    let (_, members) = api.get(&format!("/api/plans/{plan}/members")).await;
+    let kari = members
+        .as_array()
+        .and_then(|m| {
+            m.iter()
+                .find(|m| m["user"]["id"] == coordinator.id.as_str())
+        })
+        .expect("member");
+    assert_eq!(kari["role"], "coordinator");
+    assert_eq!(kari["email_verified"], true);
+    let bound = invite(
+        &api,
+        &plan,
+        serde_json::json!({"role": "editor", "email": "nina@nav.no"}),
+    )
+    .await;
+    assert_eq!(
+        accept_signed_in(&app, &coordinator, &bound).await,
+        StatusCode::FORBIDDEN
+    );
+    app.stop().await;
 }
