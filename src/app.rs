@@ -12,7 +12,7 @@ use crate::config::ServeConfig;
 use crate::metrics::Metrics;
 use crate::plan::PlanRecord;
 use crate::room::Registry;
-use crate::service::login_limit::LoginLimiter;
+use crate::service::login_limit::{HashPool, LoginLimiter};
 use crate::service::{self, AuthSettings, CommentHub, Services, accounts, plans};
 use crate::storage::{self, Storage};
 use crate::templates::{TemplateError, TemplateRegistry};
@@ -86,7 +86,10 @@ impl Application {
             auth: AuthSettings {
                 cookie_secure: config.cookie_secure,
                 limiter: Arc::new(LoginLimiter::default()),
+                hashes: Arc::new(HashPool::for_this_machine()),
                 public_url: public_url.clone(),
+                metrics_token: config.metrics_token.clone(),
+                trusted_proxy: config.trusted_proxy,
             },
         };
         Ok(Application {
@@ -129,6 +132,11 @@ impl Application {
         self.state.registry.clone()
     }
 
+    /// The pool of password hashes (its size and the most that ran at once).
+    pub fn password_hashes(&self) -> Arc<HashPool> {
+        self.state.auth.hashes.clone()
+    }
+
     /// Serves until `shutdown` completes, then closes live connections, commits and compacts
     /// every loaded plan, and returns.
     pub async fn run_until(
@@ -152,7 +160,10 @@ impl Application {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
         });
-        let served = axum::serve(listener, router)
+        // The peer's address is kept for `/metrics` (loopback only without a token) and the
+        // login limit per client.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 tracing::info!("shutting down: closing connections and saving plans");
@@ -166,8 +177,9 @@ impl Application {
     }
 }
 
-/// Every surface's routes, with who-is-asking, CSRF and error pages around them. Spans name the
-/// path only: query strings may carry a service token.
+/// Every surface's routes, with who-is-asking, CSRF, error pages and the security headers
+/// around them. Spans name the path only (query strings may carry a service token), with
+/// one-time tokens left out ([`logged_path`]).
 pub fn router(state: Services) -> axum::Router {
     use tower_http::trace::TraceLayer;
     axum::Router::new()
@@ -179,13 +191,59 @@ pub fn router(state: Services) -> axum::Router {
             state.clone(),
             crate::http::extract::identify,
         ))
-        .layer(axum::middleware::from_fn(crate::web::errors::pages_for_browsers))
+        .layer(axum::middleware::from_fn(
+            crate::web::errors::pages_for_browsers,
+        ))
+        .layer(axum::middleware::map_response(security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(
             |request: &axum::http::Request<axum::body::Body>| {
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                let path = logged_path(request.uri().path());
+                tracing::info_span!("request", method = %request.method(), path = %path)
             },
         ))
         .with_state(state)
+}
+
+/// What pages may load and do: scripts, styles, images and connections from this site only (no
+/// inline script or style attribute: the plan's data is a JSON block, which is not executed), no
+/// framing, no `<base>`, forms posted here only.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
+    base-uri 'none'; form-action 'self'";
+
+/// The security headers of every answer: the [`CONTENT_SECURITY_POLICY`], no framing, no
+/// referrer to other sites, no content-type sniffing.
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// Paths whose last segment is a one-time secret (a sign-in link, an invite).
+const SECRET_PATHS: [&str; 2] = ["/velkommen/", "/invitasjon/"];
+
+/// `path` as request logs show it: the token of a one-time link is replaced by `…`.
+fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match SECRET_PATHS
+        .iter()
+        .find(|prefix| path.len() > prefix.len() && path.starts_with(*prefix))
+    {
+        Some(prefix) => std::borrow::Cow::Owned(format!("{prefix}…")),
+        None => std::borrow::Cow::Borrowed(path),
+    }
 }
 
 /// How often expired sessions and spent sign-in links are removed.
@@ -207,4 +265,17 @@ fn spawn_sweeper(db: storage::Db, shutdown: tokio_util::sync::CancellationToken)
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_time_tokens_are_not_logged() {
+        assert_eq!(logged_path("/velkommen/abc123"), "/velkommen/…");
+        assert_eq!(logged_path("/invitasjon/abc123"), "/invitasjon/…");
+        assert_eq!(logged_path("/plans/x"), "/plans/x");
+        assert_eq!(logged_path("/velkommen/"), "/velkommen/");
+    }
 }

@@ -1,7 +1,7 @@
 //! Settings. Every setting is a command-line flag with an environment variable of the same
 //! meaning, so an operator can configure Samskriv either way.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -63,6 +63,17 @@ pub struct ServeConfig {
     /// Extra plan templates (`*.toml`) to load beside the built-in ones.
     #[arg(long, env = "SAMSKRIV_TEMPLATES_DIR")]
     pub templates_dir: Option<PathBuf>,
+
+    /// The token `/metrics` asks for (`Authorization: Bearer TOKEN`). Without it, `/metrics`
+    /// answers only requests from this machine (a loopback address).
+    #[arg(long, env = "SAMSKRIV_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// The address of the reverse proxy in front of this server. Requests from it are counted
+    /// for the login limit against the client it names last in `X-Forwarded-For`; without this
+    /// setting the header is ignored and the peer's own address counts.
+    #[arg(long, env = "SAMSKRIV_TRUSTED_PROXY")]
+    pub trusted_proxy: Option<IpAddr>,
 }
 
 impl ServeConfig {

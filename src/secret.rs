@@ -31,6 +31,19 @@ pub fn token_hash(token: &str) -> String {
     hex
 }
 
+/// Whether two secrets are equal, in time that does not depend on where they differ (their
+/// SHA-256 digests are compared in full).
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    let (a, b) = (
+        Sha256::digest(given.as_bytes()),
+        Sha256::digest(expected.as_bytes()),
+    );
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |diff, (x, y)| diff | (x ^ y))
+        == 0
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
     #[error("passordet må ha minst {MIN_PASSWORD_CHARS} tegn")]

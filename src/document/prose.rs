@@ -348,16 +348,19 @@ fn mark_name(attribute: &str) -> &str {
     }
 }
 
-/// `href` of a link mark's attrs object (a bare string is accepted too).
+/// `href` of a link mark's attrs object (a bare string is accepted too), when it may be a live
+/// link (`crate::links::is_safe_href`): an unsafe link is read as plain text, so no view of the
+/// document (API, pages, exports) ever carries it.
 fn link_href(value: &Any) -> Option<String> {
-    match value {
+    let href = match value {
         Any::Map(attrs) => match attrs.get(mark::HREF) {
-            Some(Any::String(href)) => Some(href.to_string()),
-            _ => None,
+            Some(Any::String(href)) => href,
+            _ => return None,
         },
-        Any::String(href) => Some(href.to_string()),
-        _ => None,
-    }
+        Any::String(href) => href,
+        _ => return None,
+    };
+    crate::links::is_safe_href(href).then(|| href.to_string())
 }
 
 /// Adjacent runs with the same formatting become one (unknown marks can split runs).

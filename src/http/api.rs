@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{AppState, HttpError};
+use crate::access::Action;
 use crate::document::{self, Completeness, PlanView, TiltakRow};
 use crate::plan::{PlanId, PlanRecord, PlanRequest};
 use crate::service::{PlanAccess, Principal, plans, tiltak};
@@ -75,10 +76,26 @@ struct TiltakGroup {
     rows: Vec<String>,
 }
 
+/// Readers may export frozen versions only, so the API does not give them the current draft
+/// either: 403, pointing to the versions.
+fn require_current(access: &PlanAccess) -> Result<(), HttpError> {
+    if access.may(Action::ExportCurrent) {
+        return Ok(());
+    }
+    Err(HttpError::Forbidden {
+        message: format!(
+            "your role reads frozen versions only: GET /api/plans/{}/versions",
+            access.plan()
+        ),
+        refused: Some((access.role, Action::ExportCurrent)),
+    })
+}
+
 async fn get_plan(
     State(state): State<AppState>,
     access: PlanAccess,
 ) -> Result<Json<PlanResponse>, HttpError> {
+    require_current(&access)?;
     let PlanAccess {
         record, template, ..
     } = access;
@@ -103,6 +120,7 @@ async fn get_completeness(
     State(state): State<AppState>,
     access: PlanAccess,
 ) -> Result<Json<Completeness>, HttpError> {
+    require_current(&access)?;
     Ok(Json(plans::completeness(&state, &access).await?))
 }
 

@@ -156,6 +156,9 @@ impl From<service::Error> for HttpError {
                 HttpError::TooManyRequests { retry_after_secs }
             }
             E::Unavailable => HttpError::Unavailable,
+            E::Busy => HttpError::TooManyRequests {
+                retry_after_secs: 1,
+            },
             E::Internal(detail) => HttpError::Internal(detail),
         }
     }

@@ -174,6 +174,49 @@ pub fn login_form_token(settings: &AuthSettings, jar: CookieJar) -> (CookieJar, 
     (jar.add(cookie), token)
 }
 
+/// The client's address, for the login limit per client, when the server may believe it: only
+/// with a trusted proxy configured (`--trusted-proxy`). A request from that proxy is the last
+/// address its `X-Forwarded-For` names (the one the proxy itself added); a request from anyone
+/// else is its peer's address. Without a trusted proxy, `None`: every client might be one proxy.
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(client_address(
+            state.auth.trusted_proxy,
+            parts,
+        )))
+    }
+}
+
+fn client_address(
+    trusted_proxy: Option<std::net::IpAddr>,
+    parts: &Parts,
+) -> Option<std::net::IpAddr> {
+    let proxy = trusted_proxy?;
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+        .0
+        .ip();
+    if peer != proxy {
+        return Some(peer);
+    }
+    parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .next_back()
+        .and_then(|last| last.trim().parse().ok())
+}
+
 /// Whether a submitted login-form token matches this browser's cookie.
 pub fn login_form_token_matches(jar: &CookieJar, sent: &str) -> bool {
     jar.get(LOGIN_FORM_COOKIE)
@@ -191,6 +234,46 @@ pub fn expired_session_cookie() -> Cookie<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_address_comes_from_the_trusted_proxy_only() {
+        use std::net::{IpAddr, SocketAddr};
+        let request = |peer: &str, forwarded: &[&str]| {
+            let mut builder = axum::http::Request::builder();
+            for value in forwarded {
+                builder = builder.header("x-forwarded-for", *value);
+            }
+            let (mut parts, ()) = builder.body(()).expect("request").into_parts();
+            let peer: SocketAddr = peer.parse().expect("peer");
+            parts.extensions.insert(axum::extract::ConnectInfo(peer));
+            parts
+        };
+        let proxy: IpAddr = "10.0.0.1".parse().expect("ip");
+        let ip = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
+        // No trusted proxy: nothing is believed.
+        assert_eq!(
+            client_address(None, &request("10.0.0.9:1", &["1.2.3.4"])),
+            None
+        );
+        // The proxy names the client last; earlier entries are the client's own claims.
+        assert_eq!(
+            client_address(Some(proxy), &request("10.0.0.1:1", &["6.6.6.6, 1.2.3.4"])),
+            ip("1.2.3.4")
+        );
+        assert_eq!(
+            client_address(Some(proxy), &request("10.0.0.1:1", &["6.6.6.6", "1.2.3.4"])),
+            ip("1.2.3.4")
+        );
+        // Anyone else: the header is ignored, the peer counts.
+        assert_eq!(
+            client_address(Some(proxy), &request("10.0.0.7:1", &["1.2.3.4"])),
+            ip("10.0.0.7")
+        );
+        assert_eq!(
+            client_address(Some(proxy), &request("10.0.0.1:1", &["ikke en adresse"])),
+            None
+        );
+    }
 
     #[test]
     fn decodes_form_pairs() {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::login_limit::LoginLimiter;
+use super::login_limit::{HashPool, LoginLimiter, MAX_ATTEMPTS_PER_CLIENT, MAX_FAILURES};
 use super::{Error, Result, Services};
 use crate::access::Role;
 use crate::plan::PlanId;
@@ -26,40 +26,74 @@ pub struct AuthSettings {
     /// Mark the session cookie `Secure` (browsers still accept it on http://localhost).
     pub cookie_secure: bool,
     pub limiter: Arc<LoginLimiter>,
+    /// Password hashes at once, across every form that checks or sets a password.
+    pub hashes: Arc<HashPool>,
     /// Where people reach this server (`http://localhost:8080`), for links it hands out.
     pub public_url: String,
+    /// The token `/metrics` asks for; without it only loopback peers get metrics.
+    pub metrics_token: Option<String>,
+    /// The reverse proxy whose `X-Forwarded-For` names the client (for the login limit).
+    pub trusted_proxy: Option<std::net::IpAddr>,
 }
 
-/// Checks a password; refuses with [`Error::TooManyAttempts`] after too many failures for the
-/// address. An unknown address costs as much time as a wrong password and gets the same answer:
-/// `None`.
-pub async fn login(services: &Services, email: &str, password: &str) -> Result<Option<User>> {
+/// Checks a password; refuses with [`Error::TooManyAttempts`] after too many attempts for the
+/// address, or from `client` (the client's address, when known), and with [`Error::Busy`] when
+/// the pool of password hashes has no room. The attempt is counted before the hash is checked.
+/// An unknown address costs as much time as a wrong password and gets the same answer: `None`.
+pub async fn login(
+    services: &Services,
+    email: &str,
+    password: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<Option<User>> {
     let key = store::normalize_email(email);
+    let client_key = client.map(|ip| format!("client:{ip}"));
     let limiter = &services.auth.limiter;
-    if let Err(wait) = limiter.check(&key) {
-        tracing::warn!("login refused: too many failed attempts");
-        return Err(Error::TooManyAttempts {
+    let refused = |wait: Duration| {
+        tracing::warn!("login refused: too many attempts");
+        Error::TooManyAttempts {
             retry_after_secs: wait.as_secs().max(1),
-        });
+        }
+    };
+    if let Some(client_key) = &client_key {
+        limiter
+            .begin(client_key, MAX_ATTEMPTS_PER_CLIENT)
+            .map_err(refused)?;
     }
+    limiter.begin(&key, MAX_FAILURES).map_err(refused)?;
+    let forgive = || {
+        limiter.forgive(&key);
+        if let Some(client_key) = &client_key {
+            limiter.forgive(client_key);
+        }
+    };
     let found = store::user_for_login(&services.storage.db(), &key).await?;
     let password = password.to_owned();
-    let user = tokio::task::spawn_blocking(move || match found {
-        Some((user, Some(hash))) if secret::verify_password(&password, &hash) => Some(user),
-        Some((_, Some(_))) => None,
-        _ => {
-            secret::waste_hash_time(&password);
-            None
-        }
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
+    let checked = services
+        .auth
+        .hashes
+        .run(move || match found {
+            Some((user, Some(hash))) if secret::verify_password(&password, &hash) => Some(user),
+            Some((_, Some(_))) => None,
+            _ => {
+                secret::waste_hash_time(&password);
+                None
+            }
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
+    let Some(user) = checked else {
+        // Never checked: the attempt does not count.
+        forgive();
+        tracing::warn!("login refused: too many password hashes at once");
+        return Err(Error::Busy);
+    };
     match &user {
-        Some(_) => limiter.clear(&key),
-        None => {
-            limiter.record_failure(&key);
-            tracing::info!("login failed");
+        Some(_) => {
+            forgive();
+            limiter.clear(&key);
         }
+        None => tracing::info!("login failed"),
     }
     Ok(user)
 }
@@ -110,12 +144,19 @@ pub fn check_identity(name: &str, email: &str) -> Result<(), IdentityError> {
     Ok(())
 }
 
-/// Hashes a new password off the async threads: `Ok(Err(rule))` when the password breaks a rule
-/// shown in the form.
-pub async fn hash_new_password(password: String) -> Result<Result<String, PasswordError>> {
-    let hashed = tokio::task::spawn_blocking(move || secret::hash_password(&password))
+/// Hashes a new password off the async threads, in the pool of password hashes ([`Error::Busy`]
+/// when it has no room): `Ok(Err(rule))` when the password breaks a rule shown in the form.
+pub async fn hash_new_password(
+    services: &Services,
+    password: String,
+) -> Result<Result<String, PasswordError>> {
+    let hashed = services
+        .auth
+        .hashes
+        .run(move || secret::hash_password(&password))
         .await
-        .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))?;
+        .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))?
+        .ok_or(Error::Busy)?;
     match hashed {
         Ok(hash) => Ok(Ok(hash)),
         Err(PasswordError::Hash(detail)) => Err(Error::Internal(detail)),
@@ -139,6 +180,8 @@ pub async fn sign_in_link(services: &Services, token: &str) -> Result<Option<Sig
         return Ok(None);
     };
     Ok(Some(match purpose {
+        // Void once an administrator exists (made meanwhile with `samskriv user create`).
+        None if store::any_admin(&db).await? => return Ok(None),
         None => SignInLink::FirstAdministrator,
         Some(user_id) => SignInLink::Account(
             store::user_by_id(&db, &user_id)
@@ -160,6 +203,15 @@ pub async fn redeem_sign_in_link(
     password_hash: &str,
 ) -> Result<Option<User>> {
     let db = services.storage.db();
+    if let SignInLink::FirstAdministrator = link {
+        // Spends every outstanding first-administrator link and checks that no administrator
+        // exists, in the transaction that creates this one.
+        let user = store::redeem_first_admin_link(&db, token, email, name, password_hash).await?;
+        if let Some(user) = &user {
+            tracing::info!(user = %user.id, "first administrator created");
+        }
+        return Ok(user);
+    }
     if !store::use_sign_in_link(&db, token).await? {
         return Ok(None);
     }
@@ -168,23 +220,15 @@ pub async fn redeem_sign_in_link(
             store::set_password(&db, &user.id, password_hash).await?;
             user.clone()
         }
-        SignInLink::FirstAdministrator => {
-            let user = store::create_user(&db, email, name, Some(password_hash), true).await?;
-            tracing::info!(user = %user.id, "first administrator created");
-            user
-        }
+        SignInLink::FirstAdministrator => return Ok(None),
     }))
 }
 
 /// The link that sets up the first administrator, while nobody has an account: the token of a
-/// new one-time link, or `None` when accounts exist.
+/// new one-time link, which voids every earlier one (at most one is valid at a time), or `None`
+/// when accounts exist.
 pub async fn first_administrator_link(db: &Db) -> Result<Option<String>> {
-    if store::count_users(db).await? > 0 {
-        return Ok(None);
-    }
-    Ok(Some(
-        store::create_sign_in_link(db, None, SIGN_IN_LINK_TTL).await?,
-    ))
+    Ok(store::replace_first_admin_link(db, SIGN_IN_LINK_TTL).await?)
 }
 
 /// Creates an account whose owner chooses a password through a one-time link; returns the
@@ -232,36 +276,49 @@ pub async fn open_invite(
     Ok(Some(Ok((invite, title))))
 }
 
-/// Makes an account for someone accepting an invite; [`Error::Conflict`] when the address has
-/// one already.
+/// Makes an account for someone accepting `invite`; [`Error::Conflict`] when the address has
+/// one already, [`Error::Forbidden`] when the invite names another address. An invite that
+/// names no address makes an account whose address nobody confirmed: the members page says so.
 pub async fn create_invited_user(
     services: &Services,
+    invite: &Invite,
     name: &str,
     email: &str,
     password_hash: &str,
 ) -> Result<User> {
-    match store::create_user(
-        &services.storage.db(),
-        email,
-        name,
-        Some(password_hash),
-        false,
-    )
-    .await
-    {
-        Ok(user) => Ok(user),
+    if !invite.is_for(email) {
+        return Err(Error::Forbidden(
+            "this invite is for another e-mail address".into(),
+        ));
+    }
+    let db = services.storage.db();
+    match store::create_user(&db, email, name, Some(password_hash), false).await {
+        Ok(user) => {
+            if invite.email.is_none() {
+                store::mark_email_unverified(&db, &user.id).await?;
+            }
+            Ok(user)
+        }
         Err(e @ StorageError::EmailTaken(_)) => Err(Error::Conflict(e.to_string())),
         Err(e) => Err(e.into()),
     }
 }
 
-/// Accepts an invite for `user`: `Err(state)` when it was used or revoked meanwhile.
+/// Accepts an invite for `user`: `Err(state)` when it was used or revoked meanwhile;
+/// [`Error::Forbidden`] when the invite names another address than the user's.
 pub async fn accept_invite(
     services: &Services,
     token: &str,
     user: &User,
 ) -> Result<Result<Invite, InviteState>> {
     let db = services.storage.db();
+    if let Some(invite) = store::invite_by_token(&db, token).await?
+        && !invite.is_for(&user.email)
+    {
+        return Err(Error::Forbidden(
+            "this invite is for another e-mail address".into(),
+        ));
+    }
     let Some(accepted) = store::accept_invite(&db, token, &user.id).await? else {
         let now = store::invite_by_token(&db, token)
             .await?

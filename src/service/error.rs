@@ -40,6 +40,9 @@ pub enum Error {
     /// Too many attempts; try again after this many seconds.
     #[error("too many attempts; try again in {} minutes", retry_after_secs.div_ceil(60))]
     TooManyAttempts { retry_after_secs: u64 },
+    /// Too many password hashes at once: retry in a moment.
+    #[error("too many sign-ins at once; try again in a moment")]
+    Busy,
     /// The server is shutting down, or the plan's room just closed: retry.
     #[error("the server is busy or shutting down; try again")]
     Unavailable,

@@ -65,7 +65,13 @@ pub async fn add(
         .await?
         .ok_or_else(|| Error::NotFound("no account with that e-mail address".into()))?;
     store::set_member(&db, access.plan(), &user.id, role, unit.as_deref()).await?;
-    Ok(Member { user, role, unit })
+    let email_verified = store::email_verified(&db, &user.id).await?;
+    Ok(Member {
+        user,
+        role,
+        unit,
+        email_verified,
+    })
 }
 
 /// Changes a member's role and unit; [`Error::NotFound`] for someone who is not a member.
@@ -111,6 +117,10 @@ pub struct InviteRequest {
     /// Days the link stays valid (1 to [`MAX_INVITE_DAYS`], 14 when not given).
     #[serde(default)]
     pub days: Option<u64>,
+    /// The invitee's e-mail address: only an account with it may accept the invite. Without
+    /// one, anyone with the link may, and an account made from it is shown as unconfirmed.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// Makes an invite link for the plan; returns the invite and its full link.
@@ -129,11 +139,22 @@ pub async fn invite(
             format!("an invite is valid for 1 to {MAX_INVITE_DAYS} days"),
         ));
     }
-    let (invite, token) = store::create_invite(
+    let email = request
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
+    if let Some(email) = email
+        && super::accounts::check_identity("-", email).is_err()
+    {
+        return Err(Error::invalid("email", "not a valid e-mail address"));
+    }
+    let (invite, token) = store::create_invite_for(
         &services.storage.db(),
         access.plan(),
         role,
         unit.as_deref(),
+        email,
         access.actor.user_id(),
         Duration::from_secs(days * 24 * 3600),
     )

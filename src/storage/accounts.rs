@@ -36,6 +36,8 @@ pub struct Member {
     pub user: User,
     pub role: Role,
     pub unit: Option<String>,
+    /// `false` for an account made from an invite that named no address: nobody confirmed it.
+    pub email_verified: bool,
 }
 
 /// An invite link's record (the link's token is shown once, when it is made).
@@ -45,6 +47,8 @@ pub struct Invite {
     pub plan_id: PlanId,
     pub role: Role,
     pub unit: Option<String>,
+    /// The invitee's address, when the invite names one: only that account may accept it.
+    pub email: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
@@ -53,6 +57,13 @@ pub struct Invite {
 }
 
 impl Invite {
+    /// Whether `email` may accept this invite: any address when it names none, else its own.
+    pub fn is_for(&self, email: &str) -> bool {
+        self.email
+            .as_deref()
+            .is_none_or(|bound| bound == normalize_email(email))
+    }
+
     /// Can the invite still be accepted at `now`?
     pub fn state(&self, now: i64) -> InviteState {
         if self.revoked_at.is_some() {
@@ -107,6 +118,7 @@ struct MemberRow {
     is_admin: bool,
     role: String,
     unit: Option<String>,
+    email_verified: bool,
 }
 
 #[derive(FromRow)]
@@ -115,6 +127,7 @@ struct InviteRow {
     plan_id: String,
     role: String,
     unit: Option<String>,
+    email: Option<String>,
     created_at: i64,
     expires_at: i64,
     revoked_at: Option<i64>,
@@ -151,6 +164,7 @@ impl TryFrom<InviteRow> for Invite {
             plan_id: parse_plan(&row.plan_id)?,
             role: parse_role(&row.role)?,
             unit: row.unit,
+            email: row.email,
             created_at: row.created_at,
             expires_at: row.expires_at,
             revoked_at: row.revoked_at,
@@ -338,6 +352,120 @@ pub async fn create_sign_in_link(db: &Db, user_id: Option<&str>, ttl: Duration) 
     Ok(token)
 }
 
+/// A new link that sets up the first administrator, in place of every older one (at most one
+/// such link is valid at a time), or `None` when an account exists. One transaction.
+pub async fn replace_first_admin_link(db: &Db, ttl: Duration) -> Result<Option<String>> {
+    const VOID: &str = "DELETE FROM sign_in_links WHERE user_id IS NULL";
+    const USERS: &str = "SELECT COUNT(*) FROM users";
+    const INSERT: &str = "INSERT INTO sign_in_links (token_hash, user_id, created_at, expires_at)
+                          VALUES ($1, NULL, $2, $3)";
+    let token = new_token();
+    let now = now_millis();
+    let created = on_db!(db, pool => {
+        async {
+            // The write comes first, so SQLite takes its write lock before anything is read.
+            let mut tx = pool.begin().await?;
+            sqlx::query(VOID).execute(&mut *tx).await?;
+            let users: i64 = sqlx::query_scalar(USERS).fetch_one(&mut *tx).await?;
+            if users == 0 {
+                sqlx::query(INSERT)
+                    .bind(token_hash(&token))
+                    .bind(now)
+                    .bind(now.saturating_add(millis(ttl)))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<bool, sqlx::Error>(users == 0)
+        }
+        .await
+    })?;
+    Ok(created.then_some(token))
+}
+
+/// Spends a first-administrator link and creates the administrator, in one transaction: every
+/// outstanding first-administrator link is voided with it, and nothing is created when an
+/// administrator exists already. `None` when the link is unknown, used or expired, or an
+/// administrator exists.
+pub async fn redeem_first_admin_link(
+    db: &Db,
+    token: &str,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+) -> Result<Option<User>> {
+    // Voids every outstanding first-administrator link (row locks on PostgreSQL, the write lock
+    // on SQLite: a second redeem waits, then finds nothing to spend).
+    const SPEND: &str = "UPDATE sign_in_links SET used_at = $1
+                         WHERE user_id IS NULL AND used_at IS NULL AND expires_at > $1
+                         RETURNING token_hash";
+    const ADMINS: &str = "SELECT COUNT(*) FROM users WHERE is_admin";
+    const INSERT: &str = "INSERT INTO users (id, email, name, password_hash, is_admin, created_at)
+                          VALUES ($1, $2, $3, $4, TRUE, $5)";
+    let user = User {
+        id: Uuid::new_v4().to_string(),
+        email: normalize_email(email),
+        name: name.trim().to_owned(),
+        is_admin: true,
+    };
+    let hash = token_hash(token);
+    let now = now_millis();
+    let created = on_db!(db, pool => {
+        async {
+            let mut tx = pool.begin().await?;
+            let spent: Vec<String> = sqlx::query_scalar(SPEND).bind(now).fetch_all(&mut *tx).await?;
+            if !spent.contains(&hash) {
+                // Not a valid link: the others stay as they were.
+                tx.rollback().await?;
+                return Ok::<bool, sqlx::Error>(false);
+            }
+            let admins: i64 = sqlx::query_scalar(ADMINS).fetch_one(&mut *tx).await?;
+            if admins > 0 {
+                tx.commit().await?;
+                return Ok(false);
+            }
+            sqlx::query(INSERT)
+                .bind(&user.id)
+                .bind(&user.email)
+                .bind(&user.name)
+                .bind(password_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+        .await
+    });
+    match created {
+        Ok(created) => Ok(created.then_some(user)),
+        Err(e) if unique_violation(&e) => Err(StorageError::EmailTaken(user.email)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Marks an account's address as unconfirmed (made from an invite that named no address).
+pub async fn mark_email_unverified(db: &Db, user_id: &str) -> Result<()> {
+    const SQL: &str = "UPDATE users SET email_verified = FALSE WHERE id = $1";
+    on_db!(db, pool => sqlx::query(SQL).bind(user_id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Whether an account's address is confirmed (see [`mark_email_unverified`]).
+pub async fn email_verified(db: &Db, user_id: &str) -> Result<bool> {
+    const SQL: &str = "SELECT email_verified FROM users WHERE id = $1";
+    let verified: Option<bool> =
+        on_db!(db, pool => sqlx::query_scalar(SQL).bind(user_id).fetch_optional(pool).await)?;
+    Ok(verified.unwrap_or(true))
+}
+
+/// Whether any administrator exists.
+pub async fn any_admin(db: &Db) -> Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM users WHERE is_admin";
+    let admins: i64 = on_db!(db, pool => sqlx::query_scalar(SQL).fetch_one(pool).await)?;
+    Ok(admins > 0)
+}
+
 /// What an unused, unexpired sign-in link is for: `Some(Some(user))`, `Some(None)` for the first
 /// administrator, `None` when the link is unknown, used or expired.
 pub async fn sign_in_link(db: &Db, token: &str) -> Result<Option<Option<String>>> {
@@ -429,7 +557,7 @@ pub async fn membership(db: &Db, plan: PlanId, user_id: &str) -> Result<Option<M
 }
 
 pub async fn list_members(db: &Db, plan: PlanId) -> Result<Vec<Member>> {
-    const SQL: &str = "SELECT u.id, u.email, u.name, u.is_admin, m.role, m.unit
+    const SQL: &str = "SELECT u.id, u.email, u.name, u.is_admin, m.role, m.unit, u.email_verified
                        FROM plan_members m JOIN users u ON u.id = m.user_id
                        WHERE m.plan_id = $1 ORDER BY u.name, u.email";
     let rows: Vec<MemberRow> =
@@ -439,6 +567,7 @@ pub async fn list_members(db: &Db, plan: PlanId) -> Result<Vec<Member>> {
             Ok(Member {
                 role: parse_role(&row.role)?,
                 unit: row.unit,
+                email_verified: row.email_verified,
                 user: User {
                     id: row.id,
                     email: row.email,
@@ -525,7 +654,7 @@ pub async fn set_section_unit(
 // Invites
 
 const INVITE_COLUMNS: &str =
-    "id, plan_id, role, unit, created_at, expires_at, revoked_at, accepted_by, accepted_at";
+    "id, plan_id, role, unit, email, created_at, expires_at, revoked_at, accepted_by, accepted_at";
 
 /// A new invite link's record and its token (shown to the coordinator once).
 pub async fn create_invite(
@@ -536,8 +665,21 @@ pub async fn create_invite(
     created_by: Option<&str>,
     ttl: Duration,
 ) -> Result<(Invite, String)> {
-    const SQL: &str = "INSERT INTO plan_invites (id, plan_id, token_hash, role, unit, created_by, created_at, expires_at)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    create_invite_for(db, plan, role, unit, None, created_by, ttl).await
+}
+
+/// A new invite link that only the account with `email` may accept (any account when `None`).
+pub async fn create_invite_for(
+    db: &Db,
+    plan: PlanId,
+    role: Role,
+    unit: Option<&str>,
+    email: Option<&str>,
+    created_by: Option<&str>,
+    ttl: Duration,
+) -> Result<(Invite, String)> {
+    const SQL: &str = "INSERT INTO plan_invites (id, plan_id, token_hash, role, unit, created_by, created_at, expires_at, email)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     let token = new_token();
     let now = now_millis();
     let invite = Invite {
@@ -545,6 +687,7 @@ pub async fn create_invite(
         plan_id: plan,
         role,
         unit: unit.map(str::to_owned),
+        email: email.map(normalize_email),
         created_at: now,
         expires_at: now.saturating_add(millis(ttl)),
         revoked_at: None,
@@ -560,6 +703,7 @@ pub async fn create_invite(
         .bind(created_by)
         .bind(now)
         .bind(invite.expires_at)
+        .bind(invite.email.as_deref())
         .execute(pool).await.map(|r| r.rows_affected()))?;
     Ok((invite, token))
 }
@@ -594,14 +738,21 @@ pub async fn revoke_invite(db: &Db, plan: PlanId, id: &str) -> Result<bool> {
 }
 
 /// Accepts an invite for `user_id`: marks it used and makes the user a member, in one
-/// transaction. Returns the invite as it was, or `None` when it could not be accepted (unknown,
-/// used, expired or revoked: [`Invite::state`] of a fresh read tells which).
+/// transaction. A member keeps a higher role than the invite's (and its unit with it): accepting
+/// an invite never lowers a role. Returns the invite as it was, or `None` when it could not be
+/// accepted (unknown, used, expired or revoked: [`Invite::state`] of a fresh read tells which).
 pub async fn accept_invite(db: &Db, token: &str, user_id: &str) -> Result<Option<Invite>> {
     const CLAIM: &str = "UPDATE plan_invites SET accepted_by = $1, accepted_at = $2
                          WHERE token_hash = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $4";
     const MEMBER: &str = "INSERT INTO plan_members (plan_id, user_id, role, unit, created_at)
                           VALUES ($1, $2, $3, $4, $5)
-                          ON CONFLICT (plan_id, user_id) DO UPDATE SET role = excluded.role, unit = excluded.unit";
+                          ON CONFLICT (plan_id, user_id) DO UPDATE SET
+                            role = CASE WHEN (CASE plan_members.role WHEN 'coordinator' THEN 4 WHEN 'editor' THEN 3 WHEN 'adviser' THEN 2 ELSE 1 END)
+                                           > (CASE excluded.role WHEN 'coordinator' THEN 4 WHEN 'editor' THEN 3 WHEN 'adviser' THEN 2 ELSE 1 END)
+                                        THEN plan_members.role ELSE excluded.role END,
+                            unit = CASE WHEN (CASE plan_members.role WHEN 'coordinator' THEN 4 WHEN 'editor' THEN 3 WHEN 'adviser' THEN 2 ELSE 1 END)
+                                           > (CASE excluded.role WHEN 'coordinator' THEN 4 WHEN 'editor' THEN 3 WHEN 'adviser' THEN 2 ELSE 1 END)
+                                        THEN plan_members.unit ELSE excluded.unit END";
     let Some(invite) = invite_by_token(db, token).await? else {
         return Ok(None);
     };

@@ -131,6 +131,8 @@ struct MemberRow {
     user_id: String,
     name: String,
     email: String,
+    /// The address came from an invite that named none: nobody confirmed it.
+    unverified: bool,
     role: &'static str,
     unit: String,
 }
@@ -139,6 +141,7 @@ struct InviteRow {
     id: String,
     role: &'static str,
     unit: String,
+    email: String,
     created: String,
     expires: String,
     state: &'static str,
@@ -183,6 +186,7 @@ async fn page_with_error(
                 user_id: m.user.id,
                 name: m.user.name,
                 email: m.user.email,
+                unverified: !m.email_verified,
                 role: m.role.as_str(),
                 unit: m.unit.unwrap_or_default(),
             })
@@ -195,6 +199,7 @@ async fn page_with_error(
                 InviteRow {
                     role: i.role.label(),
                     unit: i.unit.clone().unwrap_or_default(),
+                    email: i.email.clone().unwrap_or_default(),
                     created: time::oslo_display(i.created_at),
                     expires: time::oslo_display(i.expires_at),
                     state: invite_state.label(),

@@ -67,12 +67,27 @@ fn message(status: StatusCode, heading: &str, text: &str) -> Result<Response, Ht
     Ok(MessagePage::new(heading, text, "/", "Til forsiden").into_response_with(status))
 }
 
-/// Where to go after signing in: a path on this site only (never `//host` or a full URL).
+/// Where to go after signing in: a path on this site only, else `/`. The target is parsed as a
+/// browser would, relative to a placeholder origin, and kept only when it stays on that origin
+/// and reads back the same: `//host`, `/\\host`, full URLs and any control character or space
+/// (`/<TAB>/host`, which browsers read as `//host`; a line break, which no header may hold) fall
+/// back to `/`.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_owned()
-    } else {
-        "/".to_owned()
+    const HOME: &str = "/";
+    if !next.starts_with('/')
+        || next.chars().any(|c| c.is_control() || c.is_whitespace())
+        || next.contains('\\')
+    {
+        return HOME.to_owned();
+    }
+    let Ok(base) = url::Url::parse("http://samskriv.invalid/") else {
+        return HOME.to_owned();
+    };
+    match base.join(next) {
+        Ok(url) if url.origin() == base.origin() && url[url::Position::BeforePath..] == *next => {
+            next.to_owned()
+        }
+        _ => HOME.to_owned(),
     }
 }
 
@@ -128,6 +143,7 @@ struct LoginForm {
 /// address costs as much time as a wrong password and gets the same answer.
 async fn login(
     State(state): State<AppState>,
+    auth::ClientAddress(client): auth::ClientAddress,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, HttpError> {
@@ -151,7 +167,7 @@ async fn login(
             "Innloggingsskjemaet var utløpt. Skriv passordet på nytt.".into(),
         );
     }
-    match accounts::login(&state, &form.email, &form.password).await {
+    match accounts::login(&state, &form.email, &form.password, client).await {
         Ok(Some(user)) => sign_in(&state, jar, &user, &form.neste).await,
         Ok(None) => refuse(
             StatusCode::UNAUTHORIZED,
@@ -166,6 +182,17 @@ async fn login(
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(retry_after_secs),
+            );
+            Ok(response)
+        }
+        Err(ServiceError::Busy) => {
+            let mut response = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Mange logger inn akkurat nå. Prøv igjen om litt.".into(),
+            )?;
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(1),
             );
             Ok(response)
         }
@@ -190,11 +217,14 @@ const LINK_GONE: &str = "Lenken er brukt, utløpt eller ukjent. Be en administra
 async fn welcome_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    jar: CookieJar,
 ) -> Result<Response, HttpError> {
     let Some(link) = accounts::sign_in_link(&state, &token).await? else {
         return message(StatusCode::GONE, "Lenken virker ikke", LINK_GONE);
     };
-    Ok(render(&welcome_form(&token, account_of(&link), None, "", ""))?.into_response())
+    let (jar, login_token) = auth::login_form_token(&state.auth, jar);
+    let page = welcome_form(&token, account_of(&link), None, "", "", login_token);
+    Ok((jar, render(&page)?).into_response())
 }
 
 fn account_of(link: &SignInLink) -> Option<&User> {
@@ -210,6 +240,7 @@ fn welcome_form(
     error: Option<String>,
     name: &str,
     email: &str,
+    login_token: String,
 ) -> WelcomePage {
     let (heading, intro, ask_identity) = match user {
         None => (
@@ -238,7 +269,9 @@ fn welcome_form(
         min_password: MIN_PASSWORD_CHARS,
         submit: "Lagre og logg inn".into(),
         login_href: String::new(),
-        login_token: None,
+        // The form signs the browser in: it must be this site's own (another site must not
+        // sign a browser into an account of its choosing).
+        login_token: Some(login_token),
     }
 }
 
@@ -266,8 +299,11 @@ fn check_identity(name: &str, email: &str) -> Result<(), String> {
 }
 
 /// Hashes a new password: `Ok(Err(message))` when the password breaks a rule shown in the form.
-async fn hash_new_password(password: String) -> Result<Result<String, String>, HttpError> {
-    Ok(accounts::hash_new_password(password)
+async fn hash_new_password(
+    state: &AppState,
+    password: String,
+) -> Result<Result<String, String>, HttpError> {
+    Ok(accounts::hash_new_password(state, password)
         .await?
         .map_err(|rule: PasswordError| format!("Passordet kan ikke brukes: {rule}.")))
 }
@@ -282,16 +318,33 @@ async fn welcome(
         return message(StatusCode::GONE, "Lenken virker ikke", LINK_GONE);
     };
     let existing = account_of(&link);
-    let again = |error: String| -> Result<Response, HttpError> {
-        let page = welcome_form(&token, existing, Some(error), &form.name, &form.email);
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    let token_matches = auth::login_form_token_matches(&jar, &form.login_token);
+    let (jar, login_token) = auth::login_form_token(&state.auth, jar);
+    let again_with = |status: StatusCode, error: String| -> Result<Response, HttpError> {
+        let page = welcome_form(
+            &token,
+            existing,
+            Some(error),
+            &form.name,
+            &form.email,
+            login_token.clone(),
+        );
+        Ok((status, jar.clone(), render(&page)?).into_response())
     };
+    let again = |error: String| again_with(StatusCode::UNPROCESSABLE_ENTITY, error);
+    if !token_matches {
+        tracing::warn!("sign-in link refused: the form's token does not match its cookie");
+        return again_with(
+            StatusCode::FORBIDDEN,
+            "Skjemaet var utløpt. Fyll det ut på nytt.".into(),
+        );
+    }
     if existing.is_none()
         && let Err(error) = check_identity(&form.name, &form.email)
     {
         return again(error);
     }
-    let hash = match hash_new_password(form.password.clone()).await? {
+    let hash = match hash_new_password(&state, form.password.clone()).await? {
         Ok(hash) => hash,
         Err(error) => return again(error),
     };
@@ -374,7 +427,11 @@ fn invite_form(
         ask_identity: !signed_in,
         ask_password: !signed_in,
         name: form.map(|f| f.name.clone()).unwrap_or_default(),
-        email: form.map(|f| f.email.clone()).unwrap_or_default(),
+        email: invite
+            .email
+            .clone()
+            .or_else(|| form.map(|f| f.email.clone()))
+            .unwrap_or_default(),
         min_password: MIN_PASSWORD_CHARS,
         submit: if signed_in {
             "Bli med i planen".into()
@@ -440,6 +497,14 @@ async fn accept_invite(
     };
     let invalid = StatusCode::UNPROCESSABLE_ENTITY;
     let (user, new_account) = match principal.user() {
+        Some(user) if !invite.is_for(&user.email) => {
+            return message(
+                StatusCode::FORBIDDEN,
+                "Invitasjonen gjelder en annen konto",
+                "Invitasjonen er sendt til en annen e-postadresse enn den du er logget inn med. \
+                 Logg inn med den adressen, eller be koordinatoren om en ny invitasjon.",
+            );
+        }
         Some(user) => (user.clone(), false),
         None => {
             // Making an account signs the browser in: the form must be this site's own.
@@ -452,11 +517,21 @@ async fn accept_invite(
             if let Err(error) = check_identity(&form.name, &form.email) {
                 return again(invalid, error);
             }
-            let hash = match hash_new_password(form.password.clone()).await? {
+            if !invite.is_for(&form.email) {
+                return again(
+                    invalid,
+                    "Invitasjonen gjelder en annen e-postadresse. Bruk adressen invitasjonen ble \
+                     sendt til."
+                        .into(),
+                );
+            }
+            let hash = match hash_new_password(&state, form.password.clone()).await? {
                 Ok(hash) => hash,
                 Err(error) => return again(invalid, error),
             };
-            match accounts::create_invited_user(&state, &form.name, &form.email, &hash).await {
+            let created =
+                accounts::create_invited_user(&state, &invite, &form.name, &form.email, &hash);
+            match created.await {
                 Ok(user) => (user, true),
                 Err(ServiceError::Conflict(_)) => {
                     return again(
@@ -493,5 +568,17 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next(""), "/");
+        assert_eq!(
+            safe_next("/plans/x/medlemmer?fane=1#a"),
+            "/plans/x/medlemmer?fane=1#a"
+        );
+        assert_eq!(safe_next("/\t/evil.example/"), "/");
+        assert_eq!(safe_next("/\n"), "/");
+        assert_eq!(safe_next("/\r\nSet-Cookie: x=1"), "/");
+        assert_eq!(safe_next("/ /evil.example"), "/");
+        assert_eq!(safe_next("/\u{0}"), "/");
+        assert_eq!(safe_next("/%2F%2Fevil.example"), "/%2F%2Fevil.example");
+        assert_eq!(safe_next("/../../x"), "/");
+        assert_eq!(safe_next("javascript:alert(1)"), "/");
     }
 }

@@ -50,6 +50,9 @@ pub struct TestApp {
     pub storage: Arc<dyn Storage>,
     pub db_path: PathBuf,
     pub registry: samskriv::room::Registry,
+    /// The first-administrator link this start printed, if it printed one.
+    pub first_admin_link: Option<String>,
+    pub password_hashes: Arc<samskriv::service::login_limit::HashPool>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -64,6 +67,8 @@ pub fn test_config(db_path: &Path) -> ServeConfig {
         templates_dir: None,
         public_url: None,
         cookie_secure: true,
+        metrics_token: None,
+        trusted_proxy: None,
     }
 }
 
@@ -96,6 +101,8 @@ impl TestApp {
         let addr = app.addr();
         let storage = app.storage();
         let registry = app.registry();
+        let first_admin_link = app.first_admin_link();
+        let password_hashes = app.password_hashes();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             app.run_until(async {
@@ -109,6 +116,8 @@ impl TestApp {
             storage,
             db_path,
             registry,
+            first_admin_link,
+            password_hashes,
             stop: Some(stop),
             task: Some(task),
             _dir: None,

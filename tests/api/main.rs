@@ -12,6 +12,7 @@ mod helpers;
 mod live;
 mod nodes;
 mod plans;
+mod security;
 mod storage;
 #[path = "../support/mod.rs"]
 mod support;

@@ -12,12 +12,31 @@ import { NodeName, NodeAttr, MarkName, MarkAttr } from './layout.js'
 const { LEVEL } = NodeAttr
 const { HREF } = MarkAttr
 
-/** Links people can follow from exports: web and mail only (the server drops others too). */
+const SAFE_PROTOCOLS = ['http:', 'https:', 'mailto:']
+
+/**
+ * A link people may follow, or null: `http:`/`https:` URLs with a host, `mailto:` links and
+ * in-page anchors (`#…`); `www.…` becomes `https://www.…`. A control character anywhere refuses
+ * it (`java\tscript:` is `javascript:` to a browser). The same rule as the
+ * server's `src/links.rs` `is_safe_href`, applied on paste and on render.
+ */
 export function safeHref (href) {
-  const value = String(href || '').trim()
-  if (/^(https?:\/\/|mailto:)/i.test(value)) return value
-  if (/^www\./i.test(value)) return `https://${value}`
-  return null
+  const value = String(href ?? '').replace(/^ +| +$/g, '')
+  // eslint-disable-next-line no-control-regex
+  if (value === '' || /[\u0000-\u001f\u007f-\u009f]/.test(value)) return null
+  if (value.startsWith('#')) return value.length > 1 ? value : null
+  if (/^www\./i.test(value)) return safeHref(`https://${value}`)
+  let url
+  try {
+    url = new URL(value)
+  } catch {
+    return null
+  }
+  if (!SAFE_PROTOCOLS.includes(url.protocol)) return null
+  const written = value.slice(0, value.indexOf(':') + 1).toLowerCase()
+  if (written !== url.protocol) return null
+  if (url.protocol !== 'mailto:' && !url.hostname) return null
+  return value
 }
 
 const baseNodes = {
@@ -82,7 +101,13 @@ const marks = {
         return href ? { [HREF]: href } : false
       }
     }],
-    toDOM: (mark) => ['a', { href: mark.attrs[HREF], rel: 'noopener noreferrer nofollow' }, 0]
+    // A stored link that is not safe (written by another client) is shown as plain text.
+    toDOM: (mark) => {
+      const href = safeHref(mark.attrs[HREF])
+      return href
+        ? ['a', { href, rel: 'noopener noreferrer nofollow' }, 0]
+        : ['span', { class: 'link-refused' }, 0]
+    }
   },
   [MarkName.BOLD]: {
     parseDOM: [

@@ -16,6 +16,9 @@ export function h (tag, attrs = {}, ...children) {
       el.textContent = value
     } else if (key === 'value') {
       el.value = value
+    } else if (key === 'style') {
+      // Through the CSSOM: the Content-Security-Policy refuses style attributes.
+      el.style.cssText = String(value)
     } else if (value === true) {
       el.setAttribute(key, '')
     } else {

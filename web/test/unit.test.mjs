@@ -5,7 +5,7 @@ import * as Y from 'yjs'
 import { diff } from '../src/ytext-binding.js'
 import { slug } from '../src/util.js'
 import { uniqueGroupId } from '../src/targetgroups.js'
-import { safeHref } from '../src/schema.js'
+import { safeHref, schema } from '../src/schema.js'
 import { copyRow } from '../src/tiltak.js'
 import { statusText } from '../src/connection.js'
 import { panelUrl } from '../src/completeness.js'
@@ -43,11 +43,35 @@ test('target group ids are unique ASCII slugs of their names', () => {
   assert.equal(uniqueGroupId('!!!', new Set()), 'gruppe')
 })
 
-test('links are web or mail links only', () => {
+test('links are web or mail links and in-page anchors only', () => {
   assert.equal(safeHref('https://korus-oslo.no'), 'https://korus-oslo.no')
   assert.equal(safeHref('www.oslo.kommune.no'), 'https://www.oslo.kommune.no')
   assert.equal(safeHref('mailto:post@bydel.oslo.kommune.no'), 'mailto:post@bydel.oslo.kommune.no')
-  assert.equal(safeHref('javascript:alert(1)'), null)
+  assert.equal(safeHref('#hvor-star-vi'), '#hvor-star-vi')
+  assert.equal(safeHref('https://korus-oslo.no/a b'), 'https://korus-oslo.no/a b')
+  for (const refused of [
+    'javascript:alert(1)', 'JavaScript:alert(document.domain)', 'java\tscript:alert(1)',
+    'java\nscript:alert(1)', '\u0001javascript:alert(1)', 'data:text/html,x', 'vbscript:x',
+    '/plans/x', '//evil.example/', ' java script:x', '#', '', null, undefined
+  ]) {
+    assert.equal(safeHref(refused), null, JSON.stringify(refused))
+  }
+})
+
+test('the schema renders and pastes only safe links', () => {
+  const toDOM = schema.marks.link.spec.toDOM
+  const getAttrs = schema.marks.link.spec.parseDOM[0].getAttrs
+  const safe = toDOM(schema.marks.link.create({ href: 'https://korus-oslo.no' }))
+  assert.equal(safe[0], 'a')
+  assert.equal(safe[1].href, 'https://korus-oslo.no')
+  for (const href of ['javascript:alert(document.domain)', 'java\tscript:alert(1)', 'data:text/html,x']) {
+    const rendered = toDOM(schema.marks.link.create({ href }))
+    assert.equal(rendered[0], 'span', href)
+    assert.equal(rendered[1].href, undefined)
+    assert.equal(getAttrs({ getAttribute: () => href }), false, href)
+  }
+  assert.deepEqual(getAttrs({ getAttribute: () => 'https://x.no' }), { href: 'https://x.no' })
+  assert.deepEqual(getAttrs({ getAttribute: () => '#tiltak' }), { href: '#tiltak' })
 })
 
 test('a moved row keeps its id and values, long texts as new Y.Text', () => {
