@@ -676,10 +676,9 @@ async fn readers_get_frozen_versions_not_the_draft_from_the_api() {
 
 #[tokio::test]
 async fn first_administrator_links_and_invites_on_postgres() {
-    let Some(base_url) = postgres_base_url() else {
+    let Some(schema) = postgres_schema().await else {
         return;
     };
-    let schema = PostgresSchema::create(&base_url).await;
     let app = TestApp::spawn_with_url(&schema.url(), |c| c.open_editing = false).await;
     let db = app.storage.db();
     // Two first-administrator links at once, then the newest from a start: one works, once.
