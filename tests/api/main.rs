@@ -11,4 +11,5 @@ mod helpers;
 mod live;
 mod nodes;
 mod plans;
+mod revocation;
 mod storage;
