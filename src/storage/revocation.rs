@@ -56,12 +56,13 @@ impl AccessChange {
     }
 }
 
-/// Deactivates an account and ends every session of it, in one transaction. `false` when there
-/// is no such account, or it was deactivated already.
+/// Deactivates an account, ends every session of it and voids its unused sign-in links, in one
+/// transaction. `false` when there is no such account, or it was deactivated already.
 pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<bool> {
     const DEACTIVATE: &str =
         "UPDATE users SET deactivated_at = $1 WHERE id = $2 AND deactivated_at IS NULL";
     const SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1";
+    const LINKS: &str = "DELETE FROM sign_in_links WHERE user_id = $1";
     let now = now_millis();
     let done = on_db!(db, pool => {
         async {
@@ -74,6 +75,7 @@ pub async fn deactivate_user(db: &Db, user_id: &str) -> Result<bool> {
                 .rows_affected()
                 == 1;
             sqlx::query(SESSIONS).bind(user_id).execute(&mut *tx).await?;
+            sqlx::query(LINKS).bind(user_id).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<bool, sqlx::Error>(done)
         }

@@ -50,13 +50,16 @@ async fn write(client: &mut TestClient, words: &str) {
 }
 
 /// Waits for the server to close `client` with 4001; fails if that takes longer than `bound`
-/// after `since`. Returns how long it took.
-async fn closed_for_access(client: &mut TestClient, since: Instant, bound: Duration) -> Duration {
+/// after `since`. Prints how long it took (`--nocapture` shows the figures).
+async fn closed_for_access(what: &str, client: &mut TestClient, since: Instant, bound: Duration) {
     let (code, reason) = client.expect_close().await;
     let took = since.elapsed();
     assert_eq!(code, ACCESS_CHANGED, "{reason}");
-    assert!(took < bound, "closed after {took:?}, more than {bound:?}");
-    took
+    assert!(
+        took < bound,
+        "{what}: closed after {took:?}, more than {bound:?}"
+    );
+    eprintln!("{what}: closed after {took:?}");
 }
 
 /// What a fresh look at the plan (by someone who may read it) finds: nothing sent after the
@@ -155,7 +158,7 @@ async fn a_removed_member_is_closed_at_once_and_its_later_edits_are_not_stored()
     assert_eq!(status, StatusCode::NO_CONTENT);
     // Sent at once, before the client could have seen the close: never stored.
     try_edit(&mut editor, "etter;").await;
-    closed_for_access(&mut editor, since, SERVER_BOUND).await;
+    closed_for_access("member removed (SQLite)", &mut editor, since, SERVER_BOUND).await;
     events.ends(since, SERVER_BOUND).await;
 
     observer.pump_for(Duration::from_millis(300)).await;
@@ -201,7 +204,7 @@ async fn a_lowered_role_closes_the_connection_and_it_reconnects_read_only() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     try_edit(&mut editor, "som-leser;").await;
-    closed_for_access(&mut editor, since, SERVER_BOUND).await;
+    closed_for_access("role lowered (SQLite)", &mut editor, since, SERVER_BOUND).await;
 
     // The reconnected connection is read-only.
     let mut again = TestClient::connect_as(&url, &f.editor).await;
@@ -225,7 +228,7 @@ async fn a_lowered_role_closes_the_connection_and_it_reconnects_read_only() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    closed_for_access(&mut again, since, SERVER_BOUND).await;
+    closed_for_access("role raised (SQLite)", &mut again, since, SERVER_BOUND).await;
     f.app.stop().await;
 }
 
@@ -256,7 +259,7 @@ async fn signing_out_ends_that_sessions_connection_and_comment_stream_only() {
         .expect("POST /logout");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     try_edit(&mut live, "utlogget;").await;
-    closed_for_access(&mut live, since, SERVER_BOUND).await;
+    closed_for_access("signed out (SQLite)", &mut live, since, SERVER_BOUND).await;
     events.ends(since, SERVER_BOUND).await;
 
     // The other browser's session goes on working.
@@ -284,9 +287,14 @@ async fn a_token_revoked_by_the_cli_is_closed_within_seconds_and_stores_nothing_
 
     let since = Instant::now();
     cli(&sqlite_url(&f.app), &["token", "revoke", &id]).await;
-    let took = closed_for_access(&mut live, since, CLI_BOUND).await;
+    closed_for_access(
+        "token revoked by the CLI (SQLite, CLI start included)",
+        &mut live,
+        since,
+        CLI_BOUND,
+    )
+    .await;
     events.ends(since, CLI_BOUND).await;
-    eprintln!("CLI token revocation reached the live connection after {took:?}");
 
     // The server learns of a CLI revocation at its next poll (SQLite): what arrived before
     // that was accepted as from a valid token; nothing is accepted after.
@@ -311,7 +319,13 @@ async fn a_token_revoked_beside_a_running_server_is_closed_within_two_seconds() 
     samskriv::service::revocation::revoke_token(f.app.storage.as_ref(), &id)
         .await
         .expect("revoked");
-    closed_for_access(&mut live, since, SERVER_BOUND).await;
+    closed_for_access(
+        "token revoked beside the server (SQLite poll)",
+        &mut live,
+        since,
+        SERVER_BOUND,
+    )
+    .await;
     f.app.stop().await;
 }
 
@@ -328,7 +342,13 @@ async fn a_deactivated_account_is_closed_everywhere_and_cannot_sign_in() {
         &["user", "deactivate", "--email", &f.editor.email],
     )
     .await;
-    closed_for_access(&mut live, since, CLI_BOUND).await;
+    closed_for_access(
+        "account deactivated by the CLI (SQLite, CLI start included)",
+        &mut live,
+        since,
+        CLI_BOUND,
+    )
+    .await;
     try_edit(&mut live, "deaktivert;").await;
     events.ends(since, CLI_BOUND).await;
 
@@ -450,9 +470,14 @@ async fn a_member_removed_on_one_node_is_closed_on_the_other() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let took = closed_for_access(&mut editor, since, SERVER_BOUND).await;
+    closed_for_access(
+        "member removed on node one, connection on node two",
+        &mut editor,
+        since,
+        SERVER_BOUND,
+    )
+    .await;
     events.ends(since, SERVER_BOUND).await;
-    eprintln!("member removal on node one closed node two's connection after {took:?}");
     // Node two learns of the removal by NOTIFY, milliseconds after node one answered; from
     // then on it accepts nothing.
     try_edit(&mut editor, "etter;").await;
@@ -478,11 +503,22 @@ async fn a_token_revoked_by_the_cli_and_a_sign_out_reach_every_node() {
     // The CLI notifies every node at once; the bound is the CLI's.
     let since = Instant::now();
     cli(&n.url, &["token", "revoke", &id]).await;
-    let took = closed_for_access(&mut on_two, since, CLI_BOUND).await;
-    closed_for_access(&mut on_one, since, CLI_BOUND).await;
+    closed_for_access(
+        "token revoked by the CLI, node two (CLI start included)",
+        &mut on_two,
+        since,
+        CLI_BOUND,
+    )
+    .await;
+    closed_for_access(
+        "token revoked by the CLI, node one (CLI start included)",
+        &mut on_one,
+        since,
+        CLI_BOUND,
+    )
+    .await;
     try_edit(&mut on_two, "tilbakekalt;").await;
     events.ends(since, CLI_BOUND).await;
-    eprintln!("CLI token revocation reached both nodes after {took:?}");
 
     // Signing out on node one ends the session's connection on node two.
     let mut live = TestClient::connect_as(&n.two.ws_url(n.plan), &n.editor).await;
@@ -494,7 +530,13 @@ async fn a_token_revoked_by_the_cli_and_a_sign_out_reach_every_node() {
         .await
         .expect("POST /logout");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    closed_for_access(&mut live, since, SERVER_BOUND).await;
+    closed_for_access(
+        "signed out on node one, connection on node two",
+        &mut live,
+        since,
+        SERVER_BOUND,
+    )
+    .await;
 
     let stored = stored_text(&n.one.ws_url(n.plan), Some(&n.admin)).await;
     assert!(!stored.contains("tilbakekalt;"), "{stored}");
@@ -510,8 +552,20 @@ async fn an_account_deactivated_by_the_cli_is_closed_on_every_node() {
     let mut on_two = TestClient::connect_as(&n.two.ws_url(n.plan), &n.editor).await;
     let since = Instant::now();
     cli(&n.url, &["user", "deactivate", "--email", &n.editor.email]).await;
-    closed_for_access(&mut on_one, since, CLI_BOUND).await;
-    closed_for_access(&mut on_two, since, CLI_BOUND).await;
+    closed_for_access(
+        "account deactivated by the CLI, node one (CLI start included)",
+        &mut on_one,
+        since,
+        CLI_BOUND,
+    )
+    .await;
+    closed_for_access(
+        "account deactivated by the CLI, node two (CLI start included)",
+        &mut on_two,
+        since,
+        CLI_BOUND,
+    )
+    .await;
     assert!(
         n.two
             .login(&n.editor.email, &n.editor.password)
