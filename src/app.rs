@@ -13,7 +13,7 @@ use crate::metrics::Metrics;
 use crate::plan::PlanRecord;
 use crate::room::Registry;
 use crate::service::login_limit::{HashPool, LoginLimiter};
-use crate::service::{self, AuthSettings, CommentHub, Services, accounts, plans};
+use crate::service::{self, AuthSettings, CommentHub, RevocationHub, Services, accounts, plans};
 use crate::storage::{self, Storage};
 use crate::templates::{TemplateError, TemplateRegistry};
 
@@ -68,9 +68,12 @@ impl Application {
             Arc::new(Metrics::new()),
         );
         let comments = CommentHub::new(storage.clone());
+        let revocations = RevocationHub::new(storage.clone(), config.access_policy());
         if let Some(events) = storage.subscribe().await? {
-            registry.spawn_node_listener(comments.route_node_events(events));
+            let events = revocations.route_node_events(comments.route_node_events(events));
+            registry.spawn_node_listener(events);
         }
+        revocations.spawn_poller(registry.shutdown_token());
         let public_url = config
             .public_url
             .clone()
@@ -81,6 +84,7 @@ impl Application {
             templates,
             registry,
             comments,
+            revocations,
             policy: config.access_policy(),
             live: config.live.clone(),
             auth: AuthSettings {

@@ -147,6 +147,14 @@ enum UserCommand {
         #[command(flatten)]
         database: DatabaseConfig,
     },
+    /// Deactivate an account: it cannot sign in any more, its sessions end, and running servers
+    /// close its open connections (within a second or two).
+    Deactivate {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -282,6 +290,13 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        UserCommand::Deactivate { email, database } => {
+            let storage = storage::connect(&database).await?;
+            let user =
+                crate::service::revocation::deactivate_user(storage.as_ref(), &email).await?;
+            eprintln!("Kontoen til {} ({}) er deaktivert.", user.name, user.email);
+            Ok(())
+        }
     }
 }
 
@@ -333,7 +348,7 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::Revoke { id, database } => {
             let storage = storage::connect(&database).await?;
-            accounts::revoke_service_token(&storage.db(), &id).await?;
+            crate::service::revocation::revoke_token(storage.as_ref(), &id).await?;
             eprintln!("Token {id} er trukket tilbake.");
             Ok(())
         }

@@ -17,6 +17,7 @@ use axum::routing::get;
 
 use crate::http::{AppState, HttpError};
 use crate::room::Participant;
+use crate::service::revocation::Needs;
 use crate::service::{PlanMember, Principal};
 
 pub fn router() -> Router<AppState> {
@@ -39,9 +40,14 @@ async fn upgrade(
     let plan = access.record.id;
     // Loads the plan (once, however many clients arrive together).
     state.registry.room(plan).await?;
+    // Registered before the upgrade, so a revocation from now on reaches the connection.
+    let watch = state
+        .revocations
+        .watch(plan, Needs::Role(access.role), &access.principal);
     let participant = Arc::new(Participant {
         can_edit: access.role.can_edit(),
         actor: Arc::new(access.actor),
+        revoked: watch.token(),
     });
     let live = state.live.clone();
     let max = live.max_frame_bytes;
@@ -51,7 +57,11 @@ async fn upgrade(
         // Small buffers: most connections are idle most of the time.
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| session::run(socket, state.registry, plan, participant, live)))
+        .on_upgrade(move |socket| async move {
+            session::run(socket, state.registry, plan, participant, live).await;
+            // Unregistered only when the connection has ended.
+            drop(watch);
+        }))
 }
 
 /// Whether the handshake's `Origin` names this server's own host. Browsers always send `Origin`

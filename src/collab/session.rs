@@ -12,6 +12,11 @@ use crate::plan::PlanId;
 use crate::room::{Direct, Participant, Registry};
 use crate::sync::{close, decode_frame};
 
+/// Close code when the access the connection was opened with is taken away (signed out, token
+/// revoked, removed from the plan, role changed): a client that still has access reconnects
+/// with its new role.
+pub const ACCESS_CHANGED: u16 = 4001;
+
 /// How a session ends: with a close frame to send, or because the peer is already gone.
 enum End {
     Close(u16, String),
@@ -52,6 +57,7 @@ pub async fn run(
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break End::Close(close::GOING_AWAY, "server is restarting".into()),
+            _ = participant.revoked.cancelled() => break End::Close(ACCESS_CHANGED, "access changed; reconnect".into()),
             incoming = socket.recv() => match incoming {
                 None => break End::Gone,
                 Some(Err(e)) => break read_error(e, &config),

@@ -37,6 +37,7 @@ use crate::access::Action;
 use crate::comments::{AnchorInput, CommentJson, ThreadFilter, ThreadJson};
 use crate::plan::PlanId;
 use crate::service::comments::{self as threads, HubEvent};
+use crate::service::revocation::{Needs, Watch};
 use crate::service::{PlanAccess, Principal};
 use crate::templates::Template;
 
@@ -177,6 +178,9 @@ struct Listener {
     template: Template,
     events: broadcast::Receiver<HubEvent>,
     closing: CancellationToken,
+    /// Ends the stream as soon as the listener's session, token or membership is taken away,
+    /// whether or not a comment changes meanwhile.
+    access: Watch,
     pending: VecDeque<Event>,
 }
 
@@ -189,6 +193,10 @@ impl Listener {
             }
             let received = tokio::select! {
                 _ = self.closing.cancelled() => return None,
+                _ = self.access.revoked() => {
+                    tracing::info!(plan = %self.plan, "comment stream ended: access taken away");
+                    return None;
+                }
                 received = self.events.recv() => received,
             };
             let outcome = match received {
@@ -203,8 +211,9 @@ impl Listener {
         }
     }
 
-    /// Whether the listener may still read the plan (a member removed, or a plan deleted, ends
-    /// the stream).
+    /// Whether the listener may still read the plan: its credential still works and still gives
+    /// a role that may read (a member removed, a session ended or a token revoked ends the
+    /// stream).
     async fn still_allowed(&self) -> bool {
         let allowed = threads::may_still_read(&self.state, &self.principal, self.plan).await;
         if !allowed {
@@ -257,6 +266,9 @@ async fn thread_events(
     let plan = access.plan();
     let listener = Listener {
         events: state.comments.subscribe(plan),
+        access: state
+            .revocations
+            .watch(plan, Needs::Read, &access.principal),
         closing: state.registry.shutdown_token(),
         state,
         principal: access.principal,

@@ -299,7 +299,7 @@ impl LiveRoom {
         raw: Vec<u8>,
         update: Update,
     ) {
-        if !participant.can_edit {
+        if !participant.may_edit() {
             if adds_information(&self.awareness.doc().transact(), &update) {
                 tracing::warn!(plan = %self.plan, conn, actor = %participant.actor.id, "refused a content update");
                 self.direct(
@@ -508,7 +508,7 @@ impl LiveRoom {
             },
             NodeEvent::Reconnected => self.catch_up(None).await,
             // Not part of the document; the registry never sends these to a room.
-            NodeEvent::Thread { .. } => {}
+            NodeEvent::Thread { .. } | NodeEvent::AccessChanged(_) => {}
         }
     }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 use yrs::{Doc, TransactionMut};
 
 pub use self::document::load_document;
@@ -42,6 +43,17 @@ pub struct Relay {
 pub struct Participant {
     pub can_edit: bool,
     pub actor: Arc<Actor>,
+    /// Cancelled when the access the connection was opened with is taken away (signed out,
+    /// token revoked, removed from the plan, role changed). The session closes on it; the room
+    /// checks it too, so nothing the connection sent before it closed is stored afterwards.
+    pub revoked: CancellationToken,
+}
+
+impl Participant {
+    /// Whether this connection's content updates may be applied and stored now.
+    pub fn may_edit(&self) -> bool {
+        self.can_edit && !self.revoked.is_cancelled()
+    }
 }
 
 /// What a room sends to one connection only.

@@ -221,7 +221,7 @@ impl Registry {
                     .filter_map(|slot| slot.get().cloned())
                     .collect(),
                 // Comments are not part of the document (see `comments::CommentHub`).
-                NodeEvent::Thread { .. } => Vec::new(),
+                NodeEvent::Thread { .. } | NodeEvent::AccessChanged(_) => Vec::new(),
             }
         };
         for room in rooms {

@@ -2,8 +2,10 @@
 //! session cookie, a bearer token) and hand them here; [`PlanAccess::resolve`] decides, with
 //! [`crate::access`]'s table, what the caller's role on the plan is.
 
-use crate::access::{self, Action, Actor, Caller, Role};
+use crate::access::{self, AccessPolicy, Action, Actor, Caller, Role};
 use crate::plan::{PlanId, PlanRecord};
+use crate::secret;
+use crate::storage::Db;
 use crate::storage::accounts::{self as store, Membership, ServiceToken, User};
 use crate::templates::Template;
 
@@ -17,6 +19,9 @@ pub enum Principal {
     User {
         user: User,
         csrf: String,
+        /// The session, as stored (the SHA-256 of the cookie's value): what signing out ends,
+        /// and how open connections and streams know they were opened with it.
+        session: String,
     },
     Token(ServiceToken),
 }
@@ -41,7 +46,11 @@ impl Principal {
             return Ok(Principal::Anonymous);
         };
         Ok(match store::session_user(&db, session).await? {
-            Some((user, csrf)) => Principal::User { user, csrf },
+            Some((user, csrf)) => Principal::User {
+                user,
+                csrf,
+                session: secret::token_hash(session),
+            },
             None => Principal::Anonymous,
         })
     }
@@ -146,22 +155,9 @@ impl PlanMember {
             .get_plan(plan)
             .await?
             .ok_or_else(not_found)?;
-        let db = services.storage.db();
-        let membership = match &principal {
-            Principal::User { user, .. } => store::membership(&db, plan, &user.id).await?,
-            Principal::Token(token) if token.plan_id == plan => Some(Membership {
-                role: token.role,
-                unit: token.unit.clone(),
-            }),
-            _ => None,
-        };
-        let role = access::role_on_plan(
-            &services.policy,
-            principal.caller(),
-            membership.as_ref().map(|m| m.role),
-        )
-        .ok_or_else(not_found)?;
-        let unit = membership.and_then(|m| m.unit);
+        let (role, unit) = role_on_plan(&services.storage.db(), &services.policy, &principal, plan)
+            .await?
+            .ok_or_else(not_found)?;
         let actor = match &principal {
             Principal::User { user, .. } => Actor {
                 id: format!("user:{}", user.id),
@@ -186,4 +182,29 @@ impl PlanMember {
             principal,
         })
     }
+}
+
+/// The caller's role on a plan and the unit they write for; `None` when they may not see it.
+/// The one place that decides, for the HTTP extractors, the live connection and the re-checks
+/// of open connections and streams (see [`super::revocation`]).
+pub async fn role_on_plan(
+    db: &Db,
+    policy: &AccessPolicy,
+    principal: &Principal,
+    plan: PlanId,
+) -> Result<Option<(Role, Option<String>)>> {
+    let membership = match principal {
+        Principal::User { user, .. } => store::membership(db, plan, &user.id).await?,
+        Principal::Token(token) if token.plan_id == plan => Some(Membership {
+            role: token.role,
+            unit: token.unit.clone(),
+        }),
+        _ => None,
+    };
+    let role = access::role_on_plan(
+        policy,
+        principal.caller(),
+        membership.as_ref().map(|m| m.role),
+    );
+    Ok(role.map(|role| (role, membership.and_then(|m| m.unit))))
 }

@@ -106,8 +106,15 @@ pub async fn start_session(services: &Services, user: &User) -> Result<String> {
     Ok(token)
 }
 
+/// Signs out: the session ends, and so does everything opened with it, on every node.
 pub async fn end_session(services: &Services, token: &str) -> Result<()> {
-    Ok(store::delete_session(&services.storage.db(), token).await?)
+    store::delete_session(&services.storage.db(), token).await?;
+    let session = secret::token_hash(token);
+    services
+        .revocations
+        .publish(super::revocation::AccessChange::SessionEnded { session })
+        .await;
+    Ok(())
 }
 
 /// Why a new account's name or e-mail address cannot be used.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::revocation::AccessChange;
 use super::{Error, PlanAccess, Result, Services};
 use crate::access::{Action, Role};
 use crate::storage::accounts::{self as store, Invite, Member};
@@ -65,6 +66,8 @@ pub async fn add(
         .await?
         .ok_or_else(|| Error::NotFound("no account with that e-mail address".into()))?;
     store::set_member(&db, access.plan(), &user.id, role, unit.as_deref()).await?;
+    // Adding someone who is a member already changes their role.
+    member_changed(services, access, &user.id).await;
     let email_verified = store::email_verified(&db, &user.id).await?;
     Ok(Member {
         user,
@@ -92,16 +95,27 @@ pub async fn change(
         return Err(no_such_member());
     }
     store::set_member(&db, access.plan(), user_id, role, unit.as_deref()).await?;
+    member_changed(services, access, user_id).await;
     Ok(())
 }
 
 pub async fn remove(services: &Services, access: &PlanAccess, user_id: &str) -> Result<()> {
     access.require(Action::Manage)?;
     if store::remove_member(&services.storage.db(), access.plan(), user_id).await? {
+        member_changed(services, access, user_id).await;
         Ok(())
     } else {
         Err(no_such_member())
     }
+}
+
+/// Makes the member's open connections to the plan, on every node, read their role again.
+async fn member_changed(services: &Services, access: &PlanAccess, user_id: &str) {
+    let change = AccessChange::MemberChanged {
+        plan: access.plan(),
+        user: user_id.to_owned(),
+    };
+    services.revocations.publish(change).await;
 }
 
 fn no_such_member() -> Error {

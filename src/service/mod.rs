@@ -10,6 +10,7 @@ mod error;
 pub mod login_limit;
 pub mod members;
 pub mod plans;
+pub mod revocation;
 pub mod tiltak;
 pub mod versions;
 
@@ -19,6 +20,7 @@ pub use self::access::{PlanAccess, PlanMember, Principal};
 pub use self::accounts::AuthSettings;
 pub use self::comments::CommentHub;
 pub use self::error::{Error, Result};
+pub use self::revocation::RevocationHub;
 use crate::access::AccessPolicy;
 use crate::config::LiveConfig;
 use crate::document::PlanView;
@@ -36,6 +38,8 @@ pub struct Services {
     pub registry: Registry,
     /// Live delivery of comment changes to open plan pages.
     pub comments: CommentHub,
+    /// Open live connections and comment streams, closed when their access is taken away.
+    pub revocations: RevocationHub,
     pub policy: AccessPolicy,
     pub live: LiveConfig,
     pub auth: AuthSettings,

@@ -252,7 +252,10 @@ pub async fn user_for_login(db: &Db, email: &str) -> Result<Option<(User, Option
         user: User,
         password_hash: Option<String>,
     }
-    let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1");
+    // A deactivated account signs in no more: it reads as an unknown address.
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1 AND deactivated_at IS NULL"
+    );
     let row: Option<Row> = on_db!(db, pool => sqlx::query_as(&sql)
         .bind(normalize_email(email))
         .fetch_optional(pool)
@@ -311,7 +314,7 @@ pub async fn session_user(db: &Db, token: &str) -> Result<Option<(User, String)>
     }
     const SQL: &str = "SELECT u.id, u.email, u.name, u.is_admin, s.csrf_token
                        FROM sessions s JOIN users u ON u.id = s.user_id
-                       WHERE s.token_hash = $1 AND s.expires_at > $2";
+                       WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL";
     let row: Option<Row> = on_db!(db, pool => sqlx::query_as(SQL)
         .bind(token_hash(token))
         .bind(now_millis())
@@ -859,4 +862,13 @@ pub async fn revoke_service_token(db: &Db, id: &str) -> Result<bool> {
         "UPDATE service_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
     let n = on_db!(db, pool => sqlx::query(SQL).bind(now_millis()).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(n > 0)
+}
+
+/// The unrevoked service token with this id: what an open connection's token is worth now.
+pub async fn service_token_by_id(db: &Db, id: &str) -> Result<Option<ServiceToken>> {
+    let sql =
+        format!("SELECT {TOKEN_COLUMNS} FROM service_tokens WHERE id = $1 AND revoked_at IS NULL");
+    let row: Option<TokenRow> =
+        on_db!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?;
+    row.map(ServiceToken::try_from).transpose()
 }

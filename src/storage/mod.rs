@@ -9,6 +9,7 @@ pub mod comments;
 mod db;
 mod plans;
 mod postgres;
+pub mod revocation;
 mod sqlite;
 
 use std::sync::Arc;
@@ -165,6 +166,12 @@ pub trait Storage: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Tells the other processes sharing the database (server nodes) that access changed (a
+    /// no-op without other nodes: a server on SQLite polls for what the CLI revoked).
+    async fn publish_access_change(&self, _change: &revocation::AccessChange) -> Result<()> {
+        Ok(())
+    }
+
     /// Checks that the database answers (for `/readyz`).
     async fn ping(&self) -> Result<()> {
         plans::ping(&self.db()).await
@@ -223,6 +230,8 @@ pub enum NodeEvent {
     Awareness { plan: PlanId, update: Vec<u8> },
     /// A node created, changed or deleted a comment thread of the plan.
     Thread { plan: PlanId, thread: String },
+    /// A node (or the CLI) took access away: a session, a token, a membership, an account.
+    AccessChanged(revocation::AccessChange),
     /// The notification connection was lost and is back: anything may have been missed.
     Reconnected,
 }

@@ -23,6 +23,7 @@ use sqlx::postgres::PgListener;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::revocation::AccessChange;
 use super::{LogEntry, NodeEvent, Result, Storage, now_millis, redact_url};
 use crate::plan::PlanId;
 
@@ -41,6 +42,8 @@ const COMMITS: &str = "samskriv_commits";
 const AWARENESS: &str = "samskriv_awareness";
 /// Channel of comment changes: `plan|thread|node`.
 const COMMENTS: &str = "samskriv_comments";
+/// Channel of revocations: `kind|id…|node` (see [`AccessChange::encode`]).
+const ACCESS: &str = "samskriv_access";
 /// NOTIFY payloads must stay under 8000 bytes; larger awareness updates are not relayed.
 const MAX_NOTIFY_PAYLOAD: usize = 7900;
 
@@ -79,6 +82,13 @@ impl PostgresStorage {
 
 /// Reads one notification into an event; `None` for our own or a malformed one.
 fn parse_notification(channel: &str, payload: &str, own_node: &str) -> Option<NodeEvent> {
+    if channel == ACCESS {
+        let (change, node) = payload.rsplit_once('|')?;
+        return (node != own_node)
+            .then(|| AccessChange::decode(change))
+            .flatten()
+            .map(NodeEvent::AccessChanged);
+    }
     let mut parts = payload.split('|');
     let plan: PlanId = parts.next()?.parse().ok()?;
     match channel {
@@ -162,7 +172,9 @@ impl Storage for PostgresStorage {
     /// and the rooms catch up from the log.
     async fn subscribe(&self) -> Result<Option<mpsc::Receiver<NodeEvent>>> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
-        listener.listen_all([COMMITS, AWARENESS, COMMENTS]).await?;
+        listener
+            .listen_all([COMMITS, AWARENESS, COMMENTS, ACCESS])
+            .await?;
         let (events, receiver) = mpsc::channel(1024);
         let own_node = self.node.to_string();
         tokio::spawn(async move {
@@ -219,6 +231,15 @@ impl Storage for PostgresStorage {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(COMMENTS)
             .bind(format!("{id}|{thread}|{}", self.node))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn publish_access_change(&self, change: &AccessChange) -> Result<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(ACCESS)
+            .bind(format!("{}|{}", change.encode(), self.node))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -284,5 +305,18 @@ mod tests {
             parse_notification(COMMENTS, &format!("{plan}|t1"), "me"),
             None
         );
+        let removed = AccessChange::MemberChanged {
+            plan,
+            user: "u1".into(),
+        };
+        assert_eq!(
+            parse_notification(ACCESS, &format!("{}|other", removed.encode()), "me"),
+            Some(NodeEvent::AccessChanged(removed.clone()))
+        );
+        assert_eq!(
+            parse_notification(ACCESS, &format!("{}|me", removed.encode()), "me"),
+            None
+        );
+        assert_eq!(parse_notification(ACCESS, "token|other", "me"), None);
     }
 }

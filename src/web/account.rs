@@ -10,7 +10,7 @@ pub struct AccountBar {
 impl AccountBar {
     pub fn of(principal: &Principal) -> Option<AccountBar> {
         match principal {
-            Principal::User { user, csrf } => Some(AccountBar {
+            Principal::User { user, csrf, .. } => Some(AccountBar {
                 name: user.name.clone(),
                 csrf_token: csrf.clone(),
             }),

@@ -12,6 +12,7 @@ mod helpers;
 mod live;
 mod nodes;
 mod plans;
+mod revocation;
 mod security;
 mod storage;
 #[path = "../support/mod.rs"]

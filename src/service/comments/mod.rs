@@ -260,10 +260,19 @@ pub async fn set_resolved(
         .ok_or_else(thread_not_found)
 }
 
-/// Whether `principal` may still read the plan's threads (a member removed, or a plan deleted,
-/// ends a listener's stream).
+/// Whether `principal` may still read the plan's threads: the credential it signed in with
+/// still works (session not ended, account active, token not revoked) and still gives a role
+/// that may read the plan. A stream whose listener may not ends.
 pub async fn may_still_read(services: &Services, principal: &Principal, plan: PlanId) -> bool {
-    super::PlanMember::resolve(services, principal.clone(), &plan.to_string())
-        .await
-        .is_ok_and(|member| member.role.may(Action::Read))
+    let credential = super::revocation::Credential::of(principal);
+    let role =
+        super::revocation::role_now(&services.storage.db(), &services.policy, &credential, plan)
+            .await;
+    match role {
+        Ok(role) => role.is_some_and(|role| role.may(Action::Read)),
+        Err(e) => {
+            tracing::warn!(%plan, error = %e, "cannot re-check a comment stream's access");
+            false
+        }
+    }
 }
