@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use hyper_util::rt::TokioIo;
+use tokio::io::AsyncReadExt;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 
@@ -13,6 +15,11 @@ use crate::metrics::Metrics;
 use crate::plan::PlanId;
 use crate::room::{ConnId, Direct, Participant, Registry, RoomHandle, presence};
 use crate::sync::{self, Incoming, Raw, close};
+use tungstenite::Message;
+use tungstenite::protocol::CloseFrame;
+
+/// The upgraded connection (see `collab::upgrade`).
+pub type WebSocket = tokio_tungstenite::WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// How a session ends: with a close frame to send, or because the peer is already gone.
 enum End {
@@ -55,7 +62,7 @@ pub async fn run(
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break End::Close(close::GOING_AWAY, "server is restarting".into()),
-            incoming = socket.recv() => match incoming {
+            incoming = socket.next() => match incoming {
                 None => break End::Gone,
                 Some(Err(e)) => break read_error(e, &config),
                 Some(Ok(message)) => {
@@ -71,7 +78,7 @@ pub async fn run(
                             tracing::warn!("refused a text frame");
                             break End::Close(close::UNSUPPORTED, "binary y-websocket frames only".into());
                         }
-                        Message::Ping(_) | Message::Pong(_) => {}
+                        Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
                         Message::Close(_) => break End::Gone,
                     }
                 }
@@ -117,6 +124,9 @@ pub async fn run(
     metrics.connections.dec();
     if let End::Close(code, reason) = end {
         send_close(&mut socket, code, &reason, &config).await;
+        if code == close::TOO_BIG {
+            drain(&mut socket, &config).await;
+        }
     }
     tracing::debug!("disconnected");
 }
@@ -316,7 +326,7 @@ async fn send(socket: &mut WebSocket, message: Message, config: &LiveConfig) -> 
 
 async fn send_close(socket: &mut WebSocket, code: u16, reason: &str, config: &LiveConfig) {
     let frame = CloseFrame {
-        code,
+        code: code.into(),
         reason: truncate_reason(reason).into(),
     };
     // A slow reader still gets the close after what is queued before it; a dead one is dropped.
@@ -336,25 +346,45 @@ fn truncate_reason(reason: &str) -> &str {
     &reason[..end]
 }
 
-fn read_error(error: axum::Error, config: &LiveConfig) -> End {
-    match error.into_inner().downcast::<tungstenite::Error>() {
-        Ok(e) if matches!(*e, tungstenite::Error::Capacity(_)) => {
-            tracing::warn!(error = %e, "refused an oversized frame");
+fn read_error(error: tungstenite::Error, config: &LiveConfig) -> End {
+    match error {
+        tungstenite::Error::Capacity(e) => {
+            tracing::info!(error = %e, "refused an oversized frame");
             End::Close(
                 close::TOO_BIG,
                 format!("frame larger than {} bytes", config.max_frame_bytes),
             )
         }
-        Ok(e) => {
-            tracing::debug!(error = %e, "connection read failed");
-            End::Gone
-        }
-        Err(e) => {
+        e => {
             tracing::debug!(error = %e, "connection read failed");
             End::Gone
         }
     }
 }
+
+/// After an oversized frame is refused, reads and discards what the client still sends (the
+/// rest of that frame, then its answer to our close) until it hangs up, for at most
+/// [`DRAIN_TIME`] and a few times the frame limit. Closing a socket with unread data makes the
+/// kernel reset the connection, and a client still busy sending would see that (1006) instead
+/// of our close frame with 1009.
+async fn drain(socket: &mut WebSocket, config: &LiveConfig) {
+    let budget = config.max_frame_bytes.saturating_mul(4).max(1 << 20);
+    let io = socket.get_mut();
+    let mut buf = [0u8; 16 * 1024];
+    let _ = timeout(DRAIN_TIME, async {
+        let mut read = 0;
+        while read < budget {
+            match io.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => read += n,
+            }
+        }
+    })
+    .await;
+}
+
+/// Longest wait for a client to finish sending after its oversized frame was refused.
+const DRAIN_TIME: Duration = Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests {

@@ -382,7 +382,16 @@ async fn a_frame_over_the_limit_closes_with_1009() {
     let app = TestApp::spawn().await;
     let plan = app.create_plan().await;
     let big = Message::Sync(SyncMessage::Update(vec![0; 9 * 1024 * 1024])).encode_v1();
-    assert_eq!(close_code_for(&app.ws_url(plan), big).await, 1009);
+    assert_eq!(close_code_for(&app.ws_url(plan), big.clone()).await, 1009);
+    // A client that reads only once its frame is sent (as the review's did) sees 1009 too, not
+    // a connection reset (1006): the server reads what follows the refused frame.
+    let mut client = app.client(plan).await;
+    client
+        .socket
+        .send(WsMessage::Binary(big.into()))
+        .await
+        .expect("sent");
+    assert_eq!(client.expect_close().await.0, 1009);
     let small_limit = TestApp::spawn_with(|c| c.live.max_frame_bytes = 64 * 1024).await;
     let plan = small_limit.create_plan().await;
     let big = vec![0u8; 4 * 1024 * 1024];
