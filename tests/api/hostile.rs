@@ -203,6 +203,7 @@ async fn frames_claiming_huge_counts_cost_the_server_little() {
         assert_eq!(code, 1007);
     }
     let grown = server.peak_kib().saturating_sub(before);
+    eprintln!("peak RSS growth after the counting frames: {grown} KiB");
     assert!(grown < 16 * MIB, "the server grew by {grown} KiB");
 
     // An 8 MiB frame of awareness queries from a reader that never reads: one answer.
@@ -216,6 +217,7 @@ async fn frames_claiming_huge_counts_cost_the_server_little() {
         .expect("sent");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let grown = server.peak_kib().saturating_sub(before);
+    eprintln!("peak RSS growth after 8 MiB of awareness queries: {grown} KiB");
     assert!(grown < 64 * MIB, "the server grew by {grown} KiB");
     editor
         .edit(|txn| txn.get_or_insert_text("t").push(txn, "!"))
