@@ -26,6 +26,10 @@ pub struct Metrics {
     pub relay_lag_seconds: Histogram,
     /// Updates another node committed that this node relayed.
     pub remote_updates: Counter<u64, AtomicU64>,
+    /// Content messages refused from connections that may not edit (never decoded).
+    pub refused_updates: Counter,
+    /// Awareness states refused: another connection's client, invalid, over a limit or a rate.
+    pub refused_awareness: Counter,
 }
 
 impl Metrics {
@@ -39,6 +43,8 @@ impl Metrics {
         let commit_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
         let relay_lag_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
         let remote_updates = Counter::default();
+        let refused_updates = Counter::default();
+        let refused_awareness = Counter::default();
         registry.register("connections", "Open live connections", connections.clone());
         registry.register(
             "loaded_plans",
@@ -70,6 +76,16 @@ impl Metrics {
             "Updates committed by other nodes and relayed by this one",
             remote_updates.clone(),
         );
+        registry.register(
+            "refused_updates",
+            "Content messages refused from live connections that may not edit",
+            refused_updates.clone(),
+        );
+        registry.register(
+            "refused_awareness",
+            "Awareness states refused (not the connection's own, invalid, or over a limit)",
+            refused_awareness.clone(),
+        );
         Metrics {
             registry,
             connections,
@@ -79,6 +95,8 @@ impl Metrics {
             commit_seconds,
             relay_lag_seconds,
             remote_updates,
+            refused_updates,
+            refused_awareness,
         }
     }
 
@@ -116,6 +134,8 @@ mod tests {
             "samskriv_commit_seconds_count 1",
             "samskriv_relay_lag_seconds_count 0",
             "samskriv_remote_updates_total 0",
+            "samskriv_refused_updates_total 0",
+            "samskriv_refused_awareness_total 0",
         ] {
             assert!(text.contains(name), "{name} missing in:\n{text}");
         }

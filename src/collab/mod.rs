@@ -9,11 +9,19 @@ mod session;
 use axum::Router;
 use std::sync::Arc;
 
-use axum::extract::{State, WebSocketUpgrade};
-use axum::http::HeaderMap;
-use axum::http::header::{HOST, ORIGIN};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{
+    CONNECTION, HOST, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION,
+    UPGRADE,
+};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::WebSocketStream;
+use tungstenite::protocol::{Role, WebSocketConfig};
 
 use crate::http::{AppState, HttpError};
 use crate::room::Participant;
@@ -29,8 +37,13 @@ async fn upgrade(
     State(state): State<AppState>,
     access: PlanMember,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    mut request: Request,
 ) -> Result<Response, HttpError> {
+    let key = handshake_key(&headers)?;
+    let on_upgrade = request
+        .extensions_mut()
+        .remove::<OnUpgrade>()
+        .ok_or_else(|| HttpError::BadRequest("this connection cannot be upgraded".into()))?;
     if matches!(access.principal, Principal::User { .. }) && !same_origin(&headers) {
         // A page on another site must not open a live connection with this browser's session.
         return Err(HttpError::forbidden(
@@ -51,17 +64,64 @@ async fn upgrade(
     });
     let live = state.live.clone();
     let max = live.max_frame_bytes;
-    Ok(ws
-        .max_message_size(max)
-        .max_frame_size(max)
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max))
         // Small buffers: most connections are idle most of the time.
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
-        .on_upgrade(move |socket| async move {
-            session::run(socket, state.registry, plan, participant, live).await;
-            // Unregistered only when the connection has ended.
-            drop(watch);
-        }))
+        .write_buffer_size(0);
+    tokio::spawn(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => {
+                let socket = WebSocketStream::from_raw_socket(
+                    TokioIo::new(upgraded),
+                    Role::Server,
+                    Some(config),
+                )
+                .await;
+                session::run(socket, state.registry, plan, participant, live).await;
+            }
+            Err(e) => tracing::debug!(error = %e, "upgrade failed"),
+        }
+        // Unregistered only when the connection has ended.
+        drop(watch);
+    });
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(CONNECTION, "upgrade")
+        .header(UPGRADE, "websocket")
+        .header(
+            SEC_WEBSOCKET_ACCEPT,
+            tungstenite::handshake::derive_accept_key(key),
+        )
+        .body(Body::empty())
+        .map_err(|e| HttpError::Internal(e.to_string()))
+}
+
+/// Checks a WebSocket handshake (RFC 6455) and returns its key. The upgrade is done here rather
+/// than by axum's `WebSocketUpgrade` because the session needs the raw connection after a
+/// refused oversized frame (see `session::drain`).
+fn handshake_key(headers: &HeaderMap) -> Result<&[u8], HttpError> {
+    let has = |name, token: &str| {
+        headers.get_all(name).iter().any(|v| {
+            v.to_str().is_ok_and(|v| {
+                v.split(',')
+                    .any(|part| part.trim().eq_ignore_ascii_case(token))
+            })
+        })
+    };
+    if !has(CONNECTION, "upgrade") || !has(UPGRADE, "websocket") {
+        return Err(HttpError::BadRequest(
+            "a WebSocket upgrade is expected here".into(),
+        ));
+    }
+    if headers.get(SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
+        return Err(HttpError::BadRequest("WebSocket version 13 only".into()));
+    }
+    headers
+        .get(SEC_WEBSOCKET_KEY)
+        .map(|v| v.as_bytes())
+        .ok_or_else(|| HttpError::BadRequest("the WebSocket handshake has no key".into()))
 }
 
 /// Whether the handshake's `Origin` names this server's own host. Browsers always send `Origin`

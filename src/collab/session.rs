@@ -2,15 +2,24 @@
 //! and closes it with a clear code when anything goes wrong.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use hyper_util::rt::TokioIo;
+use tokio::io::AsyncReadExt;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 
 use crate::config::LiveConfig;
+use crate::metrics::Metrics;
 use crate::plan::PlanId;
-use crate::room::{Direct, Participant, Registry};
-use crate::sync::{close, decode_frame};
+use crate::room::{ConnId, Direct, Participant, Registry, RoomHandle, presence};
+use crate::sync::{self, Incoming, Raw, close};
+use tungstenite::Message;
+use tungstenite::protocol::CloseFrame;
+
+/// The upgraded connection (see `collab::upgrade`).
+pub type WebSocket = tokio_tungstenite::WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// Close code when the access the connection was opened with is taken away (signed out, token
 /// revoked, removed from the plan, role changed): a client that still has access reconnects
@@ -32,7 +41,7 @@ pub async fn run(
     config: LiveConfig,
 ) {
     let shutdown = registry.shutdown_token();
-    let (room, joined) = match registry.join(plan).await {
+    let (room, joined) = match registry.join(plan, participant.clone()).await {
         Ok(joined) => joined,
         Err(e) => {
             tracing::warn!(error = %e, "could not join the plan's room");
@@ -52,34 +61,30 @@ pub async fn run(
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    let mut limits = Limits::new();
 
     let end = loop {
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break End::Close(close::GOING_AWAY, "server is restarting".into()),
             _ = participant.revoked.cancelled() => break End::Close(ACCESS_CHANGED, "access changed; reconnect".into()),
-            incoming = socket.recv() => match incoming {
+            incoming = socket.next() => match incoming {
                 None => break End::Gone,
                 Some(Err(e)) => break read_error(e, &config),
                 Some(Ok(message)) => {
                     last_heard = Instant::now();
                     match message {
-                        Message::Binary(frame) => match decode_frame(&frame) {
-                            Ok(messages) => {
-                                if !room.send(conn, participant.clone(), messages).await {
-                                    break End::Close(close::INTERNAL, "plan unavailable; reconnect".into());
-                                }
+                        Message::Binary(frame) => {
+                            let mut on = Frame { socket: &mut socket, room: &room, conn, participant: &participant, metrics: &metrics, config: &config, limits: &mut limits };
+                            if let Err(end) = on.handle(&frame).await {
+                                break end;
                             }
-                            Err(e) => {
-                                tracing::warn!(error = %e, bytes = frame.len(), "refused a frame");
-                                break End::Close(e.close_code(), e.to_string());
-                            }
-                        },
+                        }
                         Message::Text(_) => {
                             tracing::warn!("refused a text frame");
                             break End::Close(close::UNSUPPORTED, "binary y-websocket frames only".into());
                         }
-                        Message::Ping(_) | Message::Pong(_) => {}
+                        Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
                         Message::Close(_) => break End::Gone,
                     }
                 }
@@ -125,8 +130,188 @@ pub async fn run(
     metrics.connections.dec();
     if let End::Close(code, reason) = end {
         send_close(&mut socket, code, &reason, &config).await;
+        if code == close::TOO_BIG {
+            drain(&mut socket, &config).await;
+        }
     }
     tracing::debug!("disconnected");
+}
+
+/// What a connection may still do: its rates of awareness and queries, and when it was last
+/// logged for a refused change.
+struct Limits {
+    awareness: Bucket,
+    queries: Bucket,
+    /// When a refused change was last logged, and how many were refused since.
+    refusal_logged: Option<Instant>,
+    refused_since: u64,
+}
+
+impl Limits {
+    fn new() -> Self {
+        Limits {
+            awareness: Bucket::new(AWARENESS_PER_SECOND, AWARENESS_BURST),
+            queries: Bucket::new(QUERIES_PER_SECOND, QUERIES_BURST),
+            refusal_logged: None,
+            refused_since: 0,
+        }
+    }
+}
+
+/// Awareness messages a connection may send: a cursor moves with every keystroke, so a fast
+/// typist sends about ten a second. Beyond the burst, messages are dropped (the next one wins).
+const AWARENESS_PER_SECOND: f64 = 30.0;
+const AWARENESS_BURST: f64 = 60.0;
+/// Awareness queries answered per connection (each answer is everyone's presence).
+const QUERIES_PER_SECOND: f64 = 1.0;
+const QUERIES_BURST: f64 = 4.0;
+/// A refused change is logged at most once a minute per connection, with the count since.
+const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(60);
+
+/// A token bucket.
+struct Bucket {
+    tokens: f64,
+    per_second: f64,
+    burst: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new(per_second: f64, burst: f64) -> Self {
+        Bucket {
+            tokens: burst,
+            per_second,
+            burst,
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let earned = now.duration_since(self.at).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + earned).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// One incoming frame and what handling it needs.
+struct Frame<'a> {
+    socket: &'a mut WebSocket,
+    room: &'a RoomHandle,
+    conn: ConnId,
+    participant: &'a Arc<Participant>,
+    metrics: &'a Metrics,
+    config: &'a LiveConfig,
+    limits: &'a mut Limits,
+}
+
+impl Frame<'_> {
+    /// Handles the messages of one frame one at a time: each is decoded only when it is its
+    /// turn, and only as far as this connection may use it, so a frame never costs more than a
+    /// small multiple of its size. A message that does not decode ends the connection; those
+    /// before it were handled.
+    async fn handle(&mut self, frame: &[u8]) -> Result<(), End> {
+        let mut denied = false;
+        let mut queried = false;
+        for raw in sync::messages(frame) {
+            let incoming = match raw.map_err(|e| self.refuse_frame(e, frame.len()))? {
+                Raw::SyncStep1(payload) => Incoming::SyncStep1(
+                    sync::decode_state_vector(payload)
+                        .map_err(|e| self.refuse_frame(e, frame.len()))?,
+                ),
+                Raw::Content(_) if !self.participant.may_edit() => {
+                    // Never decoded: a read-only connection's content costs the room nothing.
+                    self.metrics.refused_updates.inc();
+                    self.log_refusal();
+                    if !denied {
+                        denied = true;
+                        let reason = "this connection may read this plan but not change it";
+                        send(
+                            self.socket,
+                            Message::Binary(sync::permission_denied(reason)),
+                            self.config,
+                        )
+                        .await?;
+                    }
+                    continue;
+                }
+                Raw::Content(payload) => Incoming::Update {
+                    update: sync::decode_update(payload)
+                        .map_err(|e| self.refuse_frame(e, frame.len()))?,
+                    raw: payload.to_vec(),
+                },
+                Raw::Awareness(payload) => {
+                    let mut update = sync::decode_awareness(payload)
+                        .map_err(|e| self.refuse_frame(e, frame.len()))?;
+                    let before = update.clients.len();
+                    if !self.limits.awareness.take() {
+                        update.clients.clear();
+                    }
+                    update
+                        .clients
+                        .retain(|_, entry| presence::valid_state(&entry.json));
+                    let dropped = before - update.clients.len();
+                    if dropped > 0 {
+                        self.metrics.refused_awareness.inc_by(dropped as u64);
+                    }
+                    if update.clients.is_empty() {
+                        continue;
+                    }
+                    Incoming::Awareness(update)
+                }
+                Raw::QueryAwareness => {
+                    // One answer per frame at most, and a few a second.
+                    if queried || !self.limits.queries.take() {
+                        continue;
+                    }
+                    queried = true;
+                    Incoming::QueryAwareness
+                }
+                Raw::Auth => continue,
+            };
+            if !self
+                .room
+                .send(self.conn, self.participant.clone(), incoming)
+                .await
+            {
+                return Err(End::Close(
+                    close::INTERNAL,
+                    "plan unavailable; reconnect".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn refuse_frame(&self, error: sync::ProtocolError, bytes: usize) -> End {
+        tracing::warn!(error = %error, bytes, "refused a frame");
+        End::Close(error.close_code(), error.to_string())
+    }
+
+    /// Logs a refused change at most once a minute for this connection.
+    fn log_refusal(&mut self) {
+        let limits = &mut *self.limits;
+        limits.refused_since += 1;
+        if limits
+            .refusal_logged
+            .is_some_and(|at| at.elapsed() < REFUSAL_LOG_EVERY)
+        {
+            return;
+        }
+        tracing::warn!(
+            actor = %self.participant.actor.id,
+            refused = limits.refused_since,
+            "refused content updates from a read-only connection (logged once a minute)"
+        );
+        limits.refusal_logged = Some(Instant::now());
+        limits.refused_since = 0;
+    }
 }
 
 /// Sends one message. A client that does not take it in time has stalled: it is closed like
@@ -147,7 +332,7 @@ async fn send(socket: &mut WebSocket, message: Message, config: &LiveConfig) -> 
 
 async fn send_close(socket: &mut WebSocket, code: u16, reason: &str, config: &LiveConfig) {
     let frame = CloseFrame {
-        code,
+        code: code.into(),
         reason: truncate_reason(reason).into(),
     };
     // A slow reader still gets the close after what is queued before it; a dead one is dropped.
@@ -167,25 +352,45 @@ fn truncate_reason(reason: &str) -> &str {
     &reason[..end]
 }
 
-fn read_error(error: axum::Error, config: &LiveConfig) -> End {
-    match error.into_inner().downcast::<tungstenite::Error>() {
-        Ok(e) if matches!(*e, tungstenite::Error::Capacity(_)) => {
-            tracing::warn!(error = %e, "refused an oversized frame");
+fn read_error(error: tungstenite::Error, config: &LiveConfig) -> End {
+    match error {
+        tungstenite::Error::Capacity(e) => {
+            tracing::info!(error = %e, "refused an oversized frame");
             End::Close(
                 close::TOO_BIG,
                 format!("frame larger than {} bytes", config.max_frame_bytes),
             )
         }
-        Ok(e) => {
-            tracing::debug!(error = %e, "connection read failed");
-            End::Gone
-        }
-        Err(e) => {
+        e => {
             tracing::debug!(error = %e, "connection read failed");
             End::Gone
         }
     }
 }
+
+/// After an oversized frame is refused, reads and discards what the client still sends (the
+/// rest of that frame, then its answer to our close) until it hangs up, for at most
+/// [`DRAIN_TIME`] and a few times the frame limit. Closing a socket with unread data makes the
+/// kernel reset the connection, and a client still busy sending would see that (1006) instead
+/// of our close frame with 1009.
+async fn drain(socket: &mut WebSocket, config: &LiveConfig) {
+    let budget = config.max_frame_bytes.saturating_mul(4).max(1 << 20);
+    let io = socket.get_mut();
+    let mut buf = [0u8; 16 * 1024];
+    let _ = timeout(DRAIN_TIME, async {
+        let mut read = 0;
+        while read < budget {
+            match io.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => read += n,
+            }
+        }
+    })
+    .await;
+}
+
+/// Longest wait for a client to finish sending after its oversized frame was refused.
+const DRAIN_TIME: Duration = Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests {

@@ -11,12 +11,13 @@ use std::sync::{Arc, Weak};
 
 use tokio::sync::{OnceCell, broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
-use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
+use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{ClientID, ReadTxn, StateVector, Transact, Update};
+use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 
-use super::document::{adds_information, inserts_unknown, load_document};
+use super::document::{inserts_unknown, load_document};
+use super::presence::Presence;
 use super::registry::Shared;
 use super::{Command, ConnId, Direct, Joined, Participant, Relay, RoomError, RoomHandle};
 use crate::access::Actor;
@@ -25,13 +26,12 @@ use crate::document;
 use crate::metrics::Metrics;
 use crate::plan::{PlanId, PlanMeta};
 use crate::storage::{LogEntry, NodeEvent, Storage};
-use crate::sync::{Incoming, close, encode, permission_denied};
+use crate::sync::{Incoming, close, encode};
 
 /// One connection as the room sees it.
 struct Conn {
     direct: mpsc::Sender<Direct>,
-    /// Awareness client ids this connection has announced, removed for everyone when it leaves.
-    awareness_clients: HashSet<ClientID>,
+    participant: Arc<Participant>,
 }
 
 /// An update applied to the document and waiting for its commit.
@@ -46,7 +46,9 @@ struct Pending {
 
 pub(super) struct LiveRoom {
     plan: PlanId,
-    awareness: Awareness,
+    doc: Doc,
+    /// Who is here (y-protocols awareness); each state belongs to one connection.
+    presence: Presence,
     storage: Arc<dyn Storage>,
     config: LiveConfig,
     relays: broadcast::Sender<Arc<Relay>>,
@@ -85,7 +87,8 @@ impl LiveRoom {
         let checklist = document::layout::checklist_state(&doc.transact());
         LiveRoom {
             plan,
-            awareness: Awareness::new(doc),
+            doc,
+            presence: Presence::default(),
             storage,
             config,
             relays,
@@ -112,6 +115,11 @@ impl LiveRoom {
     ) {
         tracing::debug!(plan = %self.plan, "room opened");
         shared.metrics.loaded_plans.inc();
+        let _registered = Registered {
+            shared: shared.clone(),
+            plan: self.plan,
+            cell: cell.clone(),
+        };
         // With several nodes, notifications may be lost (a dropped listener connection): now and
         // then the room also checks the log itself, and forgets other nodes' stale awareness.
         let mut check = tokio::time::interval(REMOTE_CHECK);
@@ -175,25 +183,32 @@ impl LiveRoom {
                 "the plan could not be kept consistent; reconnect",
             );
         }
-        shared.metrics.loaded_plans.dec();
         tracing::debug!(plan = %self.plan, "room closed");
     }
 
     async fn handle(&mut self, command: Command) {
         match command {
-            Command::Join { conn, reply } => {
+            Command::Join {
+                conn,
+                participant,
+                reply,
+            } => {
                 let relays = self.relays.subscribe();
                 let (direct, direct_rx) = mpsc::channel(self.config.send_queue.max(4));
+                let can_edit = participant.can_edit;
                 self.conns.insert(
                     conn,
                     Conn {
                         direct,
-                        awareness_clients: HashSet::new(),
+                        participant,
                     },
                 );
-                // As y-websocket's server does: our state vector, then everyone's awareness.
-                let sv = self.awareness.doc().transact().state_vector();
-                self.direct(conn, encode(&Message::Sync(SyncMessage::SyncStep1(sv))));
+                // As y-websocket's server does: our state vector (asking for what the client has
+                // that we lack: only from those who may edit), then everyone's awareness.
+                if can_edit {
+                    let sv = self.doc.transact().state_vector();
+                    self.direct(conn, encode(&Message::Sync(SyncMessage::SyncStep1(sv))));
+                }
                 if let Some(frame) = self.awareness_frame() {
                     self.direct(conn, frame);
                 }
@@ -209,12 +224,9 @@ impl LiveRoom {
             Command::Frame {
                 conn,
                 participant,
-                messages,
+                message,
             } => {
-                for message in messages {
-                    if !self.conns.contains_key(&conn) {
-                        break;
-                    }
+                if self.conns.contains_key(&conn) {
                     self.handle_message(conn, &participant, message).await;
                 }
             }
@@ -222,12 +234,12 @@ impl LiveRoom {
             Command::Read { read } => {
                 // Only what is committed may leave the room, through the API too.
                 self.flush().await;
-                read(self.awareness.doc());
+                read(&self.doc);
             }
             Command::Remote(event) => self.handle_remote(event).await,
             Command::Edit { edit, author } => {
                 let (finish, update) = {
-                    let mut txn = self.awareness.doc().transact_mut();
+                    let mut txn = self.doc.transact_mut();
                     let finish = edit(&mut txn);
                     let update = txn.has_changes().then(|| txn.encode_update_v1());
                     txn.commit();
@@ -257,38 +269,34 @@ impl LiveRoom {
             Incoming::SyncStep1(sv) => {
                 // The answer reveals content, so whatever it contains must be committed first.
                 self.flush().await;
-                let update = self
-                    .awareness
-                    .doc()
-                    .transact()
-                    .encode_state_as_update_v1(&sv);
+                let update = self.doc.transact().encode_state_as_update_v1(&sv);
                 self.direct(conn, encode(&Message::Sync(SyncMessage::SyncStep2(update))));
             }
             Incoming::Update { raw, update } => {
                 self.handle_update(conn, participant, raw, update).await
             }
             Incoming::Awareness(update) => {
-                if let Some(c) = self.conns.get_mut(&conn) {
-                    for (client, entry) in &update.clients {
-                        if entry.json.as_ref() == "null" {
-                            c.awareness_clients.remove(client);
-                        } else {
-                            c.awareness_clients.insert(*client);
-                        }
-                    }
+                let conns = &self.conns;
+                let actor = &participant.actor.id;
+                let same_person = |other: ConnId| {
+                    conns
+                        .get(&other)
+                        .is_some_and(|c| &c.participant.actor.id == actor)
+                };
+                let now = crate::storage::now_millis().max(0) as u64;
+                let applied = self.presence.apply_local(conn, update, same_person, now);
+                if applied.refused > 0 {
+                    self.metrics
+                        .refused_awareness
+                        .inc_by(applied.refused as u64);
                 }
-                self.awareness_changed
-                    .extend(update.clients.keys().copied());
-                if let Err(e) = self.awareness.apply_update(update) {
-                    tracing::warn!(plan = %self.plan, conn, error = %e, "awareness update not applied");
-                }
+                self.awareness_changed.extend(applied.changed);
             }
             Incoming::QueryAwareness => {
                 if let Some(frame) = self.awareness_frame() {
                     self.direct(conn, frame);
                 }
             }
-            Incoming::Auth => {}
         }
     }
 
@@ -300,13 +308,8 @@ impl LiveRoom {
         update: Update,
     ) {
         if !participant.may_edit() {
-            if adds_information(&self.awareness.doc().transact(), &update) {
-                tracing::warn!(plan = %self.plan, conn, actor = %participant.actor.id, "refused a content update");
-                self.direct(
-                    conn,
-                    permission_denied("this connection may read this plan but not change it"),
-                );
-            }
+            // The session answers read-only connections itself and never sends their content;
+            // one whose access was revoked meanwhile is closing, and its updates are dropped.
             return;
         }
         if update.is_empty() {
@@ -337,7 +340,7 @@ impl LiveRoom {
     /// Applies an update; `Ok(Some(roots))` when it changed (or may later change) the document,
     /// with the top-level types it changed.
     fn apply(&mut self, update: Update) -> Result<Option<Vec<Arc<str>>>, String> {
-        let doc = self.awareness.doc();
+        let doc = &self.doc;
         // yrs is not expected to panic on a decodable update, but a client must never be able to
         // take the room down if it does.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -381,7 +384,7 @@ impl LiveRoom {
             return roots;
         };
         roots.remove(at);
-        let now = document::layout::checklist_state(&self.awareness.doc().transact());
+        let now = document::layout::checklist_state(&self.doc.transact());
         let mut sections: Vec<&str> = now
             .iter()
             .filter(|(key, ticked)| self.checklist.get(*key) != Some(*ticked))
@@ -462,26 +465,24 @@ impl LiveRoom {
             }
         }
         if !self.awareness_changed.is_empty() {
-            let clients: Vec<ClientID> = self.awareness_changed.drain().collect();
-            match self.awareness.update_with_clients(clients) {
-                Ok(update) => {
-                    if self.storage.is_shared() {
-                        let bytes = update.encode_v1();
-                        if let Err(e) = self.storage.publish_awareness(self.plan, &bytes).await {
-                            tracing::warn!(plan = %self.plan, error = %e, "awareness not sent to other nodes");
-                        }
-                    }
-                    self.relay(NO_CONN, encode(&Message::Awareness(update)), true);
+            let update = self.presence.encode(self.awareness_changed.drain());
+            if self.storage.is_shared() {
+                let bytes = update.encode_v1();
+                if let Err(e) = self.storage.publish_awareness(self.plan, &bytes).await {
+                    tracing::warn!(plan = %self.plan, error = %e, "awareness not sent to other nodes");
                 }
-                Err(e) => tracing::warn!(plan = %self.plan, error = %e, "awareness not encoded"),
             }
-        }
-        if !self.remote_awareness_changed.is_empty() {
-            let clients: Vec<ClientID> = self.remote_awareness_changed.drain().collect();
-            if let Ok(update) = self.awareness.update_with_clients(clients) {
+            if !update.clients.is_empty() {
                 self.relay(NO_CONN, encode(&Message::Awareness(update)), true);
             }
         }
+        if !self.remote_awareness_changed.is_empty() {
+            let update = self.presence.encode(self.remote_awareness_changed.drain());
+            if !update.clients.is_empty() {
+                self.relay(NO_CONN, encode(&Message::Awareness(update)), true);
+            }
+        }
+        self.presence.purge_removed();
         committed
     }
 
@@ -495,46 +496,32 @@ impl LiveRoom {
                     self.metrics.relay_lag_seconds.observe(lag);
                 }
             }
-            NodeEvent::Awareness { update, .. } => match AwarenessUpdate::decode_v1(&update) {
-                Ok(update) => {
-                    let clients: Vec<ClientID> = update.clients.keys().copied().collect();
-                    if self.awareness.apply_update(update).is_ok() {
-                        self.remote_awareness_changed.extend(clients);
+            NodeEvent::Awareness { update, .. } => {
+                match crate::sync::decode_awareness_with(&update, REMOTE_AWARENESS_CLIENTS) {
+                    Ok(update) => {
+                        let now = crate::storage::now_millis().max(0) as u64;
+                        let changed = self.presence.apply_remote(update, now);
+                        self.remote_awareness_changed.extend(changed);
+                    }
+                    Err(e) => {
+                        tracing::warn!(plan = %self.plan, error = %e, "bad awareness from another node")
                     }
                 }
-                Err(e) => {
-                    tracing::warn!(plan = %self.plan, error = %e, "bad awareness from another node")
-                }
-            },
+            }
             NodeEvent::Reconnected => self.catch_up(None).await,
             // Not part of the document; the registry never sends these to a room.
             NodeEvent::Thread { .. } | NodeEvent::AccessChanged(_) => {}
         }
     }
 
-    /// Forgets awareness states that no connection of this node owns and that nobody renewed
-    /// for a while: their node went away without saying so. Clients renew every 15 s.
+    /// Forgets awareness states of other nodes' clients that nobody renewed for a while: their
+    /// node went away without saying so. Clients renew every 15 s.
     fn expire_remote_awareness(&mut self) {
-        let owned: HashSet<ClientID> = self
-            .conns
-            .values()
-            .flat_map(|c| c.awareness_clients.iter().copied())
-            .collect();
         let now = crate::storage::now_millis().max(0) as u64;
-        let stale: Vec<ClientID> = self
-            .awareness
-            .iter()
-            .filter(|(client, state)| {
-                state.data.is_some()
-                    && !owned.contains(client)
-                    && now.saturating_sub(state.last_updated) > REMOTE_AWARENESS_TIMEOUT_MS
-            })
-            .map(|(client, _)| client)
-            .collect();
-        for client in stale {
-            self.awareness.remove_state(client);
-            self.remote_awareness_changed.insert(client);
-        }
+        let stale = self
+            .presence
+            .expire_remote(now, REMOTE_AWARENESS_TIMEOUT_MS);
+        self.remote_awareness_changed.extend(stale);
     }
 
     /// Applies and relays what another process (a CLI import, another server node) committed
@@ -550,17 +537,13 @@ impl LiveRoom {
         };
         let from = self.last_seq;
         if let Some((state, upto)) = tail.snapshot {
-            let known = self.awareness.doc().transact().state_vector();
+            let known = self.doc.transact().state_vector();
             if let Err(reason) = self.apply_logged(&state) {
                 tracing::error!(plan = %self.plan, upto, %reason, "snapshot does not apply");
                 self.broken = true;
                 return;
             }
-            let missing = self
-                .awareness
-                .doc()
-                .transact()
-                .encode_state_as_update_v1(&known);
+            let missing = self.doc.transact().encode_state_as_update_v1(&known);
             self.relay(
                 NO_CONN,
                 encode(&Message::Sync(SyncMessage::Update(missing))),
@@ -598,7 +581,7 @@ impl LiveRoom {
 
     /// Keeps the plan list's title, bydel, periode and status in step with the document.
     async fn sync_plan_list(&mut self) {
-        let meta = document::read_meta(self.awareness.doc());
+        let meta = document::read_meta(&self.doc);
         if meta == self.meta {
             return;
         }
@@ -639,7 +622,7 @@ impl LiveRoom {
                 }
                 document::layout::define_roots(&mut doc.transact_mut());
                 self.checklist = document::layout::checklist_state(&doc.transact());
-                *self.awareness.doc_mut() = doc;
+                self.doc = doc;
                 self.last_seq = stored.last_seq;
             }
             Err(e) => {
@@ -652,8 +635,7 @@ impl LiveRoom {
     /// Folds the update log into one snapshot.
     async fn compact(&mut self) {
         let state = self
-            .awareness
-            .doc()
+            .doc
             .transact()
             .encode_state_as_update_v1(&StateVector::default());
         match self.storage.compact(self.plan, &state, self.last_seq).await {
@@ -675,8 +657,9 @@ impl LiveRoom {
         }
     }
 
+    /// Everyone's presence, for a joining or asking connection (bounded in size).
     fn awareness_frame(&self) -> Option<bytes::Bytes> {
-        let update = self.awareness.update().ok()?;
+        let update = self.presence.current();
         (!update.clients.is_empty()).then(|| encode(&Message::Awareness(update)))
     }
 
@@ -711,12 +694,30 @@ impl LiveRoom {
 
     /// Forgets a connection and removes its awareness states for everyone else.
     fn remove_conn(&mut self, conn: ConnId) {
-        let Some(c) = self.conns.remove(&conn) else {
+        if self.conns.remove(&conn).is_none() {
             return;
-        };
-        for client in c.awareness_clients {
-            self.awareness.remove_state(client);
-            self.awareness_changed.insert(client);
+        }
+        let removed = self.presence.remove_conn(conn);
+        self.awareness_changed.extend(removed);
+    }
+}
+
+/// Takes a room out of the registry when its task ends, however it ends. A panic in a command
+/// (a read or edit closure, or a bug of ours or yrs') unwinds through this, so the plan is loaded
+/// afresh on its next use instead of staying registered with nobody serving it; its connections
+/// see their channels close and reconnect.
+struct Registered {
+    shared: Arc<Shared>,
+    plan: PlanId,
+    cell: Weak<OnceCell<RoomHandle>>,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.shared.forget(self.plan, &self.cell);
+        self.shared.metrics.loaded_plans.dec();
+        if std::thread::panicking() {
+            tracing::error!(plan = %self.plan, "the plan's room panicked; it is reloaded on next use");
         }
     }
 }
@@ -729,6 +730,9 @@ const REMOTE_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Awareness of another node's client is forgotten after this long without renewal.
 const REMOTE_AWARENESS_TIMEOUT_MS: u64 = 30_000;
+
+/// Most clients in one awareness message from another node (a batch of its connections').
+const REMOTE_AWARENESS_CLIENTS: u64 = 4096;
 
 /// Largest merged update relayed or logged as one entry.
 const MERGE_LIMIT: usize = 1024 * 1024;

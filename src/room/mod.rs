@@ -7,6 +7,7 @@
 
 mod document;
 mod live;
+pub mod presence;
 mod registry;
 
 use std::sync::Arc;
@@ -73,12 +74,13 @@ pub struct Joined {
 pub(crate) enum Command {
     Join {
         conn: ConnId,
+        participant: Arc<Participant>,
         reply: oneshot::Sender<Joined>,
     },
     Frame {
         conn: ConnId,
         participant: Arc<Participant>,
-        messages: Vec<Incoming>,
+        message: Incoming,
     },
     Leave {
         conn: ConnId,
@@ -123,18 +125,18 @@ pub struct RoomHandle {
 }
 
 impl RoomHandle {
-    /// Sends decoded messages of a connection to the room. Fails only when the room is gone.
+    /// Sends one decoded message of a connection to the room. Fails only when the room is gone.
     pub async fn send(
         &self,
         conn: ConnId,
         participant: Arc<Participant>,
-        messages: Vec<Incoming>,
+        message: Incoming,
     ) -> bool {
         self.commands
             .send(Command::Frame {
                 conn,
                 participant,
-                messages,
+                message,
             })
             .await
             .is_ok()
@@ -184,10 +186,14 @@ impl RoomHandle {
         result.await.map_err(|_| RoomError::Closed)?
     }
 
-    async fn join(&self, conn: ConnId) -> Option<Joined> {
+    async fn join(&self, conn: ConnId, participant: Arc<Participant>) -> Option<Joined> {
         let (reply, joined) = oneshot::channel();
         self.commands
-            .send(Command::Join { conn, reply })
+            .send(Command::Join {
+                conn,
+                participant,
+                reply,
+            })
             .await
             .ok()?;
         joined.await.ok()

@@ -117,11 +117,15 @@ impl Registry {
     }
 
     /// Joins a connection to a plan's room. Retries when it meets a room that is just closing.
-    pub async fn join(&self, plan: PlanId) -> Result<(RoomHandle, Joined), RoomError> {
+    pub async fn join(
+        &self,
+        plan: PlanId,
+        participant: Arc<super::Participant>,
+    ) -> Result<(RoomHandle, Joined), RoomError> {
         loop {
             let handle = self.room(plan).await?;
             let conn = self.shared.next_conn.fetch_add(1, Ordering::Relaxed);
-            if let Some(joined) = handle.join(conn).await {
+            if let Some(joined) = handle.join(conn, participant.clone()).await {
                 return Ok((handle, joined));
             }
             tokio::task::yield_now().await;

@@ -403,6 +403,11 @@ impl TestClient {
         self.client.send_update(update).await.expect("update sent");
     }
 
+    /// Sends bytes as one frame, whatever they hold.
+    pub async fn send_raw(&mut self, frame: Vec<u8>) {
+        self.client.send_raw(frame).await.expect("frame sent");
+    }
+
     pub async fn set_awareness(&mut self, json: &str) {
         self.awareness.set_local_state_raw(json);
         let update = self

@@ -9,6 +9,7 @@ mod comments;
 mod errors;
 mod export;
 mod helpers;
+mod hostile;
 mod live;
 mod nodes;
 mod plans;

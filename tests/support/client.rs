@@ -100,8 +100,14 @@ impl Client {
     }
 
     pub async fn send(&mut self, message: &Message) -> Result<()> {
+        self.send_raw(message.encode_v1()).await
+    }
+
+    /// Sends bytes as one binary frame, whatever they hold (hostile-client tests and the fuzz
+    /// runner).
+    pub async fn send_raw(&mut self, frame: Vec<u8>) -> Result<()> {
         self.socket
-            .send(Frame::Binary(message.encode_v1().into()))
+            .send(Frame::Binary(frame.into()))
             .await
             .context("cannot send to the server")
     }

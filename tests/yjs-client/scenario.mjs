@@ -240,7 +240,8 @@ const main = async () => {
 
   // b. A announces itself via awareness and edits all three shared types.
   step('b', 'A sets awareness and edits text/map/array')
-  const KARI = { name: 'Kari (NAV)', color: '#1f77b4' }
+  // Colours must come from the editor's palette (web/src/colours.js): the server relays no other.
+  const KARI = { name: 'Kari (NAV)', color: '#1f42aa' }
   A.provider.awareness.setLocalState({ user: KARI })
   A.doc.getText(TEXT).insert(0, 'Hei fra A')
   A.doc.getMap(MAP).set('a', 1)
@@ -268,7 +269,7 @@ const main = async () => {
   //    (both insert at text position 0 and at the end, set different map keys, push to the
   //    array). Then both docs must converge to the same state through the server.
   step('d', 'A and B edit concurrently, then converge')
-  B.provider.awareness.setLocalState({ user: { name: 'Ola (Skatt)', color: '#ff7f0e' } })
+  B.provider.awareness.setLocalState({ user: { name: 'Ola (Skatt)', color: '#8a1538' } })
   for (const [c, tag] of [[A, 'A'], [B, 'B']]) {
     const text = c.doc.getText(TEXT)
     c.doc.transact(() => {
@@ -309,7 +310,7 @@ const main = async () => {
   //     within seconds, far below the 30 s after which B's Awareness would expire it itself.
   step('e2', 'client D joins, then drops abruptly; B sees its awareness removed by the server')
   const D = createClient('D')
-  D.provider.awareness.setLocalState({ user: { name: 'Dropped (Test)', color: '#2ca02c' } })
+  D.provider.awareness.setLocalState({ user: { name: 'Dropped (Test)', color: '#034b45' } })
   await waitSynced(D)
   await waitUntil("B sees D's awareness state", () => awarenessNames(B).includes('Dropped (Test)'))
   const dClientId = D.doc.clientID

@@ -3,10 +3,17 @@
 // list and beside each section; y-prosemirror draws the remote cursors from the same `user`.
 
 import { h } from './util.js'
+import { COLOURS } from './colours.js'
 
 const STORAGE_KEY = 'samskriv.person'
-/** Cursor colours: each has at least 4.5:1 contrast with white label text. */
-const COLOURS = ['#1f42aa', '#8a1538', '#034b45', '#6b3a00', '#5b2a86', '#005a87', '#3d5a00', '#a3005b', '#b3261e', '#2a2859']
+
+/**
+ * A colour another client announced, safe to put in a style attribute: one of the palette, or
+ * the first colour. The server relays no other, but a page never trusts what others send.
+ */
+export function safeColour (colour) {
+  return COLOURS.includes(colour) ? colour : COLOURS[0]
+}
 
 function loadPerson () {
   try {
@@ -126,7 +133,7 @@ function mountPresence (bar, awareness, { onChangePerson }) {
     list.replaceChildren(...states.map(([id, s]) => {
       const where = sectionLabel(s.section)
       return h('li', { 'data-client': String(id) },
-        h('span', { class: 'farge', style: `background-color: ${s.user.color}`, 'aria-hidden': 'true' }),
+        h('span', { class: 'farge', style: `background-color: ${safeColour(s.user.color)}`, 'aria-hidden': 'true' }),
         h('span', { class: 'navn' }, s.user.name),
         s.user.unit ? h('span', { class: 'enhet' }, ` (${s.user.unit})`) : null,
         id === awareness.clientID ? h('span', { class: 'deg' }, ' – deg') : null,
@@ -154,7 +161,7 @@ function mountPresence (bar, awareness, { onChangePerson }) {
       }
       chip.replaceChildren('Her nå: ', ...users.flatMap((u, i) => [
         ...(i > 0 ? [', '] : []),
-        h('span', { class: 'person' }, h('span', { class: 'farge', style: `background-color: ${u.color}`, 'aria-hidden': 'true' }), u.name)
+        h('span', { class: 'person' }, h('span', { class: 'farge', style: `background-color: ${safeColour(u.color)}`, 'aria-hidden': 'true' }), u.name)
       ]))
     }
   }

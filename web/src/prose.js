@@ -17,6 +17,7 @@ import { ySyncPlugin, yCursorPlugin, yUndoPlugin, undo, redo, yUndoPluginKey } f
 import { schema, safeHref } from './schema.js'
 import { h } from './util.js'
 import { NodeName, NodeAttr, MarkName, MarkAttr, shared } from './layout.js'
+import { safeColour } from './presence.js'
 
 const S = schema.nodes
 const M = schema.marks
@@ -292,17 +293,17 @@ function cursorBuilder (user) {
   const cursor = document.createElement('span')
   cursor.className = 'ProseMirror-yjs-cursor'
   cursor.setAttribute('aria-hidden', 'true')
-  cursor.style.borderColor = user.color
+  cursor.style.borderColor = safeColour(user.color)
   const label = document.createElement('span')
   label.className = 'ProseMirror-yjs-cursor-navn'
-  label.style.backgroundColor = user.color
+  label.style.backgroundColor = safeColour(user.color)
   label.textContent = user.name
   cursor.append(label)
   return cursor
 }
 
 function selectionBuilder (user) {
-  return { style: `background-color: ${user.color}33`, class: 'ProseMirror-yjs-selection' }
+  return { style: `background-color: ${safeColour(user.color)}33`, class: 'ProseMirror-yjs-selection' }
 }
 
 /**
