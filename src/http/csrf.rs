@@ -40,7 +40,7 @@ pub async fn check(request: Request, expected: &str) -> Result<Request, HttpErro
         })?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| HttpError::BadRequest("the form is not UTF-8".into()))?;
-    let valid = super::extract::form_urlencoded_pairs(text).any(|(key, value)| {
+    let valid = form_urlencoded_pairs(text).any(|(key, value)| {
         key == FIELD && constant_time_eq(value.as_bytes(), expected.as_bytes())
     });
     if valid {
@@ -48,6 +48,12 @@ pub async fn check(request: Request, expected: &str) -> Result<Request, HttpErro
     } else {
         Err(refused())
     }
+}
+
+/// Decodes `a=b&c=d` (as in query strings and HTML form bodies).
+pub fn form_urlencoded_pairs(input: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    form_urlencoded::parse(input.as_bytes())
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
 }
 
 /// Whether two tokens are equal, compared in constant time.

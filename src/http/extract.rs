@@ -17,6 +17,7 @@ use axum_extra::headers::authorization::Bearer;
 use axum_extra::headers::{Authorization, HeaderMapExt};
 
 use super::csrf;
+pub use super::csrf::form_urlencoded_pairs;
 use super::{AppState, HttpError};
 use crate::secret;
 use crate::service::accounts::{AuthSettings, SESSION_TTL};
@@ -129,12 +130,6 @@ fn presented_token(
         }
     }
     Ok(None)
-}
-
-/// Decodes `a=b&c=d` (as in query strings and HTML form bodies).
-pub fn form_urlencoded_pairs(input: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    form_urlencoded::parse(input.as_bytes())
-        .map(|(key, value)| (key.into_owned(), value.into_owned()))
 }
 
 /// The session cookie for a new session.

@@ -163,16 +163,12 @@ pub async fn completeness(services: &Services, access: &PlanAccess) -> Result<Co
     Ok(document::completeness(&view, &access.template))
 }
 
-/// Appends rows from an import file straight to the plan's log (the CLI, with no server
-/// running or beside one: a server that has the plan open picks them up at its next commit;
-/// one that has not loads them with the plan). Returns the plan and how many rows were added.
-pub async fn import_tiltak(
+/// A plan and its template, read from the database without a server (the CLI).
+pub async fn stored_plan<'t>(
     storage: &dyn Storage,
-    templates: &TemplateRegistry,
+    templates: &'t TemplateRegistry,
     plan: PlanId,
-    json: &str,
-) -> Result<(PlanRecord, usize)> {
-    let rows = demo::parse_tiltak_rows(json).map_err(|e| Error::invalid("tiltak", e))?;
+) -> Result<(PlanRecord, &'t Template)> {
     let record = storage
         .get_plan(plan)
         .await?
@@ -183,6 +179,20 @@ pub async fn import_tiltak(
             record.template
         ))
     })?;
+    Ok((record, template))
+}
+
+/// Appends rows from an import file straight to the plan's log (the CLI, with no server
+/// running or beside one: a server that has the plan open picks them up at its next commit;
+/// one that has not loads them with the plan). Returns the plan and how many rows were added.
+pub async fn import_tiltak(
+    storage: &dyn Storage,
+    templates: &TemplateRegistry,
+    plan: PlanId,
+    json: &str,
+) -> Result<(PlanRecord, usize)> {
+    let rows = demo::parse_tiltak_rows(json).map_err(|e| Error::invalid("tiltak", e))?;
+    let (record, template) = stored_plan(storage, templates, plan).await?;
     let doc = crate::room::load_document(&storage.load_document(plan).await?)?;
     let update = {
         let mut txn = doc.transact_mut();

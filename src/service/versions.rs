@@ -125,16 +125,7 @@ pub async fn export_stored(
     version_id: Option<&str>,
     format: Format,
 ) -> Result<Exported> {
-    let record = storage
-        .get_plan(plan)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("plan {plan} does not exist")))?;
-    let template = templates.get(&record.template).ok_or_else(|| {
-        Error::Internal(format!(
-            "the plan's template {} is not loaded",
-            record.template
-        ))
-    })?;
+    let (record, template) = super::plans::stored_plan(storage, templates, plan).await?;
     let (view, info) = match version_id {
         Some(version_id) => version_to_export(storage, &record, template, version_id).await?,
         None => {

@@ -306,21 +306,7 @@ pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> Result<(St
 
 /// The user of a live session, with the session's CSRF token.
 pub async fn session_user(db: &Db, token: &str) -> Result<Option<(User, String)>> {
-    #[derive(FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        user: User,
-        csrf_token: String,
-    }
-    const SQL: &str = "SELECT u.id, u.email, u.name, u.is_admin, s.csrf_token
-                       FROM sessions s JOIN users u ON u.id = s.user_id
-                       WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL";
-    let row: Option<Row> = on_db!(db, pool => sqlx::query_as(SQL)
-        .bind(token_hash(token))
-        .bind(now_millis())
-        .fetch_optional(pool)
-        .await)?;
-    Ok(row.map(|r| (r.user, r.csrf_token)))
+    super::revocation::session_by_hash(db, &token_hash(token)).await
 }
 
 pub async fn delete_session(db: &Db, token: &str) -> Result<()> {
