@@ -9,6 +9,8 @@ mod document;
 mod live;
 pub mod presence;
 mod registry;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
