@@ -24,10 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use samskriv::access::Role;
 use samskriv::config::{DatabaseConfig, SqliteSynchronous};
-use samskriv::plan::NewPlan;
-use samskriv::storage::accounts::create_service_token;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const FULL: u64 = 1_000_000;
@@ -61,21 +58,7 @@ async fn run(frames: u64) -> Result<()> {
         sqlite_synchronous: SqliteSynchronous::Normal,
     })
     .await?;
-    let plan = storage
-        .create_plan(
-            &NewPlan {
-                title: "Fuzz".into(),
-                template: "korus-ruspolitisk-handlingsplan@1".into(),
-                ..NewPlan::default()
-            },
-            yrs::Update::EMPTY_V1,
-        )
-        .await?
-        .id;
-    let (_, reader) =
-        create_service_token(&storage.db(), plan, "leser", Role::Reader, None).await?;
-    let (_, editor) =
-        create_service_token(&storage.db(), plan, "redaktør", Role::Editor, None).await?;
+    let (plan, reader, editor) = runner::plan_with_tokens(storage.as_ref()).await?;
 
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_samskriv"))
         .args([

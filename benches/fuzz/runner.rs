@@ -93,16 +93,44 @@ pub fn seeds() -> Vec<Vec<u8>> {
         (&[1], 470_000_000),
         (&[0, 2], 470_000_000),
     ] {
-        let mut payload = EncoderV1::new();
-        payload.write_var(count);
-        let mut frame = EncoderV1::new();
-        for t in tag {
-            frame.write_var(*t);
-        }
-        frame.write_buf(payload.to_vec());
-        frames.push(frame.to_vec());
+        frames.push(claim(tag, count));
     }
     frames
+}
+
+/// A frame of one message (its type varints `tag`) whose payload is nothing but a count.
+pub fn claim(tag: &[u8], count: u64) -> Vec<u8> {
+    let mut payload = EncoderV1::new();
+    payload.write_var(count);
+    let mut frame = EncoderV1::new();
+    for t in tag {
+        frame.write_var(*t);
+    }
+    frame.write_buf(payload.to_vec());
+    frame.to_vec()
+}
+
+/// A KoRus plan to throw frames at, with a reader's and an editor's service token.
+pub async fn plan_with_tokens(
+    storage: &dyn samskriv::storage::Storage,
+) -> anyhow::Result<(samskriv::plan::PlanId, String, String)> {
+    use samskriv::access::Role;
+    use samskriv::storage::accounts::create_service_token;
+    let plan = storage
+        .create_plan(
+            &samskriv::plan::NewPlan {
+                title: "Fiendtlig".into(),
+                template: "korus-ruspolitisk-handlingsplan@1".into(),
+                ..Default::default()
+            },
+            yrs::Update::EMPTY_V1,
+        )
+        .await?
+        .id;
+    let db = storage.db();
+    let (_, reader) = create_service_token(&db, plan, "leser", Role::Reader, None).await?;
+    let (_, editor) = create_service_token(&db, plan, "redaktør", Role::Editor, None).await?;
+    Ok((plan, reader, editor))
 }
 
 /// One hostile frame: random bytes, or a seed truncated, mutated, repeated or joined.

@@ -3,12 +3,10 @@
 //! what, other plans' ids, and comments kept out of the exports. The last test runs two nodes
 //! on PostgreSQL when `SAMSKRIV_TEST_POSTGRES_URL` is set.
 
-use std::pin::Pin;
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use futures_util::{Stream, StreamExt};
 use reqwest::{Method, StatusCode};
 use samskriv::plan::PlanId;
 use serde_json::{Value, json};
@@ -110,96 +108,6 @@ async fn committed(app: &TestApp, plan: &str, viewer: Option<&Person>, client: &
     fresh.wait_for(|c| covers(&c.state_vector(), &need)).await;
 }
 
-/// Server-sent events of one plan's threads.
-struct Events {
-    stream: Pin<Box<dyn Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
-    buffer: String,
-}
-
-impl Events {
-    async fn open(api: &Api, plan: &str) -> Events {
-        let response = api
-            .http
-            .get(format!("{}/api/plans/{plan}/threads/events", api.base))
-            .send()
-            .await
-            .expect("GET events");
-        assert_eq!(response.status(), StatusCode::OK);
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        assert!(
-            content_type.starts_with("text/event-stream"),
-            "{content_type}"
-        );
-        Events {
-            stream: Box::pin(response.bytes_stream()),
-            buffer: String::new(),
-        }
-    }
-
-    /// The next event's name and data, failing the test after [`WAIT`].
-    async fn next(&mut self) -> (String, Value) {
-        tokio::time::timeout(WAIT, async {
-            loop {
-                if let Some(end) = self.buffer.find("\n\n") {
-                    let block: String = self.buffer.drain(..end + 2).collect();
-                    let mut name = String::from("message");
-                    let mut data = Vec::new();
-                    for line in block.lines() {
-                        if let Some(value) = line.strip_prefix("event:") {
-                            name = value.trim().to_owned();
-                        } else if let Some(value) = line.strip_prefix("data:") {
-                            data.push(value.strip_prefix(' ').unwrap_or(value).to_owned());
-                        }
-                    }
-                    if data.is_empty() {
-                        continue; // a keep-alive comment
-                    }
-                    let data = serde_json::from_str(&data.join("\n")).expect("JSON data");
-                    return (name, data);
-                }
-                let chunk = self
-                    .stream
-                    .next()
-                    .await
-                    .expect("the event stream stays open")
-                    .expect("event bytes");
-                self.buffer
-                    .push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
-            }
-        })
-        .await
-        .expect("an event in time")
-    }
-
-    /// Waits for the server to end the stream; fails if an event arrives first.
-    async fn ends(&mut self) {
-        tokio::time::timeout(WAIT, async {
-            while let Some(Ok(chunk)) = self.stream.next().await {
-                let text = String::from_utf8_lossy(&chunk);
-                assert!(
-                    !text.contains("data:"),
-                    "an event reached a non-member: {text}"
-                );
-            }
-        })
-        .await
-        .expect("the stream ends");
-    }
-
-    /// The next event, which must be `thread` for `id`: returns the thread.
-    async fn thread(&mut self, id: &str) -> Value {
-        let (name, data) = self.next().await;
-        assert_eq!(name, "thread", "{data}");
-        assert_eq!(data["id"], id, "{data}");
-        data
-    }
-}
-
 fn is_rfc3339_utc(value: &Value) -> bool {
     let text = value.as_str().unwrap_or_default();
     text.len() >= 20 && text.as_bytes()[10] == b'T' && text.ends_with('Z')
@@ -213,7 +121,7 @@ async fn a_thread_lives_through_the_api_and_every_change_reaches_an_open_page() 
     let editor = f.api(&f.editor);
     let coordinator = f.api(&f.coordinator);
     // The editor has the plan open: their page listens for comment changes.
-    let mut page = Events::open(&editor, &f.plan).await;
+    let mut page = CommentEvents::open(&editor, &f.plan).await;
 
     // The adviser comments on a phrase.
     let anchor = text_anchor(live.doc(), SECTION, "unge drikker");
@@ -793,7 +701,7 @@ async fn threads_reach_pages_on_another_node_over_postgres() {
     live.edit(|txn| write_paragraph(txn, SECTION, PARAGRAPH))
         .await;
     committed(&one, &plan, None, &mut live).await;
-    let mut page_on_two = Events::open(&api_two, &plan).await;
+    let mut page_on_two = CommentEvents::open(&api_two, &plan).await;
 
     let anchor = text_anchor(live.doc(), SECTION, "unge drikker");
     let (status, thread) = api_one
@@ -854,7 +762,7 @@ async fn threads_reach_pages_on_another_node_over_postgres() {
 #[tokio::test]
 async fn someone_removed_from_the_plan_stops_receiving_its_threads() {
     let f = PlanPeople::new().await;
-    let mut reader_events = Events::open(&f.api(&f.reader), &f.plan).await;
+    let mut reader_events = CommentEvents::open(&f.api(&f.reader), &f.plan).await;
     let (status, _) = f
         .api(&f.coordinator)
         .send(

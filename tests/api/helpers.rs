@@ -6,15 +6,19 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{Stream, StreamExt};
+use reqwest::StatusCode;
 use samskriv::access::Role;
 use samskriv::app::Application;
 use samskriv::config::{DatabaseConfig, LiveConfig, ServeConfig, SqliteSynchronous};
 use samskriv::plan::{NewPlan, PlanId};
 use samskriv::storage::accounts as store;
 use samskriv::storage::{self, Storage};
+use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite;
 use yrs::sync::Message;
@@ -738,5 +742,102 @@ impl PlanPeople {
             ("leser", &self.reader),
             ("utenforstående", &self.outsider),
         ]
+    }
+}
+
+/// Server-sent events of one plan's threads.
+pub struct CommentEvents {
+    stream: Pin<Box<dyn Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buffer: String,
+}
+
+impl CommentEvents {
+    pub async fn open(api: &Api, plan: impl std::fmt::Display) -> CommentEvents {
+        let response = api
+            .http
+            .get(format!("{}/api/plans/{plan}/threads/events", api.base))
+            .send()
+            .await
+            .expect("GET events");
+        assert_eq!(response.status(), StatusCode::OK);
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/event-stream"),
+            "{content_type}"
+        );
+        CommentEvents {
+            stream: Box::pin(response.bytes_stream()),
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event's name and data, failing the test after [`WAIT`].
+    pub async fn next(&mut self) -> (String, Value) {
+        tokio::time::timeout(WAIT, async {
+            loop {
+                if let Some(end) = self.buffer.find("\n\n") {
+                    let block: String = self.buffer.drain(..end + 2).collect();
+                    let mut name = String::from("message");
+                    let mut data = Vec::new();
+                    for line in block.lines() {
+                        if let Some(value) = line.strip_prefix("event:") {
+                            name = value.trim().to_owned();
+                        } else if let Some(value) = line.strip_prefix("data:") {
+                            data.push(value.strip_prefix(' ').unwrap_or(value).to_owned());
+                        }
+                    }
+                    if data.is_empty() {
+                        continue; // a keep-alive comment
+                    }
+                    let data = serde_json::from_str(&data.join("\n")).expect("JSON data");
+                    return (name, data);
+                }
+                let chunk = self
+                    .stream
+                    .next()
+                    .await
+                    .expect("the event stream stays open")
+                    .expect("event bytes");
+                self.buffer
+                    .push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+            }
+        })
+        .await
+        .expect("an event in time")
+    }
+
+    /// Waits for the server to end the stream; fails if an event arrives first.
+    pub async fn ends(&mut self) {
+        self.ends_within(std::time::Instant::now(), WAIT).await;
+    }
+
+    /// Waits for the server to end the stream; fails after `bound` from `since`, or when an
+    /// event arrives first.
+    pub async fn ends_within(&mut self, since: std::time::Instant, bound: Duration) {
+        let left = bound.saturating_sub(since.elapsed());
+        tokio::time::timeout(left, async {
+            while let Some(Ok(chunk)) = self.stream.next().await {
+                let text = String::from_utf8_lossy(&chunk);
+                assert!(
+                    !text.contains("data:"),
+                    "an event arrived after access ended: {text}"
+                );
+            }
+        })
+        .await
+        .expect("the comment stream ends in time");
+    }
+
+    /// The next event, which must be `thread` for `id`: returns the thread.
+    pub async fn thread(&mut self, id: &str) -> Value {
+        let (name, data) = self.next().await;
+        assert_eq!(name, "thread", "{data}");
+        assert_eq!(data["id"], id, "{data}");
+        data
     }
 }

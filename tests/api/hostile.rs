@@ -15,14 +15,14 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use samskriv::access::Role;
-use samskriv::plan::{NewPlan, PlanId};
+use samskriv::plan::PlanId;
 use samskriv::storage::accounts::create_service_token;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::encoding::write::Write;
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
-use yrs::{Text, Transact, Update, WriteTxn};
+use yrs::{Text, Transact, WriteTxn};
 
 use crate::helpers::*;
 
@@ -46,7 +46,9 @@ impl Server {
     async fn start(args: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let db: PathBuf = dir.path().join("samskriv.sqlite3");
-        let (plan, reader, editor) = plan_with_tokens(&db).await;
+        let (plan, reader, editor) = runner::plan_with_tokens(open_storage(&db).await.as_ref())
+            .await
+            .expect("plan and tokens");
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_samskriv"))
             .arg("serve")
             .args(["--listen", "127.0.0.1:0", "--open-editing", "false"])
@@ -112,41 +114,6 @@ impl Server {
     }
 }
 
-async fn plan_with_tokens(db: &std::path::Path) -> (PlanId, String, String) {
-    let storage = open_storage(db).await;
-    let plan = storage
-        .create_plan(
-            &NewPlan {
-                title: "Fiendtlig".into(),
-                template: "korus-ruspolitisk-handlingsplan@1".into(),
-                ..NewPlan::default()
-            },
-            Update::EMPTY_V1,
-        )
-        .await
-        .expect("plan")
-        .id;
-    let (_, reader) = create_service_token(&storage.db(), plan, "leser", Role::Reader, None)
-        .await
-        .expect("reader token");
-    let (_, editor) = create_service_token(&storage.db(), plan, "redaktør", Role::Editor, None)
-        .await
-        .expect("editor token");
-    (plan, reader, editor)
-}
-
-/// A frame of one message whose payload is nothing but a count.
-fn claim(tag: &[u8], count: u64) -> Vec<u8> {
-    let mut payload = EncoderV1::new();
-    payload.write_var(count);
-    let mut frame = EncoderV1::new();
-    for t in tag {
-        frame.write_var(*t);
-    }
-    frame.write_buf(payload.to_vec());
-    frame.to_vec()
-}
-
 /// Sends one frame on a fresh connection and returns the close code the server answers with.
 async fn close_code_for(url: &str, frame: Vec<u8>) -> u16 {
     let (socket, _) = tokio_tungstenite::connect_async(url)
@@ -185,16 +152,16 @@ async fn frames_claiming_huge_counts_cost_the_server_little() {
     // The review's eight-byte frame claiming 940 million state-vector entries, and awareness
     // and update frames claiming 470 million clients: refused, and nothing reserved.
     let reader = server.url(&server.reader);
-    let sv = claim(&[0, 0], 940_000_000);
+    let sv = runner::claim(&[0, 0], 940_000_000);
     assert_eq!(sv.len(), 8);
     assert_eq!(close_code_for(&reader, sv.clone()).await, 1007);
     assert_eq!(
-        close_code_for(&reader, claim(&[1], 470_000_000)).await,
+        close_code_for(&reader, runner::claim(&[1], 470_000_000)).await,
         1007
     );
     let editor_url = server.url(&server.editor);
     assert_eq!(
-        close_code_for(&editor_url, claim(&[0, 2], 470_000_000)).await,
+        close_code_for(&editor_url, runner::claim(&[0, 2], 470_000_000)).await,
         1007
     );
     // Three such connections at once.

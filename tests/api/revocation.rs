@@ -4,10 +4,9 @@
 //! streams end too. On one node (SQLite) and across two nodes on PostgreSQL (when
 //! `SAMSKRIV_TEST_POSTGRES_URL` is set).
 
-use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, Stream, StreamExt};
+use futures_util::SinkExt;
 use reqwest::{Method, StatusCode};
 use samskriv::access::Role;
 use samskriv::plan::PlanId;
@@ -72,40 +71,6 @@ async fn stored_text(url: &str, viewer: Option<&Person>) -> String {
     text_of(&fresh)
 }
 
-/// A comment stream (server-sent events) of one plan.
-struct CommentStream {
-    body: Pin<Box<dyn Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
-}
-
-impl CommentStream {
-    async fn open(api: &Api, plan: impl std::fmt::Display) -> CommentStream {
-        let response = api
-            .http
-            .get(format!("{}/api/plans/{plan}/threads/events", api.base))
-            .send()
-            .await
-            .expect("GET events");
-        assert_eq!(response.status(), StatusCode::OK);
-        CommentStream {
-            body: Box::pin(response.bytes_stream()),
-        }
-    }
-
-    /// Waits for the server to end the stream; fails after `bound` from `since`, or when an
-    /// event arrives first.
-    async fn ends(&mut self, since: Instant, bound: Duration) {
-        let left = bound.saturating_sub(since.elapsed());
-        tokio::time::timeout(left, async {
-            while let Some(Ok(chunk)) = self.body.next().await {
-                let text = String::from_utf8_lossy(&chunk);
-                assert!(!text.contains("data:"), "an event after revocation: {text}");
-            }
-        })
-        .await
-        .expect("the comment stream ends in time");
-    }
-}
-
 async fn cli(url: &str, args: &[&str]) {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_samskriv"))
         .args(args)
@@ -143,7 +108,7 @@ async fn a_removed_member_is_closed_at_once_and_its_later_edits_are_not_stored()
     let url = f.app.ws_url(&f.plan);
     let mut observer = TestClient::connect_as(&url, &f.coordinator).await;
     let mut editor = TestClient::connect_as(&url, &f.editor).await;
-    let mut events = CommentStream::open(&Api::as_person(&f.app, &f.editor), &f.plan).await;
+    let mut events = CommentEvents::open(&Api::as_person(&f.app, &f.editor), &f.plan).await;
     write(&mut editor, "før;").await;
     observer.wait_for(|c| text_of(c).contains("før;")).await;
 
@@ -159,7 +124,7 @@ async fn a_removed_member_is_closed_at_once_and_its_later_edits_are_not_stored()
     // Sent at once, before the client could have seen the close: never stored.
     try_edit(&mut editor, "etter;").await;
     closed_for_access("member removed (SQLite)", &mut editor, since, SERVER_BOUND).await;
-    events.ends(since, SERVER_BOUND).await;
+    events.ends_within(since, SERVER_BOUND).await;
 
     observer.pump_for(Duration::from_millis(300)).await;
     assert!(!text_of(&observer).contains("etter;"));
@@ -248,7 +213,7 @@ async fn signing_out_ends_that_sessions_connection_and_comment_stream_only() {
     };
     let mut live = TestClient::connect_as(&url, &f.editor).await;
     let mut live_elsewhere = TestClient::connect_as(&url, &elsewhere).await;
-    let mut events = CommentStream::open(&Api::as_person(&f.app, &f.editor), &f.plan).await;
+    let mut events = CommentEvents::open(&Api::as_person(&f.app, &f.editor), &f.plan).await;
 
     let since = Instant::now();
     let response = Api::as_person(&f.app, &f.editor)
@@ -260,7 +225,7 @@ async fn signing_out_ends_that_sessions_connection_and_comment_stream_only() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     try_edit(&mut live, "utlogget;").await;
     closed_for_access("signed out (SQLite)", &mut live, since, SERVER_BOUND).await;
-    events.ends(since, SERVER_BOUND).await;
+    events.ends_within(since, SERVER_BOUND).await;
 
     // The other browser's session goes on working.
     write(&mut live_elsewhere, "fortsatt;").await;
@@ -278,7 +243,7 @@ async fn a_token_revoked_by_the_cli_is_closed_within_seconds_and_stores_nothing_
     let plan: PlanId = f.plan.parse().expect("plan id");
     let (id, secret) = new_token(&f.app, plan, Role::Editor).await;
     let mut live = TestClient::connect(&token_url(&f.app, plan, &secret)).await;
-    let mut events = CommentStream::open(&Api::with_token(&f.app, &secret), plan).await;
+    let mut events = CommentEvents::open(&Api::with_token(&f.app, &secret), plan).await;
     write(&mut live, "tjeneste;").await;
     let mut observer = TestClient::connect_as(&f.app.ws_url(plan), &f.coordinator).await;
     observer
@@ -294,7 +259,7 @@ async fn a_token_revoked_by_the_cli_is_closed_within_seconds_and_stores_nothing_
         CLI_BOUND,
     )
     .await;
-    events.ends(since, CLI_BOUND).await;
+    events.ends_within(since, CLI_BOUND).await;
 
     // The server learns of a CLI revocation at its next poll (SQLite): what arrived before
     // that was accepted as from a valid token; nothing is accepted after.
@@ -334,7 +299,7 @@ async fn a_deactivated_account_is_closed_everywhere_and_cannot_sign_in() {
     let f = PlanPeople::new().await;
     let url = f.app.ws_url(&f.plan);
     let mut live = TestClient::connect_as(&url, &f.editor).await;
-    let mut events = CommentStream::open(&Api::as_person(&f.app, &f.editor), &f.plan).await;
+    let mut events = CommentEvents::open(&Api::as_person(&f.app, &f.editor), &f.plan).await;
 
     let since = Instant::now();
     cli(
@@ -350,7 +315,7 @@ async fn a_deactivated_account_is_closed_everywhere_and_cannot_sign_in() {
     )
     .await;
     try_edit(&mut live, "deaktivert;").await;
-    events.ends(since, CLI_BOUND).await;
+    events.ends_within(since, CLI_BOUND).await;
 
     // Its session is gone, and it cannot sign in again.
     let (status, _) = Api::as_person(&f.app, &f.editor)
@@ -455,7 +420,7 @@ async fn a_member_removed_on_one_node_is_closed_on_the_other() {
     };
     let on_two = n.two.ws_url(n.plan);
     let mut editor = TestClient::connect_as(&on_two, &n.editor).await;
-    let mut events = CommentStream::open(&Api::as_person(&n.two, &n.editor), n.plan).await;
+    let mut events = CommentEvents::open(&Api::as_person(&n.two, &n.editor), n.plan).await;
     write(&mut editor, "før;").await;
     let mut observer = TestClient::connect_as(&n.one.ws_url(n.plan), &n.admin).await;
     observer.wait_for(|c| text_of(c).contains("før;")).await;
@@ -476,7 +441,7 @@ async fn a_member_removed_on_one_node_is_closed_on_the_other() {
         SERVER_BOUND,
     )
     .await;
-    events.ends(since, SERVER_BOUND).await;
+    events.ends_within(since, SERVER_BOUND).await;
     // Node two learns of the removal by NOTIFY, milliseconds after node one answered; from
     // then on it accepts nothing.
     try_edit(&mut editor, "etter;").await;
@@ -497,7 +462,7 @@ async fn a_token_revoked_by_the_cli_and_a_sign_out_reach_every_node() {
     let (id, secret) = new_token(&n.one, n.plan, Role::Editor).await;
     let mut on_one = TestClient::connect(&token_url(&n.one, n.plan, &secret)).await;
     let mut on_two = TestClient::connect(&token_url(&n.two, n.plan, &secret)).await;
-    let mut events = CommentStream::open(&Api::with_token(&n.two, &secret), n.plan).await;
+    let mut events = CommentEvents::open(&Api::with_token(&n.two, &secret), n.plan).await;
 
     // The CLI notifies every node at once; the bound is the CLI's.
     let since = Instant::now();
@@ -517,7 +482,7 @@ async fn a_token_revoked_by_the_cli_and_a_sign_out_reach_every_node() {
     )
     .await;
     try_edit(&mut on_two, "tilbakekalt;").await;
-    events.ends(since, CLI_BOUND).await;
+    events.ends_within(since, CLI_BOUND).await;
 
     // Signing out on node one ends the session's connection on node two.
     let mut live = TestClient::connect_as(&n.two.ws_url(n.plan), &n.editor).await;
