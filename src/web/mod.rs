@@ -269,20 +269,15 @@ async fn plan_page_for(
 #[derive(askama::Template)]
 #[template(path = "pages/completeness_panel.html")]
 struct CompletenessPanel {
-    page: PlanPageData,
+    page: plan_page::CompletenessData,
 }
 
 async fn completeness_panel(
     State(state): State<AppState>,
     access: PlanAccess,
 ) -> Result<Html<String>, HttpError> {
-    let view = state.current_view(&access.record, &access.template).await?;
-    let page = PlanPageData::build(
-        &access.record,
-        &view,
-        &access.template,
-        &ViewerData::default(),
-        &[],
-    );
-    render(&CompletenessPanel { page })
+    let completeness = plans::completeness(&state, &access).await?;
+    render(&CompletenessPanel {
+        page: completeness.into(),
+    })
 }

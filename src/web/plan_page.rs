@@ -249,6 +249,7 @@ impl PlanPageData {
         viewer: &ViewerData,
         units: &[String],
     ) -> Self {
+        let panel = completeness(view, template);
         let mut sections = Vec::new();
         for flat in template.sections_flat() {
             let section = flat.section;
@@ -291,11 +292,10 @@ impl PlanPageData {
                         .map_or((*name).to_owned(), |f| f.label.clone())
                 })
                 .collect(),
-            empty_links: Vec::new(),
-            completeness: completeness(view, template),
+            empty_links: empty_links(&panel),
+            completeness: panel,
             editor_json: EditorData::new(record, template, viewer, units).to_script_json(),
         }
-        .with_empty_links()
     }
 
     /// Adds each section's responsible unit and last editor.
@@ -323,16 +323,31 @@ impl PlanPageData {
             });
         }
     }
+}
 
-    fn with_empty_links(mut self) -> Self {
-        self.empty_links = self
-            .completeness
-            .empty_sections
-            .iter()
-            .map(|s| (anchor(&s.id), format!("{} {}", s.number, s.heading)))
-            .collect();
-        self
+/// What `templates/pages/completeness_panel.html` shows, alone: the plan page carries the same
+/// two fields, so the panel renders the same on the page and as the fragment the editor fetches.
+pub struct CompletenessData {
+    pub completeness: Completeness,
+    pub empty_links: Vec<(String, String)>,
+}
+
+impl From<Completeness> for CompletenessData {
+    fn from(completeness: Completeness) -> Self {
+        CompletenessData {
+            empty_links: empty_links(&completeness),
+            completeness,
+        }
     }
+}
+
+/// Empty sections as (anchor, "number heading") for links from the completeness panel.
+fn empty_links(completeness: &Completeness) -> Vec<(String, String)> {
+    completeness
+        .empty_sections
+        .iter()
+        .map(|s| (anchor(&s.id), format!("{} {}", s.number, s.heading)))
+        .collect()
 }
 
 /// A plan status in bokmål ("Utkast", "På høring", "Vedtatt"); an unknown code as it is.

@@ -366,6 +366,14 @@ async fn the_plan_page_renders_headings_guidance_and_tiltak() {
     assert!(html.contains("Utekontakten"));
     assert!(html.contains("Før planen sendes til BU"));
 
+    // The panel alone, as the editor fetches it to keep it current, is the page's panel.
+    let (status, panel) = api.page(&format!("/plans/{id}/mangler")).await;
+    assert_eq!(status, StatusCode::OK);
+    let panel = panel.trim();
+    assert!(panel.starts_with("<section class=\"mangler\" id=\"mangler\""), "{panel}");
+    assert!(panel.contains("data-kind=\"tomme\""), "{panel}");
+    assert!(html.contains(panel), "the fragment is the page's own panel");
+
     let (status, _) = api
         .page(&format!("/plans/{}", samskriv::plan::PlanId::new_random()))
         .await;
