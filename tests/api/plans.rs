@@ -370,7 +370,10 @@ async fn the_plan_page_renders_headings_guidance_and_tiltak() {
     let (status, panel) = api.page(&format!("/plans/{id}/mangler")).await;
     assert_eq!(status, StatusCode::OK);
     let panel = panel.trim();
-    assert!(panel.starts_with("<section class=\"mangler\" id=\"mangler\""), "{panel}");
+    assert!(
+        panel.starts_with("<section class=\"mangler\" id=\"mangler\""),
+        "{panel}"
+    );
     assert!(panel.contains("data-kind=\"tomme\""), "{panel}");
     assert!(html.contains(panel), "the fragment is the page's own panel");
 
