@@ -1,29 +1,30 @@
 //! What is still missing before a version goes to the council: the list a coordinator works
-//! from.
+//! from. It follows the guide: text sections need text, a checklist (the guide calls its lists
+//! an idébank) needs one item ticked, and a tiltak needs the fields the template requires.
+//! Sections «ikke i bruk» are skipped.
 
 use serde::Serialize;
 
-use super::view::{PlanView, prose_sections};
-use crate::templates::Template;
+use super::structure::{PlanSection, flatten};
+use super::tiltak::{group_rows, rows_of_section};
+use super::view::PlanView;
+use crate::templates::{SectionKind, Template};
 
-/// Fields a row must have before the plan is sent, besides the template's required ones: who
-/// does it, by when, and how far it has come.
-const FOLLOW_UP_FIELDS: [&str; 3] = ["ansvarlig", "status", "frist"];
-
-/// Longest tiltak text shown for an incomplete row, in characters.
-const EXCERPT_CHARS: usize = 80;
+/// Most words of a tiltak's title shown for an incomplete row.
+const EXCERPT_WORDS: usize = 12;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Completeness {
     /// Nothing is missing.
     pub complete: bool,
     pub empty_sections: Vec<EmptySection>,
-    pub unticked: Vec<UntickedItem>,
+    /// Checklists with nothing ticked.
+    pub empty_checklists: Vec<EmptySection>,
     pub incomplete_tiltak: Vec<IncompleteRow>,
     pub counts: CompletenessCounts,
 }
 
-/// A prose section without any text.
+/// A section in use without content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EmptySection {
     pub id: String,
@@ -31,21 +32,15 @@ pub struct EmptySection {
     pub number: String,
 }
 
-/// A checklist item not ticked yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UntickedItem {
-    /// `<section id>/<item id>`.
-    pub key: String,
-    pub section_id: String,
-    pub section_heading: String,
-    pub label: String,
-}
-
-/// A tiltak row with empty fields that the plan needs.
+/// A tiltak row with empty fields that the template requires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IncompleteRow {
     pub id: String,
-    /// The start of the row's `tiltak` text.
+    /// The row's number in its table, as printed.
+    pub number: usize,
+    /// Where it is: the tiltak section's number and heading, and its group's label.
+    pub place: String,
+    /// The first words of the row's title.
     pub excerpt: String,
     pub missing: Vec<MissingField>,
 }
@@ -61,101 +56,139 @@ pub struct MissingField {
 pub struct CompletenessCounts {
     pub prose_sections: usize,
     pub empty_sections: usize,
-    pub checklist_items: usize,
-    pub ticked_items: usize,
+    pub checklists: usize,
+    pub empty_checklists: usize,
     pub tiltak_rows: usize,
     pub incomplete_rows: usize,
     pub milestones: usize,
     pub milestones_done: usize,
 }
 
-/// Empty prose sections, unticked checklist items and tiltak rows missing a required field or
-/// `ansvarlig`, `status` or `frist`, in document order.
+/// Empty text sections, checklists with nothing ticked, and tiltak rows missing a required
+/// field, in document order, among the sections in use.
 pub fn completeness(view: &PlanView, template: &Template) -> Completeness {
-    let sections = prose_sections(template, &view.target_groups);
-    let prose_count = sections.len();
-    let empty_sections: Vec<EmptySection> = sections
+    let in_use: Vec<&PlanSection> = flatten(&view.structure)
         .into_iter()
+        .filter(|section| section.in_use)
+        .collect();
+    let empty = |section: &&PlanSection| EmptySection {
+        id: section.id.clone(),
+        heading: section.heading.clone(),
+        number: section.number.clone(),
+    };
+
+    let text_sections: Vec<&&PlanSection> =
+        in_use.iter().filter(|section| section.is_text()).collect();
+    let empty_sections: Vec<EmptySection> = text_sections
+        .iter()
         .filter(|section| {
             view.section(&section.id)
                 .is_none_or(|content| content.blocks.iter().all(|block| block.is_blank()))
         })
-        .map(|section| EmptySection {
-            id: section.id,
-            heading: section.heading,
-            number: section.number,
-        })
+        .map(|section| empty(section))
         .collect();
 
-    let items = template.checklist_items();
-    let checklist_count = items.len();
-    let unticked: Vec<UntickedItem> = items
-        .into_iter()
-        .filter_map(|(section, item)| {
-            let key = crate::templates::checklist_key(&section.id, &item.id);
-            let ticked = view.checklist.get(&key).copied().unwrap_or(false);
-            (!ticked).then(|| UntickedItem {
-                key,
-                section_id: section.id.clone(),
-                section_heading: section.heading.clone(),
-                label: item.label.clone(),
-            })
+    let checklists: Vec<&&PlanSection> = in_use
+        .iter()
+        .filter(|section| section.kind == SectionKind::Checklist)
+        .collect();
+    let empty_checklists: Vec<EmptySection> = checklists
+        .iter()
+        .filter(|section| {
+            let prefix = format!("{}/", section.id);
+            !view
+                .checklist
+                .iter()
+                .any(|(key, ticked)| *ticked && key.starts_with(&prefix))
         })
+        .map(|section| empty(section))
         .collect();
 
-    let checked_fields: Vec<_> = template
+    let required: Vec<_> = template
         .tiltak
         .fields
         .iter()
-        .filter(|field| field.required || FOLLOW_UP_FIELDS.contains(&field.name.as_str()))
+        .filter(|field| field.required)
         .collect();
-    let incomplete_tiltak: Vec<IncompleteRow> = view
-        .tiltak
+    let tiltak_sections: Vec<String> = flatten(&view.structure)
+        .into_iter()
+        .filter(|section| section.kind == SectionKind::Tiltak)
+        .map(|section| section.id.clone())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut incomplete_tiltak = Vec::new();
+    let mut tiltak_rows = 0;
+    for section in in_use
         .iter()
-        .filter_map(|row| {
-            let missing: Vec<MissingField> = checked_fields
-                .iter()
-                .filter(|field| row.get(&field.name).trim().is_empty())
-                .map(|field| MissingField {
-                    name: field.name.clone(),
-                    label: field.label.clone(),
-                })
-                .collect();
-            (!missing.is_empty()).then(|| IncompleteRow {
-                id: row.id.clone(),
-                excerpt: excerpt(row.get("tiltak")),
-                missing,
-            })
-        })
-        .collect();
+        .filter(|section| section.kind == SectionKind::Tiltak)
+    {
+        let rows = rows_of_section(
+            &view.tiltak,
+            &section.id,
+            &tiltak_sections,
+            template.tiltak.multi_group,
+        );
+        for group in group_rows(&rows, template, &view.goals) {
+            for grouped in group.rows {
+                let row = grouped.row;
+                if !seen.insert(row.id.as_str()) {
+                    continue;
+                }
+                tiltak_rows += 1;
+                let missing: Vec<MissingField> = required
+                    .iter()
+                    .filter(|field| row.is_empty(&field.name))
+                    .map(|field| MissingField {
+                        name: field.name.clone(),
+                        label: field.label.clone(),
+                    })
+                    .collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                let mut place = format!("{} {}", section.number, section.heading);
+                if !group.label.is_empty() {
+                    place.push_str(", ");
+                    place.push_str(&group.label);
+                }
+                incomplete_tiltak.push(IncompleteRow {
+                    id: row.id.clone(),
+                    number: grouped.number,
+                    place,
+                    excerpt: excerpt(&row.title(template)),
+                    missing,
+                });
+            }
+        }
+    }
 
     let counts = CompletenessCounts {
-        prose_sections: prose_count,
+        prose_sections: text_sections.len(),
         empty_sections: empty_sections.len(),
-        checklist_items: checklist_count,
-        ticked_items: checklist_count - unticked.len(),
-        tiltak_rows: view.tiltak.len(),
+        checklists: checklists.len(),
+        empty_checklists: empty_checklists.len(),
+        tiltak_rows,
         incomplete_rows: incomplete_tiltak.len(),
         milestones: view.milestones.len(),
         milestones_done: view.milestones.iter().filter(|m| m.done).count(),
     };
     Completeness {
-        complete: empty_sections.is_empty() && unticked.is_empty() && incomplete_tiltak.is_empty(),
+        complete: empty_sections.is_empty()
+            && empty_checklists.is_empty()
+            && incomplete_tiltak.is_empty(),
         empty_sections,
-        unticked,
+        empty_checklists,
         incomplete_tiltak,
         counts,
     }
 }
 
-/// The text on one line, cut at [`EXCERPT_CHARS`] with an ellipsis.
+/// The first [`EXCERPT_WORDS`] words of a text on one line, with an ellipsis when cut.
 fn excerpt(text: &str) -> String {
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() <= EXCERPT_CHARS {
-        line
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() <= EXCERPT_WORDS {
+        words.join(" ")
     } else {
-        let mut cut: String = line.chars().take(EXCERPT_CHARS).collect();
-        cut.push('…');
-        cut
+        format!("{} …", words[..EXCERPT_WORDS].join(" "))
     }
 }

@@ -88,10 +88,26 @@ pub enum DocumentError {
     UnknownSection { id: String },
     #[error("section `{id}` is a `{kind}` section, not prose")]
     NotProse { id: String, kind: SectionKind },
-    #[error(
-        "the plan's template has no checklist item `{key}` (expected `<section id>/<item id>`)"
-    )]
+    #[error("the plan has no checklist item `{key}` (expected `<section id>/<item id>`)")]
     UnknownChecklistItem { key: String },
+    #[error("the plan has no goal with id `{id}`")]
+    UnknownGoal { id: String },
+    #[error("{}field `{field}` must be a number, not `{value}`", at(.row))]
+    NotANumber {
+        row: Option<usize>,
+        field: String,
+        value: String,
+    },
+    #[error("field `{field}` is empty; it needs a value")]
+    Empty { field: String },
+    #[error("section `{id}` {reason}")]
+    SectionRefused { id: String, reason: &'static str },
+    /// A live change to a part of the document the plan does not have.
+    #[error("{place} is not part of the plan's document")]
+    UnknownPlace { place: String },
+    /// A live change that only a coordinator may make.
+    #[error("only the coordinator may change {place}")]
+    NotCoordinator { place: String },
 }
 
 impl DocumentError {
@@ -100,7 +116,8 @@ impl DocumentError {
             DocumentError::UnknownRow { .. }
             | DocumentError::UnknownMilestone { .. }
             | DocumentError::UnknownSection { .. }
-            | DocumentError::UnknownChecklistItem { .. } => ErrorKind::NotFound,
+            | DocumentError::UnknownChecklistItem { .. }
+            | DocumentError::UnknownGoal { .. } => ErrorKind::NotFound,
             DocumentError::WrongType { .. } => ErrorKind::BadRequest,
             DocumentError::DuplicateId { .. } => ErrorKind::Conflict,
             DocumentError::UnknownField { .. }
@@ -110,7 +127,12 @@ impl DocumentError {
             | DocumentError::InvalidId { .. }
             | DocumentError::Immutable { .. }
             | DocumentError::TooMany { .. }
-            | DocumentError::NotProse { .. } => ErrorKind::Invalid,
+            | DocumentError::NotProse { .. }
+            | DocumentError::NotANumber { .. }
+            | DocumentError::Empty { .. }
+            | DocumentError::SectionRefused { .. }
+            | DocumentError::UnknownPlace { .. }
+            | DocumentError::NotCoordinator { .. } => ErrorKind::Invalid,
         }
     }
 }

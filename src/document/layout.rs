@@ -1,7 +1,7 @@
 //! Names of the shared types and keys in a plan's Y.Doc. The browser editor uses the same names,
 //! so they are fixed by DESIGN.md ("The live document"); nothing outside `document` spells them.
 
-use yrs::{Any, GetString, Map, MapRef, Out, ReadTxn, TextRef, XmlTextRef};
+use yrs::{Any, Array, GetString, Map, MapRef, Out, ReadTxn, TextRef, XmlTextRef};
 
 /// Y.Map with the plan's metadata.
 pub const META: &str = "meta";
@@ -13,6 +13,30 @@ pub const MILESTONES: &str = "milestones";
 pub const CHECKLIST: &str = "checklist";
 /// Y.Array of Y.Map `{id, name}`: the plan's own target groups.
 pub const TARGET_GROUPS: &str = "target_groups";
+/// Y.Array of Y.Map `{id, title, description, strategi}`: the plan's own goals.
+pub const MAL: &str = "mal";
+/// Y.Map from section id to Y.Map `{heading, in_use}`: the plan's changes to its sections.
+pub const STRUCTURE: &str = "structure";
+/// Y.Array of Y.Map `{id, parent, heading, kind}`: sections the plan added itself.
+pub const LOCAL_SECTIONS: &str = "local_sections";
+/// Y.Array of Y.Map `{id, section, label, group, year}`: the plan's own checklist items.
+pub const CHECKLIST_ITEMS: &str = "checklist_items";
+/// Y.Array of Y.Map: the rows of the plan's key figures (nøkkeltall) sections.
+pub const FIGURES: &str = "figures";
+
+/// Every top-level type of the layout besides the `section:` fragments.
+pub const ROOTS: [&str; 10] = [
+    META,
+    TILTAK,
+    MILESTONES,
+    CHECKLIST,
+    TARGET_GROUPS,
+    MAL,
+    STRUCTURE,
+    LOCAL_SECTIONS,
+    CHECKLIST_ITEMS,
+    FIGURES,
+];
 
 /// Keys of the `meta` map.
 pub mod meta {
@@ -22,6 +46,8 @@ pub mod meta {
     /// "id@version" of the template the plan was created from.
     pub const TEMPLATE: &str = "template";
     pub const STATUS: &str = "status";
+    /// Every key of the map.
+    pub const ALL: [&str; 5] = [TITLE, BYDEL, PERIODE, TEMPLATE, STATUS];
 }
 
 /// Keys of a tiltak row map besides the template's fields.
@@ -30,6 +56,9 @@ pub mod row {
     pub const ID: &str = "id";
     /// Section id the row belongs to (a target group's tiltak section), when not the default.
     pub const SECTION: &str = "section";
+    /// Array of section ids, for a row that belongs to several target groups.
+    pub const SECTIONS: &str = "sections";
+    pub const ALL: [&str; 3] = [ID, SECTION, SECTIONS];
 }
 
 /// Keys of a milestone map.
@@ -39,12 +68,71 @@ pub mod milestone {
     pub const DATE: &str = "date";
     pub const RESPONSIBLE: &str = "responsible";
     pub const DONE: &str = "done";
+    pub const ALL: [&str; 5] = [ID, TITLE, DATE, RESPONSIBLE, DONE];
 }
 
 /// Keys of a target-group map.
 pub mod target_group {
     pub const ID: &str = "id";
     pub const NAME: &str = "name";
+    pub const ALL: [&str; 2] = [ID, NAME];
+}
+
+/// Keys of a plan goal's map (`mal`).
+pub mod goal {
+    pub const ID: &str = "id";
+    pub const TITLE: &str = "title";
+    pub const DESCRIPTION: &str = "description";
+    /// Array of option values of the template's `strategy_field`.
+    pub const STRATEGI: &str = "strategi";
+    pub const ALL: [&str; 4] = [ID, TITLE, DESCRIPTION, STRATEGI];
+}
+
+/// Keys of a section's entry in `structure`.
+pub mod structure {
+    /// The plan's own heading.
+    pub const HEADING: &str = "heading";
+    /// `false` when the section is «ikke i bruk».
+    pub const IN_USE: &str = "in_use";
+    pub const ALL: [&str; 2] = [HEADING, IN_USE];
+}
+
+/// Keys of a plan-local section's map.
+pub mod local_section {
+    pub const ID: &str = "id";
+    /// The enclosing section's id; "" at the top level.
+    pub const PARENT: &str = "parent";
+    pub const HEADING: &str = "heading";
+    /// `prose` or `appendix`.
+    pub const KIND: &str = "kind";
+    pub const ALL: [&str; 4] = [ID, PARENT, HEADING, KIND];
+    /// What a local section's id has after its parent's id and a dot.
+    pub const ID_PREFIX: &str = "lokal-";
+}
+
+/// Keys of a plan-local checklist item's map.
+pub mod checklist_item {
+    pub const ID: &str = "id";
+    pub const SECTION: &str = "section";
+    pub const LABEL: &str = "label";
+    pub const GROUP: &str = "group";
+    pub const YEAR: &str = "year";
+    pub const ALL: [&str; 5] = [ID, SECTION, LABEL, GROUP, YEAR];
+}
+
+/// Keys of a key-figure row's map (nøkkeltall).
+pub mod figure {
+    pub const ID: &str = "id";
+    pub const SECTION: &str = "section";
+    pub const INDIKATOR: &str = "indikator";
+    pub const KILDE: &str = "kilde";
+    pub const AR: &str = "ar";
+    pub const VERDI: &str = "verdi";
+    /// Oslo's average, to compare with.
+    pub const OSLO: &str = "oslo";
+    /// The plan's target value.
+    pub const MAL: &str = "mal";
+    pub const ALL: [&str; 8] = [ID, SECTION, INDIKATOR, KILDE, AR, VERDI, OSLO, MAL];
 }
 
 /// Node names of prose sections, as y-prosemirror stores the ProseMirror schema.
@@ -60,7 +148,7 @@ pub mod node {
     pub const TABLE_ROW: &str = "table_row";
     pub const TABLE_CELL: &str = "table_cell";
     pub const TABLE_HEADER: &str = "table_header";
-    /// Attribute of `heading` (3 or 4).
+    /// Attribute of `heading` (3 to 5).
     pub const LEVEL: &str = "level";
     /// Attribute of `ordered_list`: its first number (prosemirror-schema-list).
     pub const ORDER: &str = "order";
@@ -112,6 +200,36 @@ pub(crate) fn map_text<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> String {
     value_text(txn, map.get(txn, key))
 }
 
+/// `map[key]` as a list of texts: an array's strings, or one non-empty text as a one-item list
+/// (a single value written where a list is expected).
+pub(crate) fn map_list<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> Vec<String> {
+    match map.get(txn, key) {
+        Some(Out::Any(Any::Array(items))) => items
+            .iter()
+            .map(any_text)
+            .filter(|text| !text.trim().is_empty())
+            .collect(),
+        Some(Out::YArray(array)) => array
+            .iter(txn)
+            .map(|item| value_text(txn, Some(item)))
+            .filter(|text| !text.trim().is_empty())
+            .collect(),
+        other => {
+            let text = value_text(txn, other);
+            if text.trim().is_empty() {
+                Vec::new()
+            } else {
+                vec![text]
+            }
+        }
+    }
+}
+
+/// A list of texts as a map value.
+pub(crate) fn list_value(items: &[String]) -> Any {
+    Any::Array(items.iter().map(|item| Any::from(item.as_str())).collect())
+}
+
 /// `map[key]` as a bool; only `true` (or the string "true") counts as set.
 pub(crate) fn map_bool<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> bool {
     match map.get(txn, key) {
@@ -153,10 +271,11 @@ pub fn define_roots(txn: &mut yrs::TransactionMut) {
             n if n.starts_with(SECTION_PREFIX) => {
                 txn.get_or_insert_xml_fragment(n);
             }
-            TILTAK | MILESTONES | TARGET_GROUPS => {
+            TILTAK | MILESTONES | TARGET_GROUPS | MAL | LOCAL_SECTIONS | CHECKLIST_ITEMS
+            | FIGURES => {
                 txn.get_or_insert_array(name.as_str());
             }
-            META | CHECKLIST => {
+            META | CHECKLIST | STRUCTURE => {
                 txn.get_or_insert_map(name.as_str());
             }
             _ => {}

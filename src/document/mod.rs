@@ -11,7 +11,10 @@
 //! - `milestones`: Y.Array of Y.Map `id`, `title`, `date`, `responsible`, `done`;
 //! - `checklist`: Y.Map from `<section id>/<item id>` to bool;
 //! - `target_groups`: Y.Array of Y.Map `id`, `name`; a group's prose lives in
-//!   `section:<part>.<group>.<subsection>`.
+//!   `section:<part>.<group>.<subsection>`;
+//! - `mal`: Y.Array of Y.Map `id`, `title`, `description`, `strategi`: the plan's goals;
+//! - `structure`, `local_sections`, `checklist_items`: the plan's own shape ([`structure`]);
+//! - `figures`: Y.Array of Y.Map key-figure rows.
 //!
 //! Reading works on a `Doc` or inside any transaction ([`plan_view`], [`plan_view_in`]). Writes
 //! take the caller's `TransactionMut` (the live room opens it, then commits and relays the
@@ -20,24 +23,34 @@
 
 mod completeness;
 mod error;
+mod goals;
+mod guard;
 pub mod layout;
 mod prose;
+pub mod structure;
 mod tiltak;
 mod view;
 mod write;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_structure;
 
 pub use completeness::{
-    Completeness, CompletenessCounts, EmptySection, IncompleteRow, MissingField, UntickedItem,
-    completeness,
+    Completeness, CompletenessCounts, EmptySection, IncompleteRow, MissingField, completeness,
 };
 pub use error::{DocumentError, ErrorKind};
+pub use goals::{Goal, GoalInput, add_goal, delete_goal, patch_goal, read_goals};
+pub use guard::{COORDINATOR_ROOTS, LiveGuard, unknown_roots};
 pub use prose::{Block, Cell, Inline, ListItem};
+pub use structure::{
+    Figure, LocalChecklistItem, NewChecklistItem, PlanChecklistItem, PlanSection, SectionPatch,
+    add_checklist_item, add_local_section, delete_local_section, patch_section, plan_structure,
+};
 pub use tiltak::{
-    COUNCIL_COLUMNS, MAX_FIELD_CHARS, MAX_ROWS_PER_REQUEST, NO_STRATEGI_LABEL, StrategiGroup,
-    TiltakRow, append_tiltak, group_by_strategi, patch_tiltak, read_tiltak,
+    FieldValue, GroupedRow, MAX_LIST_ITEMS, MAX_ROWS_PER_REQUEST, RowCells, RowGroup, RowOrigin,
+    TiltakRow, append_tiltak, group_rows, patch_tiltak, read_tiltak, rows_of_section,
 };
 pub use view::{
     DocMeta, Milestone, PlanView, ProseSection, SectionContent, initial_update, plan_view,

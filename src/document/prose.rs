@@ -29,7 +29,7 @@ pub enum Block {
     Paragraph {
         content: Vec<Inline>,
     },
-    /// Level 3 or 4: levels 1–2 are the template's section headings.
+    /// Level 3 to 5: levels 1–2 are the plan's section headings.
     Heading {
         level: u8,
         content: Vec<Inline>,
@@ -194,7 +194,7 @@ fn element_block<T: ReadTxn>(txn: &T, element: &XmlElementRef) -> Block {
         node::HEADING => Block::Heading {
             // Levels 1–2 belong to the template; anything else is shown at the nearest level.
             level: number_attribute(txn, element, node::LEVEL)
-                .map_or(3, |level| level.clamp(3, 4) as u8),
+                .map_or(3, |level| level.clamp(3, 5) as u8),
             content: inlines_of(txn, element),
         },
         node::BULLET_LIST => Block::BulletList {

@@ -11,13 +11,13 @@ use yrs::{
 
 use super::*;
 use crate::plan::PlanMeta;
-use crate::templates::{Template, TemplateRegistry};
+use crate::templates::{MAX_FIELD_CHARS, SectionKind, Template, TemplateRegistry};
 
-const KORUS: &str = "korus-ruspolitisk-handlingsplan";
-const COMBINED: &str = "handlingsplan-psykisk-helse-og-rus";
+pub(super) const KORUS: &str = "korus-ruspolitisk-handlingsplan";
+pub(super) const COMBINED: &str = "handlingsplan-psykisk-helse-og-rus";
 const FIXTURE: &str = crate::demo::NORDSTRAND_TILTAK;
 
-fn template(id: &str) -> Template {
+pub(super) fn template(id: &str) -> Template {
     TemplateRegistry::builtin()
         .expect("built-in templates load")
         .get(id)
@@ -34,19 +34,19 @@ fn plan_meta() -> PlanMeta {
     }
 }
 
-fn apply(doc: &Doc, update: &[u8]) {
+pub(super) fn apply(doc: &Doc, update: &[u8]) {
     let update = Update::decode_v1(update).expect("valid update");
     doc.transact_mut().apply_update(update).expect("applies");
 }
 
 /// A document as the server loads a new plan: the initial update applied to an empty doc.
-fn new_plan(template: &Template) -> Doc {
+pub(super) fn new_plan(template: &Template) -> Doc {
     let doc = Doc::new();
     apply(&doc, &initial_update(template, &plan_meta()));
     doc
 }
 
-fn fixture_rows() -> Vec<serde_json::Map<String, Value>> {
+pub(super) fn fixture_rows() -> Vec<serde_json::Map<String, Value>> {
     let fixture: Value = serde_json::from_str(FIXTURE).expect("fixture is JSON");
     fixture["tiltak"]
         .as_array()
@@ -56,24 +56,46 @@ fn fixture_rows() -> Vec<serde_json::Map<String, Value>> {
         .collect()
 }
 
-fn row(value: Value) -> serde_json::Map<String, Value> {
+pub(super) fn row(value: Value) -> serde_json::Map<String, Value> {
     value.as_object().expect("an object").clone()
 }
 
-fn write<R>(doc: &Doc, f: impl FnOnce(&mut TransactionMut) -> R) -> R {
+pub(super) fn write<R>(doc: &Doc, f: impl FnOnce(&mut TransactionMut) -> R) -> R {
     let mut txn = doc.transact_mut();
     f(&mut txn)
 }
 
 /// Everything observable about a document, to prove a refused write changed nothing.
-fn fingerprint(doc: &Doc, template: &Template) -> (StateVector, String) {
+pub(super) fn fingerprint(doc: &Doc, template: &Template) -> (StateVector, String) {
     let sv = doc.transact().state_vector();
     let view = serde_json::to_string(&plan_view(doc, template)).expect("serialises");
     (sv, view)
 }
 
-fn import_fixture(doc: &Doc, template: &Template) -> Vec<String> {
-    write(doc, |txn| append_tiltak(txn, template, &fixture_rows())).expect("fixture imports")
+pub(super) fn import_fixture(doc: &Doc, template: &Template) -> Vec<String> {
+    write(doc, |txn| {
+        append_tiltak(txn, template, &fixture_rows(), RowOrigin::Imported)
+    })
+    .expect("fixture imports")
+}
+
+/// Rows made in the editor or the API (the template's defaults apply).
+pub(super) fn make(
+    doc: &Doc,
+    template: &Template,
+    rows: &[serde_json::Map<String, Value>],
+) -> Result<Vec<String>, DocumentError> {
+    write(doc, |txn| {
+        append_tiltak(txn, template, rows, RowOrigin::Made)
+    })
+}
+
+/// Ids of the sections whose text lives in `section:<id>`, in document order.
+fn text_ids(view: &PlanView) -> Vec<String> {
+    prose_sections(&view.structure)
+        .into_iter()
+        .map(|s| s.id)
+        .collect()
 }
 
 #[test]
@@ -90,11 +112,28 @@ fn initial_korus_document_reads_back() {
 
     let view = plan_view(&doc, &template);
     assert_eq!(view.meta.template, template.key());
+    assert_eq!(text_ids(&view), template.prose_section_ids());
+    // Every text the plan can hold is read: the prose sections and the chapters' introductions.
     let ids: Vec<&str> = view.sections.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, template.prose_section_ids());
+    let expected: Vec<&str> = template
+        .sections_flat()
+        .into_iter()
+        .filter(|f| matches!(f.section.kind, SectionKind::Prose | SectionKind::Group))
+        .map(|f| f.section.id.as_str())
+        .collect();
+    assert_eq!(ids, expected);
+    assert!(ids.contains(&"hvor-star-vi"));
     assert!(view.sections.iter().all(|s| s.blocks.is_empty()));
     assert!(view.tiltak.is_empty() && view.milestones.is_empty());
     assert!(view.target_groups.is_empty());
+    assert!(view.goals.is_empty() && view.figures.is_empty() && view.checklist_items.is_empty());
+    // The structure is the template's, untouched.
+    let flat = structure::flatten(&view.structure);
+    assert_eq!(flat.len(), template.sections_flat().len());
+    assert!(
+        flat.iter()
+            .all(|s| s.in_use && !s.local && s.template_heading.is_none())
+    );
     assert_eq!(view.checklist.len(), template.checklist_items().len());
     assert!(view.checklist.values().all(|ticked| !ticked));
     assert!(
@@ -111,7 +150,8 @@ fn initial_combined_document_has_default_target_groups() {
 
     let groups: Vec<&str> = view.target_groups.iter().map(|g| g.id.as_str()).collect();
     assert_eq!(groups, ["barn-og-unge", "unge-voksne", "voksne", "eldre"]);
-    let ids: Vec<&str> = view.sections.iter().map(|s| s.id.as_str()).collect();
+    let text = text_ids(&view);
+    let ids: Vec<&str> = text.iter().map(String::as_str).collect();
     assert!(ids.contains(&"malgrupper.eldre.utfordringsbilde"));
     assert!(ids.contains(&"malgrupper.barn-og-unge.utviklingsomrade"));
     // The tiltak subsection is a view of the tiltak rows, not prose.
@@ -129,6 +169,29 @@ fn initial_combined_document_has_default_target_groups() {
         template.prose_section_ids().len() + 4 * 2,
         "two prose subsections per group"
     );
+    // The part and each group may have an introduction.
+    assert!(view.section("malgrupper").is_some());
+    assert!(view.section("malgrupper.eldre").is_some());
+    let part = structure::find(&view.structure, "malgrupper").expect("part");
+    let groups: Vec<(&str, &str)> = part
+        .children
+        .iter()
+        .map(|g| (g.id.as_str(), g.number.as_str()))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("malgrupper.barn-og-unge", "4.1"),
+            ("malgrupper.unge-voksne", "4.2"),
+            ("malgrupper.voksne", "4.3"),
+            ("malgrupper.eldre", "4.4"),
+        ]
+    );
+    let eldre = &part.children[3];
+    assert_eq!(eldre.target_group.as_deref(), Some("eldre"));
+    assert_eq!(eldre.children[2].id, "malgrupper.eldre.nye-tiltak");
+    assert_eq!(eldre.children[2].number, "4.4.3");
+    assert_eq!(eldre.children[2].depth, 3);
 }
 
 #[test]
@@ -138,7 +201,8 @@ fn reading_an_empty_document_works() {
     assert_eq!(read_meta(&doc), PlanMeta::default());
     let view = plan_view(&doc, &template);
     assert!(view.tiltak.is_empty());
-    assert_eq!(view.sections.len(), template.prose_section_ids().len());
+    assert_eq!(text_ids(&view).len(), template.prose_section_ids().len());
+    assert!(view.goals.is_empty());
 }
 
 #[test]
@@ -160,94 +224,195 @@ fn fixture_imports_and_reads_back_in_order() {
         assert_eq!(&read.id, id);
         assert_eq!(read.section, None);
         for field in &template.tiltak.fields {
+            // Absent or null stays empty: an import keeps the source's blanks (no default).
             let expected = match given.get(&field.name) {
-                Some(Value::String(text)) => text.clone(),
-                // Absent or null: the template's default (status), else empty.
-                _ => field.default.clone().unwrap_or_default(),
+                Some(Value::String(text)) => vec![text.as_str()],
+                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
             };
             assert_eq!(
-                read.get(&field.name),
+                read.values(&field.name),
                 expected,
                 "row {id}, field {}",
                 field.name
             );
         }
     }
-    // Flat JSON, like the import format.
+    // 27 of the 49 Nordstrand rows have no status, and none gets one on import.
+    assert_eq!(
+        view.tiltak.iter().filter(|r| r.is_empty("status")).count(),
+        27
+    );
+    // Flat JSON, like the import format; a list field is an array.
     let json = serde_json::to_value(&view.tiltak[0]).expect("serialises");
     assert_eq!(json["id"], json!(ids[0]));
     assert_eq!(json["strategi"], json!("forebygging"));
-    assert_eq!(json["status"], json!("ikke_startet"));
-    assert!(json.get("section").is_none());
+    assert_eq!(json["status"], json!(""));
+    assert_eq!(json["ansvarlig"], json!(["Oppvekst og velferd"]));
+    assert_eq!(json["mal"], json!([]));
+    assert!(json.get("section").is_none() && json.get("sections").is_none());
 
-    let groups = group_by_strategi(&view.tiltak, &template);
-    let summary: Vec<(&str, usize)> = groups
+    let all: Vec<&TiltakRow> = view.tiltak.iter().collect();
+    let groups = group_rows(&all, &template, &view.goals);
+    let summary: Vec<(&str, &str, usize)> = groups
         .iter()
-        .map(|g| (g.option.map_or("", |o| o.value.as_str()), g.rows.len()))
+        .map(|g| {
+            (
+                g.value.as_deref().unwrap_or(""),
+                g.label.as_str(),
+                g.rows.len(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
         [
-            ("forebygging", 8),
-            ("tidlig_innsats", 10),
-            ("livskvalitet", 31)
+            (
+                "forebygging",
+                "Forebyggingsoffensiv for å hindre at rusproblemer oppstår",
+                8
+            ),
+            (
+                "tidlig_innsats",
+                "Tidligere innsats når rusproblemer oppstår og hjelp til å komme ut av rusproblemene",
+                10
+            ),
+            ("livskvalitet", "Økt livskvalitet ved rusproblemer", 31)
         ]
     );
     assert!(groups.iter().all(|g| {
-        g.rows
-            .iter()
-            .all(|r| r.get("strategi") == g.option.map_or("", |o| o.value.as_str()))
+        g.rows.iter().all(|r| {
+            r.row.text("strategi") == g.value.as_deref().unwrap_or("") && r.also.is_empty()
+        })
     }));
+    // Numbered in print order, across the groups.
+    let numbers: Vec<usize> = groups
+        .iter()
+        .flat_map(|g| g.rows.iter().map(|r| r.number))
+        .collect();
+    assert_eq!(numbers, (1..=49).collect::<Vec<_>>());
+}
+
+#[test]
+fn defaults_apply_to_made_rows_only() {
+    let template = template(KORUS);
+    let doc = new_plan(&template);
+    let imported = write(&doc, |txn| {
+        append_tiltak(
+            txn,
+            &template,
+            &[row(json!({"tiltak": "Fra den gamle planen"}))],
+            RowOrigin::Imported,
+        )
+    })
+    .expect("imported");
+    let made = make(
+        &doc,
+        &template,
+        &[
+            row(json!({"tiltak": "Nytt"})),
+            // What the maker says wins over the default; "" and null say nothing.
+            row(json!({"tiltak": "Påbegynt", "status": "pabegynt"})),
+            row(json!({"tiltak": "Tomt", "status": ""})),
+            row(json!({"tiltak": "Null", "status": null})),
+        ],
+    )
+    .expect("made");
+    let view = plan_view(&doc, &template);
+    let status = |id: &str| {
+        view.tiltak
+            .iter()
+            .find(|r| r.id == id)
+            .expect("row")
+            .text("status")
+    };
+    assert_eq!(status(&imported[0]), "");
+    assert_eq!(status(&made[0]), "ikke_startet");
+    assert_eq!(status(&made[1]), "pabegynt");
+    assert_eq!(status(&made[2]), "ikke_startet");
+    assert_eq!(status(&made[3]), "ikke_startet");
+    // No other field has a default, so a made row is otherwise empty.
+    let first = view.tiltak.iter().find(|r| r.id == made[0]).expect("row");
+    assert!(first.is_empty("strategi") && first.is_empty("ansvarlig") && first.is_empty("frist"));
+    // A stored blank stays blank on a later patch of another field.
+    write(&doc, |txn| {
+        patch_tiltak(txn, &template, &imported[0], &row(json!({"frist": "2026"})))
+    })
+    .expect("patch");
+    assert_eq!(
+        plan_view(&doc, &template).tiltak[0].text("status"),
+        "",
+        "a patch applies no default"
+    );
 }
 
 #[test]
 fn rows_without_strategi_come_last() {
     let template = template(KORUS);
     let doc = new_plan(&template);
-    write(&doc, |txn| {
-        append_tiltak(
-            txn,
-            &template,
-            &[
-                row(json!({"tiltak": "Uten"})),
-                row(json!({"strategi": "livskvalitet", "tiltak": "B"})),
-                row(json!({"strategi": "forebygging", "tiltak": "A"})),
-            ],
-        )
-    })
+    make(
+        &doc,
+        &template,
+        &[
+            row(json!({"tiltak": "Uten"})),
+            row(json!({"strategi": "livskvalitet", "tiltak": "B"})),
+            row(json!({"strategi": "forebygging", "tiltak": "A"})),
+        ],
+    )
     .expect("valid rows");
     let view = plan_view(&doc, &template);
-    let groups = group_by_strategi(&view.tiltak, &template);
+    let all: Vec<&TiltakRow> = view.tiltak.iter().collect();
+    let groups = group_rows(&all, &template, &view.goals);
     let labels: Vec<&str> = groups
         .iter()
-        .map(|g| g.option.map_or(g.label.as_str(), |o| o.value.as_str()))
+        .map(|g| g.value.as_deref().unwrap_or(g.label.as_str()))
         .collect();
     assert_eq!(labels, ["forebygging", "livskvalitet", "Uten strategi"]);
+    let titles: Vec<(usize, String)> = groups
+        .iter()
+        .flat_map(|g| g.rows.iter().map(|r| (r.number, r.row.title(&template))))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            (1, "A".to_owned()),
+            (2, "B".to_owned()),
+            (3, "Uten".to_owned())
+        ]
+    );
+    // Only groups with rows are returned; no rows, no groups.
+    assert!(group_rows(&[], &template, &view.goals).is_empty());
 }
 
 #[test]
 fn enum_labels_are_stored_as_codes() {
     let template = template(KORUS);
     let doc = new_plan(&template);
-    write(&doc, |txn| {
-        append_tiltak(
-            txn,
-            &template,
-            &[row(json!({
-                "strategi": "Tidlig innsats",
-                "status": "PÅBEGYNT",
-                "niva": " individ ",
-                "forebygging": null,
-            }))],
-        )
-    })
+    make(
+        &doc,
+        &template,
+        &[row(json!({
+            "strategi": "Tidlig innsats",
+            "status": "PÅBEGYNT",
+            "niva": " individ ",
+            "forebygging": null,
+        }))],
+    )
     .expect("labels are accepted");
     let view = plan_view(&doc, &template);
     let row = &view.tiltak[0];
-    assert_eq!(row.get("strategi"), "tidlig_innsats");
-    assert_eq!(row.get("status"), "pabegynt");
-    assert_eq!(row.get("niva"), "individ");
-    assert_eq!(row.get("forebygging"), "");
+    assert_eq!(row.text("strategi"), "tidlig_innsats");
+    assert_eq!(row.text("status"), "pabegynt");
+    assert_eq!(row.text("niva"), "individ");
+    assert_eq!(row.text("forebygging"), "");
+    // Readers see labels (short where there is one).
+    let field = |name: &str| template.field(name).expect("field");
+    assert_eq!(
+        row.display(field("strategi"), &view.goals),
+        "Tidlig innsats"
+    );
+    assert_eq!(row.display(field("status"), &view.goals), "Påbegynt");
+    assert_eq!(row.display(field("forebygging"), &view.goals), "");
 }
 
 /// A batch whose last row is bad: if validation did not come first, the good rows would stay.
@@ -259,7 +424,7 @@ fn refused_append(template: &Template, bad: Value) -> DocumentError {
         row(json!({"strategi": "forebygging", "tiltak": "Gyldig"})),
         row(bad),
     ];
-    let error = write(&doc, |txn| append_tiltak(txn, template, &rows)).expect_err("refused");
+    let error = make(&doc, template, &rows).expect_err("refused");
     assert_eq!(fingerprint(&doc, template), before, "{error}");
     error
 }
@@ -299,17 +464,35 @@ fn bad_enum_is_refused_naming_allowed_values() {
 #[test]
 fn wrong_json_types_are_refused() {
     let template = template(KORUS);
+    // A text field takes a string or null.
     for (value, found) in [
         (json!(2025), "a number"),
         (json!(true), "a boolean"),
-        (json!(["NAV"]), "an array"),
+        (json!(["2025"]), "an array"),
+        (json!({"ar": 2025}), "an object"),
+    ] {
+        let error = refused_append(&template, json!({"frist": value}));
+        assert_eq!(error.kind(), ErrorKind::BadRequest);
+        let message = error.to_string();
+        assert!(
+            message.contains("rows[1]") && message.contains("`frist` must be a string or null"),
+            "{message}"
+        );
+        assert!(message.contains(found), "{message}");
+    }
+    // A list field (units) takes an array of strings, one string, or null.
+    for (value, found) in [
+        (json!(2025), "a number"),
+        (json!(true), "a boolean"),
         (json!({"id": "nav"}), "an object"),
+        (json!(["NAV", 3]), "an array with other values than strings"),
     ] {
         let error = refused_append(&template, json!({"ansvarlig": value}));
         assert_eq!(error.kind(), ErrorKind::BadRequest);
         let message = error.to_string();
         assert!(
-            message.contains("rows[1]") && message.contains("`ansvarlig`"),
+            message.contains("rows[1]")
+                && message.contains("`ansvarlig` must be an array of strings or null"),
             "{message}"
         );
         assert!(message.contains(found), "{message}");
@@ -326,10 +509,24 @@ fn oversize_text_is_refused() {
     // Exactly at the limit is fine.
     let doc = new_plan(&template);
     let ok = "x".repeat(MAX_FIELD_CHARS);
-    write(&doc, |txn| {
-        append_tiltak(txn, &template, &[row(json!({"tiltak": ok}))])
-    })
-    .expect("at the limit");
+    make(&doc, &template, &[row(json!({"tiltak": ok}))]).expect("at the limit");
+    // A field's own limit from the template (innsatsomrade: 200), also per list item.
+    let error = refused_append(&template, json!({"innsatsomrade": "x".repeat(201)}));
+    assert!(
+        matches!(&error, DocumentError::TooLong { field, max: 200, .. } if field == "innsatsomrade"),
+        "{error}"
+    );
+    make(
+        &doc,
+        &template,
+        &[row(json!({"innsatsomrade": "x".repeat(200)}))],
+    )
+    .expect("at the field's limit");
+    let error = refused_append(
+        &template,
+        json!({"ansvarlig": ["NAV", "x".repeat(MAX_FIELD_CHARS + 1)]}),
+    );
+    assert!(matches!(error, DocumentError::TooLong { .. }), "{error}");
 }
 
 #[test]
@@ -344,26 +541,22 @@ fn ids_must_be_new_uuids() {
     let doc = new_plan(&template);
     let ids = import_fixture(&doc, &template);
     let before = fingerprint(&doc, &template);
-    let error = write(&doc, |txn| {
-        append_tiltak(
-            txn,
-            &template,
-            &[row(json!({"id": ids[3], "tiltak": "igjen"}))],
-        )
-    })
+    let error = make(
+        &doc,
+        &template,
+        &[row(json!({"id": ids[3], "tiltak": "igjen"}))],
+    )
     .expect_err("duplicate id");
     assert_eq!(error.kind(), ErrorKind::Conflict);
     assert_eq!(fingerprint(&doc, &template), before);
 
     // Twice in one batch.
     let id = uuid::Uuid::new_v4().to_string();
-    let error = write(&doc, |txn| {
-        append_tiltak(
-            txn,
-            &template,
-            &[row(json!({"id": id})), row(json!({"id": id}))],
-        )
-    })
+    let error = make(
+        &doc,
+        &template,
+        &[row(json!({"id": id})), row(json!({"id": id}))],
+    )
     .expect_err("duplicate in batch");
     assert!(matches!(
         error,
@@ -373,15 +566,13 @@ fn ids_must_be_new_uuids() {
 
     // A fresh client-chosen id is kept (in canonical form).
     let chosen = uuid::Uuid::new_v4();
-    let written = write(&doc, |txn| {
-        append_tiltak(
-            txn,
-            &template,
-            &[row(
-                json!({"id": chosen.simple().to_string().to_uppercase()}),
-            )],
-        )
-    })
+    let written = make(
+        &doc,
+        &template,
+        &[row(
+            json!({"id": chosen.simple().to_string().to_uppercase()}),
+        )],
+    )
     .expect("new id");
     assert_eq!(written, [chosen.to_string()]);
 }
@@ -391,7 +582,7 @@ fn too_many_rows_are_refused() {
     let template = template(KORUS);
     let doc = new_plan(&template);
     let rows = vec![row(json!({})); MAX_ROWS_PER_REQUEST + 1];
-    let error = write(&doc, |txn| append_tiltak(txn, &template, &rows)).expect_err("too many");
+    let error = make(&doc, &template, &rows).expect_err("too many");
     assert!(matches!(error, DocumentError::TooMany { what: "rows", .. }));
 }
 
@@ -418,11 +609,28 @@ fn patch_sets_and_clears_fields() {
     .expect("valid patch");
     let view = plan_view(&doc, &template);
     let row0 = &view.tiltak[0];
-    assert_eq!(row0.get("tiltak"), "Ny tekst");
-    assert_eq!(row0.get("frist"), "2. kvartal 2026");
-    assert_eq!(row0.get("status"), "gjennomfort");
-    assert_eq!(row0.get("ansvarlig"), "");
-    assert_eq!(row0.get("strategi"), "forebygging", "untouched");
+    assert_eq!(row0.text("tiltak"), "Ny tekst");
+    assert_eq!(row0.text("frist"), "2. kvartal 2026");
+    assert_eq!(row0.text("status"), "gjennomfort");
+    assert!(row0.values("ansvarlig").is_empty());
+    assert_eq!(row0.text("strategi"), "forebygging", "untouched");
+    // A list field is set from an array or one string; [] and "" clear it as null does.
+    for (value, expected) in [
+        (json!(["NAV", "Utekontakten"]), vec!["NAV", "Utekontakten"]),
+        (json!("Politiet"), vec!["Politiet"]),
+        (json!([]), vec![]),
+        (json!(["NAV"]), vec!["NAV"]),
+        (json!(""), vec![]),
+    ] {
+        write(&doc, |txn| {
+            patch_tiltak(txn, &template, id, &row(json!({"ansvarlig": value})))
+        })
+        .expect("list patch");
+        assert_eq!(
+            plan_view(&doc, &template).tiltak[0].values("ansvarlig"),
+            expected
+        );
+    }
     assert_eq!(view.tiltak[1], plan_view(&doc, &template).tiltak[1]);
 }
 
@@ -487,17 +695,15 @@ fn refused_patches_leave_the_document_unchanged() {
 fn target_group_rows_carry_their_section() {
     let template = template(COMBINED);
     let doc = new_plan(&template);
-    let ids = write(&doc, |txn| {
-        append_tiltak(
-            txn,
-            &template,
-            &[row(json!({
-                "section": "malgrupper.eldre.nye-tiltak",
-                "strategi": "forebygging",
-                "tiltak": "Seniortreff",
-            }))],
-        )
-    })
+    let ids = make(
+        &doc,
+        &template,
+        &[row(json!({
+            "section": "malgrupper.eldre.nye-tiltak",
+            "strategi": "forebygging",
+            "tiltak": "Seniortreff",
+        }))],
+    )
     .expect("valid section");
     let view = plan_view(&doc, &template);
     assert_eq!(
@@ -547,22 +753,32 @@ fn cell(txn: &impl ReadTxn, index: u32, field: &str) -> yrs::TextRef {
 fn long_text_cells_are_shared_text_even_when_empty() {
     let template = template(KORUS);
     let doc = new_plan(&template);
+    make(&doc, &template, &[row(json!({"strategi": "forebygging"}))]).expect("valid");
     write(&doc, |txn| {
-        append_tiltak(txn, &template, &[row(json!({"strategi": "forebygging"}))])
+        append_tiltak(
+            txn,
+            &template,
+            &[row(json!({"strategi": "livskvalitet"}))],
+            RowOrigin::Imported,
+        )
     })
     .expect("valid");
     let txn = doc.transact();
-    assert_eq!(cell(&txn, 0, "tiltak").get_string(&txn), "");
-    assert_eq!(cell(&txn, 0, "indikator").get_string(&txn), "");
+    for index in [0, 1] {
+        assert_eq!(cell(&txn, index, "tiltak").get_string(&txn), "");
+        assert_eq!(cell(&txn, index, "indikator").get_string(&txn), "");
+    }
 }
 
 #[test]
 fn concurrent_typing_in_one_cell_keeps_both_texts() {
     let template = template(KORUS);
     let alice = new_plan(&template);
-    write(&alice, |txn| {
-        append_tiltak(txn, &template, &[row(json!({"tiltak": "Felles tekst."}))])
-    })
+    make(
+        &alice,
+        &template,
+        &[row(json!({"tiltak": "Felles tekst."}))],
+    )
     .expect("valid");
     let bob = Doc::new();
     apply(
@@ -592,10 +808,13 @@ fn concurrent_typing_in_one_cell_keeps_both_texts() {
 
     let expected = "Alice: Felles tekst. Bob legger til.";
     assert_eq!(
-        plan_view(&alice, &template).tiltak[0].get("tiltak"),
+        plan_view(&alice, &template).tiltak[0].text("tiltak"),
         expected
     );
-    assert_eq!(plan_view(&bob, &template).tiltak[0].get("tiltak"), expected);
+    assert_eq!(
+        plan_view(&bob, &template).tiltak[0].text("tiltak"),
+        expected
+    );
 }
 
 fn marks(pairs: &[(&str, Any)]) -> Attrs {
@@ -749,14 +968,14 @@ fn prose_fragment_reads_as_blocks() {
 }
 
 #[test]
-fn heading_levels_outside_3_to_4_are_clamped() {
+fn heading_levels_outside_3_to_5_are_clamped() {
     let template = template(KORUS);
     let doc = new_plan(&template);
     let section = "innledning.hva-er-planen";
     {
         let mut txn = doc.transact_mut();
         let fragment = txn.get_or_insert_xml_fragment(layout::section_fragment(section));
-        for level in [Any::from(1), Any::from(4.0), Any::from("4"), Any::from(9)] {
+        for level in [Any::from(1), Any::from(4.0), Any::from("5"), Any::from(9)] {
             let heading = fragment.push_back(&mut txn, XmlElementPrelim::empty("heading"));
             heading.insert_attribute(&mut txn, "level", level);
         }
@@ -775,7 +994,7 @@ fn heading_levels_outside_3_to_4_are_clamped() {
             _ => None,
         })
         .collect();
-    assert_eq!(levels, [3, 4, 4, 4]);
+    assert_eq!(levels, [3, 4, 5, 5]);
     assert_eq!(
         blocks[4],
         Block::OrderedList {
@@ -825,7 +1044,8 @@ fn prose_paragraphs_are_seeded_and_replaced() {
     let before = fingerprint(&doc, &template);
     for (id, kind) in [
         ("hvor-star-vi.nokkeltall", ErrorKind::Invalid),
-        ("hvor-star-vi", ErrorKind::Invalid),
+        ("hvor-star-vi.nokkeltall-tabell", ErrorKind::Invalid),
+        ("planprosessen.tiltak", ErrorKind::Invalid),
         ("finnes-ikke", ErrorKind::NotFound),
     ] {
         let error = write(&doc, |txn| set_prose_paragraphs(txn, &template, id, &["x"]))
@@ -950,7 +1170,22 @@ fn completeness_lists_what_is_missing() {
     );
     assert_eq!(fresh.empty_sections.len(), fresh.counts.prose_sections);
     assert_eq!(fresh.empty_sections[0].number, "1.1");
-    assert_eq!(fresh.unticked.len(), template.checklist_items().len());
+    // Both checklists (sources, documents) have nothing ticked.
+    let empty: Vec<(&str, &str)> = fresh
+        .empty_checklists
+        .iter()
+        .map(|s| (s.id.as_str(), s.number.as_str()))
+        .collect();
+    assert_eq!(
+        empty,
+        [
+            ("hvor-star-vi.nokkeltall", "2.4"),
+            ("hvor-star-vi.plandokumenter", "Vedlegg 1")
+        ]
+    );
+    assert_eq!(fresh.counts.checklists, 2);
+    assert_eq!(fresh.counts.empty_checklists, 2);
+    assert!(fresh.incomplete_tiltak.is_empty());
 
     import_fixture(&doc, &template);
     write(&doc, |txn| -> Result<(), DocumentError> {
@@ -977,16 +1212,37 @@ fn completeness_lists_what_is_missing() {
             .iter()
             .any(|s| s.id == "hvor-star-vi.nasituasjon")
     );
-    assert_eq!(report.counts.ticked_items, 1);
-    // The fixture has no deadlines, so every row lacks `frist`.
+    // One ticked source is enough: the guide's lists are an idébank.
+    let empty: Vec<&str> = report
+        .empty_checklists
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(empty, ["hvor-star-vi.plandokumenter"]);
+    // The fixture's rows all have strategi, tiltak and ansvarlig; 27 have no status, and
+    // `frist` is not required by the template.
     assert_eq!(report.counts.tiltak_rows, 49);
-    assert_eq!(report.counts.incomplete_rows, 49);
+    assert_eq!(report.counts.incomplete_rows, 27);
     let first = &report.incomplete_tiltak[0];
     let missing: Vec<&str> = first.missing.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!(missing, ["frist"]);
-    assert_eq!(first.missing[0].label, "Frist");
-    assert!(first.excerpt.starts_with("Etablere rutine"));
-    assert!(first.excerpt.chars().count() <= 81);
+    assert_eq!(missing, ["status"]);
+    assert_eq!(first.missing[0].label, "Status");
+    assert_eq!(first.number, 1);
+    assert_eq!(
+        first.place,
+        "4.5 Tiltak, Forebyggingsoffensiv for å hindre at rusproblemer oppstår"
+    );
+    // The first twelve words of a 13-word title, and an ellipsis.
+    assert_eq!(
+        first.excerpt,
+        "Etablere rutine for oppfølging av bekymringsmeldinger knyttet til rusproblematikk hos barn og …"
+    );
+    assert!(
+        report
+            .incomplete_tiltak
+            .iter()
+            .all(|r| r.missing.iter().all(|m| m.name == "status"))
+    );
 }
 
 #[test]
@@ -1006,14 +1262,19 @@ fn values_written_by_other_clients_still_read() {
                 ),
                 ("tiltak", yrs::In::Any(Any::from("Som streng"))),
                 ("frist", yrs::In::Any(Any::from(2026))),
+                ("ansvarlig", yrs::In::Any(Any::from("NAV ved Nordstrand"))),
+                ("mal", yrs::In::Any(Any::from(" "))),
             ]),
         );
         rows.push_back(&mut txn, "not a row");
     }
     let view = plan_view(&doc, &template);
     assert_eq!(view.tiltak.len(), 1);
-    assert_eq!(view.tiltak[0].get("tiltak"), "Som streng");
-    assert_eq!(view.tiltak[0].get("frist"), "2026");
+    assert_eq!(view.tiltak[0].text("tiltak"), "Som streng");
+    assert_eq!(view.tiltak[0].text("frist"), "2026");
+    // A single string where a list is expected reads as a one-item list (older plans).
+    assert_eq!(view.tiltak[0].values("ansvarlig"), ["NAV ved Nordstrand"]);
+    assert_eq!(view.tiltak[0].values("mal"), Vec::<&str>::new());
     // Patching the string cell turns it into shared text.
     write(&doc, |txn| {
         patch_tiltak(
@@ -1032,9 +1293,16 @@ fn values_written_by_other_clients_still_read() {
 fn plan_view_serialises_to_the_documented_shape() {
     let template = template(COMBINED);
     let doc = new_plan(&template);
-    write(&doc, |txn| {
-        append_tiltak(txn, &template, &[row(json!({"strategi": "forebygging", "tiltak": "Seniortreff", "section": "malgrupper.eldre.nye-tiltak"}))])
-    })
+    make(
+        &doc,
+        &template,
+        &[row(json!({
+            "strategi": "forebygging",
+            "tiltak": "Seniortreff",
+            "ansvarlig": ["Hjemmetjenesten"],
+            "section": "malgrupper.eldre.nye-tiltak",
+        }))],
+    )
     .expect("valid");
     let json = serde_json::to_value(plan_view(&doc, &template)).expect("serialises");
     assert_eq!(json["meta"]["template"], json!(template.key()));
@@ -1044,7 +1312,25 @@ fn plan_view_serialises_to_the_documented_shape() {
         json!({"id": "eldre", "name": "Eldre"})
     );
     assert_eq!(json["tiltak"][0]["tiltak"], json!("Seniortreff"));
-    assert_eq!(json["tiltak"][0]["status"], json!("ikke_startet"));
+    assert_eq!(
+        json["tiltak"][0]["status"],
+        json!("ikke_startet"),
+        "made: the default"
+    );
+    assert_eq!(json["tiltak"][0]["ansvarlig"], json!(["Hjemmetjenesten"]));
+    assert_eq!(json["tiltak"][0]["mal"], json!([]));
     assert!(json["sections"][0]["blocks"].is_array());
     assert!(json["checklist"].is_object());
+    assert_eq!(json["goals"], json!([]));
+    assert_eq!(json["figures"], json!([]));
+    let part = &json["structure"][3];
+    assert_eq!(part["id"], json!("malgrupper"));
+    assert_eq!(part["kind"], json!("target_groups"));
+    assert_eq!(part["in_use"], json!(true));
+    assert_eq!(part["local"], json!(false));
+    assert_eq!(part["number"], json!("4"));
+    assert_eq!(part["depth"], json!(1));
+    assert!(part.get("template_heading").is_none());
+    assert_eq!(part["children"][3]["id"], json!("malgrupper.eldre"));
+    assert_eq!(part["children"][3]["children"][2]["kind"], json!("tiltak"));
 }

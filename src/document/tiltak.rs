@@ -1,19 +1,24 @@
-//! The tiltak table: reading rows, grouping them by strategy, and validated writes.
+//! The tiltak table: reading rows, grouping them for tables, and validated writes. The
+//! template's schema is the only definition of the fields; nothing here names one.
 //!
-//! A row is a Y.Map with a stable `id` (UUID), an optional `section`, and one entry per
-//! template field: `long_text` fields are Y.Text (two people can type in one cell), the others
-//! plain strings. Every long_text cell is created together with its row, even when empty: if two
-//! clients each created a missing cell, one of them would lose what they typed.
+//! A row is a Y.Map with a stable `id` (UUID), an optional `section` (or `sections`, for a row
+//! in several target groups), and one entry per template field: `long_text` fields are Y.Text
+//! (two people can type in one cell); `multi_enum`, `unit` and `goals` fields are arrays of
+//! strings; the others plain strings. Every long_text cell is created together with its row,
+//! even when empty: if two clients each created a missing cell, one of them would lose what
+//! they typed.
 //!
 //! Accepted input (bulk import and patches, one JSON object per row):
-//! - a field's value is a string or null (= empty); anything else is refused;
-//! - an enum field takes the option's code (`tidlig_innsats`); an option's label or short label,
-//!   in any letter case (`Tidlig innsats`), is accepted too and stored as the code, because
-//!   spreadsheets exported from real plans carry labels;
+//! - a text field's value is a string or null (= empty); a list field's an array of strings, a
+//!   single string (one item) or null; anything else is refused;
+//! - an enum option is given by its code (`tidlig_innsats`), or by its label or short label in
+//!   any letter case (`Tidlig innsats`), stored as the code, because spreadsheets exported from
+//!   real plans carry labels;
+//! - a `goals` item must be the id of one of the plan's goals; a `number` must read as one;
 //! - empty values are allowed even for required fields: an incomplete row is listed by
 //!   [`completeness`](super::completeness), not refused, so people can add a row and fill it in;
-//! - `unit` and `deadline` fields are free text: the plan's units live outside the document, and
-//!   real plans name several units or partners in one cell.
+//! - `unit` items are the plan's unit names or free text: real plans name partners that are
+//!   not units of the plan.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -26,102 +31,310 @@ use yrs::{
 };
 
 use super::error::{DocumentError, quote};
+use super::goals::{Goal, read_goals};
 use super::layout::{self, row as row_key};
 use super::view::{maps_of, read_target_groups, tiltak_section_ids};
-use crate::templates::{EnumOption, FieldSchema, FieldType, FieldValueError, Template};
+use crate::templates::{FieldSchema, FieldType, FieldValueError, MultiGroup, Place, Template};
 
-/// Longest text accepted in one tiltak field, in characters.
-pub const MAX_FIELD_CHARS: usize = 10_000;
 /// Most rows accepted by one [`append_tiltak`] call.
 pub const MAX_ROWS_PER_REQUEST: usize = 1_000;
-/// Heading of the rows without a (known) strategy.
-pub const NO_STRATEGI_LABEL: &str = "Uten strategi";
+/// Most values in one list field (units, goals, options, sections) of a row.
+pub const MAX_LIST_ITEMS: usize = 100;
 
-/// One tiltak row, every field as text. Serialises flat, like the import format:
-/// `{"id": "…", "strategi": "forebygging", "tiltak": "…", …}`.
+/// A field's value: text, or a list of texts for `multi_enum`, `unit` and `goals` fields.
+/// Serialises as a JSON string or an array of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl FieldValue {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            FieldValue::Text(text) => text.trim().is_empty(),
+            FieldValue::List(items) => items.is_empty(),
+        }
+    }
+
+    /// The values: one text (if not empty), or the list's items.
+    pub fn items(&self) -> Vec<&str> {
+        match self {
+            FieldValue::Text(text) if text.trim().is_empty() => Vec::new(),
+            FieldValue::Text(text) => vec![text.as_str()],
+            FieldValue::List(items) => items.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// One tiltak row. Serialises flat, like the import format:
+/// `{"id": "…", "strategi": "forebygging", "ansvarlig": ["NAV"], …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TiltakRow {
     pub id: String,
+    /// The tiltak section the row is in (its first, when it is in several).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub section: Option<String>,
-    /// Every field of the template, "" when empty.
+    /// Every tiltak section the row is in, when it is in more than one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<String>,
+    /// Every field of the template; an empty text or list when the row has no value.
     #[serde(flatten)]
-    pub fields: BTreeMap<String, String>,
+    pub fields: BTreeMap<String, FieldValue>,
 }
-
-/// The columns of tiltak tables as the council's documents have them (strategi groups the rows):
-/// shared by the plan page and the exports.
-pub const COUNCIL_COLUMNS: [&str; 6] = [
-    "tiltak",
-    "innsatsomrade",
-    "niva",
-    "ansvarlig",
-    "frist",
-    "status",
-];
 
 impl TiltakRow {
-    /// The row's cells in [`COUNCIL_COLUMNS`] order, enum codes shown as their bokmål labels.
-    pub fn council_cells(&self, template: &Template) -> Vec<String> {
-        COUNCIL_COLUMNS
+    /// A field's value as one text: a list joined with ", " ("" for an empty or unknown field).
+    pub fn text(&self, field: &str) -> String {
+        self.values(field).join(", ")
+    }
+
+    /// A field's values (see [`FieldValue::items`]).
+    pub fn values(&self, field: &str) -> Vec<&str> {
+        self.fields
+            .get(field)
+            .map(FieldValue::items)
+            .unwrap_or_default()
+    }
+
+    pub fn is_empty(&self, field: &str) -> bool {
+        self.fields.get(field).is_none_or(FieldValue::is_empty)
+    }
+
+    /// The row's name: its title field's text.
+    pub fn title(&self, template: &Template) -> String {
+        template
+            .title_field()
+            .map(|field| self.text(&field.name))
+            .unwrap_or_default()
+    }
+
+    /// A field as readers see it: option labels for choices, goal titles for goals, the text
+    /// otherwise ("" when empty). A value that matches no option or goal is shown as written.
+    pub fn display(&self, field: &FieldSchema, goals: &[Goal]) -> String {
+        let values = self.values(&field.name);
+        let shown: Vec<&str> = values
             .iter()
-            .map(|name| {
-                let value = self.get(name);
-                template
-                    .field(name)
-                    .and_then(|field| field.option(value))
-                    .map_or_else(|| value.to_owned(), |option| option.short().to_owned())
+            .map(|value| match field.field_type {
+                FieldType::Enum | FieldType::MultiEnum => {
+                    field.option(value).map_or(*value, |option| option.short())
+                }
+                FieldType::Goals => goals
+                    .iter()
+                    .find(|goal| goal.id == *value)
+                    .map_or(*value, |goal| goal.title.as_str()),
+                _ => value,
             })
-            .collect()
+            .collect();
+        let separator = if field.field_type == FieldType::Goals {
+            "; "
+        } else {
+            ", "
+        };
+        shown.join(separator)
     }
 
-    /// A field's text ("" for an empty or unknown field).
-    pub fn get(&self, field: &str) -> &str {
-        self.fields.get(field).map_or("", String::as_str)
+    /// The tiltak sections the row names.
+    pub fn section_ids(&self) -> Vec<&str> {
+        if self.sections.is_empty() {
+            self.section.iter().map(String::as_str).collect()
+        } else {
+            self.sections.iter().map(String::as_str).collect()
+        }
     }
 }
 
-/// Rows of one strategy, for exports.
-#[derive(Debug, Clone, Serialize)]
-pub struct StrategiGroup<'a> {
-    /// The template's option; `None` for rows without a known strategy.
-    pub option: Option<&'a EnumOption>,
-    /// The option's label, or "Uten strategi".
-    pub label: String,
-    pub rows: Vec<&'a TiltakRow>,
-}
-
-/// Rows grouped by `strategi` in the template's option order; rows with an empty or unknown
-/// strategy come last under "Uten strategi". Only groups with rows are returned.
-pub fn group_by_strategi<'a>(
+/// The rows printed in tiltak section `section` of a plan whose tiltak sections are `known` (in
+/// document order): those that name it, and, in the first known section, those that name no
+/// known section, so that no row is ever left out of the plan.
+pub fn rows_of_section<'a>(
     rows: &'a [TiltakRow],
-    template: &'a Template,
-) -> Vec<StrategiGroup<'a>> {
-    let options = template.strategi_options();
-    let mut groups: Vec<StrategiGroup<'a>> = options
+    section: &str,
+    known: &[String],
+    mode: MultiGroup,
+) -> Vec<&'a TiltakRow> {
+    let home = known.first().is_some_and(|first| first == section);
+    rows.iter()
+        .filter(|row| {
+            let placed = row
+                .section_ids()
+                .iter()
+                .any(|id| known.iter().any(|k| k == id));
+            if placed {
+                let named: Vec<&str> = row
+                    .section_ids()
+                    .into_iter()
+                    .filter(|id| known.iter().any(|k| k == id))
+                    .collect();
+                match mode {
+                    MultiGroup::Each => named.contains(&section),
+                    MultiGroup::Once => named.first() == Some(&section),
+                }
+            } else {
+                home
+            }
+        })
+        .collect()
+}
+
+/// A row as a table prints it: the column cells, and the row's other values as
+/// (label, value) lines to show under its title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowCells {
+    pub columns: Vec<String>,
+    pub details: Vec<(String, String)>,
+}
+
+impl TiltakRow {
+    /// The cells of the columns at `place`, and every other field with a value except the one
+    /// the table is grouped by (its group heading says it): so every value the plan has is
+    /// printed, and nothing it does not have.
+    pub fn cells(&self, template: &Template, place: Place, goals: &[Goal]) -> RowCells {
+        let grouped_by = template.tiltak.group_by.as_deref();
+        let mut cells = RowCells {
+            columns: Vec::new(),
+            details: Vec::new(),
+        };
+        for field in &template.tiltak.fields {
+            if field.is_column(place) {
+                cells.columns.push(self.display(field, goals));
+            } else if Some(field.name.as_str()) != grouped_by && !self.is_empty(&field.name) {
+                cells
+                    .details
+                    .push((field.label.clone(), self.display(field, goals)));
+            }
+        }
+        cells
+    }
+}
+
+/// Rows of one group of a tiltak table, for pages and exports.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowGroup<'a> {
+    /// The option value or goal id; `None` for rows without a known value, or when the template
+    /// does not group.
+    pub value: Option<String>,
+    /// The option's label or goal's title, "Uten <field>" or "" when the template does not group.
+    pub label: String,
+    pub rows: Vec<GroupedRow<'a>>,
+}
+
+/// A row in a group.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupedRow<'a> {
+    /// Position in the printed table, counted across its groups (1-based).
+    pub number: usize,
+    pub row: &'a TiltakRow,
+    /// The other groups the row belongs to, when the template prints it once.
+    pub also: Vec<String>,
+}
+
+/// Rows grouped by the template's `group_by` field, in its options' (or the plan's goals')
+/// order; rows with no known value come last under "Uten <field label>". A row with several
+/// values is in each of their groups, or once with the others listed (`multi_group`). Only
+/// groups with rows are returned; rows are numbered in print order.
+pub fn group_rows<'a>(
+    rows: &[&'a TiltakRow],
+    template: &Template,
+    goals: &[Goal],
+) -> Vec<RowGroup<'a>> {
+    let Some(field) = template.group_field() else {
+        let rows = rows
+            .iter()
+            .enumerate()
+            .map(|(index, row)| GroupedRow {
+                number: index + 1,
+                row,
+                also: Vec::new(),
+            })
+            .collect::<Vec<_>>();
+        return if rows.is_empty() {
+            Vec::new()
+        } else {
+            vec![RowGroup {
+                value: None,
+                label: String::new(),
+                rows,
+            }]
+        };
+    };
+    let choices: Vec<(String, String)> = if field.field_type == FieldType::Goals {
+        goals
+            .iter()
+            .map(|goal| (goal.id.clone(), goal.title.clone()))
+            .collect()
+    } else {
+        field
+            .options
+            .iter()
+            .map(|option| (option.value.clone(), option.label.clone()))
+            .collect()
+    };
+    let mut groups: Vec<RowGroup<'a>> = choices
         .iter()
-        .map(|option| StrategiGroup {
-            option: Some(option),
-            label: option.label.clone(),
+        .map(|(value, label)| RowGroup {
+            value: Some(value.clone()),
+            label: label.clone(),
             rows: Vec::new(),
         })
         .collect();
     let mut without = Vec::new();
     for row in rows {
-        let strategi = row.get("strategi");
-        match options.iter().position(|option| option.value == strategi) {
-            Some(index) => groups[index].rows.push(row),
-            None => without.push(row),
+        // In the groups' order, so "first" is the same whatever order the values were set in.
+        let mut positions: Vec<usize> = row
+            .values(&field.name)
+            .iter()
+            .filter_map(|value| choices.iter().position(|(code, _)| code == value))
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        let Some(&first) = positions.first() else {
+            without.push(GroupedRow {
+                number: 0,
+                row,
+                also: Vec::new(),
+            });
+            continue;
+        };
+        match template.tiltak.multi_group {
+            MultiGroup::Each => {
+                for position in positions {
+                    groups[position].rows.push(GroupedRow {
+                        number: 0,
+                        row,
+                        also: Vec::new(),
+                    });
+                }
+            }
+            MultiGroup::Once => {
+                let also = positions[1..]
+                    .iter()
+                    .map(|&position| choices[position].1.clone())
+                    .collect();
+                groups[first].rows.push(GroupedRow {
+                    number: 0,
+                    row,
+                    also,
+                });
+            }
         }
     }
     if !without.is_empty() {
-        groups.push(StrategiGroup {
-            option: None,
-            label: NO_STRATEGI_LABEL.to_owned(),
+        groups.push(RowGroup {
+            value: None,
+            label: format!("Uten {}", field.label.to_lowercase()),
             rows: without,
         });
     }
     groups.retain(|group| !group.rows.is_empty());
+    let mut number = 0;
+    for group in &mut groups {
+        for row in &mut group.rows {
+            number += 1;
+            row.number = number;
+        }
+    }
     groups
 }
 
@@ -134,26 +347,60 @@ pub fn read_tiltak<T: ReadTxn>(txn: &T, template: &Template) -> Vec<TiltakRow> {
 }
 
 fn read_row<T: ReadTxn>(txn: &T, map: &MapRef, template: &Template) -> TiltakRow {
+    // As the browser reads a row: its `section`, then its `sections`, each once (a `sections`
+    // of one item, or one that does not repeat `section`, still places the row there).
     let section = layout::map_text(txn, map, row_key::SECTION);
+    let mut sections: Vec<String> = Vec::new();
+    for id in (!section.is_empty())
+        .then_some(section)
+        .into_iter()
+        .chain(layout::map_list(txn, map, row_key::SECTIONS))
+    {
+        if !sections.contains(&id) {
+            sections.push(id);
+        }
+    }
+    let section = sections.first().cloned();
+    if sections.len() == 1 {
+        sections.clear();
+    }
     TiltakRow {
         id: layout::map_text(txn, map, row_key::ID),
-        section: (!section.is_empty()).then_some(section),
+        section,
+        sections,
         fields: template
             .tiltak
             .fields
             .iter()
-            .map(|field| (field.name.clone(), layout::map_text(txn, map, &field.name)))
+            .map(|field| {
+                let value = if field.field_type.is_list() {
+                    FieldValue::List(layout::map_list(txn, map, &field.name))
+                } else {
+                    FieldValue::Text(layout::map_text(txn, map, &field.name))
+                };
+                (field.name.clone(), value)
+            })
             .collect(),
     }
 }
 
+/// Where new rows come from, which decides whether the template's defaults apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowOrigin {
+    /// Made by someone in the editor or the API: an empty field with a default gets it.
+    Made,
+    /// Imported from an existing plan: what the source leaves blank stays blank.
+    Imported,
+}
+
 /// Appends rows (the bulk-import format: one JSON object per row, see the module docs) and
-/// returns their ids. Nothing is written unless every row is valid. An absent or empty field
-/// with a template `default` gets the default.
+/// returns their ids. Nothing is written unless every row is valid. A row [`RowOrigin::Made`]
+/// gets the template's default for a field it leaves empty; an imported row keeps its blanks.
 pub fn append_tiltak(
     txn: &mut TransactionMut,
     template: &Template,
     rows: &[serde_json::Map<String, Value>],
+    origin: RowOrigin,
 ) -> Result<Vec<String>, DocumentError> {
     if rows.len() > MAX_ROWS_PER_REQUEST {
         return Err(DocumentError::TooMany {
@@ -162,7 +409,7 @@ pub fn append_tiltak(
             max: MAX_ROWS_PER_REQUEST,
         });
     }
-    let sections = tiltak_section_ids(template, &read_target_groups(txn));
+    let context = Context::read(txn, template);
     let mut known_ids: HashSet<String> = read_tiltak(txn, template)
         .into_iter()
         .map(|row| row.id)
@@ -170,7 +417,7 @@ pub fn append_tiltak(
 
     let mut checked = Vec::with_capacity(rows.len());
     for (index, json) in rows.iter().enumerate() {
-        let row = check_row(template, Some(index), json, &sections)?;
+        let row = check_row(template, Some(index), json, &context)?;
         if let Some(id) = &row.id
             && !known_ids.insert(id.clone())
         {
@@ -188,25 +435,47 @@ pub fn append_tiltak(
         let id = row.id.unwrap_or_else(|| Uuid::new_v4().to_string());
         let mut prelim = MapPrelim::default();
         prelim.insert(row_key::ID.into(), In::Any(Any::from(id.as_str())));
-        if let Some(section) = row.section.filter(|section| !section.is_empty()) {
-            prelim.insert(row_key::SECTION.into(), In::Any(Any::from(section)));
+        match row.sections.as_deref() {
+            Some([one]) => {
+                prelim.insert(row_key::SECTION.into(), In::Any(Any::from(one.as_str())));
+            }
+            Some(several @ [_, _, ..]) => {
+                prelim.insert(
+                    row_key::SECTIONS.into(),
+                    In::Any(layout::list_value(several)),
+                );
+            }
+            _ => {}
         }
         for field in &template.tiltak.fields {
             let given = row
                 .values
                 .iter()
                 .find(|(name, _)| *name == field.name)
-                .map(|(_, value)| value.as_str())
-                .unwrap_or("");
-            let value = if given.is_empty() {
-                field.default.as_deref().unwrap_or("")
-            } else {
-                given
-            };
-            if field.field_type == FieldType::LongText {
-                prelim.insert(field.name.as_str().into(), TextPrelim::new(value).into());
-            } else if !value.is_empty() {
-                prelim.insert(field.name.as_str().into(), In::Any(Any::from(value)));
+                .map(|(_, value)| value.clone())
+                .filter(|value| !value.is_empty());
+            let value = given.or_else(|| match (origin, &field.default) {
+                (RowOrigin::Made, Some(default)) => Some(FieldValue::Text(default.clone())),
+                _ => None,
+            });
+            match value {
+                Some(FieldValue::Text(text)) if field.field_type == FieldType::LongText => {
+                    prelim.insert(field.name.as_str().into(), TextPrelim::new(text).into());
+                }
+                // Every long_text cell exists from the start (see the module docs).
+                None if field.field_type == FieldType::LongText => {
+                    prelim.insert(field.name.as_str().into(), TextPrelim::new("").into());
+                }
+                Some(FieldValue::Text(text)) => {
+                    prelim.insert(field.name.as_str().into(), In::Any(Any::from(text)));
+                }
+                Some(FieldValue::List(items)) => {
+                    prelim.insert(
+                        field.name.as_str().into(),
+                        In::Any(layout::list_value(&items)),
+                    );
+                }
+                None => {}
             }
         }
         array.push_back(txn, prelim);
@@ -215,8 +484,8 @@ pub fn append_tiltak(
     Ok(ids)
 }
 
-/// Sets the given fields of one row (null or "" clears a field). Nothing is written unless the
-/// whole patch is valid. A long_text cell's content is replaced as a whole.
+/// Sets the given fields of one row (null, "" or [] clears a field). Nothing is written unless
+/// the whole patch is valid. A long_text cell's content is replaced as a whole.
 pub fn patch_tiltak(
     txn: &mut TransactionMut,
     template: &Template,
@@ -234,26 +503,37 @@ pub fn patch_tiltak(
     }
     let mut without_id = patch.clone();
     without_id.remove(row_key::ID);
-    let sections = tiltak_section_ids(template, &read_target_groups(txn));
-    let row = check_row(template, None, &without_id, &sections)?;
+    let context = Context::read(txn, template);
+    let row = check_row(template, None, &without_id, &context)?;
 
-    if let Some(section) = row.section {
-        if section.is_empty() {
-            map.remove(txn, row_key::SECTION);
-        } else {
-            map.insert(txn, row_key::SECTION, section);
+    if let Some(sections) = row.sections {
+        map.remove(txn, row_key::SECTION);
+        map.remove(txn, row_key::SECTIONS);
+        match sections.as_slice() {
+            [] => {}
+            [one] => {
+                map.insert(txn, row_key::SECTION, one.as_str());
+            }
+            several => {
+                map.insert(txn, row_key::SECTIONS, layout::list_value(several));
+            }
         }
     }
     for (name, value) in row.values {
         let is_long = template
             .field(name)
             .is_some_and(|field| field.field_type == FieldType::LongText);
-        if is_long {
-            set_long_text(txn, &map, name, &value);
-        } else if value.is_empty() {
-            map.remove(txn, name);
-        } else {
-            map.insert(txn, name, value);
+        match value {
+            FieldValue::Text(text) if is_long => set_long_text(txn, &map, name, &text),
+            value if value.is_empty() => {
+                map.remove(txn, name);
+            }
+            FieldValue::Text(text) => {
+                map.insert(txn, name, text);
+            }
+            FieldValue::List(items) => {
+                map.insert(txn, name, layout::list_value(&items));
+            }
         }
     }
     Ok(())
@@ -280,25 +560,41 @@ fn find_row<T: ReadTxn>(txn: &T, row_id: &str) -> Option<MapRef> {
         .find(|map| layout::map_text(txn, map, row_key::ID) == row_id)
 }
 
+/// What a row's values are checked against besides the template: the plan's tiltak sections
+/// and goals.
+struct Context {
+    sections: Vec<String>,
+    goals: Vec<String>,
+}
+
+impl Context {
+    fn read<T: ReadTxn>(txn: &T, template: &Template) -> Self {
+        Context {
+            sections: tiltak_section_ids(template, &read_target_groups(txn)),
+            goals: read_goals(txn).into_iter().map(|goal| goal.id).collect(),
+        }
+    }
+}
+
 /// A row that passed validation, values normalised (enum labels replaced by codes).
 struct CheckedRow<'t> {
     /// A client-chosen id (canonical form); `None` to generate one.
     id: Option<String>,
-    /// `Some("")` clears the row's section.
-    section: Option<String>,
+    /// `Some(empty)` clears the row's sections.
+    sections: Option<Vec<String>>,
     /// Fields given in the input, in input order.
-    values: Vec<(&'t str, String)>,
+    values: Vec<(&'t str, FieldValue)>,
 }
 
 fn check_row<'t>(
     template: &'t Template,
     row: Option<usize>,
     json: &serde_json::Map<String, Value>,
-    sections: &[String],
+    context: &Context,
 ) -> Result<CheckedRow<'t>, DocumentError> {
     let mut checked = CheckedRow {
         id: None,
-        section: None,
+        sections: None,
         values: Vec::new(),
     };
     for (key, value) in json {
@@ -313,17 +609,25 @@ fn check_row<'t>(
             }
             continue;
         }
-        if key == row_key::SECTION {
-            let text = text_value(row, key, value)?;
-            if !text.is_empty() && !sections.contains(&text) {
-                return Err(DocumentError::NotAllowed {
-                    row,
-                    field: key.clone(),
-                    value: quote(&text),
-                    allowed: sections.to_vec(),
-                });
+        if key == row_key::SECTION || key == row_key::SECTIONS {
+            let sections = list_value(row, key, value)?;
+            for section in &sections {
+                if !context.sections.contains(section) {
+                    return Err(DocumentError::NotAllowed {
+                        row,
+                        field: key.clone(),
+                        value: quote(section),
+                        allowed: context.sections.clone(),
+                    });
+                }
             }
-            checked.section = Some(text);
+            let mut unique = Vec::with_capacity(sections.len());
+            for section in sections {
+                if !unique.contains(&section) {
+                    unique.push(section);
+                }
+            }
+            checked.sections = Some(unique);
             continue;
         }
         let field = template
@@ -333,24 +637,99 @@ fn check_row<'t>(
                 field: quote(key),
                 known: known_fields(template),
             })?;
-        let text = text_value(row, key, value)?;
-        let len = text.chars().count();
-        if len > MAX_FIELD_CHARS {
-            return Err(DocumentError::TooLong {
-                row,
-                field: key.clone(),
-                len,
-                max: MAX_FIELD_CHARS,
-            });
-        }
-        let text = if field.field_type == FieldType::Enum {
-            enum_code(template, field, &text).map_err(|error| DocumentError::Enum { row, error })?
+        let value = if field.field_type.is_list() {
+            FieldValue::List(list_value(row, key, value)?)
         } else {
-            text
+            FieldValue::Text(text_value(row, key, value)?)
         };
-        checked.values.push((field.name.as_str(), text));
+        for item in value.items() {
+            let len = item.chars().count();
+            if len > field.max_chars() {
+                return Err(DocumentError::TooLong {
+                    row,
+                    field: key.clone(),
+                    len,
+                    max: field.max_chars(),
+                });
+            }
+        }
+        let value = normalise(template, field, row, value, context)?;
+        checked.values.push((field.name.as_str(), value));
     }
     Ok(checked)
+}
+
+/// A checked value in its stored form: option codes for choices, known goal ids, numbers as
+/// written, list items trimmed without blanks or repeats.
+fn normalise(
+    template: &Template,
+    field: &FieldSchema,
+    row: Option<usize>,
+    value: FieldValue,
+    context: &Context,
+) -> Result<FieldValue, DocumentError> {
+    let enum_error = |error| DocumentError::Enum { row, error };
+    Ok(match (field.field_type, value) {
+        (FieldType::Enum, FieldValue::Text(text)) => {
+            FieldValue::Text(enum_code(template, field, &text).map_err(enum_error)?)
+        }
+        (FieldType::Number, FieldValue::Text(text)) => {
+            let trimmed = text.trim();
+            if !trimmed.is_empty() && !is_number(trimmed) {
+                return Err(DocumentError::NotANumber {
+                    row,
+                    field: field.name.clone(),
+                    value: quote(trimmed),
+                });
+            }
+            FieldValue::Text(trimmed.to_owned())
+        }
+        (kind, FieldValue::List(items)) => {
+            let mut out: Vec<String> = Vec::with_capacity(items.len());
+            for item in items {
+                let item = match kind {
+                    FieldType::MultiEnum => {
+                        enum_code(template, field, &item).map_err(enum_error)?
+                    }
+                    FieldType::Goals => {
+                        let id = item.trim().to_owned();
+                        if !context.goals.contains(&id) {
+                            return Err(DocumentError::NotAllowed {
+                                row,
+                                field: field.name.clone(),
+                                value: quote(&id),
+                                allowed: context.goals.clone(),
+                            });
+                        }
+                        id
+                    }
+                    _ => item.trim().to_owned(),
+                };
+                if !item.is_empty() && !out.contains(&item) {
+                    out.push(item);
+                }
+            }
+            FieldValue::List(out)
+        }
+        (_, value) => value,
+    })
+}
+
+/// "12 500", "-3", "0,5" or "1.25": digits with an optional sign, thousands spaces and one
+/// decimal comma or point.
+fn is_number(text: &str) -> bool {
+    let digits: String = text
+        .strip_prefix('-')
+        .unwrap_or(text)
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}'))
+        .collect();
+    let mut parts = digits.splitn(2, [',', '.']);
+    let whole = parts.next().unwrap_or("");
+    let fraction = parts.next();
+    !whole.is_empty()
+        && whole.chars().all(|c| c.is_ascii_digit())
+        && fraction.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A JSON value where text is expected: a string, or null for empty.
@@ -369,6 +748,46 @@ fn text_value(row: Option<usize>, field: &str, value: &Value) -> Result<String, 
         expected: "a string",
         found,
     })
+}
+
+/// A JSON value where a list is expected: an array of strings, one string (a one-item list,
+/// as spreadsheets give it), or null for none. At most [`MAX_LIST_ITEMS`] items.
+fn list_value(
+    row: Option<usize>,
+    field: &str,
+    value: &Value,
+) -> Result<Vec<String>, DocumentError> {
+    let wrong = |found| DocumentError::WrongType {
+        row,
+        field: quote(field),
+        expected: "an array of strings",
+        found,
+    };
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::String(text) if text.trim().is_empty() => Ok(Vec::new()),
+        Value::String(text) => Ok(vec![text.trim().to_owned()]),
+        Value::Array(items) => {
+            if items.len() > MAX_LIST_ITEMS {
+                return Err(DocumentError::TooMany {
+                    what: "values",
+                    count: items.len(),
+                    max: MAX_LIST_ITEMS,
+                });
+            }
+            items
+                .iter()
+                .map(|item| match item {
+                    Value::String(text) => Ok(text.trim().to_owned()),
+                    _ => Err(wrong("an array with other values than strings")),
+                })
+                .filter(|item| item.as_ref().map_or(true, |text| !text.is_empty()))
+                .collect()
+        }
+        Value::Bool(_) => Err(wrong("a boolean")),
+        Value::Number(_) => Err(wrong("a number")),
+        Value::Object(_) => Err(wrong("an object")),
+    }
 }
 
 /// The option code for an enum value: the code itself, or (case-insensitively) an option's
@@ -396,7 +815,8 @@ fn enum_code(
         })
         .map_or(wanted, |option| option.value.as_str());
     match template.validate_enum(&field.name, code) {
-        Ok(()) => Ok(code.to_owned()),
+        // Emptiness is for completeness to report, not a reason to refuse the row.
+        Ok(()) | Err(FieldValueError::Missing { .. }) => Ok(code.to_owned()),
         Err(FieldValueError::NotAllowed {
             field,
             value,
@@ -411,7 +831,7 @@ fn enum_code(
 }
 
 fn known_fields(template: &Template) -> Vec<String> {
-    [row_key::ID, row_key::SECTION]
+    row_key::ALL
         .into_iter()
         .map(str::to_owned)
         .chain(

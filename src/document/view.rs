@@ -9,8 +9,13 @@ use yrs::{
     WriteTxn,
 };
 
+use super::goals::{Goal, read_goals};
 use super::layout::{self, meta, milestone, target_group};
 use super::prose::{Block, read_fragment};
+use super::structure::{
+    Figure, LocalChecklistItem, PlanSection, checklist_items, flatten, plan_structure,
+    read_figures, read_local_items,
+};
 use super::tiltak::{TiltakRow, read_tiltak};
 use super::write::PlanStatus;
 use crate::plan::PlanMeta;
@@ -55,17 +60,26 @@ pub struct Milestone {
     pub done: bool,
 }
 
-/// A whole plan as plain data, in template order.
+/// A whole plan as plain data, in the plan's order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlanView {
     pub meta: DocMeta,
-    /// Every prose section of the template, target-group sections in place of their part.
+    /// The plan's section tree (see [`plan_structure`]).
+    pub structure: Vec<PlanSection>,
+    /// The text of every section that has one (prose, appendices, introductions of parts), in
+    /// document order.
     pub sections: Vec<SectionContent>,
     pub tiltak: Vec<TiltakRow>,
     pub milestones: Vec<Milestone>,
-    /// Every checklist item of the template, ticked or not.
+    /// Every checklist item of the template and the plan, ticked or not.
     pub checklist: BTreeMap<String, bool>,
+    /// The plan's own checklist items.
+    pub checklist_items: Vec<LocalChecklistItem>,
     pub target_groups: Vec<TargetGroup>,
+    /// The plan's own goals.
+    pub goals: Vec<Goal>,
+    /// Rows of the key-figures sections.
+    pub figures: Vec<Figure>,
 }
 
 impl PlanView {
@@ -75,13 +89,13 @@ impl PlanView {
     }
 }
 
-/// A prose section of a plan and how exports title it.
+/// A text section of a plan and how it is titled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProseSection {
     pub id: String,
-    /// The template's heading; for a target group's section "`<group> – <subsection>`".
+    /// The plan's heading.
     pub heading: String,
-    /// Template numbering, e.g. "2.1"; a target group's sections carry the group's number.
+    /// The plan's numbering, e.g. "2.1" ("" when not in use).
     pub number: String,
 }
 
@@ -142,24 +156,26 @@ pub fn plan_view(doc: &Doc, template: &Template) -> PlanView {
 
 /// [`plan_view`] inside a transaction the caller already holds.
 pub fn plan_view_in<T: ReadTxn>(txn: &T, template: &Template) -> PlanView {
-    let target_groups = read_target_groups(txn);
-    let sections = prose_sections(template, &target_groups)
+    let structure = plan_structure(txn, template);
+    let sections = flatten(&structure)
         .into_iter()
+        .filter(|section| section.has_prose())
         .map(|section| SectionContent {
             blocks: read_section(txn, &section.id),
-            id: section.id,
+            id: section.id.clone(),
         })
         .collect();
+    let local_items = read_local_items(txn);
     let checklist_map = txn.get_map(layout::CHECKLIST);
-    let checklist = template
-        .checklist_items()
+    let checklist = flatten(&structure)
         .into_iter()
-        .map(|(section, item)| {
-            let key = crate::templates::checklist_key(&section.id, &item.id);
+        .filter(|section| section.kind == SectionKind::Checklist)
+        .flat_map(|section| checklist_items(template, &section.id, &local_items))
+        .map(|item| {
             let ticked = checklist_map
                 .as_ref()
-                .is_some_and(|map| layout::map_bool(txn, map, &key));
-            (key, ticked)
+                .is_some_and(|map| layout::map_bool(txn, map, &item.key));
+            (item.key, ticked)
         })
         .collect();
     PlanView {
@@ -168,7 +184,11 @@ pub fn plan_view_in<T: ReadTxn>(txn: &T, template: &Template) -> PlanView {
         tiltak: read_tiltak(txn, template),
         milestones: read_milestones(txn),
         checklist,
-        target_groups,
+        checklist_items: local_items,
+        target_groups: read_target_groups(txn),
+        goals: read_goals(txn),
+        figures: read_figures(txn),
+        structure,
     }
 }
 
@@ -217,41 +237,18 @@ pub(crate) fn maps_of<'a, T: ReadTxn>(
     })
 }
 
-/// Every prose section of a plan in document order: the template's own, and at the place of a
-/// `target_groups` part, each group's prose subsections.
-pub fn prose_sections(template: &Template, groups: &[TargetGroup]) -> Vec<ProseSection> {
-    let mut out = Vec::new();
-    for flat in template.sections_flat() {
-        let section = flat.section;
-        match (section.kind, &section.target_groups) {
-            (SectionKind::Prose, _) => out.push(ProseSection {
-                id: section.id.clone(),
-                heading: section.heading.clone(),
-                number: flat.number.clone(),
-            }),
-            (SectionKind::TargetGroups, Some(spec)) => {
-                for (index, group) in groups.iter().enumerate() {
-                    for sub in spec
-                        .subsections
-                        .iter()
-                        .filter(|sub| sub.kind == SectionKind::Prose)
-                    {
-                        out.push(ProseSection {
-                            id: TargetGroupsSpec::instance_section_id(
-                                &section.id,
-                                &group.id,
-                                &sub.id,
-                            ),
-                            heading: format!("{} – {}", group.name, sub.heading),
-                            number: format!("{}.{}", flat.number, index + 1),
-                        });
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+/// Every section of a plan whose content is text (prose and appendix sections), in document
+/// order, in use or not.
+pub fn prose_sections(structure: &[PlanSection]) -> Vec<ProseSection> {
+    flatten(structure)
+        .into_iter()
+        .filter(|section| section.is_text())
+        .map(|section| ProseSection {
+            id: section.id.clone(),
+            heading: section.heading.clone(),
+            number: section.number.clone(),
+        })
+        .collect()
 }
 
 /// Section ids a tiltak row may name in `section`: the template's tiltak sections and each

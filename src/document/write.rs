@@ -11,8 +11,9 @@ use yrs::{Any, Array, In, Map, MapPrelim, ReadTxn, TransactionMut, WriteTxn};
 use super::error::{DocumentError, quote};
 use super::layout::{self, meta, milestone};
 use super::prose::replace_with_paragraphs;
-use super::view::{maps_of, prose_sections, read_target_groups};
-use crate::templates::{SectionKind, Template};
+use super::structure::{flatten, plan_structure, read_local_items};
+use super::view::maps_of;
+use crate::templates::Template;
 
 /// Longest title, bydel, periode or milestone text, in characters.
 pub const MAX_SHORT_CHARS: usize = 500;
@@ -139,14 +140,21 @@ pub fn set_meta(
     Ok(())
 }
 
-/// Ticks or unticks a checklist item; the key must name an item of the template.
+/// Ticks or unticks a checklist item; the key must name an item of the template or the plan.
 pub fn set_checklist(
     txn: &mut TransactionMut,
     template: &Template,
     key: &str,
     checked: bool,
 ) -> Result<(), DocumentError> {
-    if !template.has_checklist_key(key) {
+    let local = || {
+        key.split_once('/').is_some_and(|(section, item)| {
+            read_local_items(txn)
+                .iter()
+                .any(|i| i.section == section && i.id == item)
+        })
+    };
+    if !template.has_checklist_key(key) && !local() {
         return Err(DocumentError::UnknownChecklistItem { key: quote(key) });
     }
     let map = txn.get_or_insert_map(layout::CHECKLIST);
@@ -208,27 +216,25 @@ pub fn set_milestone_done(
 }
 
 /// Replaces a prose section's content with plain paragraphs (used to seed the demo plan).
-/// The section must be a prose section of the template or of one of the plan's target groups.
+/// The section must be one of the plan's sections with text (prose, appendix, or a part's
+/// introduction).
 pub fn set_prose_paragraphs(
     txn: &mut TransactionMut,
     template: &Template,
     section_id: &str,
     paragraphs: &[&str],
 ) -> Result<(), DocumentError> {
-    let groups = read_target_groups(txn);
-    let is_prose = prose_sections(template, &groups)
-        .iter()
-        .any(|section| section.id == section_id);
-    if !is_prose {
-        return Err(match section_kind(template, section_id) {
-            // A prose kind here means a subsection of a group the plan does not have.
-            Some(kind) if kind != SectionKind::Prose => DocumentError::NotProse {
-                id: quote(section_id),
-                kind,
-            },
-            _ => DocumentError::UnknownSection {
-                id: quote(section_id),
-            },
+    let structure = plan_structure(txn, template);
+    let section = flatten(&structure)
+        .into_iter()
+        .find(|section| section.id == section_id)
+        .ok_or_else(|| DocumentError::UnknownSection {
+            id: quote(section_id),
+        })?;
+    if !section.has_prose() {
+        return Err(DocumentError::NotProse {
+            id: quote(section_id),
+            kind: section.kind,
         });
     }
     if paragraphs.len() > MAX_PARAGRAPHS {
@@ -248,21 +254,6 @@ pub fn set_prose_paragraphs(
     let fragment = txn.get_or_insert_xml_fragment(layout::section_fragment(section_id));
     replace_with_paragraphs(txn, &fragment, paragraphs);
     Ok(())
-}
-
-/// The kind of a template section, or of a target-group subsection instance
-/// (`<part>.<group>.<subsection>`), to explain why it is not prose.
-fn section_kind(template: &Template, section_id: &str) -> Option<SectionKind> {
-    if let Some(section) = template.section(section_id) {
-        return Some(section.kind);
-    }
-    let (part, spec) = template.target_groups()?;
-    let rest = section_id.strip_prefix(&part.id)?.strip_prefix('.')?;
-    let (_, sub_id) = rest.rsplit_once('.')?;
-    spec.subsections
-        .iter()
-        .find(|sub| sub.id == sub_id)
-        .map(|sub| sub.kind)
 }
 
 fn check_length(place: &str, value: &str, max: usize) -> Result<(), DocumentError> {

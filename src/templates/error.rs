@@ -98,7 +98,7 @@ pub enum Problem {
     #[error("the template has no sections")]
     NoSections,
     #[error(
-        "unknown section kind `{0}`; expected one of prose, tiltak, milestones, checklist, group, target_groups"
+        "unknown section kind `{0}`; expected one of prose, tiltak, milestones, checklist, group, target_groups, figures, appendix"
     )]
     UnknownKind(String),
     #[error("a checklist needs at least one item")]
@@ -129,14 +129,24 @@ pub enum Problem {
     SubsectionKind(String),
     #[error("only one `milestones` section per template (a plan has one milestone list)")]
     MoreThanOneMilestones,
-    #[error("required tiltak field `{0}` is missing")]
-    MissingField(&'static str),
-    #[error("field must have type `enum`, not `{0}`")]
-    NotEnum(String),
-    #[error("an `enum` field needs at least one option")]
+    #[error("`{role}` names `{field}`, which is not a field of the tiltak table")]
+    RoleUnknownField { role: &'static str, field: String },
+    #[error("`{role}` cannot be field `{field}` of type `{kind}`")]
+    RoleWrongKind {
+        role: &'static str,
+        field: String,
+        kind: String,
+    },
+    #[error("an `enum` or `multi_enum` field needs at least one option")]
     EnumWithoutOptions,
-    #[error("only an `enum` field has options, but this field is `{0}`")]
+    #[error("only an `enum` or `multi_enum` field has options, but this field is `{0}`")]
     OptionsOnNonEnum(String),
+    #[error("a `{0}` field cannot have a default: its values belong to each plan")]
+    DefaultOnKind(String),
+    #[error("width must be 1 or more")]
+    ZeroWidth,
+    #[error("max_chars must be 1 or more")]
+    ZeroMaxChars,
     #[error("default `{0}` is not one of the field's options")]
     DefaultNotAnOption(String),
 }

@@ -7,13 +7,6 @@ use std::path::Path;
 use super::error::{Issue, Problem, TemplateError};
 use super::model::{FieldType, Section, SectionKind, TableSchema, Template};
 
-/// Tiltak fields every template must define: exports, status tracking and the table view
-/// rely on them.
-pub const REQUIRED_FIELDS: [&str; 4] = ["strategi", "tiltak", "ansvarlig", "status"];
-
-/// Fields that must be `enum`: exports group by `strategi`, progress is counted by `status`.
-const ENUM_FIELDS: [&str; 2] = ["strategi", "status"];
-
 /// Reads, parses and validates one template file (the `samskriv template check FILE` command).
 pub fn check_file(path: &Path) -> Result<Template, TemplateError> {
     let file = path.display().to_string();
@@ -165,7 +158,13 @@ impl Checker {
             }
             self.not_empty(&place, "label", &field.label);
 
-            if field.field_type == FieldType::Enum {
+            if field.width == 0 {
+                self.push(&place, Problem::ZeroWidth);
+            }
+            if field.max_chars == Some(0) {
+                self.push(&place, Problem::ZeroMaxChars);
+            }
+            if field.field_type.has_options() {
                 if field.options.is_empty() {
                     self.push(&place, Problem::EnumWithoutOptions);
                 }
@@ -195,15 +194,55 @@ impl Checker {
                     Problem::OptionsOnNonEnum(field.field_type.to_string()),
                 );
             }
-
-            if ENUM_FIELDS.contains(&field.name.as_str()) && field.field_type != FieldType::Enum {
-                self.push(&place, Problem::NotEnum(field.field_type.to_string()));
+            if field.default.is_some()
+                && matches!(field.field_type, FieldType::Goals | FieldType::Unit)
+            {
+                self.push(&place, Problem::DefaultOnKind(field.field_type.to_string()));
             }
         }
-        for required in REQUIRED_FIELDS {
-            if !table.fields.iter().any(|field| field.name == required) {
-                self.push("tiltak table", Problem::MissingField(required));
-            }
+        self.role(table, "group_by", table.group_by.as_deref(), |kind| {
+            matches!(
+                kind,
+                FieldType::Enum | FieldType::MultiEnum | FieldType::Goals
+            )
+        });
+        self.role(table, "title_field", table.title_field.as_deref(), |kind| {
+            matches!(kind, FieldType::Text | FieldType::LongText)
+        });
+        self.role(
+            table,
+            "strategy_field",
+            table.strategy_field.as_deref(),
+            |kind| kind == FieldType::Enum,
+        );
+    }
+
+    /// A table role (`group_by`, …) must name a field of a kind that can play it.
+    fn role(
+        &mut self,
+        table: &TableSchema,
+        role: &'static str,
+        name: Option<&str>,
+        fits: impl Fn(FieldType) -> bool,
+    ) {
+        let Some(name) = name else { return };
+        match table.fields.iter().find(|field| field.name == name) {
+            None => self.push(
+                "tiltak table",
+                Problem::RoleUnknownField {
+                    role,
+                    field: name.to_owned(),
+                },
+            ),
+            Some(field) if !fits(field.field_type) => self.push(
+                "tiltak table",
+                Problem::RoleWrongKind {
+                    role,
+                    field: name.to_owned(),
+                    kind: field.field_type.to_string(),
+                },
+            ),
+            Some(_) => {}
         }
     }
 

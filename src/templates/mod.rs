@@ -20,18 +20,28 @@
 //!   { id = "utekontakten", name = "Utekontakten" },
 //! ]
 //!
-//! # The tiltak table: columns in order. `strategi`, `tiltak`, `ansvarlig` and `status` must
-//! # exist; `strategi` and `status` must be enums. Exports group rows by `strategi` in option
-//! # order, so option order matters.
+//! # The tiltak table: the one definition of its fields. No code names a field; the roles
+//! # below say which field does what.
+//! [tiltak]
+//! title_field = "tiltak"            # names a row (text or long_text field)
+//! group_by = "strategi"             # optional: tables per option (enum, multi_enum) or plan goal (goals)
+//! strategy_field = "strategi"       # optional: enum whose options a plan goal may serve
+//! multi_group = "each"              # a row in several groups: "each" table, or "once" with its groups listed
+//!
 //! [[tiltak.fields]]
 //! name = "strategi"                 # code name (a-z, 0-9, "_"), as in the live document
 //! label = "Strategi"                # column heading, bokmål
-//! type = "enum"                     # text | long_text | enum | unit | deadline
-//! required = true                   # a row is incomplete without it (default false)
+//! type = "enum"                     # text | long_text | enum | multi_enum | unit | deadline | number | goals
+//! required = true                   # completeness lists a row without it (default false)
+//! columns = ["editor", "page", "export"]  # where it is a column; elsewhere «Label: value» under the title
+//! width = 2                         # relative column width (default 1)
+//! max_chars = 200                   # optional length limit (default 10 000)
+//! filter = true                     # the editor offers a filter on it
 //! help = "…"                        # optional
-//! # default = "…"                   # optional value of a new row; for an enum, one of its options
+//! # default = "…"                   # optional value of a row made in the editor or the API; never
+//! #                                 # applied to imported rows (a value the plan lacks stays empty)
 //!
-//! [[tiltak.fields.options]]         # enum choices, in order
+//! [[tiltak.fields.options]]         # enum / multi_enum choices, in order
 //! value = "forebygging"             # code stored in the row
 //! label = "Forebyggingsoffensiv for å hindre at rusproblemer oppstår"
 //! short_label = "Forebygging"       # optional, for narrow table cells
@@ -42,6 +52,7 @@
 //! id = "hvor-star-vi"               # top level: one slug
 //! heading = "Hvor står vi?"
 //! kind = "group"                    # prose | tiltak | milestones | checklist | group | target_groups
+//!                                   # | figures (nøkkeltall) | appendix (prose printed as an appendix)
 //! guidance = "…"                    # what belongs here (plain text, see below)
 //! questions = ["…"]                 # guiding questions, in the guide's words
 //!
@@ -55,6 +66,8 @@
 //! id = "ungdata"                    # slug, unique within the section
 //! label = "Ungdata – alkohol og rus blant ungdom"
 //! help = "…"                        # optional
+//! group = "Nasjonale føringer"      # optional: the guide's group, items are listed under it
+//! year = "2019"                     # optional
 //!
 //! [[sections.children.help]]        # optional glossary entries on any section
 //! term = "Selektiv forebygging"
@@ -76,11 +89,12 @@
 //! Rules beyond the shape (checked by [`validate`], all problems reported at once):
 //! - section ids are unique in the whole tree; only a `group` has `children` and it needs at
 //!   least one; sections nest at most two levels, because heading levels 1–2 belong to the
-//!   template and 3–4 to the writers;
+//!   template and 3–5 to the writers;
 //! - a `checklist` has items with unique ids; `items` and `appendix` are for checklists only;
 //! - at most one `milestones` section (a plan has one milestone list) and at most one
 //!   `target_groups` section, at the top level, with at least one subsection;
-//! - enum fields have options with unique values; other fields have none.
+//! - enum and multi_enum fields have options with unique values; other fields have none;
+//! - `title_field`, `group_by` and `strategy_field` name fields of a kind that fits the role.
 //!
 //! Guidance and help are plain text: blank lines separate paragraphs, and lines starting with
 //! "- " are list items.
@@ -102,12 +116,11 @@ mod tests;
 
 pub use error::{Issue, Problem, TemplateError};
 pub use load::{
-    REQUIRED_FIELDS, check_file, is_valid_code, is_valid_section_id, is_valid_slug, parse_template,
-    validate,
+    check_file, is_valid_code, is_valid_section_id, is_valid_slug, parse_template, validate,
 };
 pub use model::{
     ChecklistItem, EnumOption, FieldSchema, FieldType, FieldValueError, FlatSection, HelpEntry,
-    Section, SectionKind, TableSchema, TargetGroup, TargetGroupSubsection, TargetGroupsSpec,
-    Template, Unit, checklist_key,
+    MAX_FIELD_CHARS, MultiGroup, Place, Section, SectionKind, TableSchema, TargetGroup,
+    TargetGroupSubsection, TargetGroupsSpec, Template, Unit, checklist_key,
 };
 pub use registry::TemplateRegistry;

@@ -84,17 +84,24 @@ pub enum SectionKind {
     Group,
     /// A part whose groups (e.g. "Barn og unge") are created inside each plan.
     TargetGroups,
+    /// Key figures (nøkkeltall): rows of the plan's `figures` with indikator, kilde, år, verdi.
+    Figures,
+    /// Rich text printed as an appendix of exports (a plan-local section kind; a template uses
+    /// `appendix = true` on a checklist).
+    Appendix,
 }
 
 impl SectionKind {
     /// Every kind, in the order error messages list them.
-    pub const ALL: [SectionKind; 6] = [
+    pub const ALL: [SectionKind; 8] = [
         SectionKind::Prose,
         SectionKind::Tiltak,
         SectionKind::Milestones,
         SectionKind::Checklist,
         SectionKind::Group,
         SectionKind::TargetGroups,
+        SectionKind::Figures,
+        SectionKind::Appendix,
     ];
 
     /// The code name used in template files.
@@ -106,6 +113,8 @@ impl SectionKind {
             SectionKind::Checklist => "checklist",
             SectionKind::Group => "group",
             SectionKind::TargetGroups => "target_groups",
+            SectionKind::Figures => "figures",
+            SectionKind::Appendix => "appendix",
         }
     }
 }
@@ -133,6 +142,12 @@ pub struct ChecklistItem {
     pub label: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// The guide's group of the item, e.g. "Nasjonale føringer"; items are listed under it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub group: String,
+    /// Year of a document, as the guide gives it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub year: String,
 }
 
 /// The `target_groups` part of a template: default groups and what each group contains.
@@ -181,14 +196,53 @@ impl TargetGroupsSpec {
     }
 }
 
-/// Schema of the tiltak table: ordered columns.
+/// Schema of the tiltak table: its fields in column order, and the roles some fields play.
+/// This is the one definition of the table: the editor, the pages, the exports, the API's
+/// checks and completeness read it, and no code names a field.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableSchema {
     pub fields: Vec<FieldSchema>,
+    /// The field whose values group the rows into tables (an `enum`, `multi_enum` or `goals`
+    /// field), in its options' (or the plan's goals') order; `None` prints one table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<String>,
+    /// The field that names a row in messages, comment quotes and completeness; the first
+    /// long_text field when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_field: Option<String>,
+    /// An `enum` field whose options a plan goal may name as the strategies it serves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy_field: Option<String>,
+    /// How a row that belongs to several groups is printed.
+    #[serde(default)]
+    pub multi_group: MultiGroup,
 }
 
-/// One column of the tiltak table.
+/// How a row in several groups (a multi-valued group field, or several target groups) is printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MultiGroup {
+    /// In every group's table: one row, one status, shown where each group looks for it.
+    #[default]
+    Each,
+    /// Once, in its first group, with its other groups listed.
+    Once,
+}
+
+/// Where a field is a column of the tiltak table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    /// The row itself in the browser editor (other fields are under «Mer»).
+    Editor,
+    /// The plan page and version pages.
+    Page,
+    /// Markdown, PDF and Word exports.
+    Export,
+}
+
+/// One field of the tiltak table.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSchema {
@@ -198,18 +252,39 @@ pub struct FieldSchema {
     pub label: String,
     #[serde(rename = "type")]
     pub field_type: FieldType,
-    /// A row is not complete without a value; the editor marks it.
+    /// Completeness lists a row without a value; the editor marks it.
     #[serde(default)]
     pub required: bool,
-    /// Choices of an `enum` field, in display (and export grouping) order.
+    /// Choices of an `enum` or `multi_enum` field, in display (and grouping) order.
     #[serde(default)]
     pub options: Vec<EnumOption>,
-    /// Value of a new row, e.g. status `ikke_startet`.
+    /// Value of a row made in the editor or the API when its maker gives none (never applied
+    /// to imported or stored rows: a value the plan does not have stays empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Where the field is a column. Elsewhere a value is shown as «Label: value» under the
+    /// row's title, so every value the plan has is printed.
+    #[serde(default)]
+    pub columns: Vec<Place>,
+    /// Relative column width (1 by default).
+    #[serde(default = "default_width")]
+    pub width: u8,
+    /// Longest value in characters; [`MAX_FIELD_CHARS`] when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_chars: Option<usize>,
+    /// The editor offers a filter on this field.
+    #[serde(default)]
+    pub filter: bool,
 }
+
+fn default_width() -> u8 {
+    1
+}
+
+/// Longest text accepted in one tiltak field when its schema sets no `max_chars`.
+pub const MAX_FIELD_CHARS: usize = 10_000;
 
 /// How a tiltak field is stored and edited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -221,22 +296,57 @@ pub enum FieldType {
     LongText,
     /// One of the field's `options` (their `value`).
     Enum,
-    /// The responsible unit, chosen among the plan's units.
+    /// Any number of the field's `options`, stored as an array of values.
+    MultiEnum,
+    /// The responsible unit or units: an array of the plan's unit names, or free text for a
+    /// partner that is not a unit of the plan.
     Unit,
     /// A year, quarter or date, kept as text (e.g. "2025", "2. kvartal 2025", "2025-06-30").
     Deadline,
+    /// A number (e.g. a cost), kept as the text written ("12 500", "0,5").
+    Number,
+    /// Links to the plan's own goals: an array of goal ids.
+    Goals,
 }
 
 impl FieldType {
+    /// Every kind, in the order error messages list them.
+    pub const ALL: [FieldType; 8] = [
+        FieldType::Text,
+        FieldType::LongText,
+        FieldType::Enum,
+        FieldType::MultiEnum,
+        FieldType::Unit,
+        FieldType::Deadline,
+        FieldType::Number,
+        FieldType::Goals,
+    ];
+
     /// The code name used in template files.
     pub fn as_str(self) -> &'static str {
         match self {
             FieldType::Text => "text",
             FieldType::LongText => "long_text",
             FieldType::Enum => "enum",
+            FieldType::MultiEnum => "multi_enum",
             FieldType::Unit => "unit",
             FieldType::Deadline => "deadline",
+            FieldType::Number => "number",
+            FieldType::Goals => "goals",
         }
+    }
+
+    /// Whether a value is a list of strings rather than one text.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            FieldType::MultiEnum | FieldType::Unit | FieldType::Goals
+        )
+    }
+
+    /// Whether values are the field's `options`.
+    pub fn has_options(self) -> bool {
+        matches!(self, FieldType::Enum | FieldType::MultiEnum)
     }
 }
 
@@ -285,7 +395,7 @@ pub struct FlatSection<'a> {
 pub enum FieldValueError {
     #[error("unknown tiltak field `{field}`")]
     UnknownField { field: String },
-    #[error("tiltak field `{field}` is not a choice field (type `enum`)")]
+    #[error("tiltak field `{field}` is not a choice field (type `enum` or `multi_enum`)")]
     NotEnum { field: String },
     #[error("tiltak field `{field}` needs a value; allowed values: {}", allowed.join(", "))]
     Missing { field: String, allowed: Vec<String> },
@@ -415,11 +525,41 @@ impl Template {
         self.tiltak.fields.iter().find(|field| field.name == name)
     }
 
-    /// The strategies in export order (rows are grouped by `strategi` in this order).
-    pub fn strategi_options(&self) -> &[EnumOption] {
-        self.field("strategi")
-            .map(|field| field.options.as_slice())
-            .unwrap_or(&[])
+    /// The field rows are grouped by, if the template groups them.
+    pub fn group_field(&self) -> Option<&FieldSchema> {
+        self.tiltak
+            .group_by
+            .as_deref()
+            .and_then(|name| self.field(name))
+    }
+
+    /// The field that names a row: `title_field`, or the first long_text field.
+    pub fn title_field(&self) -> Option<&FieldSchema> {
+        match &self.tiltak.title_field {
+            Some(name) => self.field(name),
+            None => self
+                .tiltak
+                .fields
+                .iter()
+                .find(|field| field.field_type == FieldType::LongText),
+        }
+    }
+
+    /// The field whose options a plan goal may link to, if any.
+    pub fn strategy_field(&self) -> Option<&FieldSchema> {
+        self.tiltak
+            .strategy_field
+            .as_deref()
+            .and_then(|name| self.field(name))
+    }
+
+    /// The fields that are columns at `place`, in template order.
+    pub fn columns(&self, place: Place) -> Vec<&FieldSchema> {
+        self.tiltak
+            .fields
+            .iter()
+            .filter(|field| field.columns.contains(&place))
+            .collect()
     }
 
     /// Checks a value for an `enum` tiltak field. An empty value is accepted for a field that
@@ -430,7 +570,7 @@ impl Template {
             .ok_or_else(|| FieldValueError::UnknownField {
                 field: field.to_owned(),
             })?;
-        if schema.field_type != FieldType::Enum {
+        if !schema.field_type.has_options() {
             return Err(FieldValueError::NotEnum {
                 field: field.to_owned(),
             });
@@ -467,5 +607,15 @@ impl FieldSchema {
     /// The option with this value, for labels.
     pub fn option(&self, value: &str) -> Option<&EnumOption> {
         self.options.iter().find(|option| option.value == value)
+    }
+
+    /// Longest value accepted, in characters.
+    pub fn max_chars(&self) -> usize {
+        self.max_chars.unwrap_or(MAX_FIELD_CHARS)
+    }
+
+    /// Whether the field is a column at `place`.
+    pub fn is_column(&self, place: Place) -> bool {
+        self.columns.contains(&place)
     }
 }

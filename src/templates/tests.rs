@@ -12,6 +12,11 @@ version = 1
 title = "Testmal"
 description = "En liten mal for tester."
 
+[tiltak]
+title_field = "tiltak"
+group_by = "strategi"
+strategy_field = "strategi"
+
 [[tiltak.fields]]
 name = "strategi"
 label = "Strategi"
@@ -110,9 +115,14 @@ fn every_builtin_template_loads_and_validates() {
     for template in registry.list() {
         validate(template, "again").expect("valid");
         assert!(!template.units.is_empty());
-        for name in REQUIRED_FIELDS {
-            assert!(template.field(name).is_some(), "{name} in {}", template.id);
-        }
+        // The roles name fields of the table (no field name is fixed in code).
+        assert!(template.title_field().is_some(), "{}", template.id);
+        assert!(template.group_field().is_some(), "{}", template.id);
+        assert!(template.strategy_field().is_some(), "{}", template.id);
+        assert_eq!(template.tiltak.multi_group, MultiGroup::Each);
+        // Every field is a column somewhere or shown as «Label: value»; widths are usable.
+        assert!(template.tiltak.fields.iter().all(|f| f.width >= 1));
+        assert!(!template.columns(Place::Export).is_empty());
     }
 }
 
@@ -155,8 +165,9 @@ fn korus_has_the_guides_seven_chapters() {
         ("2", "hvor-star-vi", 1),
         ("2.1", "hvor-star-vi.nasituasjon", 2),
         ("2.2", "hvor-star-vi.russituasjon", 2),
-        ("2.3", "hvor-star-vi.nokkeltall", 2),
-        ("2.4", "hvor-star-vi.plandokumenter", 2),
+        ("2.3", "hvor-star-vi.nokkeltall-tabell", 2),
+        ("2.4", "hvor-star-vi.nokkeltall", 2),
+        ("2.5", "hvor-star-vi.plandokumenter", 2),
         ("3", "hvor-bor-vi-ga", 1),
         ("3.1", "hvor-bor-vi-ga.niva", 2),
         ("3.2", "hvor-bor-vi-ga.malgrupper", 2),
@@ -183,6 +194,10 @@ fn korus_has_the_guides_seven_chapters() {
     let milestones = template.sections_of_kind(SectionKind::Milestones);
     assert_eq!(milestones.len(), 1);
     assert_eq!(milestones[0].id, "planprosessen.milepaeler");
+    // The guide's key figures have a table of their own beside the checklist of sources.
+    let figures = template.sections_of_kind(SectionKind::Figures);
+    assert_eq!(figures.len(), 1);
+    assert_eq!(figures[0].id, "hvor-star-vi.nokkeltall-tabell");
 
     // Every section tells the writer what belongs there.
     for flat in template.sections_flat() {
@@ -255,6 +270,34 @@ fn korus_checklists_hold_the_guides_sources_and_documents() {
         .map(|s| s.id.as_str())
         .collect();
     assert_eq!(appendices, ["hvor-star-vi.plandokumenter"]);
+    // The documents keep the guide's three groups, in the guide's order, and their years.
+    let plandokumenter = template
+        .section("hvor-star-vi.plandokumenter")
+        .expect("documents");
+    let mut groups: Vec<&str> = Vec::new();
+    for item in &plandokumenter.items {
+        if groups.last() != Some(&item.group.as_str()) {
+            groups.push(&item.group);
+        }
+    }
+    assert_eq!(
+        groups,
+        [
+            "Relevante lover, forskrifter og nasjonale planer",
+            "Byrådets planer og programmer",
+            "Bydelens egne mål og overordnede strategiske planer",
+        ]
+    );
+    let year = |id: &str| {
+        plandokumenter
+            .items
+            .iter()
+            .find(|item| item.id == id)
+            .map(|item| item.year.as_str())
+    };
+    assert_eq!(year("folkehelseloven"), Some("2011"));
+    assert_eq!(year("opptrappingsplan-rusfeltet"), Some("2016–2020"));
+    assert_eq!(year("prioslo"), Some(""), "a year is optional");
 
     assert!(template.has_checklist_key("hvor-star-vi.nokkeltall/ungdata"));
     assert!(!template.has_checklist_key("hvor-star-vi.nokkeltall/finnes-ikke"));
@@ -319,6 +362,7 @@ fn korus_tiltak_schema() {
         names,
         [
             "strategi",
+            "mal",
             "innsatsomrade",
             "tiltak",
             "niva",
@@ -332,8 +376,73 @@ fn korus_tiltak_schema() {
         ]
     );
 
-    let strategies: Vec<(&str, &str)> = template
-        .strategi_options()
+    // The roles, and the plan goals' field.
+    assert_eq!(template.tiltak.title_field.as_deref(), Some("tiltak"));
+    assert_eq!(template.tiltak.group_by.as_deref(), Some("strategi"));
+    assert_eq!(template.tiltak.strategy_field.as_deref(), Some("strategi"));
+    assert_eq!(template.tiltak.multi_group, MultiGroup::Each);
+    assert_eq!(
+        template.field("mal").map(|f| f.field_type),
+        Some(FieldType::Goals)
+    );
+    assert!(FieldType::Goals.is_list() && FieldType::Unit.is_list());
+    assert!(!FieldType::Number.is_list() && !FieldType::Number.has_options());
+
+    // Columns, in field order, per place; everything else is «Label: value» under the title.
+    let names = |place| -> Vec<&str> {
+        template
+            .columns(place)
+            .into_iter()
+            .map(|f| f.name.as_str())
+            .collect()
+    };
+    assert_eq!(
+        names(Place::Editor),
+        ["tiltak", "ansvarlig", "frist", "status"]
+    );
+    assert_eq!(
+        names(Place::Export),
+        [
+            "innsatsomrade",
+            "tiltak",
+            "niva",
+            "ansvarlig",
+            "frist",
+            "status"
+        ]
+    );
+    assert_eq!(names(Place::Page), names(Place::Export));
+    let width = |name: &str| template.field(name).map(|f| f.width);
+    assert_eq!(width("tiltak"), Some(5));
+    assert_eq!(width("indikator"), Some(1), "default width");
+    assert_eq!(
+        template.field("innsatsomrade").map(|f| f.max_chars()),
+        Some(200)
+    );
+    assert_eq!(
+        template.field("indikator").map(|f| f.max_chars()),
+        Some(MAX_FIELD_CHARS)
+    );
+    let filters: Vec<&str> = template
+        .tiltak
+        .fields
+        .iter()
+        .filter(|f| f.filter)
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(filters, ["strategi", "ansvarlig", "status"]);
+    let required: Vec<&str> = template
+        .tiltak
+        .fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(required, ["strategi", "tiltak", "ansvarlig", "status"]);
+
+    let strategy = template.strategy_field().expect("strategy field");
+    let strategies: Vec<(&str, &str)> = strategy
+        .options
         .iter()
         .map(|o| (o.value.as_str(), o.short()))
         .collect();
@@ -346,7 +455,7 @@ fn korus_tiltak_schema() {
         ]
     );
     assert_eq!(
-        template.strategi_options()[0].label,
+        strategy.options[0].label,
         "Forebyggingsoffensiv for å hindre at rusproblemer oppstår"
     );
 
@@ -464,14 +573,55 @@ fn combined_template_has_target_groups_and_appendix() {
             .any(|i| i.id == "strategi-psykisk-helse-oslo")
     );
     assert_eq!(template.sections_of_kind(SectionKind::Milestones).len(), 1);
-    assert_eq!(template.strategi_options().len(), 3);
+    // The city's three rus strategies, then the three hovedmål of «En psykt bra by» (2020).
+    let strategies: Vec<&str> = template
+        .strategy_field()
+        .expect("strategy field")
+        .options
+        .iter()
+        .map(|o| o.value.as_str())
+        .collect();
+    assert_eq!(
+        strategies,
+        [
+            "forebygging",
+            "tidlig_innsats",
+            "livskvalitet",
+            "farre_psykiske_utfordringer",
+            "en_dor_inn",
+            "bistand_etter_behov",
+        ]
+    );
+    assert_eq!(template.tiltak.group_by.as_deref(), Some("strategi"));
+    assert_eq!(
+        template
+            .field("strategi")
+            .and_then(|f| f.option("en_dor_inn"))
+            .map(|o| o.label.as_str()),
+        Some("Det er én dør inn til psykiske helsetjenester")
+    );
 }
 
 #[test]
 fn templates_serialise_to_json_for_the_browser() {
     let json = serde_json::to_value(korus()).expect("json");
-    assert_eq!(json["sections"][1]["children"][2]["kind"], "checklist");
-    assert_eq!(json["tiltak"]["fields"][2]["type"], "long_text");
+    assert_eq!(json["sections"][1]["children"][2]["kind"], "figures");
+    assert_eq!(json["sections"][1]["children"][3]["kind"], "checklist");
+    assert_eq!(json["tiltak"]["fields"][3]["type"], "long_text");
+    assert_eq!(json["tiltak"]["fields"][1]["type"], "goals");
+    assert_eq!(
+        json["tiltak"]["fields"][3]["columns"],
+        serde_json::json!(["editor", "page", "export"])
+    );
+    assert_eq!(json["tiltak"]["group_by"], "strategi");
+    assert_eq!(json["tiltak"]["title_field"], "tiltak");
+    assert_eq!(json["tiltak"]["multi_group"], "each");
+    let item = &json["sections"][1]["children"][4]["items"][0];
+    assert_eq!(
+        item["group"],
+        "Relevante lover, forskrifter og nasjonale planer"
+    );
+    assert_eq!(item["year"], "2016–2020");
     let back: Template = serde_json::from_value(json).expect("round trip");
     assert_eq!(back.key(), format!("{KORUS}@1"));
 }
@@ -604,7 +754,7 @@ fn unknown_section_kind_names_the_section() {
     let message = error_of(&minimal_with(r#"kind = "prose""#, r#"kind = "essay""#));
     assert_eq!(
         message,
-        "test.toml: section `innledning`: unknown section kind `essay`; expected one of prose, tiltak, milestones, checklist, group, target_groups"
+        "test.toml: section `innledning`: unknown section kind `essay`; expected one of prose, tiltak, milestones, checklist, group, target_groups, figures, appendix"
     );
 }
 
@@ -625,7 +775,7 @@ fn enum_without_options_and_duplicate_options() {
             r#"options = [{ value = "ikke_startet", label = "Ikke startet" }]"#,
             "options = []",
         ),
-        &["tiltak field `status`: an `enum` field needs at least one option"],
+        &["tiltak field `status`: an `enum` or `multi_enum` field needs at least one option"],
     );
     assert_error(
         &minimal_with(
@@ -642,23 +792,226 @@ fn enum_without_options_and_duplicate_options() {
     );
 }
 
+/// A third template, in the tests only: other columns than the built-in ones (a number field
+/// `kostnad`, no `niva`), plan goals, and rows grouped by a multi-valued field.
+const THIRD: &str = r#"
+id = "tredje-mal"
+version = 1
+title = "Tredje mal"
+description = "En mal med andre kolonner."
+
+[tiltak]
+title_field = "tittel"
+group_by = "omrade"
+multi_group = "once"
+
+[[tiltak.fields]]
+name = "omrade"
+label = "Innsatsområde"
+type = "multi_enum"
+required = true
+filter = true
+options = [
+  { value = "bolig", label = "Bolig" },
+  { value = "arbeid", label = "Arbeid og aktivitet", short_label = "Arbeid" },
+]
+
+[[tiltak.fields]]
+name = "tittel"
+label = "Tiltak"
+type = "text"
+columns = ["editor", "page", "export"]
+width = 4
+
+[[tiltak.fields]]
+name = "kostnad"
+label = "Kostnad"
+type = "number"
+columns = ["page", "export"]
+
+[[tiltak.fields]]
+name = "mal"
+label = "Mål"
+type = "goals"
+
+[[sections]]
+id = "tiltak"
+heading = "Tiltak"
+kind = "tiltak"
+"#;
+
+fn third_with(old: &str, new: &str) -> String {
+    assert!(THIRD.contains(old), "test setup: `{old}` not in THIRD");
+    THIRD.replacen(old, new, 1)
+}
+
 #[test]
-fn missing_required_tiltak_fields() {
-    let without_status = minimal_with(
-        "[[tiltak.fields]]\nname = \"status\"",
-        "[[tiltak.fields]]\nname = \"fase\"",
+fn a_template_defines_its_own_columns_and_roles() {
+    let template = parse_template(THIRD, "tredje.toml").expect("valid");
+    assert!(template.field("niva").is_none() && template.field("status").is_none());
+    assert_eq!(
+        template.field("kostnad").map(|f| f.field_type),
+        Some(FieldType::Number)
+    );
+    assert_eq!(
+        template.group_field().map(|f| f.field_type),
+        Some(FieldType::MultiEnum)
+    );
+    assert_eq!(
+        template.title_field().map(|f| f.name.as_str()),
+        Some("tittel")
+    );
+    assert!(template.strategy_field().is_none());
+    assert_eq!(template.tiltak.multi_group, MultiGroup::Once);
+    assert_eq!(template.field("tittel").map(|f| f.width), Some(4));
+    let export: Vec<&str> = template
+        .columns(Place::Export)
+        .into_iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(export, ["tittel", "kostnad"]);
+    // A multi_enum is a choice field for the template's own check.
+    assert_eq!(template.validate_enum("omrade", "bolig"), Ok(()));
+    assert!(matches!(
+        template.validate_enum("omrade", "helse"),
+        Err(FieldValueError::NotAllowed { .. })
+    ));
+    assert_eq!(
+        template.validate_enum("kostnad", "12"),
+        Err(FieldValueError::NotEnum {
+            field: "kostnad".into()
+        })
+    );
+
+    // Grouping by the plan's own goals, "each", and no grouping at all are just as valid.
+    parse_template(
+        &third_with(
+            "group_by = \"omrade\"\nmulti_group = \"once\"",
+            "group_by = \"mal\"\nmulti_group = \"each\"",
+        ),
+        "t.toml",
+    )
+    .expect("grouped by goals");
+    let ungrouped =
+        parse_template(&third_with("group_by = \"omrade\"\n", ""), "t.toml").expect("not grouped");
+    assert!(ungrouped.group_field().is_none());
+    assert_eq!(ungrouped.tiltak.multi_group, MultiGroup::Once);
+}
+
+#[test]
+fn table_roles_must_name_fields_that_can_play_them() {
+    assert_error(
+        &third_with("group_by = \"omrade\"", "group_by = \"tittel\""),
+        &["tiltak table: `group_by` cannot be field `tittel` of type `text`"],
     );
     assert_error(
-        &without_status,
-        &["tiltak table: required tiltak field `status` is missing"],
+        &third_with("group_by = \"omrade\"", "group_by = \"kostnad\""),
+        &["`group_by` cannot be field `kostnad` of type `number`"],
+    );
+    assert_error(
+        &third_with("title_field = \"tittel\"", "title_field = \"navn\""),
+        &["tiltak table: `title_field` names `navn`, which is not a field of the tiltak table"],
+    );
+    assert_error(
+        &third_with("title_field = \"tittel\"", "title_field = \"omrade\""),
+        &["`title_field` cannot be field `omrade` of type `multi_enum`"],
+    );
+    // A plan goal links to strategies of one enum field, not a list.
+    assert_error(
+        &third_with(
+            "multi_group = \"once\"",
+            "multi_group = \"once\"\nstrategy_field = \"omrade\"",
+        ),
+        &["`strategy_field` cannot be field `omrade` of type `multi_enum`"],
+    );
+    assert_error(
+        &third_with(
+            "multi_group = \"once\"",
+            "multi_group = \"once\"\nstrategy_field = \"retning\"",
+        ),
+        &["`strategy_field` names `retning`, which is not a field of the tiltak table"],
+    );
+    // The built-in templates' old rule is gone: a field may be of any kind.
+    let message = error_of(&minimal_with(
+        "name = \"strategi\"\nlabel = \"Strategi\"\ntype = \"enum\"\nrequired = true\noptions = [\n  { value = \"forebygging\", label = \"Forebygging\" },\n  { value = \"tidlig_innsats\", label = \"Tidlig innsats\" },\n]",
+        "name = \"strategi\"\nlabel = \"Strategi\"\ntype = \"text\"",
+    ));
+    assert!(
+        message.contains("`group_by` cannot be field `strategi` of type `text`")
+            && message.contains("`strategy_field` cannot be field `strategi` of type `text`"),
+        "{message}"
+    );
+    // Without `title_field`, the first long_text field names a row.
+    let untitled = parse_template(&minimal_with("title_field = \"tiltak\"\n", ""), "t.toml")
+        .expect("valid without title_field");
+    assert_eq!(
+        untitled.title_field().map(|f| f.name.as_str()),
+        Some("tiltak")
+    );
+    let message = error_of(&third_with(
+        "multi_group = \"once\"",
+        "multi_group = \"twice\"",
+    ));
+    assert!(message.contains("twice"), "{message}");
+}
+
+#[test]
+fn field_settings_are_checked() {
+    assert_error(
+        &third_with(
+            "name = \"mal\"\nlabel = \"Mål\"\ntype = \"goals\"",
+            "name = \"mal\"\nlabel = \"Mål\"\ntype = \"goals\"\ndefault = \"m1\"",
+        ),
+        &[
+            "tiltak field `mal`: a `goals` field cannot have a default: its values belong to each plan",
+        ],
+    );
+    assert_error(
+        &minimal_with("type = \"unit\"", "type = \"unit\"\ndefault = \"NAV\""),
+        &["tiltak field `ansvarlig`: a `unit` field cannot have a default"],
+    );
+    assert_error(
+        &third_with("width = 4", "width = 0"),
+        &["tiltak field `tittel`: width must be 1 or more"],
+    );
+    assert_error(
+        &third_with("width = 4", "max_chars = 0"),
+        &["tiltak field `tittel`: max_chars must be 1 or more"],
     );
     assert_error(
         &minimal_with(
-            "name = \"strategi\"\nlabel = \"Strategi\"\ntype = \"enum\"\nrequired = true\noptions = [\n  { value = \"forebygging\", label = \"Forebygging\" },\n  { value = \"tidlig_innsats\", label = \"Tidlig innsats\" },\n]",
-            "name = \"strategi\"\nlabel = \"Strategi\"\ntype = \"text\"",
+            "options = [{ value = \"ikke_startet\", label = \"Ikke startet\" }]",
+            "options = [{ value = \"ikke_startet\", label = \"Ikke startet\" }]\ndefault = \"startet\"",
         ),
-        &["tiltak field `strategi`: field must have type `enum`, not `text`"],
+        &["tiltak field `status`: default `startet` is not one of the field's options"],
     );
+    assert_error(
+        &third_with(
+            "type = \"number\"",
+            "type = \"number\"\noptions = [{ value = \"mye\", label = \"Mye\" }]",
+        ),
+        &[
+            "tiltak field `kostnad`: only an `enum` or `multi_enum` field has options, but this field is `number`",
+        ],
+    );
+    assert_error(
+        &third_with(
+            "options = [\n  { value = \"bolig\", label = \"Bolig\" },\n  { value = \"arbeid\", label = \"Arbeid og aktivitet\", short_label = \"Arbeid\" },\n]",
+            "options = []",
+        ),
+        &["tiltak field `omrade`: an `enum` or `multi_enum` field needs at least one option"],
+    );
+    assert_error(
+        &third_with("name = \"kostnad\"", "name = \"Kostnad\""),
+        &["`Kostnad` is not a valid code"],
+    );
+    let message = error_of(&third_with("type = \"number\"", "type = \"belop\""));
+    assert!(message.contains("belop"), "{message}");
+    let message = error_of(&third_with(
+        "columns = [\"page\", \"export\"]",
+        "columns = [\"pdf\"]",
+    ));
+    assert!(message.contains("pdf"), "{message}");
 }
 
 #[test]
