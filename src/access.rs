@@ -117,6 +117,9 @@ pub enum Action {
     Freeze,
     /// Manage units, members, invites and the sections' responsible units.
     Manage,
+    /// Change the plan's shape: rename, add, set aside and remove sections, keep the plan's
+    /// goals, add checklist items.
+    Shape,
 }
 
 /// Who is asking, as far as access is concerned.
@@ -170,7 +173,7 @@ mod tests {
     #[test]
     fn permissions_follow_the_design_table() {
         use Action::*;
-        let table: [(Action, [bool; 4]); 8] = [
+        let table: [(Action, [bool; 4]); 9] = [
             // coordinator, editor, adviser, reader
             (Read, [true, true, true, true]),
             (Edit, [true, true, false, false]),
@@ -180,6 +183,7 @@ mod tests {
             (ExportVersion, [true, true, true, true]),
             (Freeze, [true, false, false, false]),
             (Manage, [true, false, false, false]),
+            (Shape, [true, false, false, false]),
         ];
         for (action, allowed) in table {
             for (role, expected) in Role::ALL.into_iter().zip(allowed) {

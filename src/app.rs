@@ -64,6 +64,7 @@ impl Application {
         })?;
         let registry = Registry::new(
             storage.clone(),
+            templates.clone(),
             config.live.clone(),
             Arc::new(Metrics::new()),
         );

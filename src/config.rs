@@ -114,6 +114,13 @@ pub struct LiveConfig {
     /// Most incoming messages grouped into one database commit.
     #[arg(long, env = "SAMSKRIV_COMMIT_BATCH", default_value_t = 256)]
     pub commit_batch: usize,
+
+    /// Accept live writes to top-level types outside the plan's layout (`t`, `fan`, …), as
+    /// protocol tests and benchmarks with stock Yjs clients make them. Off in production: a
+    /// plan then refuses anything it does not have. Keys inside the layout's own types are
+    /// checked either way.
+    #[arg(long, env = "SAMSKRIV_FREE_FORM_ROOTS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub free_form_roots: bool,
 }
 
 impl LiveConfig {
@@ -138,6 +145,7 @@ impl Default for LiveConfig {
             send_timeout_secs: 10,
             compact_after: 500,
             commit_batch: 256,
+            free_form_roots: false,
         }
     }
 }

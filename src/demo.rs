@@ -5,12 +5,27 @@ use serde_json::{Map, Value};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
-use crate::document::{self, DocumentError};
+use crate::document::{self, DocumentError, RowOrigin};
 use crate::plan::PlanMeta;
 use crate::templates::Template;
 
 pub const DEMO_TITLE: &str = "Eksempelplan – Bydel Nordstrand";
 pub const DEMO_TEMPLATE: &str = "korus-ruspolitisk-handlingsplan";
+
+/// Nordstrand's own units, as its plan names those responsible for its tiltak.
+pub const DEMO_UNITS: &[&str] = &[
+    "Oppvekst og velferd",
+    "Mestring og omsorg",
+    "Tilrettelagte tjenester og psykisk helse",
+    "Helse og samfunn",
+    "Bydelens stab",
+    "NAV",
+    "Forebyggende tjenester",
+    "SaLTo",
+    "Utekontakten",
+    "Ruskonsulent Ung",
+    "Psykisk helse",
+];
 
 /// Bydel Nordstrand's tiltak, chapter 5 of its 2021–2023 plan (cleaned), compiled in.
 pub const NORDSTRAND_TILTAK: &str = include_str!("../templates/demo/nordstrand-tiltak.json");
@@ -43,7 +58,7 @@ pub fn demo_meta() -> PlanMeta {
     PlanMeta {
         title: DEMO_TITLE.to_owned(),
         bydel: "Nordstrand".to_owned(),
-        periode: "2025–2028".to_owned(),
+        periode: "2021–2023".to_owned(),
         status: String::new(),
     }
 }
@@ -58,7 +73,7 @@ pub fn demo_document(template: &Template, meta: &PlanMeta) -> Result<Vec<u8>, De
         let mut txn = doc.transact_mut();
         txn.apply_update(initial)
             .map_err(|e| DemoError(e.to_string()))?;
-        document::append_tiltak(&mut txn, template, &rows)?;
+        document::append_tiltak(&mut txn, template, &rows, RowOrigin::Imported)?;
         let paragraphs: Vec<&str> = NASITUASJON.to_vec();
         document::set_prose_paragraphs(
             &mut txn,
@@ -80,18 +95,26 @@ pub fn tiltak_rows(json: &str) -> Result<Vec<Map<String, Value>>, DemoError> {
 
 /// Parses the rows of a tiltak import, naming what is wrong with the file.
 pub fn parse_tiltak_rows(json: &str) -> Result<Vec<Map<String, Value>>, String> {
+    parse_tiltak_input(json).map(|(rows, _)| rows)
+}
+
+/// Parses rows, and tells where they come from: an import file (an object with a `tiltak`
+/// array, like the Nordstrand fixture) brings rows of an existing plan, whose blanks stay
+/// blank; a bare array holds rows made now, which get the template's defaults.
+pub fn parse_tiltak_input(json: &str) -> Result<(Vec<Map<String, Value>>, RowOrigin), String> {
     let value: Value = serde_json::from_str(json).map_err(|e| format!("invalid JSON: {e}"))?;
-    let rows = match value {
-        Value::Array(rows) => rows,
+    let (rows, origin) = match value {
+        Value::Array(rows) => (rows, RowOrigin::Made),
         Value::Object(mut object) => match object.remove("tiltak") {
-            Some(Value::Array(rows)) => rows,
+            Some(Value::Array(rows)) => (rows, RowOrigin::Imported),
             _ => {
                 return Err("expected an array of rows, or an object with a `tiltak` array".into());
             }
         },
         _ => return Err("expected an array of rows, or an object with a `tiltak` array".into()),
     };
-    rows.into_iter()
+    let rows = rows
+        .into_iter()
         .enumerate()
         .map(|(index, row)| match row {
             Value::Object(row) => Ok(row),
@@ -100,7 +123,8 @@ pub fn parse_tiltak_rows(json: &str) -> Result<Vec<Map<String, Value>>, String> 
                 json_type(&other)
             )),
         })
-        .collect()
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok((rows, origin))
 }
 
 fn json_type(value: &Value) -> &'static str {

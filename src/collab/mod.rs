@@ -59,6 +59,7 @@ async fn upgrade(
         .watch(plan, Needs::Role(access.role), &access.principal);
     let participant = Arc::new(Participant {
         can_edit: access.role.can_edit(),
+        can_shape: access.role.may(crate::access::Action::Shape),
         actor: Arc::new(access.actor),
         revoked: watch.token(),
     });

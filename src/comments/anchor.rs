@@ -21,11 +21,8 @@ use yrs::{Doc, Offset, OffsetKind, ReadTxn, StickyIndex, Transact, XmlFragment, 
 
 use super::{Anchor, CommentError};
 use crate::document::layout::{node, section_fragment, xml_text_plain};
-use crate::document::{TiltakRow, prose_sections, read_target_groups, read_tiltak};
+use crate::document::{TiltakRow, plan_structure, prose_sections, read_tiltak};
 use crate::templates::Template;
-
-/// The tiltak field whose text a tiltak anchor shows.
-const TILTAK_TEXT_FIELD: &str = "tiltak";
 
 /// Whether the anchored text (or row) is still in the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -199,7 +196,7 @@ pub fn resolve_all(doc: &Doc, template: &Template, anchors: &[Anchor]) -> Vec<An
                 .anchored(&txn, start, end),
             Anchor::Tiltak { row, .. } => {
                 let rows = rows.get_or_insert_with(|| read_tiltak(&txn, template));
-                tiltak_status(rows, row)
+                tiltak_status(rows, template, row)
             }
         })
         .collect()
@@ -212,10 +209,11 @@ pub fn resolve(doc: &Doc, template: &Template, anchor: &Anchor) -> AnchorStatus 
         .unwrap_or_else(AnchorStatus::deleted)
 }
 
-fn tiltak_status(rows: &[TiltakRow], id: &str) -> AnchorStatus {
+/// A row anchor shows the row's title (the template's `title_field`).
+fn tiltak_status(rows: &[TiltakRow], template: &Template, id: &str) -> AnchorStatus {
     rows.iter()
         .find(|row| row.id == id)
-        .map(|row| AnchorStatus::present(row.get(TILTAK_TEXT_FIELD).to_owned()))
+        .map(|row| AnchorStatus::present(row.title(template)))
         .unwrap_or_else(AnchorStatus::deleted)
 }
 
@@ -229,8 +227,8 @@ pub fn check_new_anchor(
 ) -> Result<AnchorStatus, CommentError> {
     match anchor {
         Anchor::Text { section, .. } => {
-            let groups = read_target_groups(&doc.transact());
-            if !prose_sections(template, &groups)
+            let structure = plan_structure(&doc.transact(), template);
+            if !prose_sections(&structure)
                 .iter()
                 .any(|prose| &prose.id == section)
             {
@@ -570,7 +568,13 @@ mod tests {
                 r#"{"tiltak": "Kurs for foreldre", "strategi": "forebygging"}"#,
             )
             .expect("row");
-            crate::document::append_tiltak(&mut txn, &template, &[row]).expect("appended")
+            crate::document::append_tiltak(
+                &mut txn,
+                &template,
+                &[row],
+                crate::document::RowOrigin::Made,
+            )
+            .expect("appended")
         };
         let anchor = Anchor::Tiltak {
             row: ids[0].clone(),

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::{AppState, HttpError};
 use crate::access::Action;
+use crate::document::structure::flatten;
 use crate::document::{self, Completeness, PlanView, TiltakRow};
 use crate::plan::{PlanId, PlanRecord, PlanRequest};
 use crate::service::{PlanAccess, Principal, plans, tiltak};
@@ -64,21 +65,30 @@ struct PlanResponse {
     plan: PlanRecord,
     #[serde(flatten)]
     view: PlanView,
-    /// Row ids grouped by strategi in the template's order, as exports print them.
-    tiltak_groups: Vec<TiltakGroup>,
+    /// The template's tiltak table: fields, and which field groups and names rows.
+    tiltak_schema: TableSchema,
+    /// Row ids of each tiltak section in use, in their groups, as pages and exports print them.
+    tiltak_tables: Vec<TiltakTable>,
+}
+
+#[derive(Serialize)]
+struct TiltakTable {
+    section: String,
+    groups: Vec<TiltakGroup>,
 }
 
 #[derive(Serialize)]
 struct TiltakGroup {
-    /// The strategi code; `null` for rows without a known strategi.
-    strategi: Option<String>,
+    /// The group field's option value or goal id; `null` for rows without a known one, or when
+    /// the template does not group.
+    value: Option<String>,
     label: String,
     rows: Vec<String>,
 }
 
 /// Readers may export frozen versions only, so the API does not give them the current draft
 /// either: 403, pointing to the versions.
-fn require_current(access: &PlanAccess) -> Result<(), HttpError> {
+pub(super) fn require_current(access: &PlanAccess) -> Result<(), HttpError> {
     if access.may(Action::ExportCurrent) {
         return Ok(());
     }
@@ -100,19 +110,40 @@ async fn get_plan(
         record, template, ..
     } = access;
     let view = state.current_view(&record, &template).await?;
-    let tiltak_groups = document::group_by_strategi(&view.tiltak, &template)
+    let known: Vec<String> = flatten(&view.structure)
         .into_iter()
-        .map(|group| TiltakGroup {
-            strategi: group.option.map(|o| o.value.clone()),
-            label: group.label,
-            rows: group.rows.iter().map(|row| row.id.clone()).collect(),
+        .filter(|section| section.kind == SectionKind::Tiltak)
+        .map(|section| section.id.clone())
+        .collect();
+    let tiltak_tables = flatten(&view.structure)
+        .into_iter()
+        .filter(|section| section.kind == SectionKind::Tiltak && section.in_use)
+        .map(|section| {
+            let rows = document::rows_of_section(
+                &view.tiltak,
+                &section.id,
+                &known,
+                template.tiltak.multi_group,
+            );
+            TiltakTable {
+                section: section.id.clone(),
+                groups: document::group_rows(&rows, &template, &view.goals)
+                    .into_iter()
+                    .map(|group| TiltakGroup {
+                        value: group.value,
+                        label: group.label,
+                        rows: group.rows.iter().map(|g| g.row.id.clone()).collect(),
+                    })
+                    .collect(),
+            }
         })
         .collect();
     Ok(Json(PlanResponse {
         id: record.id,
         plan: record,
         view,
-        tiltak_groups,
+        tiltak_schema: template.tiltak.clone(),
+        tiltak_tables,
     }))
 }
 

@@ -8,6 +8,7 @@ pub mod csrf;
 mod error;
 pub mod extract;
 mod members;
+mod structure;
 mod versions;
 
 use axum::Router;
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
         .merge(comments::router())
         .merge(versions::router())
         .merge(members::router())
+        .merge(structure::router())
 }
 
 #[cfg(test)]

@@ -23,10 +23,12 @@ use super::{Command, ConnId, Direct, Joined, Participant, Relay, RoomError, Room
 use crate::access::Actor;
 use crate::config::LiveConfig;
 use crate::document;
+use crate::document::LiveGuard;
 use crate::metrics::Metrics;
 use crate::plan::{PlanId, PlanMeta};
 use crate::storage::{LogEntry, NodeEvent, Storage};
 use crate::sync::{Incoming, close, encode};
+use crate::templates::{Template, TemplateRegistry};
 
 /// One connection as the room sees it.
 struct Conn {
@@ -69,20 +71,27 @@ pub(super) struct LiveRoom {
     /// Checklist items as last seen, to tell which checklist section an update changed.
     checklist: HashMap<String, bool>,
     metrics: Arc<Metrics>,
+    /// The plan's template: live changes are checked against its layout.
+    template: Arc<Template>,
+    /// Sees which keys each applied update wrote (re-installed when the document is rebuilt).
+    guard: LiveGuard,
 }
 
 impl LiveRoom {
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         plan: PlanId,
         doc: yrs::Doc,
         last_seq: i64,
         log_len: u64,
         storage: Arc<dyn Storage>,
+        template: Arc<Template>,
         config: LiveConfig,
         metrics: Arc<Metrics>,
     ) -> Self {
         let (relays, _) = broadcast::channel(config.send_queue.max(1));
         document::layout::define_roots(&mut doc.transact_mut());
+        let guard = LiveGuard::install(&doc, template.clone());
         let meta = document::read_meta(&doc);
         let checklist = document::layout::checklist_state(&doc.transact());
         LiveRoom {
@@ -102,6 +111,8 @@ impl LiveRoom {
             meta,
             checklist,
             metrics,
+            template,
+            guard,
         }
     }
 
@@ -315,7 +326,10 @@ impl LiveRoom {
         if update.is_empty() {
             return;
         }
-        match self.apply(update) {
+        let check = Check::Client {
+            can_shape: participant.can_shape,
+        };
+        match self.apply(update, check) {
             Ok(None) => {}
             Ok(Some(roots)) => self.pending.push(Pending {
                 conn,
@@ -323,7 +337,7 @@ impl LiveRoom {
                 author: Some(participant.actor.clone()),
                 roots,
             }),
-            Err(reason) => {
+            Err(Refusal::Broken(reason)) => {
                 tracing::warn!(plan = %self.plan, conn, %reason, "refused an update that does not apply");
                 // The failed update may have been half applied: go back to what is committed
                 // (plus the accepted, not yet committed updates of this batch).
@@ -334,13 +348,30 @@ impl LiveRoom {
                     &format!("update refused: {reason}"),
                 );
             }
+            Err(Refusal::NotAllowed(reason)) => {
+                tracing::warn!(plan = %self.plan, conn, %reason, "refused an update outside the plan's layout");
+                // Applied but not committed: go back, then tell the client (y-protocols auth)
+                // and close, since its later updates build on the refused one.
+                self.restore().await;
+                self.direct(conn, crate::sync::permission_denied(&reason));
+                self.close(conn, close::POLICY, "update refused");
+            }
         }
     }
 
     /// Applies an update; `Ok(Some(roots))` when it changed (or may later change) the document,
-    /// with the top-level types it changed.
-    fn apply(&mut self, update: Update) -> Result<Option<Vec<Arc<str>>>, String> {
+    /// with the top-level types it changed. An update that writes outside the plan's layout,
+    /// or changes the plan's shape without `can_shape`, is refused (and must be rolled back by
+    /// [`restore`](Self::restore)).
+    fn apply(&mut self, update: Update, check: Check) -> Result<Option<Vec<Arc<str>>>, Refusal> {
+        self.guard.reset();
         let doc = &self.doc;
+        let template = &self.template;
+        let (checked, can_shape) = match check {
+            Check::Trusted => (false, true),
+            Check::Client { can_shape } => (true, can_shape),
+        };
+        let free_form = self.config.free_form_roots || !checked;
         // yrs is not expected to panic on a decodable update, but a client must never be able to
         // take the room down if it does.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -362,15 +393,39 @@ impl LiveRoom {
                         roots.push(Arc::from(name));
                     }
                 }
+                if !free_form
+                    && let Some(place) =
+                        document::unknown_roots(&txn, template, roots.iter().map(|r| r.as_ref()))
+                {
+                    return Ok(Err(Refusal::NotAllowed(place)));
+                }
                 drop(txn);
                 document::layout::define_roots(&mut doc.transact_mut());
             }
-            Ok::<_, String>(changed.then_some(roots))
+            if !can_shape
+                && let Some(root) = roots
+                    .iter()
+                    .find(|root| document::COORDINATOR_ROOTS.contains(&root.as_ref()))
+            {
+                return Ok(Err(Refusal::NotAllowed(format!(
+                    "only the coordinator may change `{root}`"
+                ))));
+            }
+            Ok(Ok(changed.then_some(roots)))
         }));
+        if checked && let Some(place) = self.guard.refused() {
+            return Err(Refusal::NotAllowed(format!(
+                "{place} is not part of the plan's document"
+            )));
+        }
         match outcome {
-            Ok(Ok(Some(roots))) => Ok(Some(self.name_checklist_sections(roots))),
-            Ok(result) => result,
-            Err(_) => Err("the update could not be integrated".to_owned()),
+            Ok(Ok(Ok(Some(roots)))) => Ok(Some(self.name_checklist_sections(roots))),
+            Ok(Ok(Ok(None))) => Ok(None),
+            Ok(Ok(Err(refusal))) => Err(refusal),
+            Ok(Err(reason)) => Err(Refusal::Broken(reason)),
+            Err(_) => Err(Refusal::Broken(
+                "the update could not be integrated".to_owned(),
+            )),
         }
     }
 
@@ -576,7 +631,10 @@ impl LiveRoom {
 
     fn apply_logged(&mut self, bytes: &[u8]) -> Result<(), String> {
         let update = Update::decode_v1(bytes).map_err(|e| e.to_string())?;
-        self.apply(update).map(|_| ())
+        match self.apply(update, Check::Trusted) {
+            Ok(_) => Ok(()),
+            Err(Refusal::Broken(reason) | Refusal::NotAllowed(reason)) => Err(reason),
+        }
     }
 
     /// Keeps the plan list's title, bydel, periode and status in step with the document.
@@ -622,6 +680,7 @@ impl LiveRoom {
                 }
                 document::layout::define_roots(&mut doc.transact_mut());
                 self.checklist = document::layout::checklist_state(&doc.transact());
+                self.guard = LiveGuard::install(&doc, self.template.clone());
                 self.doc = doc;
                 self.last_seq = stored.last_seq;
             }
@@ -724,6 +783,22 @@ impl Drop for Registered {
 
 /// A room whose log is past the threshold compacts after this long without commands.
 const COMPACT_WHEN_QUIET: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Whose update is applied: a client's is checked against the plan's layout; one another node
+/// already accepted and logged is not checked again.
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    Trusted,
+    Client { can_shape: bool },
+}
+
+/// Why a client's update was not taken.
+enum Refusal {
+    /// It does not apply to the document (closed as an invalid payload).
+    Broken(String),
+    /// It writes what the plan does not have, or what only the coordinator may change.
+    NotAllowed(String),
+}
 
 /// How often a room on a shared database checks the log and expires stale remote awareness.
 const REMOTE_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
@@ -837,11 +912,22 @@ fn merge_in_chunks(pending: &[Pending]) -> Vec<Chunk> {
 pub(super) async fn open(
     plan: PlanId,
     storage: Arc<dyn Storage>,
+    templates: &TemplateRegistry,
     config: LiveConfig,
     metrics: Arc<Metrics>,
 ) -> Result<LiveRoom, RoomError> {
+    // The plan's record names its template (the document's `meta.template` is a copy).
+    let key = storage
+        .get_plan(plan)
+        .await?
+        .map(|record| record.template)
+        .unwrap_or_default();
     let stored = storage.load_document(plan).await?;
     let doc = load_document(&stored)?;
+    let template = templates
+        .get(&key)
+        .cloned()
+        .ok_or(RoomError::UnknownTemplate(key))?;
     let log_len = stored.updates.len() as u64;
     Ok(LiveRoom::new(
         plan,
@@ -849,6 +935,7 @@ pub(super) async fn open(
         stored.last_seq,
         log_len,
         storage,
+        Arc::new(template),
         config,
         metrics,
     ))

@@ -45,6 +45,9 @@ pub struct Relay {
 #[derive(Debug, Clone)]
 pub struct Participant {
     pub can_edit: bool,
+    /// May change the plan's shape and goals (the coordinator): see
+    /// [`document::COORDINATOR_ROOTS`](crate::document::COORDINATOR_ROOTS).
+    pub can_shape: bool,
     pub actor: Arc<Actor>,
     /// Cancelled when the access the connection was opened with is taken away (signed out,
     /// token revoked, removed from the plan, role changed). The session closes on it; the room
@@ -118,6 +121,8 @@ pub enum RoomError {
     Closed,
     #[error("the change could not be stored")]
     NotStored,
+    #[error("the plan's template {0} is not loaded on this server")]
+    UnknownTemplate(String),
 }
 
 /// A cheap, cloneable way to reach one room's task.

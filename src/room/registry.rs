@@ -16,6 +16,7 @@ use crate::config::LiveConfig;
 use crate::metrics::Metrics;
 use crate::plan::PlanId;
 use crate::storage::{NodeEvent, Storage};
+use crate::templates::TemplateRegistry;
 
 /// Queued commands per room before senders wait: enough for bursts from many clients.
 const COMMAND_QUEUE: usize = 1024;
@@ -36,6 +37,8 @@ pub(super) struct Shared {
     shutdown: CancellationToken,
     next_conn: AtomicU64,
     pub(super) metrics: Arc<Metrics>,
+    /// The templates plans are made from: a room checks live changes against its plan's.
+    templates: Arc<TemplateRegistry>,
 }
 
 impl Shared {
@@ -79,7 +82,12 @@ impl Shared {
 }
 
 impl Registry {
-    pub fn new(storage: Arc<dyn Storage>, config: LiveConfig, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        templates: Arc<TemplateRegistry>,
+        config: LiveConfig,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Registry {
             shared: Arc::new(Shared {
                 rooms: Mutex::new(HashMap::new()),
@@ -89,6 +97,7 @@ impl Registry {
                 shutdown: CancellationToken::new(),
                 next_conn: AtomicU64::new(1),
                 metrics,
+                templates,
             }),
         }
     }
@@ -195,6 +204,7 @@ impl Registry {
         let room = live::open(
             plan,
             shared.storage.clone(),
+            &shared.templates,
             shared.config.clone(),
             shared.metrics.clone(),
         )

@@ -18,6 +18,7 @@ use crate::metrics::Metrics;
 use crate::plan::NewPlan;
 use crate::storage::{SqliteStorage, Storage};
 use crate::sync::Incoming;
+use crate::templates::TemplateRegistry;
 
 /// One random edit: who makes it (0 and 1 edit, 2 only reads), where, what, and whether it
 /// deletes instead of inserting.
@@ -33,6 +34,7 @@ fn edits() -> impl Strategy<Value = Vec<Edit>> {
 fn participant(can_edit: bool, id: &str) -> Arc<Participant> {
     Arc::new(Participant {
         can_edit,
+        can_shape: false,
         actor: Arc::new(Actor {
             id: id.into(),
             name: id.into(),
@@ -94,14 +96,30 @@ async fn run_room(edits: Vec<Edit>) -> Result<(), TestCaseError> {
             .await
             .map_err(fail)?,
     );
+    let templates = Arc::new(TemplateRegistry::builtin().map_err(fail)?);
+    let template = templates
+        .latest(crate::demo::DEMO_TEMPLATE)
+        .ok_or_else(|| fail("template"))?;
+    let meta = crate::plan::PlanMeta::default();
     let plan = storage
-        .create_plan(&NewPlan::default(), Update::EMPTY_V1)
+        .create_plan(
+            &NewPlan {
+                template: template.key(),
+                ..NewPlan::default()
+            },
+            &crate::document::initial_update(template, &meta),
+        )
         .await
         .map_err(fail)?
         .id;
+    // The edits go to a scratch text `t`: this is a test of the CRDT relay, not of the layout.
     let registry = Registry::new(
         storage.clone(),
-        LiveConfig::default(),
+        templates.clone(),
+        LiveConfig {
+            free_form_roots: true,
+            ..LiveConfig::default()
+        },
         Arc::new(Metrics::new()),
     );
     let people = [

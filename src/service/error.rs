@@ -78,6 +78,7 @@ pub fn action_text(action: Action) -> &'static str {
         Action::ExportVersion => "export versions",
         Action::Freeze => "freeze versions",
         Action::Manage => "manage members",
+        Action::Shape => "change the plan's sections and goals",
     }
 }
 
@@ -118,6 +119,9 @@ impl From<RoomError> for Error {
             RoomError::ShuttingDown | RoomError::Closed => Error::Unavailable,
             RoomError::NotStored => Error::Internal("a change could not be stored".into()),
             RoomError::Corrupt(detail) => Error::Internal(detail),
+            RoomError::UnknownTemplate(key) => Error::Internal(format!(
+                "the plan's template {key} is not loaded; start the server with the directory that holds it (--templates-dir)"
+            )),
         }
     }
 }

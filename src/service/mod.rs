@@ -11,6 +11,7 @@ pub mod login_limit;
 pub mod members;
 pub mod plans;
 pub mod revocation;
+pub mod structure;
 pub mod tiltak;
 pub mod versions;
 

@@ -62,7 +62,17 @@ async fn create_from_template(
     coordinator: Option<&str>,
 ) -> Result<PlanRecord> {
     let initial = document::initial_update(template, meta);
-    create_with(storage, template, meta, &initial, false, coordinator).await
+    let units: Vec<&str> = template.units.iter().map(|u| u.name.as_str()).collect();
+    create_with(
+        storage,
+        template,
+        meta,
+        &initial,
+        &units,
+        false,
+        coordinator,
+    )
+    .await
 }
 
 async fn create_with(
@@ -70,6 +80,7 @@ async fn create_with(
     template: &Template,
     meta: &PlanMeta,
     initial: &[u8],
+    units: &[&str],
     is_demo: bool,
     coordinator: Option<&str>,
 ) -> Result<PlanRecord> {
@@ -80,9 +91,8 @@ async fn create_with(
         template: template.key(),
         is_demo,
     };
-    let units: Vec<&str> = template.units.iter().map(|u| u.name.as_str()).collect();
     Ok(storage
-        .create_plan_with_people(&plan, initial, &units, coordinator)
+        .create_plan_with_people(&plan, initial, units, coordinator)
         .await?)
 }
 
@@ -103,7 +113,16 @@ pub async fn ensure_demo_plan(
     let meta = demo::demo_meta();
     let initial = demo::demo_document(template, &meta)
         .map_err(|e| Error::Internal(format!("the built-in demo data is invalid: {e}")))?;
-    let record = create_with(storage, template, &meta, &initial, true, None).await?;
+    let record = create_with(
+        storage,
+        template,
+        &meta,
+        &initial,
+        demo::DEMO_UNITS,
+        true,
+        None,
+    )
+    .await?;
     Ok(Some(record))
 }
 
@@ -196,7 +215,7 @@ pub async fn import_tiltak(
     let doc = crate::room::load_document(&storage.load_document(plan).await?)?;
     let update = {
         let mut txn = doc.transact_mut();
-        document::append_tiltak(&mut txn, template, &rows)?;
+        document::append_tiltak(&mut txn, template, &rows, document::RowOrigin::Imported)?;
         txn.encode_update_v1()
     };
     // Decoding our own update again guards the log against a bug here.

@@ -8,20 +8,21 @@ use serde_json::{Map, Value};
 
 use super::{Error, PlanAccess, Result, Services};
 use crate::access::Action;
-use crate::demo::parse_tiltak_rows;
+use crate::demo::parse_tiltak_input;
 use crate::document::{self, DocumentError, TiltakRow};
 
-/// Appends rows (a JSON array of rows, or an object with a `tiltak` array); returns their ids.
+/// Appends rows (a JSON array of rows made now, or an import file: an object with a `tiltak`
+/// array, whose blanks stay blank); returns their ids.
 pub async fn append(services: &Services, access: &PlanAccess, json: &str) -> Result<Vec<String>> {
     access.require(Action::Edit)?;
-    let rows = parse_tiltak_rows(json).map_err(Error::Malformed)?;
+    let (rows, origin) = parse_tiltak_input(json).map_err(Error::Malformed)?;
     let template = access.template.clone();
     Ok(services
         .registry
         .edit_as(
             access.plan(),
             Some(Arc::new(access.actor.clone())),
-            move |txn| document::append_tiltak(txn, &template, &rows),
+            move |txn| document::append_tiltak(txn, &template, &rows, origin),
         )
         .await??)
 }

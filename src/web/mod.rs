@@ -25,8 +25,6 @@ use crate::plan::{BYDELER, PlanRecord, PlanRequest};
 use crate::service::{self, PlanAccess, Principal, plans};
 use crate::time;
 
-pub use self::plan_page::TILTAK_COLUMNS;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(index))

@@ -1,14 +1,13 @@
 //! The plan page's content, prepared from a plan's live document and its template so that the
 //! HTML template only lays it out.
 
+use crate::document::structure::{Figure, PlanSection, checklist_items, flatten};
 use crate::document::{
-    Block, Completeness, Milestone, PlanStatus, PlanView, StrategiGroup, TiltakRow, completeness,
-    group_by_strategi,
+    Block, Completeness, Goal, Milestone, PlanStatus, PlanView, completeness, group_rows,
+    rows_of_section,
 };
 use crate::plan::PlanRecord;
-use crate::templates::{
-    FieldSchema, Section, SectionKind, TargetGroupsSpec, Template, TemplateRegistry, checklist_key,
-};
+use crate::templates::{HelpEntry, Place, SectionKind, TableSchema, Template, TemplateRegistry};
 
 use std::collections::HashMap;
 
@@ -21,8 +20,6 @@ use crate::storage::activity::LastEdit;
 
 use super::render::{blocks_html, guidance_html};
 
-pub use crate::document::COUNCIL_COLUMNS as TILTAK_COLUMNS;
-
 pub struct PlanPageData {
     pub id: String,
     pub title: String,
@@ -34,7 +31,12 @@ pub struct PlanPageData {
     pub template_key: String,
     pub toc: Vec<TocEntry>,
     pub sections: Vec<SectionPart>,
+    /// Headings of the tiltak tables' columns on the page, after «Nr.».
     pub tiltak_columns: Vec<String>,
+    /// The plan's own goals.
+    pub goals: Vec<GoalText>,
+    /// The tiltak section the goals are listed in: the first in use.
+    pub goals_section: String,
     pub completeness: Completeness,
     /// Empty sections as (anchor, "number heading") for links from the completeness panel.
     pub empty_links: Vec<(String, String)>,
@@ -42,9 +44,17 @@ pub struct PlanPageData {
     pub editor_json: String,
 }
 
+/// A plan goal as the page lists it.
+pub struct GoalText {
+    pub title: String,
+    pub description: String,
+    /// Labels of the strategies it serves.
+    pub strategies: Vec<String>,
+}
+
 /// The data the browser editor reads from `<script type="application/json" id="plan-data">`:
-/// the tiltak schema (labels and options in bokmål), the plan's units, which tiltak sections
-/// take rows without a `section`, and how target groups are laid out.
+/// the tiltak schema (labels and options in bokmål), the plan's structure, units and goals,
+/// which tiltak sections take rows without a `section`, and how target groups are laid out.
 #[derive(Serialize)]
 pub struct EditorData<'a> {
     pub plan_id: String,
@@ -52,7 +62,11 @@ pub struct EditorData<'a> {
     pub viewer: &'a ViewerData,
     /// "id@version".
     pub template: String,
-    pub tiltak_fields: &'a [FieldSchema],
+    /// The one definition of the tiltak table (fields, grouping, title field).
+    pub tiltak_schema: &'a TableSchema,
+    /// The plan's resolved section tree when the page was made (the editor keeps it live).
+    pub structure: &'a [PlanSection],
+    pub goals: &'a [Goal],
     /// The plan's units (the template's defaults until the coordinator sets them).
     pub units: Vec<UnitName<'a>>,
     /// The template's own tiltak sections (rows without `section` belong there).
@@ -112,15 +126,13 @@ impl<'a> EditorData<'a> {
     pub fn new(
         record: &PlanRecord,
         template: &'a Template,
+        view: &'a PlanView,
         viewer: &'a ViewerData,
         units: &'a [String],
     ) -> Self {
         let target_groups = template.target_groups().map(|(part, spec)| {
-            let number = template
-                .sections_flat()
-                .into_iter()
-                .find(|flat| flat.section.id == part.id)
-                .map(|flat| flat.number)
+            let number = crate::document::structure::find(&view.structure, &part.id)
+                .map(|section| section.number.clone())
                 .unwrap_or_default();
             TargetGroupsData {
                 part_id: &part.id,
@@ -151,7 +163,9 @@ impl<'a> EditorData<'a> {
             plan_id: record.id.to_string(),
             viewer,
             template: template.key(),
-            tiltak_fields: &template.tiltak.fields,
+            tiltak_schema: &template.tiltak,
+            structure: &view.structure,
+            goals: &view.goals,
             units,
             tiltak_sections: template
                 .sections_of_kind(SectionKind::Tiltak)
@@ -208,14 +222,24 @@ pub struct SectionPart {
     /// 1 for chapters (h2), 2 for sections (h3), 3 for a target group's sections (h4).
     pub depth: usize,
     pub kind: &'static str,
+    /// The template's heading, when the plan has renamed the section.
+    pub template_heading: String,
+    /// `false` when the section, or one it is part of, is «ikke i bruk».
+    pub in_use: bool,
+    /// The plan set this section itself aside.
+    pub set_aside: bool,
+    /// Added by the plan.
+    pub local: bool,
     pub guidance_html: String,
     pub questions: Vec<String>,
     pub help: Vec<(String, String)>,
     pub content_html: String,
     pub empty: bool,
-    pub checklist: Vec<CheckItem>,
+    /// Checklist items under the guide's groups ("" for items without a group).
+    pub checklist: Vec<CheckGroup>,
     pub tiltak_groups: Vec<TiltakGroup>,
     pub milestones: Vec<Milestone>,
+    pub figures: Vec<Figure>,
     /// The unit the coordinator made responsible for this section ("" when none).
     pub responsible_unit: String,
     /// "Sist endret av Kari (NAV)" and when, if anyone has changed it.
@@ -228,17 +252,34 @@ pub struct LastEditText {
     pub display: String,
 }
 
+pub struct CheckGroup {
+    /// The guide's group ("" for items without one).
+    pub group: String,
+    pub items: Vec<CheckItem>,
+}
+
 pub struct CheckItem {
     pub key: String,
+    /// The item's id when the plan added it ("" for the template's).
+    pub local_id: String,
     pub input_id: String,
     pub label: String,
     pub help: String,
+    pub year: String,
     pub checked: bool,
 }
 
 pub struct TiltakGroup {
     pub label: String,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<TiltakLine>,
+}
+
+/// A tiltak row on the page: its number, its column cells, and its other values.
+pub struct TiltakLine {
+    pub number: usize,
+    pub cells: Vec<String>,
+    pub details: Vec<(String, String)>,
+    pub also: String,
 }
 
 impl PlanPageData {
@@ -250,18 +291,15 @@ impl PlanPageData {
         units: &[String],
     ) -> Self {
         let panel = completeness(view, template);
-        let mut sections = Vec::new();
-        for flat in template.sections_flat() {
-            let section = flat.section;
-            if section.kind == SectionKind::TargetGroups {
-                sections.push(part(section, &flat.number, flat.depth, view, template));
-                if let Some(spec) = &section.target_groups {
-                    target_group_parts(section, spec, &flat.number, view, template, &mut sections);
-                }
-            } else {
-                sections.push(part(section, &flat.number, flat.depth, view, template));
-            }
-        }
+        let known_tiltak: Vec<String> = flatten(&view.structure)
+            .into_iter()
+            .filter(|section| section.kind == SectionKind::Tiltak)
+            .map(|section| section.id.clone())
+            .collect();
+        let sections: Vec<SectionPart> = flatten(&view.structure)
+            .into_iter()
+            .map(|section| part(section, view, template, &known_tiltak))
+            .collect();
         let toc = sections
             .iter()
             .filter(|s| s.depth <= 2)
@@ -284,17 +322,37 @@ impl PlanPageData {
             template_key: template.key(),
             toc,
             sections,
-            tiltak_columns: TILTAK_COLUMNS
+            tiltak_columns: template
+                .columns(Place::Page)
+                .into_iter()
+                .map(|field| field.label.clone())
+                .collect(),
+            goals: view
+                .goals
                 .iter()
-                .map(|name| {
-                    template
-                        .field(name)
-                        .map_or((*name).to_owned(), |f| f.label.clone())
+                .map(|goal| GoalText {
+                    title: goal.title.clone(),
+                    description: goal.description.clone(),
+                    strategies: goal
+                        .strategi
+                        .iter()
+                        .map(|value| {
+                            template
+                                .strategy_field()
+                                .and_then(|field| field.option(value))
+                                .map_or_else(|| value.clone(), |option| option.label.clone())
+                        })
+                        .collect(),
                 })
                 .collect(),
+            goals_section: flatten(&view.structure)
+                .into_iter()
+                .find(|section| section.kind == SectionKind::Tiltak && section.in_use)
+                .map(|section| section.id.clone())
+                .unwrap_or_default(),
             empty_links: empty_links(&panel),
             completeness: panel,
-            editor_json: EditorData::new(record, template, viewer, units).to_script_json(),
+            editor_json: EditorData::new(record, template, view, viewer, units).to_script_json(),
         }
     }
 
@@ -309,7 +367,9 @@ impl PlanPageData {
                 section.responsible_unit = unit.clone();
             }
             let target = match section.kind {
-                "prose" => crate::document::layout::section_fragment(&section.section_id),
+                "prose" | "appendix" | "group" | "target_groups" => {
+                    crate::document::layout::section_fragment(&section.section_id)
+                }
                 "checklist" => crate::document::layout::checklist_target(&section.section_id),
                 other => other.to_owned(),
             };
@@ -360,62 +420,126 @@ fn anchor(section_id: &str) -> String {
     format!("seksjon-{}", section_id.replace('.', "-"))
 }
 
+/// Where a section's guidance comes from: the template's section, or the target-group
+/// subsection it is an instance of; a plan's own sections have none.
+fn guidance<'t>(
+    section: &PlanSection,
+    template: &'t Template,
+) -> Option<(&'t str, &'t [String], &'t [HelpEntry])> {
+    if let Some(own) = template.section(&section.id) {
+        return Some((&own.guidance, &own.questions, &own.help));
+    }
+    let (part, spec) = template.target_groups()?;
+    if section.target_group.is_none() || !section.id.starts_with(&part.id) {
+        return None;
+    }
+    let sub_id = section.id.rsplit('.').next()?;
+    spec.subsections
+        .iter()
+        .find(|sub| sub.id == sub_id && section.depth > 2)
+        .map(|sub| {
+            (
+                sub.guidance.as_str(),
+                sub.questions.as_slice(),
+                sub.help.as_slice(),
+            )
+        })
+}
+
 fn part(
-    section: &Section,
-    number: &str,
-    depth: usize,
+    section: &PlanSection,
     view: &PlanView,
     template: &Template,
+    known_tiltak: &[String],
 ) -> SectionPart {
     let mut part = SectionPart {
         section_id: section.id.clone(),
+        target_group: section.target_group.clone().unwrap_or_default(),
         anchor: anchor(&section.id),
-        number: number.to_owned(),
+        number: section.number.clone(),
         heading: section.heading.clone(),
-        depth,
+        depth: section.depth,
         kind: section.kind.as_str(),
-        guidance_html: guidance_html(&section.guidance),
-        questions: section.questions.clone(),
-        help: section
-            .help
-            .iter()
-            .map(|h| (h.term.clone(), h.definition.clone()))
-            .collect(),
+        template_heading: section.template_heading.clone().unwrap_or_default(),
+        in_use: section.in_use,
+        set_aside: section.set_aside,
+        local: section.local,
         ..SectionPart::default()
     };
+    if let Some((text, questions, help)) = guidance(section, template) {
+        part.guidance_html = guidance_html(text);
+        part.questions = questions.to_vec();
+        part.help = help
+            .iter()
+            .map(|h| (h.term.clone(), h.definition.clone()))
+            .collect();
+    }
     match section.kind {
-        SectionKind::Prose => fill_prose(&mut part, &section.id, view),
+        SectionKind::Prose
+        | SectionKind::Appendix
+        | SectionKind::Group
+        | SectionKind::TargetGroups => fill_prose(&mut part, &section.id, view),
         SectionKind::Checklist => {
-            part.checklist = section
-                .items
-                .iter()
-                .map(|item| {
-                    let key = checklist_key(&section.id, &item.id);
-                    CheckItem {
-                        input_id: format!("sjekk-{}", key.replace(['.', '/'], "-")),
-                        checked: view.checklist.get(&key).copied().unwrap_or(false),
-                        key,
-                        label: item.label.clone(),
-                        help: item.help.clone().unwrap_or_default(),
-                    }
-                })
-                .collect();
+            for item in checklist_items(template, &section.id, &view.checklist_items) {
+                let check = CheckItem {
+                    input_id: format!("sjekk-{}", item.key.replace(['.', '/'], "-")),
+                    checked: view.checklist.get(&item.key).copied().unwrap_or(false),
+                    local_id: if item.local { item.id } else { String::new() },
+                    key: item.key,
+                    label: item.label,
+                    help: item.help.unwrap_or_default(),
+                    year: item.year,
+                };
+                match part.checklist.iter_mut().find(|g| g.group == item.group) {
+                    Some(group) => group.items.push(check),
+                    None => part.checklist.push(CheckGroup {
+                        group: item.group,
+                        items: vec![check],
+                    }),
+                }
+            }
         }
         SectionKind::Tiltak => {
-            let rows: Vec<TiltakRow> = view
-                .tiltak
-                .iter()
-                .filter(|row| row.section.as_deref().is_none_or(|s| s == section.id))
-                .cloned()
-                .collect();
-            part.tiltak_groups = tiltak_groups(&rows, template);
+            let rows = rows_of_section(
+                &view.tiltak,
+                &section.id,
+                known_tiltak,
+                template.tiltak.multi_group,
+            );
             part.empty = rows.is_empty();
+            part.tiltak_groups = group_rows(&rows, template, &view.goals)
+                .into_iter()
+                .map(|group| TiltakGroup {
+                    label: group.label,
+                    rows: group
+                        .rows
+                        .into_iter()
+                        .map(|grouped| {
+                            let cells = grouped.row.cells(template, Place::Page, &view.goals);
+                            TiltakLine {
+                                number: grouped.number,
+                                cells: cells.columns,
+                                details: cells.details,
+                                also: grouped.also.join(", "),
+                            }
+                        })
+                        .collect(),
+                })
+                .collect();
         }
         SectionKind::Milestones => {
             part.milestones = view.milestones.clone();
             part.empty = part.milestones.is_empty();
         }
-        SectionKind::Group | SectionKind::TargetGroups => {}
+        SectionKind::Figures => {
+            part.figures = view
+                .figures
+                .iter()
+                .filter(|figure| figure.section == section.id)
+                .cloned()
+                .collect();
+            part.empty = part.figures.is_empty();
+        }
     }
     part
 }
@@ -426,68 +550,6 @@ fn fill_prose(part: &mut SectionPart, section_id: &str, view: &PlanView) {
         .map_or(&[], |s| s.blocks.as_slice());
     part.empty = blocks.iter().all(Block::is_blank);
     part.content_html = blocks_html(blocks);
-}
-
-/// Each of the plan's target groups, with the template's sub-sections under it.
-fn target_group_parts(
-    section: &Section,
-    spec: &TargetGroupsSpec,
-    number: &str,
-    view: &PlanView,
-    template: &Template,
-    out: &mut Vec<SectionPart>,
-) {
-    for (index, group) in view.target_groups.iter().enumerate() {
-        let group_number = format!("{number}.{}", index + 1);
-        let group_id = format!("{}.{}", section.id, group.id);
-        out.push(SectionPart {
-            section_id: group_id.clone(),
-            target_group: group.id.clone(),
-            anchor: anchor(&group_id),
-            number: group_number.clone(),
-            heading: group.name.clone(),
-            depth: 2,
-            kind: "group",
-            ..SectionPart::default()
-        });
-        for sub in &spec.subsections {
-            let id = TargetGroupsSpec::instance_section_id(&section.id, &group.id, &sub.id);
-            let mut part = SectionPart {
-                section_id: id.clone(),
-                target_group: group.id.clone(),
-                anchor: anchor(&id),
-                heading: sub.heading.clone(),
-                depth: 3,
-                kind: sub.kind.as_str(),
-                guidance_html: guidance_html(&sub.guidance),
-                questions: sub.questions.clone(),
-                ..SectionPart::default()
-            };
-            if sub.kind == SectionKind::Tiltak {
-                let rows: Vec<TiltakRow> = view
-                    .tiltak
-                    .iter()
-                    .filter(|row| row.section.as_deref() == Some(id.as_str()))
-                    .cloned()
-                    .collect();
-                part.tiltak_groups = tiltak_groups(&rows, template);
-                part.empty = rows.is_empty();
-            } else {
-                fill_prose(&mut part, &id, view);
-            }
-            out.push(part);
-        }
-    }
-}
-
-fn tiltak_groups(rows: &[TiltakRow], template: &Template) -> Vec<TiltakGroup> {
-    group_by_strategi(rows, template)
-        .into_iter()
-        .map(|StrategiGroup { label, rows, .. }| TiltakGroup {
-            label,
-            rows: rows.iter().map(|row| row.council_cells(template)).collect(),
-        })
-        .collect()
 }
 
 /// Templates for the "Ny plan" form: key, title, version.
