@@ -24,7 +24,8 @@ use std::fmt::Write;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use super::{
-    Appendix, ExportDoc, ExportInfo, MILESTONE_COLUMNS, Part, TiltakGroup, TitleBlock, yes_no,
+    Appendix, ChecklistGroup, Detail, ExportDoc, ExportInfo, FIGURE_COLUMNS, MILESTONE_COLUMNS,
+    NUMBER_COLUMN, Part, TiltakTable, TitleBlock, yes_no,
 };
 use crate::document::{Block, Cell, Inline, ListItem, PlanView};
 use crate::links::is_safe_href;
@@ -70,58 +71,120 @@ fn title_block(title: &TitleBlock, chunks: &mut Vec<String>) {
     );
 }
 
+/// A heading line: `level` is the export's level (1 for chapters), one `#` more in Markdown
+/// because the document title is `#`.
+fn heading_md(level: u8, number: &str, text: &str) -> String {
+    let hashes = heading_marks(level.saturating_add(1));
+    let text = one_line(text);
+    if number.is_empty() {
+        format!("{hashes} {text}")
+    } else {
+        format!("{hashes} {} {text}", one_line(number))
+    }
+}
+
 fn part_md(part: &Part<'_>, chunks: &mut Vec<String>) {
     match part {
         Part::Heading {
             level,
             number,
             text,
-        } => {
-            let text = one_line(text);
-            let hashes = heading_marks(*level + 1);
-            chunks.push(if number.is_empty() {
-                format!("{hashes} {text}")
-            } else {
-                format!("{hashes} {} {text}", one_line(number))
-            });
+        } => chunks.push(heading_md(*level, number, text)),
+        Part::SubHeading { level, text } => {
+            chunks.push(heading_md(level.saturating_add(1), "", text));
         }
         Part::Prose { level, blocks } => chunks.extend(blocks_md(blocks, *level + 1)),
-        Part::Tiltak {
-            level,
-            columns,
-            groups,
-        } => {
-            for TiltakGroup { label, rows } in groups {
-                chunks.push(format!("{} {}", heading_marks(*level + 2), one_line(label)));
-                chunks.push(table_md(columns, rows));
-            }
-        }
+        Part::Blocks { level, blocks } => chunks.extend(blocks_md(blocks, *level + 1)),
+        Part::Tiltak(table) => tiltak_md(table, chunks),
         Part::Milestones(milestones) => {
             let columns: Vec<String> = MILESTONE_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
             let rows: Vec<Vec<String>> = milestones
                 .iter()
                 .map(|m| {
                     vec![
-                        m.title.clone(),
-                        m.date.clone(),
-                        m.responsible.clone(),
+                        cell_text(&m.title),
+                        cell_text(&m.date),
+                        cell_text(&m.responsible),
                         yes_no(m.done).to_owned(),
                     ]
                 })
                 .collect();
             chunks.push(table_md(&columns, &rows));
         }
-        Part::Checklist(items) => chunks.push(plain_list(items)),
-        Part::Note(text) => chunks.push(format!("*{}*", one_line(text))),
+        Part::Checklist { level, groups } => {
+            for ChecklistGroup { name, items } in groups {
+                if !name.is_empty() {
+                    chunks.push(heading_md(level.saturating_add(1), "", name));
+                }
+                chunks.push(plain_list(items));
+            }
+        }
+        Part::Figures(rows) => {
+            let columns: Vec<String> = FIGURE_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+            let rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|row| row.iter().map(|cell| cell_text(cell)).collect())
+                .collect();
+            chunks.push(table_md(&columns, &rows));
+        }
     }
 }
 
-fn appendix_md(appendix: &Appendix, chunks: &mut Vec<String>) {
-    chunks.push(format!("## {}", one_line(&appendix.heading)));
-    if appendix.items.is_empty() {
-        chunks.push("*Ingen dokumenter er krysset av.*".to_owned());
-    } else {
-        chunks.push(plain_list(&appendix.items));
+/// One pipe table per group, under the group's caption (none when the template does not
+/// group). A row's detail lines follow the text of its title cell on the same line (a table
+/// cell cannot hold a line break without HTML), each as «**Label:** value».
+fn tiltak_md(table: &TiltakTable, chunks: &mut Vec<String>) {
+    let mut columns = vec![NUMBER_COLUMN.to_owned()];
+    columns.extend(table.columns.iter().map(|column| column.label.clone()));
+    for group in &table.groups {
+        if !group.label.is_empty() {
+            chunks.push(heading_md(table.level.saturating_add(1), "", &group.label));
+        }
+        let rows: Vec<Vec<String>> = group
+            .rows
+            .iter()
+            .map(|line| {
+                let mut cells = vec![line.number.to_string()];
+                for (index, value) in line.cells.iter().enumerate() {
+                    if index == table.detail_column && !line.details.is_empty() {
+                        cells.push(cell_with_details(value, &line.details));
+                    } else {
+                        cells.push(cell_text(value));
+                    }
+                }
+                cells
+            })
+            .collect();
+        chunks.push(table_md(&columns, &rows));
+    }
+}
+
+/// A cell's text followed by its detail lines, on one line, separated by « · ».
+fn cell_with_details(value: &str, details: &[Detail]) -> String {
+    let mut inlines = Vec::new();
+    if !value.trim().is_empty() {
+        inlines.push(Inline::plain(value));
+    }
+    for detail in details {
+        if !inlines.is_empty() {
+            inlines.push(Inline::plain(" · "));
+        }
+        inlines.push(Inline::Text {
+            text: format!("{}:", detail.label),
+            bold: true,
+            italic: false,
+            link: None,
+        });
+        inlines.push(Inline::plain(" "));
+        inlines.push(Inline::plain(&detail.value));
+    }
+    inlines_md(&inlines, Mode::OneLine)
+}
+
+fn appendix_md(appendix: &Appendix<'_>, chunks: &mut Vec<String>) {
+    chunks.push(heading_md(1, &appendix.number, &appendix.heading));
+    for part in &appendix.parts {
+        part_md(part, chunks);
     }
 }
 
@@ -138,7 +201,8 @@ fn heading_marks(level: u8) -> String {
     "#".repeat(usize::from(level.clamp(1, 6)))
 }
 
-/// A pipe table of plain text cells (a row shorter than the header is padded).
+/// A pipe table: plain-text column headings, and cells already written as Markdown (see
+/// [`cell_text`]); a row shorter than the header is padded.
 fn table_md(columns: &[String], rows: &[Vec<String>]) -> String {
     let width = columns.len().max(1);
     let mut out = String::new();
@@ -147,7 +211,7 @@ fn table_md(columns: &[String], rows: &[Vec<String>]) -> String {
     out.push_str(&delimiter_row(width));
     for row in rows {
         out.push('\n');
-        row_md(row.iter().map(|c| cell_text(c)), width, &mut out);
+        row_md(row.iter().cloned(), width, &mut out);
     }
     out
 }

@@ -4,9 +4,22 @@
 //! Both exports are pure functions of `(&PlanView, &Template, &ExportInfo)`: no clock, no files,
 //! no database. The same document gives the same bytes, so a frozen version always exports the
 //! same way. Both walk the plan through [`ExportDoc`], which fixes what is printed and in which
-//! order (the template's sections with their numbers, tiltak grouped by strategi, milestones,
-//! ticked checklist items, and the appendix checklists at the end); the formats only differ in
-//! how they write it.
+//! order; the formats only differ in how they write it. What is printed is the plan's own shape
+//! (`PlanView::structure`) and the template's table schema, nothing else:
+//! - the plan's sections in use, with the plan's headings and numbers (a section «ikke i bruk»
+//!   is left out with everything under it; the plan's own sections are there), a part's
+//!   introduction before its children, and the appendices (checklists with `appendix = true`
+//!   and sections of kind `appendix`) at the end as «Vedlegg N …»;
+//! - tiltak tables with the template's export columns (after «Nr.»), grouped by the template's
+//!   `group_by`; every other field with a value is a «Label: value» line under the row's title
+//!   cell, so every value the plan has is printed;
+//! - the plan's goals, right after the heading of the first tiltak section in use (before its
+//!   tables), or at the end of the body when no tiltak section is in use;
+//! - key figures as a table, milestones as a table, ticked checklist items by group.
+//!
+//! A value the plan does not have prints as nothing, and a section without content prints
+//! only its heading: exports never print placeholder sentences or defaults as if the plan had
+//! said them.
 
 pub mod markdown;
 pub mod pdf;
@@ -16,8 +29,12 @@ mod world;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::document::{Block, Milestone, PlanStatus, PlanView, TiltakRow, group_by_strategi};
-use crate::templates::{Section, SectionKind, TargetGroupsSpec, Template, checklist_key};
+use crate::document::structure::{checklist_items, flatten};
+use crate::document::{
+    Block, Inline, ListItem, Milestone, PlanSection, PlanStatus, PlanView, group_rows,
+    rows_of_section,
+};
+use crate::templates::{FieldSchema, FieldType, Place, SectionKind, Template};
 use crate::time;
 
 pub use self::markdown::to_markdown;
@@ -45,15 +62,6 @@ impl ExportInfo {
 
 /// How the current (not frozen) state is named in exports.
 pub const CURRENT_STATE_LABEL: &str = "Gjeldende tekst (ikke frosset)";
-
-/// Heading of the appendix made from a checklist with `appendix = true`.
-pub fn appendix_heading(section: &Section) -> String {
-    format!("Vedlegg: {}", section.heading)
-}
-
-/// Heading of the tiltak that belong to no part of the plan (only in templates without a
-/// plan-wide tiltak section).
-pub const UNASSIGNED_TILTAK_HEADING: &str = "Tiltak som ikke er knyttet til en målgruppe";
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,61 +197,135 @@ pub struct TitleBlock {
     pub date_ymd: (i32, u8, u8),
 }
 
-/// One thing printed in the body, in document order.
+/// One thing printed in the body or an appendix, in document order.
 #[derive(Debug, Clone)]
 pub enum Part<'a> {
-    /// A template heading; `level` 1 for chapters, 2 for sections, 3 for a target group's
-    /// sub-sections (the document title is above all of them).
+    /// A section's heading: `level` 1 for chapters, 2 for their sections, 3 inside a target
+    /// group (the document title is above all of them); `number` "2.3", "Vedlegg 1" or "".
     Heading {
         level: u8,
         number: String,
         text: String,
     },
-    /// A prose section's text. Prose headings (levels 3–4 in the editor) are printed one level
-    /// under `level`, the level of the section's own heading.
+    /// A section's text, or a part's introduction. Prose headings (levels 3–5 in the editor)
+    /// are printed under `level`, the level of the section's own heading.
     Prose {
         level: u8,
         blocks: &'a [Block],
     },
-    /// Tiltak rows grouped by strategi, each group under a heading one level under `level`.
-    Tiltak {
+    /// Text the export puts together from the plan's data (the plan's goals), printed like
+    /// prose of a section at `level`.
+    Blocks {
         level: u8,
-        columns: Vec<String>,
-        groups: Vec<TiltakGroup>,
+        blocks: Vec<Block>,
     },
+    /// A sub-heading inside a section (the plan's goals), one level under `level`.
+    SubHeading {
+        level: u8,
+        text: String,
+    },
+    /// A tiltak section's rows.
+    Tiltak(TiltakTable),
     Milestones(&'a [Milestone]),
-    /// Ticked items of a checklist that is printed in place.
-    Checklist(Vec<String>),
-    /// A short note in place of content ("Ingen tiltak.", "Se vedlegg …").
-    Note(String),
+    /// The ticked items of a checklist, by their group; each named group is under a heading
+    /// one level under `level`.
+    Checklist {
+        level: u8,
+        groups: Vec<ChecklistGroup>,
+    },
+    /// Key-figure rows, cells in [`FIGURE_COLUMNS`] order.
+    Figures(Vec<Vec<String>>),
 }
 
+/// The tables of one tiltak section: one per group, with the same columns.
+#[derive(Debug, Clone)]
+pub struct TiltakTable {
+    /// The level of the section's heading; group captions are one level under it.
+    pub level: u8,
+    /// The template's export columns, in order (the number column [`NUMBER_COLUMN`] is not
+    /// among them: writers print it first).
+    pub columns: Vec<Column>,
+    /// The index in `columns` of the cell that carries each row's detail lines: the title
+    /// field's column (the first column when the title field is not one).
+    pub detail_column: usize,
+    pub groups: Vec<TiltakGroup>,
+}
+
+/// A column of a tiltak table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub label: String,
+    /// Relative width, from the template.
+    pub width: u8,
+}
+
+/// One group of a tiltak table.
 #[derive(Debug, Clone)]
 pub struct TiltakGroup {
-    /// The strategi option's full label, or "Uten strategi".
+    /// The group's caption: an option's label, a goal's title, "Uten …", or "" when the
+    /// template does not group (no caption then).
     pub label: String,
-    /// Cells in [`TILTAK_COLUMNS`] order, enum codes as bokmål labels.
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<TiltakLine>,
 }
 
-/// An appendix: a checklist with `appendix = true`, its ticked items.
+/// One printed row.
 #[derive(Debug, Clone)]
-pub struct Appendix {
-    pub heading: String,
+pub struct TiltakLine {
+    /// The row's number in its table, counted across its groups.
+    pub number: usize,
+    /// The values of the columns, as readers see them ("" when the row has none).
+    pub cells: Vec<String>,
+    /// «Label: value» lines under the title cell: every other field with a value, and the
+    /// row's other groups when it is printed once.
+    pub details: Vec<Detail>,
+}
+
+/// A «Label: value» line of a tiltak row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    pub label: String,
+    pub value: String,
+}
+
+/// The items of one group of a checklist ("" for items without a group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecklistGroup {
+    pub name: String,
+    /// Labels, with the year in parentheses when the item has one.
     pub items: Vec<String>,
 }
 
-pub use crate::document::COUNCIL_COLUMNS as TILTAK_COLUMNS;
+/// An appendix: its heading («Vedlegg N» and the section's heading) and what it holds.
+#[derive(Debug, Clone)]
+pub struct Appendix<'a> {
+    pub number: String,
+    pub heading: String,
+    pub parts: Vec<Part<'a>>,
+}
 
-/// Column headings of the milestone table.
+/// Heading of the first column of tiltak tables: the row's number.
+pub const NUMBER_COLUMN: &str = "Nr.";
+
+/// Label of the detail line that lists the other groups of a row printed once.
+pub const ALSO_UNDER: &str = "Også under";
+
+/// Heading of the plan's goals when the template has no goals field to take a label from.
+pub const GOALS_HEADING: &str = "Planens mål";
+
+/// Column headings of the milestone table, and their relative widths.
 pub const MILESTONE_COLUMNS: [&str; 4] = ["Milepæl", "Dato", "Ansvarlig", "Ferdig"];
+pub const MILESTONE_WIDTHS: [f32; 4] = [3.0, 1.2, 1.8, 0.8];
+
+/// Column headings of key-figure tables (nøkkeltall), and their relative widths.
+pub const FIGURE_COLUMNS: [&str; 6] = ["Indikator", "Kilde", "År", "Verdi", "Oslo-snitt", "Mål"];
+pub const FIGURE_WIDTHS: [f32; 6] = [3.0, 2.0, 0.8, 1.0, 1.0, 1.0];
 
 /// The plan as both exports print it.
 #[derive(Debug, Clone)]
 pub struct ExportDoc<'a> {
     pub title: TitleBlock,
     pub parts: Vec<Part<'a>>,
-    pub appendices: Vec<Appendix>,
+    pub appendices: Vec<Appendix<'a>>,
 }
 
 impl<'a> ExportDoc<'a> {
@@ -263,32 +345,41 @@ impl<'a> ExportDoc<'a> {
             date: time::oslo_date_display(info.date_millis),
             date_ymd: time::oslo_date(info.date_millis),
         };
+        let all = flatten(&view.structure);
         let mut builder = Builder {
             view,
             template,
+            // Every tiltak section of the plan, in use or not, as completeness counts them:
+            // rows of a section not in use are left out with it.
+            tiltak_sections: all
+                .iter()
+                .filter(|section| section.kind == SectionKind::Tiltak)
+                .map(|section| section.id.clone())
+                .collect(),
+            goals_at: if view.goals.is_empty() {
+                None
+            } else {
+                all.iter()
+                    .find(|section| section.in_use && section.kind == SectionKind::Tiltak)
+                    .map(|section| section.id.clone())
+            },
             parts: Vec::new(),
-            main_tiltak: template
-                .sections_of_kind(SectionKind::Tiltak)
-                .first()
-                .map(|s| s.id.clone()),
-            tiltak_ids: crate::document::tiltak_section_ids(template, &view.target_groups),
+            appendices: Vec::new(),
         };
-        for flat in template.sections_flat() {
-            builder.section(flat.section, &flat.number, depth_level(flat.depth));
+        builder.sections(&view.structure);
+        if !view.goals.is_empty() && builder.goals_at.is_none() {
+            // No tiltak section in use: the goals still belong in the plan.
+            builder.parts.push(Part::Heading {
+                level: 1,
+                number: String::new(),
+                text: goals_heading(template),
+            });
+            builder.parts.push(builder.goals(1));
         }
-        builder.unassigned_tiltak();
-        let appendices = template
-            .appendix_sections()
-            .into_iter()
-            .map(|section| Appendix {
-                heading: appendix_heading(section),
-                items: ticked(section, view),
-            })
-            .collect();
         ExportDoc {
             title,
             parts: builder.parts,
-            appendices,
+            appendices: builder.appendices,
         }
     }
 }
@@ -297,186 +388,289 @@ fn depth_level(depth: usize) -> u8 {
     u8::try_from(depth.clamp(1, 6)).unwrap_or(6)
 }
 
+/// The heading of the plan's goals: the label of the template's goals field.
+fn goals_heading(template: &Template) -> String {
+    template
+        .tiltak
+        .fields
+        .iter()
+        .find(|field| field.field_type == FieldType::Goals)
+        .map_or_else(|| GOALS_HEADING.to_owned(), |field| field.label.clone())
+}
+
 struct Builder<'a, 't> {
     view: &'a PlanView,
     template: &'t Template,
+    tiltak_sections: Vec<String>,
+    /// The tiltak section the plan's goals are printed in (the first in use).
+    goals_at: Option<String>,
     parts: Vec<Part<'a>>,
-    /// The template's first tiltak section: rows naming no (known) section are printed there,
-    /// so no row ever disappears from an export.
-    main_tiltak: Option<String>,
-    tiltak_ids: Vec<String>,
+    appendices: Vec<Appendix<'a>>,
 }
 
 impl<'a> Builder<'a, '_> {
-    fn heading(&mut self, level: u8, number: &str, text: &str) {
-        self.parts.push(Part::Heading {
-            level,
-            number: number.to_owned(),
-            text: text.to_owned(),
-        });
+    fn sections(&mut self, sections: &'a [PlanSection]) {
+        for section in sections.iter().filter(|section| section.in_use) {
+            let level = depth_level(section.depth);
+            if section.appendix {
+                let parts = self.content(section, 1);
+                self.appendices.push(Appendix {
+                    number: section.number.clone(),
+                    heading: section.heading.clone(),
+                    parts,
+                });
+                continue;
+            }
+            self.parts.push(Part::Heading {
+                level,
+                number: section.number.clone(),
+                text: section.heading.clone(),
+            });
+            let parts = self.content(section, level);
+            self.parts.extend(parts);
+            self.sections(&section.children);
+        }
     }
 
-    fn section(&mut self, section: &Section, number: &str, level: u8) {
-        self.heading(level, number, &section.heading);
+    /// What a section holds, without its heading and children; nothing when it is empty.
+    fn content(&self, section: &PlanSection, level: u8) -> Vec<Part<'a>> {
+        let view = self.view;
+        let mut parts = Vec::new();
         match section.kind {
-            SectionKind::Prose => self.prose(&section.id, level),
-            SectionKind::Tiltak => self.tiltak(&section.id, level),
-            SectionKind::Milestones => {
-                if self.view.milestones.is_empty() {
-                    self.parts.push(Part::Note("Ingen milepæler.".to_owned()));
-                } else {
-                    self.parts.push(Part::Milestones(&self.view.milestones));
+            SectionKind::Prose
+            | SectionKind::Appendix
+            | SectionKind::Group
+            | SectionKind::TargetGroups => {
+                if let Some(content) = view.section(&section.id)
+                    && !content.blocks.iter().all(Block::is_blank)
+                {
+                    parts.push(Part::Prose {
+                        level,
+                        blocks: &content.blocks,
+                    });
                 }
             }
-            SectionKind::Checklist if section.appendix => {
-                self.parts.push(Part::Note(format!(
-                    "Se vedlegg: {} bakerst i planen.",
-                    section.heading
-                )));
+            SectionKind::Tiltak => {
+                if self.goals_at.as_deref() == Some(section.id.as_str()) {
+                    parts.push(Part::SubHeading {
+                        level,
+                        text: goals_heading(self.template),
+                    });
+                    parts.push(self.goals(level + 1));
+                }
+                if let Some(table) = self.tiltak(&section.id, level) {
+                    parts.push(Part::Tiltak(table));
+                }
+            }
+            SectionKind::Milestones => {
+                if !view.milestones.is_empty() {
+                    parts.push(Part::Milestones(&view.milestones));
+                }
             }
             SectionKind::Checklist => {
-                let items = ticked(section, self.view);
-                if items.is_empty() {
-                    self.parts
-                        .push(Part::Note("Ingen punkter er krysset av.".into()));
-                } else {
-                    self.parts.push(Part::Checklist(items));
+                let groups = self.ticked(&section.id);
+                if !groups.is_empty() {
+                    parts.push(Part::Checklist { level, groups });
                 }
             }
-            SectionKind::Group => {}
-            SectionKind::TargetGroups => {
-                if let Some(spec) = &section.target_groups {
-                    self.target_groups(section, spec, number, level);
+            SectionKind::Figures => {
+                let rows: Vec<Vec<String>> = view
+                    .figures
+                    .iter()
+                    .filter(|figure| figure.section == section.id && !figure.is_blank())
+                    .map(|figure| {
+                        [
+                            &figure.indikator,
+                            &figure.kilde,
+                            &figure.ar,
+                            &figure.verdi,
+                            &figure.oslo,
+                            &figure.mal,
+                        ]
+                        .iter()
+                        .map(|value| value.trim().to_owned())
+                        .collect()
+                    })
+                    .collect();
+                if !rows.is_empty() {
+                    parts.push(Part::Figures(rows));
                 }
             }
         }
+        parts
     }
 
-    fn prose(&mut self, section_id: &str, level: u8) {
-        let view = self.view;
-        if let Some(content) = view.section(section_id)
-            && !content.blocks.iter().all(Block::is_blank)
-        {
-            self.parts.push(Part::Prose {
-                level,
-                blocks: &content.blocks,
-            });
-        }
-    }
-
-    fn is_unassigned(&self, row: &TiltakRow) -> bool {
-        row.section
-            .as_deref()
-            .is_none_or(|section| !self.tiltak_ids.iter().any(|id| id == section))
-    }
-
-    fn tiltak(&mut self, section_id: &str, level: u8) {
-        let is_main = self.main_tiltak.as_deref() == Some(section_id);
-        let rows: Vec<TiltakRow> = self
+    /// The plan's goals as a list: title, description and the strategies each serves.
+    fn goals(&self, level: u8) -> Part<'a> {
+        let strategy = self.template.strategy_field();
+        let items = self
             .view
-            .tiltak
+            .goals
             .iter()
-            .filter(|row| {
-                if self.is_unassigned(row) {
-                    // No section, or one that no longer exists (a removed target group).
-                    is_main
-                } else {
-                    row.section.as_deref() == Some(section_id)
+            .map(|goal| {
+                let mut content = vec![Inline::Text {
+                    text: goal.title.clone(),
+                    bold: true,
+                    italic: false,
+                    link: None,
+                }];
+                if !goal.description.trim().is_empty() {
+                    content.push(Inline::HardBreak);
+                    content.push(Inline::plain(goal.description.trim()));
+                }
+                let served: Vec<&str> = goal
+                    .strategi
+                    .iter()
+                    .map(|value| {
+                        strategy
+                            .and_then(|field| field.option(value))
+                            .map_or(value.as_str(), |option| option.label.as_str())
+                    })
+                    .collect();
+                if !served.is_empty() {
+                    content.push(Inline::HardBreak);
+                    if let Some(field) = strategy {
+                        content.push(Inline::Text {
+                            text: format!("{}:", field.label),
+                            bold: false,
+                            italic: true,
+                            link: None,
+                        });
+                        content.push(Inline::plain(" "));
+                    }
+                    content.push(Inline::plain(&served.join(", ")));
+                }
+                ListItem {
+                    blocks: vec![Block::Paragraph { content }],
                 }
             })
-            .cloned()
             .collect();
-        self.tiltak_table(&rows, level);
-    }
-
-    /// Rows that belong to no tiltak section the template has (a template whose tiltak live
-    /// only in target groups): printed in a chapter of their own after the plan's parts.
-    fn unassigned_tiltak(&mut self) {
-        if self.main_tiltak.is_some() {
-            return;
-        }
-        let rows: Vec<TiltakRow> = self
-            .view
-            .tiltak
-            .iter()
-            .filter(|row| self.is_unassigned(row))
-            .cloned()
-            .collect();
-        if !rows.is_empty() {
-            self.heading(1, "", UNASSIGNED_TILTAK_HEADING);
-            self.tiltak_table(&rows, 1);
+        Part::Blocks {
+            level,
+            blocks: vec![Block::BulletList { items }],
         }
     }
 
-    fn tiltak_table(&mut self, rows: &[TiltakRow], level: u8) {
-        if rows.is_empty() {
-            self.parts.push(Part::Note("Ingen tiltak.".to_owned()));
-            return;
-        }
+    /// The tables of a tiltak section; `None` when no row is printed there.
+    fn tiltak(&self, section_id: &str, level: u8) -> Option<TiltakTable> {
+        let view = self.view;
         let template = self.template;
-        let groups = group_by_strategi(rows, template)
+        let rows = rows_of_section(
+            &view.tiltak,
+            section_id,
+            &self.tiltak_sections,
+            template.tiltak.multi_group,
+        );
+        let groups = group_rows(&rows, template, &view.goals);
+        if groups.is_empty() {
+            return None;
+        }
+        let mut columns: Vec<&FieldSchema> = template.columns(Place::Export);
+        if columns.is_empty() {
+            // A table always names its rows.
+            columns.extend(template.title_field());
+        }
+        let title = template.title_field().map(|field| field.name.as_str());
+        let detail_column = columns
+            .iter()
+            .position(|field| Some(field.name.as_str()) == title)
+            .unwrap_or(0);
+        let details: Vec<&FieldSchema> = template
+            .tiltak
+            .fields
+            .iter()
+            .filter(|field| !columns.iter().any(|column| column.name == field.name))
+            .collect();
+        let group_field = template.group_field().map(|field| field.name.as_str());
+        let groups = groups
             .into_iter()
-            .map(|group| TiltakGroup {
-                label: group.label,
-                rows: group
+            .map(|group| {
+                // Under its group's caption a row's group value goes without saying; rows
+                // without a known value keep theirs (a value no option has).
+                let grouped_by = if group.value.is_some() {
+                    group_field
+                } else {
+                    None
+                };
+                let rows = group
                     .rows
                     .iter()
-                    .map(|row| row.council_cells(template))
-                    .collect(),
+                    .map(|grouped| {
+                        let row = grouped.row;
+                        let mut lines: Vec<Detail> = details
+                            .iter()
+                            .filter(|field| Some(field.name.as_str()) != grouped_by)
+                            .filter_map(|field| {
+                                let value = row.display(field, &view.goals);
+                                (!value.trim().is_empty()).then(|| Detail {
+                                    label: field.label.clone(),
+                                    value,
+                                })
+                            })
+                            .collect();
+                        if !grouped.also.is_empty() {
+                            lines.push(Detail {
+                                label: ALSO_UNDER.to_owned(),
+                                value: grouped.also.join(", "),
+                            });
+                        }
+                        TiltakLine {
+                            number: grouped.number,
+                            cells: columns
+                                .iter()
+                                .map(|field| row.display(field, &view.goals))
+                                .collect(),
+                            details: lines,
+                        }
+                    })
+                    .collect();
+                TiltakGroup {
+                    label: group.label,
+                    rows,
+                }
             })
             .collect();
-        let columns = TILTAK_COLUMNS
-            .iter()
-            .map(|name| {
-                template
-                    .field(name)
-                    .map_or_else(|| (*name).to_owned(), |field| field.label.clone())
-            })
-            .collect();
-        self.parts.push(Part::Tiltak {
+        Some(TiltakTable {
             level,
-            columns,
+            columns: columns
+                .iter()
+                .map(|field| Column {
+                    label: field.label.clone(),
+                    width: field.width.max(1),
+                })
+                .collect(),
+            detail_column,
             groups,
-        });
+        })
     }
 
-    fn target_groups(
-        &mut self,
-        section: &Section,
-        spec: &TargetGroupsSpec,
-        number: &str,
-        level: u8,
-    ) {
+    /// The ticked items of a checklist (the template's, then the plan's), by group in the
+    /// order the groups first appear.
+    fn ticked(&self, section_id: &str) -> Vec<ChecklistGroup> {
         let view = self.view;
-        for (index, group) in view.target_groups.iter().enumerate() {
-            let group_number = format!("{number}.{}", index + 1);
-            self.heading(level + 1, &group_number, &group.name);
-            for sub in &spec.subsections {
-                let id = TargetGroupsSpec::instance_section_id(&section.id, &group.id, &sub.id);
-                self.heading(level + 2, "", &sub.heading);
-                if sub.kind == SectionKind::Tiltak {
-                    self.tiltak(&id, level + 2);
-                } else {
-                    self.prose(&id, level + 2);
-                }
+        let mut groups: Vec<ChecklistGroup> = Vec::new();
+        for item in checklist_items(self.template, section_id, &view.checklist_items) {
+            if !view.checklist.get(&item.key).copied().unwrap_or(false) {
+                continue;
+            }
+            let label = if item.year.trim().is_empty() {
+                item.label.clone()
+            } else {
+                format!("{} ({})", item.label, item.year.trim())
+            };
+            let name = item.group.trim();
+            match groups.iter_mut().find(|group| group.name == name) {
+                Some(group) => group.items.push(label),
+                None => groups.push(ChecklistGroup {
+                    name: name.to_owned(),
+                    items: vec![label],
+                }),
             }
         }
+        // Items without a group first, so that none reads as part of the group above it.
+        groups.sort_by_key(|group| !group.name.is_empty());
+        groups
     }
-}
-
-/// The labels of a checklist's ticked items, in template order.
-fn ticked(section: &Section, view: &PlanView) -> Vec<String> {
-    section
-        .items
-        .iter()
-        .filter(|item| {
-            view.checklist
-                .get(&checklist_key(&section.id, &item.id))
-                .copied()
-                .unwrap_or(false)
-        })
-        .map(|item| item.label.clone())
-        .collect()
 }
 
 /// "Ja"/"Nei" for a milestone's `done`.

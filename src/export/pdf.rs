@@ -18,7 +18,10 @@ use typst::layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use super::world::{ExportWorld, warm_up};
-use super::{Appendix, ExportDoc, ExportError, ExportInfo, MILESTONE_COLUMNS, Part, yes_no};
+use super::{
+    Appendix, ExportDoc, ExportError, ExportInfo, FIGURE_COLUMNS, FIGURE_WIDTHS, MILESTONE_COLUMNS,
+    MILESTONE_WIDTHS, NUMBER_COLUMN, Part, TiltakTable, yes_no,
+};
 use crate::document::{Block, Inline, ListItem, PlanView};
 use crate::links::is_safe_href;
 use crate::templates::Template;
@@ -28,8 +31,10 @@ pub const PDF_STANDARD: &str = "PDF/A-2a";
 
 /// Words longer than this get break opportunities.
 pub const LONG_WORD: usize = 30;
-/// Characters between two inserted break opportunities.
-pub const WORD_CHUNK: usize = 15;
+/// Characters between two inserted break opportunities: few enough for the narrowest column
+/// a template is likely to give (a width of 1 or 2 among a dozen), where a longer piece would
+/// run into the next cell.
+pub const WORD_CHUNK: usize = 6;
 
 /// Typst keeps memoised results between compilations (that is what makes a repeat export fast);
 /// entries unused for this many exports are dropped, so memory stays bounded.
@@ -133,55 +138,88 @@ pub struct PdfPlan {
     pub appendices: Vec<PdfAppendix>,
 }
 
-/// One part of `plan.body`; the template picks its layout by `part.k`.
+/// One part of `plan.body` (or of an appendix's `body`); the template's `part(p)` function
+/// picks its layout by `p.k`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "k")]
 pub enum PdfPart {
-    /// `k: "h"`: a template heading, `num` printed before `text` unless empty.
+    /// `k: "h"`: a section heading, `num` printed before `text` unless empty; `level` ≤ 2 is
+    /// in the table of contents.
     #[serde(rename = "h")]
     Heading {
         level: u8,
         num: String,
         text: String,
     },
-    /// `k: "blocks"`: a prose section, laid out by the template's `blocks` function.
+    /// `k: "sub"`: a heading inside a section, not in the table of contents.
+    #[serde(rename = "sub")]
+    SubHeading { level: u8, text: String },
+    /// `k: "blocks"`: prose, laid out by the template's `blocks` function.
     #[serde(rename = "blocks")]
     Blocks { blocks: Vec<PdfBlock> },
-    /// `k: "tiltak"`: one `data-table` per group, each under a heading of `level`; the
-    /// template's column widths assume the six [`super::TILTAK_COLUMNS`].
+    /// `k: "tiltak"`: one table per group, under the group's caption (a heading of `level`,
+    /// none when the caption is ""). `columns` are the headings with the number column first;
+    /// `widths` the relative widths of the columns after it (the number column is as wide as
+    /// its content); each row's `details` are printed under its cell number `at` (0-based,
+    /// counting the number column).
     #[serde(rename = "tiltak")]
     Tiltak {
         level: u8,
         columns: Vec<String>,
+        widths: Vec<u8>,
+        at: usize,
         groups: Vec<PdfTiltakGroup>,
     },
-    /// `k: "milestones"`: a four-column `data-table`.
-    #[serde(rename = "milestones")]
-    Milestones {
-        columns: [&'static str; 4],
-        rows: Vec<[String; 4]>,
+    /// `k: "table"`: a data table (milestones, key figures) with relative column `widths`.
+    #[serde(rename = "table")]
+    Table {
+        columns: Vec<&'static str>,
+        widths: Vec<f32>,
+        rows: Vec<Vec<String>>,
     },
-    /// `k: "list"`: a bullet list of plain items (ticked checklist items).
-    #[serde(rename = "list")]
-    List { items: Vec<String> },
-    /// `k: "note"`: an emphasised paragraph.
-    #[serde(rename = "note")]
-    Note { text: String },
+    /// `k: "checklist"`: ticked items as bullet lists, each named group under a heading of
+    /// `level`.
+    #[serde(rename = "checklist")]
+    Checklist {
+        level: u8,
+        groups: Vec<PdfChecklistGroup>,
+    },
 }
 
-/// `group` in a tiltak part: `group.label` is its heading, `group.rows` its table rows.
+/// `group` in a tiltak part: `group.label` is its caption, `group.rows` its rows.
 #[derive(Debug, Clone, Serialize)]
 pub struct PdfTiltakGroup {
     pub label: String,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<PdfTiltakRow>,
 }
 
-/// One of `plan.appendices`: `appendix.heading`, and `appendix.items` as a list (a note when
-/// empty).
+/// A tiltak row: `cells` (the number first), and `details`, each `{label, value}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfTiltakRow {
+    pub cells: Vec<String>,
+    pub details: Vec<PdfDetail>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfDetail {
+    pub label: String,
+    pub value: String,
+}
+
+/// A group of ticked checklist items: `name` ("" for no heading) and `items`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfChecklistGroup {
+    pub name: String,
+    pub items: Vec<String>,
+}
+
+/// One of `plan.appendices`, each on a new page: `num` and `text` are its heading, `body` its
+/// parts.
 #[derive(Debug, Clone, Serialize)]
 pub struct PdfAppendix {
-    pub heading: String,
-    pub items: Vec<String>,
+    pub num: String,
+    pub text: String,
+    pub body: Vec<PdfPart>,
 }
 
 /// A prose block, as the template's recursive `blocks(bs)` function reads it by `b.k`.
@@ -281,30 +319,27 @@ impl PdfPart {
                 num: text(number),
                 text: text(heading),
             },
+            Part::SubHeading {
+                level,
+                text: heading,
+            } => PdfPart::SubHeading {
+                level: level.saturating_add(1).min(6),
+                text: text(heading),
+            },
             Part::Prose { level, blocks } => PdfPart::Blocks {
                 blocks: PdfBlock::list(blocks, *level),
             },
-            Part::Tiltak {
-                level,
-                columns,
-                groups,
-            } => PdfPart::Tiltak {
-                level: level + 1,
-                columns: texts(columns),
-                groups: groups
-                    .iter()
-                    .map(|group| PdfTiltakGroup {
-                        label: text(&group.label),
-                        rows: group.rows.iter().map(|row| texts(row)).collect(),
-                    })
-                    .collect(),
+            Part::Blocks { level, blocks } => PdfPart::Blocks {
+                blocks: PdfBlock::list(blocks, *level),
             },
-            Part::Milestones(milestones) => PdfPart::Milestones {
-                columns: MILESTONE_COLUMNS,
+            Part::Tiltak(table) => PdfPart::tiltak(table),
+            Part::Milestones(milestones) => PdfPart::Table {
+                columns: MILESTONE_COLUMNS.to_vec(),
+                widths: MILESTONE_WIDTHS.to_vec(),
                 rows: milestones
                     .iter()
                     .map(|m| {
-                        [
+                        vec![
                             text(&m.title),
                             text(&m.date),
                             text(&m.responsible),
@@ -313,19 +348,68 @@ impl PdfPart {
                     })
                     .collect(),
             },
-            Part::Checklist(items) => PdfPart::List {
-                items: texts(items),
+            Part::Checklist { level, groups } => PdfPart::Checklist {
+                level: level.saturating_add(1).min(6),
+                groups: groups
+                    .iter()
+                    .map(|group| PdfChecklistGroup {
+                        name: text(&group.name),
+                        items: texts(&group.items),
+                    })
+                    .collect(),
             },
-            Part::Note(note) => PdfPart::Note { text: text(note) },
+            Part::Figures(rows) => PdfPart::Table {
+                columns: FIGURE_COLUMNS.to_vec(),
+                widths: FIGURE_WIDTHS.to_vec(),
+                rows: rows.iter().map(|row| texts(row)).collect(),
+            },
+        }
+    }
+
+    fn tiltak(table: &TiltakTable) -> Self {
+        let mut columns = vec![NUMBER_COLUMN.to_owned()];
+        columns.extend(table.columns.iter().map(|column| text(&column.label)));
+        PdfPart::Tiltak {
+            level: table.level.saturating_add(1).min(6),
+            columns,
+            widths: table.columns.iter().map(|column| column.width).collect(),
+            at: table.detail_column + 1,
+            groups: table
+                .groups
+                .iter()
+                .map(|group| PdfTiltakGroup {
+                    label: text(&group.label),
+                    rows: group
+                        .rows
+                        .iter()
+                        .map(|line| {
+                            let mut cells = vec![line.number.to_string()];
+                            cells.extend(line.cells.iter().map(|cell| text(cell)));
+                            PdfTiltakRow {
+                                cells,
+                                details: line
+                                    .details
+                                    .iter()
+                                    .map(|detail| PdfDetail {
+                                        label: text(&detail.label),
+                                        value: text(&detail.value),
+                                    })
+                                    .collect(),
+                            }
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 }
 
 impl PdfAppendix {
-    fn new(appendix: &Appendix) -> Self {
+    fn new(appendix: &Appendix<'_>) -> Self {
         PdfAppendix {
-            heading: text(&appendix.heading),
-            items: texts(&appendix.items),
+            num: text(&appendix.number),
+            text: text(&appendix.heading),
+            body: appendix.parts.iter().map(PdfPart::new).collect(),
         }
     }
 }
@@ -496,7 +580,7 @@ mod tests {
 
     use super::*;
     use crate::document::Cell;
-    use crate::export::TiltakGroup;
+    use crate::export::{Column, Detail, TiltakGroup, TiltakLine};
 
     fn to_json(value: impl Serialize) -> Value {
         serde_json::to_value(value).expect("serialisable")
@@ -523,22 +607,45 @@ mod tests {
             json!({"k": "h", "level": 2, "num": "1.2", "text": "Mål"})
         );
 
-        // The groups' headings are one level under the section's.
-        let tiltak = Part::Tiltak {
+        // The groups' captions are one level under the section's heading; the number column
+        // comes first, the details go with the title's cell.
+        let tiltak = Part::Tiltak(TiltakTable {
             level: 2,
-            columns: vec!["Tiltak".to_owned(), "Status".to_owned()],
+            columns: vec![
+                Column {
+                    label: "Tiltak".to_owned(),
+                    width: 5,
+                },
+                Column {
+                    label: "Kostnad".to_owned(),
+                    width: 1,
+                },
+            ],
+            detail_column: 0,
             groups: vec![TiltakGroup {
                 label: "Forebygging".to_owned(),
-                rows: vec![vec!["Ungdomsklubb".to_owned(), "Påbegynt".to_owned()]],
+                rows: vec![TiltakLine {
+                    number: 1,
+                    cells: vec!["Ungdomsklubb".to_owned(), String::new()],
+                    details: vec![Detail {
+                        label: "Målgruppe".to_owned(),
+                        value: "Ungdom".to_owned(),
+                    }],
+                }],
             }],
-        };
+        });
         assert_eq!(
             to_json(PdfPart::new(&tiltak)),
             json!({
                 "k": "tiltak",
                 "level": 3,
-                "columns": ["Tiltak", "Status"],
-                "groups": [{"label": "Forebygging", "rows": [["Ungdomsklubb", "Påbegynt"]]}],
+                "columns": ["Nr.", "Tiltak", "Kostnad"],
+                "widths": [5, 1],
+                "at": 1,
+                "groups": [{"label": "Forebygging", "rows": [{
+                    "cells": ["1", "Ungdomsklubb", ""],
+                    "details": [{"label": "Målgruppe", "value": "Ungdom"}],
+                }]}],
             })
         );
     }
@@ -609,7 +716,10 @@ mod tests {
         );
         let long = "a".repeat(40);
         let broken = breakable(&long);
-        assert_eq!(broken.matches('\u{200B}').count(), 2);
+        assert_eq!(
+            broken.matches('\u{200B}').count(),
+            40_usize.div_ceil(WORD_CHUNK) - 1
+        );
         assert_eq!(broken.replace('\u{200B}', ""), long);
     }
 

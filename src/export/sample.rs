@@ -14,11 +14,12 @@ use yrs::{
 };
 
 use crate::demo::{NORDSTRAND_TILTAK, tiltak_rows};
+use crate::document::structure::plan_structure;
 use crate::document::{
-    self, DocumentError, MetaField, NewMilestone, layout, prose_sections, read_target_groups,
+    self, DocumentError, MetaField, NewMilestone, RowOrigin, layout, prose_sections,
 };
 use crate::plan::PlanMeta;
-use crate::templates::Template;
+use crate::templates::{FieldType, Template};
 
 /// An inline run of a sample paragraph.
 #[derive(Debug, Clone, Copy)]
@@ -173,7 +174,7 @@ pub fn nordstrand_doc(template: &Template) -> Result<Doc, DocumentError> {
     let rows = tiltak_rows(NORDSTRAND_TILTAK).map_err(|e| sample_error(&e.to_string()))?;
     {
         let mut txn = doc.transact_mut();
-        document::append_tiltak(&mut txn, template, &rows)?;
+        document::append_tiltak(&mut txn, template, &rows, RowOrigin::Imported)?;
         fill_plan(&mut txn, template)?;
     }
     Ok(doc)
@@ -188,32 +189,45 @@ pub fn large_doc(
 ) -> Result<Doc, DocumentError> {
     let doc = new_doc(template, &nordstrand_meta())?;
     let base = tiltak_rows(NORDSTRAND_TILTAK).map_err(|e| sample_error(&e.to_string()))?;
+    // Field names come from the template: its title field gets a numbered text, its first
+    // deadline field (if any) a spread of quarters.
+    let title = template.title_field().map(|field| field.name.clone());
+    let deadline = template
+        .tiltak
+        .fields
+        .iter()
+        .find(|field| field.field_type == FieldType::Deadline)
+        .map(|field| field.name.clone());
     let rows: Vec<Map<String, Value>> = (0..tiltak)
         .map(|index| {
             let mut row = base[index % base.len()].clone();
-            let text = row
-                .get("tiltak")
-                .and_then(Value::as_str)
-                .unwrap_or("Tiltak")
-                .to_owned();
-            row.insert(
-                "tiltak".to_owned(),
-                Value::String(format!("{text} (tiltak {})", index + 1)),
-            );
-            row.insert(
-                "frist".to_owned(),
-                Value::String(format!("{}. kvartal {}", index % 4 + 1, 2025 + index % 4)),
-            );
+            if let Some(title) = &title {
+                let text = row
+                    .get(title)
+                    .and_then(Value::as_str)
+                    .unwrap_or("Tiltak")
+                    .to_owned();
+                row.insert(
+                    title.clone(),
+                    Value::String(format!("{text} (tiltak {})", index + 1)),
+                );
+            }
+            if let Some(deadline) = &deadline {
+                row.insert(
+                    deadline.clone(),
+                    Value::String(format!("{}. kvartal {}", index % 4 + 1, 2025 + index % 4)),
+                );
+            }
             row
         })
         .collect();
     {
         let mut txn = doc.transact_mut();
         for chunk in rows.chunks(document::MAX_ROWS_PER_REQUEST) {
-            document::append_tiltak(&mut txn, template, chunk)?;
+            document::append_tiltak(&mut txn, template, chunk, RowOrigin::Imported)?;
         }
         fill_plan(&mut txn, template)?;
-        let sections = prose_sections(template, &read_target_groups(&txn));
+        let sections = prose_sections(&plan_structure(&txn, template));
         for section in sections {
             let mut blocks = vec![Prose::Heading(3, "Utdyping")];
             for index in 0..paragraphs_per_section {
@@ -256,7 +270,7 @@ const LOREM: [&str; 6] = [
 
 /// Prose in every section, milestones, checklist ticks and status.
 fn fill_plan(txn: &mut TransactionMut, template: &Template) -> Result<(), DocumentError> {
-    let sections = prose_sections(template, &read_target_groups(txn));
+    let sections = prose_sections(&plan_structure(txn, template));
     for (index, section) in sections.iter().enumerate() {
         let mut blocks = vec![
             Prose::Paragraph(vec![
@@ -352,6 +366,75 @@ fn fill_plan(txn: &mut TransactionMut, template: &Template) -> Result<(), Docume
         let key = crate::templates::checklist_key(&section.id, &item.id);
         document::set_checklist(txn, template, &key, true)?;
     }
+    // Two goals, the first serving the template's first strategy (when it has strategies).
+    let strategy = template
+        .strategy_field()
+        .and_then(|field| field.options.first())
+        .map(|option| vec![option.value.clone()]);
+    for (title, description, strategi) in [
+        (
+            "Færre unge debuterer tidlig med alkohol og cannabis",
+            "Debutalderen skal øke i planperioden, målt i Ungdata.",
+            strategy,
+        ),
+        ("Alle med rusproblemer har et trygt sted å bo", "", None),
+    ] {
+        document::add_goal(
+            txn,
+            template,
+            &document::GoalInput {
+                title: Some(title.to_owned()),
+                description: Some(description.to_owned()),
+                strategi,
+            },
+        )?;
+    }
+    // Key figures in every key-figures section.
+    let structure = plan_structure(txn, template);
+    let figure_sections: Vec<String> = document::structure::flatten(&structure)
+        .into_iter()
+        .filter(|section| section.kind == crate::templates::SectionKind::Figures)
+        .map(|section| section.id.clone())
+        .collect();
+    for section in figure_sections {
+        for values in [
+            [
+                "Beruset siste år (vgs.)",
+                "Ungdata",
+                "2023",
+                "35 %",
+                "31 %",
+                "30 %",
+            ],
+            ["Kartlagt i Brukerplan", "Brukerplan", "2023", "151", "", ""],
+        ] {
+            write_figure(txn, &section, &values);
+        }
+    }
     document::set_meta(txn, MetaField::Status, "horing")?;
     Ok(())
+}
+
+/// Appends a key-figure row (indikator, kilde, år, verdi, Oslo-snitt, mål) to a section.
+fn write_figure(txn: &mut TransactionMut, section: &str, values: &[&str; 6]) {
+    use layout::figure;
+    use yrs::{Array, In, MapPrelim};
+    let id = format!("{section}/{}", values[0]);
+    let keys = [
+        figure::INDIKATOR,
+        figure::KILDE,
+        figure::AR,
+        figure::VERDI,
+        figure::OSLO,
+        figure::MAL,
+    ];
+    let mut entries: Vec<(&str, In)> = vec![
+        (figure::ID, In::Any(Any::from(id.as_str()))),
+        (figure::SECTION, In::Any(Any::from(section))),
+    ];
+    for (key, value) in keys.iter().zip(values) {
+        entries.push((key, In::Any(Any::from(*value))));
+    }
+    txn.get_or_insert_array(layout::FIGURES)
+        .push_back(txn, MapPrelim::from_iter(entries));
 }
