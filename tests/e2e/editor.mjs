@@ -148,27 +148,32 @@ async function run () {
   check('checklist ticks are live')
   // The "Før planen sendes til BU" panel follows the server's reading of the plan.
   await waitFor(b.page, () => {
-    const m = /(\d+) av (\d+) punkter i sjekklistene/.exec(document.getElementById('mangler')?.textContent || '')
+    // A checklist is an idébank: one ticked item completes it.
+    const m = /(\d+) av (\d+) sjekklister har ingenting krysset av/.exec(document.getElementById('mangler')?.textContent || '')
     return m && +m[1] === +m[2] - 1
-  }, null, 'the completeness panel to count the ticked item')
+  }, null, 'the completeness panel to count the ticked checklist')
   check('the completeness panel is kept current')
 
   // Tiltak: add a row, type, choose status; B sees it.
-  const groupSel = `${TILTAK} .tiltak-gruppe[data-strategi="forebygging"]`
+  const groupSel = `${TILTAK} .tiltak-gruppe[data-group="forebygging"]`
   await a.page.locator(`${groupSel} button.legg-til`).click()
   const rowId = await a.page.evaluate(() => document.activeElement.closest('tr')?.dataset.rowId)
   if (!rowId) throw new Error('the new row\'s Tiltak cell did not get focus')
   await a.page.keyboard.type(TEXT.tiltak)
   const rowA = `${TILTAK} tr[data-row-id="${rowId}"]`
   await a.page.locator(`${rowA} select[data-ctl="main:status"]`).selectOption('pabegynt')
-  await a.page.locator(`${rowA} input[data-ctl="main:ansvarlig"]`).fill('Utekontakten')
-  await a.page.locator(`${rowA} input[data-ctl="main:ansvarlig"]`).blur()
+  // Responsible units: a disclosure over the plan's units as checkboxes.
+  await a.page.locator(`${rowA} summary[data-ctl="main:ansvarlig"]`).click()
+  await a.page.locator(`${rowA} details[data-field="ansvarlig"]`).getByLabel('Utekontakten', { exact: true }).check()
+  await a.page.locator(`${rowA} summary[data-ctl="main:ansvarlig"]`).click()
   await waitFor(b.page, ([sel, want]) => {
     const row = document.querySelector(sel)
     return row && row.querySelector('textarea').value === want &&
       row.querySelector('select[data-ctl="main:status"]').value === 'pabegynt' &&
-      row.querySelector('input[data-ctl="main:ansvarlig"]').value === 'Utekontakten'
+      row.querySelector('summary[data-ctl="main:ansvarlig"]').textContent === 'Utekontakten'
   }, [rowA, TEXT.tiltak], 'the new tiltak row in B')
+  const ansvarlig = await b.page.evaluate((id) => window.samskriv.doc.getArray('tiltak').toArray().find((m) => m.get('id') === id).get('ansvarlig'), rowId)
+  if (JSON.stringify(ansvarlig) !== '["Utekontakten"]') throw new Error(`units are stored as ${JSON.stringify(ansvarlig)}, not as an array`)
   const uuidOk = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(rowId)
   if (!uuidOk) throw new Error(`row id is not a UUID: ${rowId}`)
   const kinds = await a.page.evaluate((id) => {
@@ -193,7 +198,7 @@ async function run () {
 
   // Alt+Shift+↓ moves the row with the keyboard; focus stays in the same field.
   await a.page.locator(`${rowA} select[data-ctl="main:status"]`).focus()
-  const groupRows = `${TILTAK} .tiltak-gruppe[data-strategi="forebygging"] tbody tr[data-row-id]:not(.tiltak-detaljer)`
+  const groupRows = `${TILTAK} .tiltak-gruppe[data-group="forebygging"] tbody tr[data-row-id]:not(.tiltak-detaljer)`
   const posBefore = await a.page.$$eval(groupRows, (rows, id) => rows.findIndex((r) => r.dataset.rowId === id), rowId)
   await a.page.keyboard.press(posBefore === 0 ? 'Alt+Shift+ArrowDown' : 'Alt+Shift+ArrowUp')
   const posAfter = await a.page.$$eval(groupRows, (rows, id) => rows.findIndex((r) => r.dataset.rowId === id), rowId)
@@ -416,7 +421,7 @@ async function threeHundredRows () {
   const rendered = await c.page.$$eval(`${TILTAK} tr[data-row-id]:not(.tiltak-detaljer)`, (r) => r.length)
   if (rendered !== 300) throw new Error(`rendered ${rendered} rows, not 300`)
   // Typing in row 150: keydown to the next frame after the change, in the typing page.
-  const cell = `${TILTAK} .tiltak-gruppe[data-strategi="tidlig_innsats"] tr[data-row-id]:nth-child(50) textarea`
+  const cell = `${TILTAK} .tiltak-gruppe[data-group="tidlig_innsats"] tr[data-row-id]:nth-child(50) textarea`
   await c.page.locator(cell).scrollIntoViewIfNeeded()
   await c.page.locator(cell).click()
   await c.page.evaluate(() => {

@@ -3,8 +3,8 @@
 // editor spells a Y.Doc name or key; they import it from here (test/layout.test.mjs compares
 // these names with layout.rs).
 //
-// The tiltak table's own fields (`strategi`, `ansvarlig`, …) are not named here: they come from
-// the template's schema in the page data (`tiltak_fields`).
+// The tiltak table's own fields are not named here (nor anywhere in the editor): they come from
+// the template's schema in the page data (`tiltak_schema`).
 
 import * as Y from 'yjs'
 
@@ -18,6 +18,16 @@ export const MILESTONES = 'milestones'
 export const CHECKLIST = 'checklist'
 /** Y.Array of Y.Map `{id, name}`: the plan's own target groups. */
 export const TARGET_GROUPS = 'target_groups'
+/** Y.Array of Y.Map `{id, title, description, strategi}`: the plan's own goals. */
+export const MAL = 'mal'
+/** Y.Map from section id to Y.Map `{heading, in_use}`: the plan's overrides of its sections. */
+export const STRUCTURE = 'structure'
+/** Y.Array of Y.Map `{id, parent, heading, kind}`: sections the plan added to its template's. */
+export const LOCAL_SECTIONS = 'local_sections'
+/** Y.Array of Y.Map `{id, section, label, group, year}`: the plan's own checklist items. */
+export const CHECKLIST_ITEMS = 'checklist_items'
+/** Y.Array of Y.Map `{id, section, indikator, kilde, ar, verdi, oslo, mal}`: key figures. */
+export const FIGURES = 'figures'
 /** Prefix of the root names of prose sections (Y.XmlFragment). */
 export const SECTION_PREFIX = 'section:'
 
@@ -36,7 +46,9 @@ export const RowKey = Object.freeze({
   /** Stable UUID of the row. */
   ID: 'id',
   /** Section id the row belongs to (a target group's tiltak section), when not the default. */
-  SECTION: 'section'
+  SECTION: 'section',
+  /** Section ids (an array of strings) of all the target groups' tiltak sections the row is in. */
+  SECTIONS: 'sections'
 })
 
 /** Keys of a milestone map. */
@@ -52,6 +64,56 @@ export const MilestoneKey = Object.freeze({
 export const TargetGroupKey = Object.freeze({
   ID: 'id',
   NAME: 'name'
+})
+
+/** Keys of a plan goal map (`mal`). */
+export const GoalKey = Object.freeze({
+  ID: 'id',
+  TITLE: 'title',
+  DESCRIPTION: 'description',
+  /** Array of option values of the tiltak schema's `strategy_field`. */
+  STRATEGI: 'strategi'
+})
+
+/** Keys of a section's override map in `structure` (absent = the template's wording, in use). */
+export const StructureKey = Object.freeze({
+  HEADING: 'heading',
+  /** bool: false folds the section away («ikke i bruk»). */
+  IN_USE: 'in_use'
+})
+
+/** Keys of a plan-local section map (`local_sections`). */
+export const LocalSectionKey = Object.freeze({
+  ID: 'id',
+  /** Section id of the parent; "" at top level. */
+  PARENT: 'parent',
+  HEADING: 'heading',
+  /** `prose` or `appendix` (see LocalSectionKind). */
+  KIND: 'kind'
+})
+
+/** The kinds a plan-local section may have. */
+export const LocalSectionKind = Object.freeze({ PROSE: 'prose', APPENDIX: 'appendix' })
+
+/** Keys of a plan-local checklist item map (`checklist_items`). */
+export const ChecklistItemKey = Object.freeze({
+  ID: 'id',
+  SECTION: 'section',
+  LABEL: 'label',
+  GROUP: 'group',
+  YEAR: 'year'
+})
+
+/** Keys of a key-figure map (`figures`). */
+export const FigureKey = Object.freeze({
+  ID: 'id',
+  SECTION: 'section',
+  INDIKATOR: 'indikator',
+  KILDE: 'kilde',
+  AR: 'ar',
+  VERDI: 'verdi',
+  OSLO: 'oslo',
+  MAL: 'mal'
 })
 
 /** Node names of prose sections, as y-prosemirror stores the ProseMirror schema. */
@@ -71,7 +133,7 @@ export const NodeName = Object.freeze({
 
 /** Attributes of prose nodes. */
 export const NodeAttr = Object.freeze({
-  /** Attribute of `heading` (3 or 4). */
+  /** Attribute of `heading` (3, 4 or 5). */
   LEVEL: 'level',
   /** Attribute of `ordered_list`: its first number (prosemirror-schema-list). */
   ORDER: 'order'
@@ -109,6 +171,19 @@ export function targetGroupSectionId (partId, groupId, subsectionId) {
   return `${partId}.${groupId}.${subsectionId}`
 }
 
+/**
+ * Id of a plan-local section: `<parent>.lokal-<8 hex>`, or `lokal-<8 hex>` at top level
+ * (`hex8` is eight lowercase hex digits). The dotted path keeps "the id says where it lives".
+ */
+export function localSectionId (parentId, hex8) {
+  return parentId ? `${parentId}.lokal-${hex8}` : `lokal-${hex8}`
+}
+
+/** Whether `id` is a plan-local section's id (as `localSectionId` builds them). */
+export function isLocalSectionId (id) {
+  return /(^|\.)lokal-[0-9a-f]{8}$/.test(id)
+}
+
 /** The plan's shared types, each as the kind DESIGN.md gives it. */
 export const shared = Object.freeze({
   meta: (doc) => doc.getMap(META),
@@ -116,6 +191,11 @@ export const shared = Object.freeze({
   milestones: (doc) => doc.getArray(MILESTONES),
   checklist: (doc) => doc.getMap(CHECKLIST),
   targetGroups: (doc) => doc.getArray(TARGET_GROUPS),
+  goals: (doc) => doc.getArray(MAL),
+  structure: (doc) => doc.getMap(STRUCTURE),
+  localSections: (doc) => doc.getArray(LOCAL_SECTIONS),
+  checklistItems: (doc) => doc.getArray(CHECKLIST_ITEMS),
+  figures: (doc) => doc.getArray(FIGURES),
   section: (doc, sectionId) => doc.getXmlFragment(sectionFragment(sectionId))
 })
 
@@ -141,4 +221,20 @@ export function mapText (map, key) {
 export function mapBool (map, key) {
   const value = map.get(key)
   return value === true || value === 'true'
+}
+
+/**
+ * A list value as an array of strings: a plain array (its strings), a Y.Array, or a single
+ * non-empty string as a one-element list (plans written before the field was a list).
+ */
+export function valueList (value) {
+  if (value instanceof Y.Array) value = value.toArray()
+  if (Array.isArray(value)) return value.filter((v) => typeof v === 'string' && v !== '')
+  const text = valueText(value)
+  return text === '' ? [] : [text]
+}
+
+/** `map[key]` as a list of strings (see `valueList`). */
+export function mapList (map, key) {
+  return valueList(map.get(key))
 }

@@ -1,8 +1,9 @@
 // Samskriv's browser editor. Mounts on the server-rendered plan page (progressive enhancement:
 // without JavaScript the page reads as it is) and binds every part of it to the plan's Y.Doc:
-// prose sections, checklists, the tiltak table, milestones and target groups. This module only
-// wires the parts together: the connection (connection.js), who is here (presence.js), undo
-// (undo.js), the views of each kind of section, comments and the completeness panel.
+// prose sections, checklists, the tiltak table, milestones, key figures, target groups, the
+// plan's goals and its own structure. This module only wires the parts together: the connection
+// (connection.js), who is here (presence.js), undo (undo.js), the views of each kind of section,
+// comments and the completeness panel.
 
 import * as Y from 'yjs'
 import { connect } from './connection.js'
@@ -11,7 +12,11 @@ import { mountProse } from './prose.js'
 import { TiltakTables } from './tiltak.js'
 import { mountMilestones } from './milestones.js'
 import { mountChecklist } from './checklist.js'
-import { mountTargetGroups } from './targetgroups.js'
+import { mountTargetGroups, targetTiltakSections } from './targetgroups.js'
+import { mountFigures } from './figures.js'
+import { goalsPanel, placeGoalsPanel } from './goals.js'
+import { mountStructure } from './structure.js'
+import { tableRoles } from './tiltak-model.js'
 import { joinPresence } from './presence.js'
 import { h } from './util.js'
 import { liveCompleteness } from './completeness.js'
@@ -38,7 +43,10 @@ function start () {
   const t0 = performance.now()
   const metrics = {}
   const editable = !!data.can_edit
+  // The coordinator edits the plan's goals and structure (the server refuses anyone else).
+  const coordinator = editable && data.role === 'coordinator'
   const units = data.units || []
+  const schema = data.tiltak_schema || { fields: data.tiltak_fields || [] }
   const doc = new Y.Doc()
 
   document.documentElement.classList.add('med-editor')
@@ -54,8 +62,17 @@ function start () {
 
   const undoManager = sharedUndoManager(doc)
   const comments = new Comments({ data, doc })
-  const tables = new TiltakTables({ doc, fields: data.tiltak_fields, origin: LOCAL, undoManager, editable, comments })
-  const views = { doc, origin: LOCAL, undoManager, editable }
+  const tables = new TiltakTables({
+    doc,
+    schema,
+    units: units.map((u) => u.name),
+    origin: LOCAL,
+    undoManager,
+    editable,
+    comments,
+    targetSections: () => targetTiltakSections(doc, data.target_groups)
+  })
+  const views = { doc, origin: LOCAL, undoManager, editable, coordinator }
   const editors = new Map() // section element → { destroy }
   const defaultTiltak = new Set(data.tiltak_sections || [])
 
@@ -63,8 +80,9 @@ function start () {
     if (editors.has(sectionEl)) return
     const kind = sectionEl.dataset.sectionKind
     const sectionId = sectionEl.dataset.sectionId
-    if (kind === 'prose') {
-      const container = sectionEl.querySelector('.prosa')
+    if (['prose', 'appendix', 'group', 'target_groups'].includes(kind)) {
+      // Prose, or a part's introduction (structure.js adds its container when it is written).
+      const container = sectionEl.querySelector(':scope > .prosa')
       const heading = sectionEl.querySelector(':scope > h2, :scope > h3, :scope > h4')
       if (!container || !heading) return
       const editor = mountProse(container, {
@@ -77,8 +95,9 @@ function start () {
     } else if (kind === 'checklist') {
       editors.set(sectionEl, mountChecklist(sectionEl, views))
     } else if (kind === 'milestones') {
-      mountMilestones(sectionEl, views)
-      editors.set(sectionEl, { destroy () {} })
+      editors.set(sectionEl, mountMilestones(sectionEl, views))
+    } else if (kind === 'figures') {
+      editors.set(sectionEl, mountFigures(sectionEl, views))
     }
   }
 
@@ -97,11 +116,16 @@ function start () {
       if (sectionEl.dataset.targetGroup) continue
       mountSection(sectionEl)
     }
+    // The plan's goals: editable by the coordinator, read by everyone, linked from the contents.
+    placeGoalsPanel(planEl, goalsPanel({ ...views, canEdit: coordinator, strategyField: tableRoles(schema).strategyField }))
+    document.querySelector('.innhold-nav a[href="#mangler"]')?.closest('li')
+      ?.before(h('li', {}, h('a', { href: '#planens-mal' }, 'Planens mål')))
     const tg = data.target_groups
     if (tg) {
       const partEl = planEl.querySelector(`section[data-section-id="${CSS.escape(tg.part_id)}"]`)
       if (partEl) mountTargetGroups(partEl, { ...views, spec: tg, mountSection, unmountSection })
     }
+    mountStructure(planEl, { ...views, structure: data.structure, mountSection, unmountSection })
     const t2 = performance.now()
     tables.renderAll()
     metrics.tiltakRenderMs = performance.now() - t2

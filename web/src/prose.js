@@ -14,7 +14,7 @@ import {
   deleteTable, isInTable
 } from 'prosemirror-tables'
 import { ySyncPlugin, yCursorPlugin, yUndoPlugin, undo, redo, yUndoPluginKey } from 'y-prosemirror'
-import { schema, safeHref } from './schema.js'
+import { schema, safeHref, HEADING_LEVELS } from './schema.js'
 import { h } from './util.js'
 import { NodeName, NodeAttr, MarkName, MarkAttr, shared } from './layout.js'
 import { safeColour } from './presence.js'
@@ -108,8 +108,8 @@ function buildInputRules () {
       wrappingInputRule(/^\s*>\s$/, S[NodeName.BLOCKQUOTE]),
       wrappingInputRule(/^\s*([-+*])\s$/, S[NodeName.BULLET_LIST]),
       wrappingInputRule(/^(\d+)\.\s$/, S[NodeName.ORDERED_LIST], (m) => ({ [ORDER]: +m[1] }), (m, node) => node.childCount + node.attrs[ORDER] === +m[1]),
-      textblockTypeInputRule(/^###\s$/, S[NodeName.HEADING], { [LEVEL]: 3 }),
-      textblockTypeInputRule(/^####\s$/, S[NodeName.HEADING], { [LEVEL]: 4 })
+      // "### " is level 3, "#### " level 4, "##### " level 5.
+      ...HEADING_LEVELS.map((level) => textblockTypeInputRule(new RegExp(`^#{${level}}\\s$`), S[NodeName.HEADING], { [LEVEL]: level }))
     ]
   })
 }
@@ -208,8 +208,9 @@ const TOOLBAR = [
   { key: 'italic', label: 'Kursiv', shortcut: 'Control+I', cmd: () => toggleMark(M[MarkName.ITALIC]), active: (s) => markActive(s, M[MarkName.ITALIC]), cls: 'kursiv' },
   { key: 'link', label: 'Lenke', shortcut: 'Control+K', view: linkCommand, active: (s) => markActive(s, M[MarkName.LINK]) },
   { sep: true },
-  { key: 'h3', label: 'Overskrift 3', shortcut: 'Control+Alt+3', cmd: () => toggleHeading(3), active: (s) => blockActive(s, S[NodeName.HEADING], { [LEVEL]: 3 }) },
-  { key: 'h4', label: 'Overskrift 4', shortcut: 'Control+Alt+4', cmd: () => toggleHeading(4), active: (s) => blockActive(s, S[NodeName.HEADING], { [LEVEL]: 4 }) },
+  ...HEADING_LEVELS.map((level) => ({
+    key: `h${level}`, label: `Overskrift ${level}`, shortcut: `Control+Alt+${level}`, cmd: () => toggleHeading(level), active: (s) => blockActive(s, S[NodeName.HEADING], { [LEVEL]: level })
+  })),
   { key: 'ul', label: 'Punktliste', shortcut: 'Control+Shift+8', cmd: () => toggleList(S[NodeName.BULLET_LIST]), active: (s) => blockActive(s, S[NodeName.BULLET_LIST]) },
   { key: 'ol', label: 'Nummerert liste', shortcut: 'Control+Shift+7', cmd: () => toggleList(S[NodeName.ORDERED_LIST]), active: (s) => blockActive(s, S[NodeName.ORDERED_LIST]) },
   { key: 'quote', label: 'Sitat', shortcut: 'Control+Shift+9', cmd: () => toggleBlockquote, active: (s) => blockActive(s, S[NodeName.BLOCKQUOTE]) },
@@ -334,8 +335,7 @@ export function mountProse (container, { doc, awareness, sectionId, headingId, h
     'Mod-y': redoCommand,
     'Mod-Shift-z': redoCommand,
     'Mod-Shift-Z': redoCommand,
-    'Mod-Alt-3': toggleHeading(3),
-    'Mod-Alt-4': toggleHeading(4),
+    ...Object.fromEntries(HEADING_LEVELS.map((level) => [`Mod-Alt-${level}`, toggleHeading(level)])),
     'Mod-Alt-0': setBlockType(S[NodeName.PARAGRAPH]),
     'Mod-Shift-8': toggleList(S[NodeName.BULLET_LIST]),
     'Mod-Shift-7': toggleList(S[NodeName.ORDERED_LIST]),
@@ -384,6 +384,8 @@ export function mountProse (container, { doc, awareness, sectionId, headingId, h
       lang: 'nb'
     },
     dispatchTransaction (tr) {
+      // y-prosemirror may still dispatch to a view just destroyed (its section left the page).
+      if (this.isDestroyed) return
       const next = this.state.apply(tr)
       this.updateState(next)
       toolbar.update(next, editable)

@@ -39,6 +39,14 @@ export function safeHref (href) {
   return value
 }
 
+/** Prose heading levels (1–2 are the plan's sections). */
+export const HEADING_LEVELS = [3, 4, 5]
+
+/** The HTML heading of a prose heading level: 3 → h4, 4 → h5, 5 → h6 (others read as 3). */
+export function headingTag (level) {
+  return HEADING_LEVELS.includes(level) ? level + 1 : 4
+}
+
 const baseNodes = {
   doc: { content: 'block+' },
   [NodeName.PARAGRAPH]: {
@@ -47,8 +55,8 @@ const baseNodes = {
     parseDOM: [{ tag: 'p' }],
     toDOM: () => ['p', 0]
   },
-  // Levels 1–2 belong to the template's own headings; the page shows level 3 as <h4> and 4 as
-  // <h5>, as the server renders them, so the outline of the page stays intact.
+  // Levels 1–2 belong to the template's own headings; the page shows level 3 as <h4>, 4 as <h5>
+  // and 5 as <h6>, as the server renders them, so the outline of the page stays intact.
   [NodeName.HEADING]: {
     group: 'block',
     content: 'inline*',
@@ -60,9 +68,9 @@ const baseNodes = {
       { tag: 'h3', attrs: { [LEVEL]: 3 } },
       { tag: 'h4', attrs: { [LEVEL]: 3 } },
       { tag: 'h5', attrs: { [LEVEL]: 4 } },
-      { tag: 'h6', attrs: { [LEVEL]: 4 } }
+      { tag: 'h6', attrs: { [LEVEL]: 5 } }
     ],
-    toDOM: (node) => [`h${node.attrs[LEVEL] === 4 ? 5 : 4}`, 0]
+    toDOM: (node) => [`h${headingTag(node.attrs[LEVEL])}`, 0]
   },
   [NodeName.BLOCKQUOTE]: {
     group: 'block',

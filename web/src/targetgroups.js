@@ -1,11 +1,14 @@
 // Target groups of the combined template: the `target_groups` Y.Array of Y.Map {id, name}.
-// People add, rename and reorder groups; each group's sections (prose and tiltak) are laid out
-// on the page in the plan's order. A new group's id is a unique slug of its name and never
-// changes (its sections live under `section:<part>.<group id>.<subsection>`).
+// People add, rename, reorder and delete groups (with «Angre»); each group's sections (prose and
+// tiltak) are laid out on the page in the plan's order. A new group's id is a unique slug of its
+// name and never changes (its sections live under `section:<part>.<group id>.<subsection>`), so
+// a deleted group that comes back finds its text and its tiltak again.
 
 import * as Y from 'yjs'
 import { h, uid, slug, debounce } from './util.js'
 import { TargetGroupKey as K, shared, mapText, targetGroupSectionId } from './layout.js'
+import { transactStep, deleteWithUndo } from './undo.js'
+import { copyMap } from './mapform.js'
 
 /** A slug of `name` not used by any group yet. */
 export function uniqueGroupId (name, taken) {
@@ -15,8 +18,29 @@ export function uniqueGroupId (name, taken) {
   return id
 }
 
+/**
+ * The target groups' tiltak sections, in the plan's order: `[{section, name}]` (`spec`: the
+ * page data's `target_groups`). A row may belong to several of them (`sections`).
+ */
+export function targetTiltakSections (doc, spec) {
+  if (!spec) return []
+  const subs = spec.subsections.filter((sub) => sub.kind === 'tiltak')
+  const seen = new Set()
+  const out = []
+  for (const map of shared.targetGroups(doc).toArray()) {
+    const id = map instanceof Y.Map ? mapText(map, K.ID) : ''
+    if (!id || seen.has(id)) continue
+    seen.add(id)
+    const name = mapText(map, K.NAME) || id
+    for (const sub of subs) {
+      out.push({ section: targetGroupSectionId(spec.part_id, id, sub.id), name: subs.length > 1 ? `${name}: ${sub.heading}` : name })
+    }
+  }
+  return out
+}
+
 export function mountTargetGroups (partEl, ctx) {
-  const { doc, origin, undoManager, editable, spec, mountSection, unmountSection } = ctx
+  const { doc, editable, spec, mountSection, unmountSection } = ctx
   const array = shared.targetGroups(doc)
   const anchor = (id) => `seksjon-${id.replace(/\./g, '-')}`
   const toc = document.querySelector('.innhold-nav ol')
@@ -38,12 +62,12 @@ export function mountTargetGroups (partEl, ctx) {
     const map = new Y.Map()
     map.set(K.ID, uniqueGroupId(name, taken))
     map.set(K.NAME, name)
-    undoManager.stopCapturing()
-    doc.transact(() => array.push([map]), origin)
+    transactStep(ctx, () => array.push([map]))
     newName.value = ''
   })
+  const message = h('div', { class: 'tiltak-melding', role: 'status' })
   const manager = h('div', { class: 'malgruppe-editor' },
-    h('h3', { class: 'liten' }, 'Målgrupper i planen'), list, editable ? form : null)
+    h('h3', { class: 'liten' }, 'Målgrupper i planen'), list, editable ? form : null, message)
   partEl.append(manager)
 
   const groups = new Map() // group id → { els, tocItem, nameInput, li, mounted }
@@ -130,12 +154,12 @@ export function mountTargetGroups (partEl, ctx) {
       if (list.children[index] !== group.row.li) list.insertBefore(group.row.li, list.children[index] || null)
       if (!group.mounted) {
         group.mounted = true
-        for (const el of group.els.slice(1)) mountSection(el)
+        for (const el of group.els) mountSection(el)
       }
     })
     for (const [id, group] of groups) {
       if (seen.has(id)) continue
-      for (const el of group.els.slice(1)) unmountSection(el)
+      for (const el of group.els) unmountSection(el)
       for (const el of group.els) el.remove()
       group.tocItem.remove()
       group.row.li.remove()
@@ -153,10 +177,7 @@ export function mountTargetGroups (partEl, ctx) {
     let dirty = false
     const write = debounce(() => {
       const name = input.value.trim()
-      if (name && mapText(group.map, K.NAME) !== name) {
-        undoManager.stopCapturing()
-        doc.transact(() => group.map.set(K.NAME, name), origin)
-      }
+      if (name && mapText(group.map, K.NAME) !== name) transactStep(ctx, () => group.map.set(K.NAME, name))
     }, 300)
     input.addEventListener('input', () => { dirty = true; write() })
     input.addEventListener('blur', () => { write.flush(); dirty = false })
@@ -170,7 +191,14 @@ export function mountTargetGroups (partEl, ctx) {
     }
     const up = editable ? button('opp', '↑', 'Flytt opp', -1) : null
     const down = editable ? button('ned', '↓', 'Flytt ned', 1) : null
-    const li = h('li', { 'data-target-group': group.id }, label, input, h('span', { class: 'handlinger' }, up, down))
+    const delId = uid('knapp')
+    const del = editable
+      ? h('button', {
+        type: 'button', id: delId, class: 'handling handling-slett', 'data-ctl': 'slett', title: 'Slett målgruppen',
+        'aria-labelledby': `${delId} ${input.id}`, onclick: () => remove(group)
+      }, 'Slett')
+      : null
+    const li = h('li', { 'data-target-group': group.id }, label, input, h('span', { class: 'handlinger' }, up, down, del))
     return {
       li,
       update (name, index, count) {
@@ -187,11 +215,28 @@ export function mountTargetGroups (partEl, ctx) {
     const from = items.indexOf(group.map)
     const to = from + dir
     if (from < 0 || to < 0 || to >= items.length) return
-    const copy = new Y.Map()
-    for (const [k, v] of group.map.entries()) copy.set(k, v instanceof Y.AbstractType ? v.toJSON() : v)
     pendingFocus = { id: group.id, ctl }
-    undoManager.stopCapturing()
-    doc.transact(() => { array.delete(from, 1); array.insert(to, [copy]) }, origin)
+    const copy = copyMap(group.map)
+    transactStep(ctx, () => { array.delete(from, 1); array.insert(to, [copy]) })
+  }
+
+  /**
+   * Deletes a group (its sections leave the page); its text and tiltak stay in the plan, so
+   * «Angre» brings them back. Rows that were only in this group show in the first tiltak table
+   * meanwhile, so none is lost from sight.
+   */
+  function remove (group) {
+    const index = array.toArray().indexOf(group.map)
+    if (index < 0) return
+    const name = mapText(group.map, K.NAME) || group.id
+    const id = group.id
+    deleteWithUndo(ctx, {
+      message,
+      text: `Målgruppen «${name}» er slettet.`,
+      back: 'Målgruppen er tilbake.',
+      remove: () => array.delete(index, 1),
+      after: () => groups.get(id)?.row.li.querySelector('[data-ctl="slett"]')?.focus()
+    })
   }
 
   array.observeDeep(() => render())

@@ -1,11 +1,15 @@
-// The tiltak table, bound to the plan's `tiltak` Y.Array of Y.Map rows.
+// The tiltak table, bound to the plan's `tiltak` Y.Array of Y.Map rows, drawn from the
+// template's schema in the page data (`tiltak_schema`): which fields are columns, which one groups
+// the rows, which are filters, which names a row. No field name is spelled here; the logic that
+// reads the schema is in tiltak-model.js.
 //
-// - Rows are grouped by `strategi` (see ROLE) in the template's order (as real plans print them), then in
-//   array order. Each tiltak section of the page is a view on the rows whose `section` names it;
-//   the template's own tiltak section also shows rows without a section, and the first view
-//   shows rows whose section matches no view, so no row is ever invisible.
+// - Each tiltak section of the page is a view on the rows that name it (`section`, `sections`);
+//   the template's own tiltak section also shows rows naming none, and the first view shows rows
+//   whose sections are not on the page, so no row is ever invisible. A row in several views or
+//   groups (multi_group "each") is one Y.Map drawn in each place, so it has one status.
 // - long_text fields are Y.Text, bound to textareas by minimal diffs: two people typing in one
-//   cell both keep their text. Other fields are plain strings (last writer wins).
+//   cell both keep their text. Other fields are plain values (last writer wins); list kinds
+//   (multi_enum, goals, unit) are a new array of strings on each change.
 // - Reordering: a Y.Array cannot move an element, so a move deletes the row and inserts a new
 //   Y.Map with the same id and values (long_text cells re-created as new Y.Text with the text).
 //   Trade-off: someone typing in that row's long text cell at the very moment of the move loses
@@ -16,30 +20,16 @@
 import * as Y from 'yjs'
 import { h, uid, uuid, debounce, undoChord } from './util.js'
 import { bindYText } from './ytext-binding.js'
-import { RowKey, shared, mapText } from './layout.js'
+import { RowKey, shared, mapText, mapList } from './layout.js'
+import { transactStep, deleteWithUndo } from './undo.js'
+import { readGoals } from './goals.js'
+import {
+  NONE, tableRoles, isListKind, fieldValues, fieldChoices, groupDefs, groupItems, rowSections,
+  rowViews, validNumber, toggled, newRowValues, maxChars
+} from './tiltak-model.js'
 
-/**
- * The template fields this table gives a role of its own. The page data does not say which
- * fields are columns, or which one groups, filters or names a row, so these names of the KoRus
- * template's fields are the editor's one assumption about a template, all of them here; a
- * template without one of them only loses that role. Every other field comes from the schema in
- * the page data (`tiltak_fields`).
- */
-const ROLE = Object.freeze({
-  /**
-   * Columns shown in the row itself (they fit a 1280-px screen beside the table of contents);
-   * the other fields are under "Mer", in the template's order.
-   */
-  columns: Object.freeze(['tiltak', 'ansvarlig', 'frist', 'status']),
-  /** Rows are grouped by this enum field's options, in the template's order. */
-  group: 'strategi',
-  /** Filtered by: the responsible unit, and the status. */
-  responsible: 'ansvarlig',
-  status: 'status',
-  /** The row's text, in messages and comment quotes. */
-  title: 'tiltak'
-})
-const NO_STRATEGI = 'Uten strategi'
+/** Width of the number and action columns together, beside the fields' relative widths. */
+const FIXED_COLUMNS = '10rem'
 
 /** A copy of a row map for a move: same id and values, long texts as new Y.Text. */
 export function copyRow (map, fields) {
@@ -65,34 +55,48 @@ export function copyRow (map, fields) {
 
 export class TiltakTables {
   /**
-   * @param {object} ctx  { doc, fields, origin, undoManager, editable }
+   * @param {object} ctx  { doc, schema, units, origin, undoManager, editable, comments,
+   *   targetSections: () => [{section, name}] (the target groups' tiltak sections, in order) }
    */
   constructor (ctx) {
     this.ctx = ctx
+    this.roles = tableRoles(ctx.schema)
     this.array = shared.tiltak(ctx.doc)
+    this.goalsArray = shared.goals(ctx.doc)
+    this.goals = readGoals(this.goalsArray)
     this.views = []
     this.commentCounts = new Map() // row id → open comment threads
-    this.array.observeDeep((events, tr) => this.onEvents(events, tr))
+    this.array.observeDeep((events) => this.onEvents(events))
+    // Goals name groups (a goals group field) and choices (goals fields): redraw both.
+    const goalsShape = [this.roles.groupField, ...this.roles.filterFields].some((f) => f?.type === 'goals')
+    this.goalsArray.observeDeep(() => {
+      this.goals = readGoals(this.goalsArray)
+      this.eachRow((row) => row.refreshKind('goals'))
+      if (goalsShape) this.renderAll()
+    })
+    shared.targetGroups(ctx.doc).observeDeep(() => this.eachRow((row) => row.refreshMembership()))
+  }
+
+  eachRow (fn) {
+    for (const view of this.views) for (const row of view.allRows()) fn(row)
   }
 
   /** Marks rows with open comment threads (`counts`: row id → number). */
   setCommentCounts (counts) {
     this.commentCounts = counts
-    for (const view of this.views) {
-      for (const row of view.rows.values()) row.setCommentCount(counts.get(row.id) || 0)
-    }
+    this.eachRow((row) => row.setCommentCount(counts.get(row.id) || 0))
   }
 
-  /** The section id of the view that shows row `id`, or null. */
+  /** The section id of the first view that shows row `id`, or null. */
   sectionOfRow (id) {
-    const map = this.maps().find((m) => mapText(m, RowKey.ID) === id)
-    return map ? this.viewOf(map)?.sectionId || null : null
+    const view = this.views.find((v) => v.allRows().some((r) => r.id === id))
+    return view?.sectionId || null
   }
 
   /** Puts focus on row `id` (clearing filters that hide it). */
   focusRow (id) {
     for (const view of this.views) {
-      const row = [...view.rows.values()].find((r) => r.id === id)
+      const row = view.allRows().find((r) => r.id === id)
       if (!row) continue
       if (row.tr.hidden) { view.clearFilters(); view.applyFilters() }
       const first = row.tr.querySelector('[data-ctl]')
@@ -114,39 +118,43 @@ export class TiltakTables {
     this.renderAll()
   }
 
-  /** The view a row belongs to. */
-  viewOf (map) {
-    const section = mapText(map, RowKey.SECTION)
-    if (section) {
-      const view = this.views.find((v) => v.sectionId === section)
-      if (view) return view
-    } else {
-      const view = this.views.find((v) => v.isDefault)
-      if (view) return view
-    }
-    return this.views[0] || null
-  }
-
   maps () {
     return this.array.toArray().filter((item) => item instanceof Y.Map)
   }
 
+  /** Every view with the rows it shows, `[{map, others}]` (`others`: other sections of the row). */
   renderAll () {
-    const maps = this.maps()
-    for (const view of this.views) view.render(maps)
+    // Page order decides which view is "first".
+    this.views.sort((a, b) => (a.root.compareDocumentPosition(b.root) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))
+    const ids = this.views.map((v) => v.sectionId)
+    const defaultId = this.views.find((v) => v.isDefault)?.sectionId || null
+    const shown = new Map(this.views.map((v) => [v.sectionId, []]))
+    for (const map of this.maps()) {
+      const sections = rowSections(map)
+      for (const id of rowViews(sections, ids, defaultId, this.roles.multiGroup)) {
+        shown.get(id).push({ map, others: sections.filter((s) => s !== id && ids.includes(s)) })
+      }
+    }
+    for (const view of this.views) view.render(shown.get(view.sectionId))
   }
 
   onEvents (events) {
+    const groupName = this.roles.groupField?.name
     let structural = false
     for (const event of events) {
       if (event.target === this.array) { structural = true; continue }
       if (event.target instanceof Y.Map) {
         const keys = event.keysChanged
-        if (keys.has(ROLE.group) || keys.has(RowKey.SECTION)) { structural = true; continue }
+        if (keys.has(groupName) || keys.has(RowKey.SECTION) || keys.has(RowKey.SECTIONS)) structural = true
         for (const view of this.views) view.rowChanged(event.target, keys)
       }
     }
     if (structural) this.renderAll()
+  }
+
+  /** The name of a view's section for "Også i: …" (a target group's name), else its id. */
+  sectionName (sectionId) {
+    return this.ctx.targetSections?.().find((s) => s.section === sectionId)?.name || sectionId
   }
 }
 
@@ -154,66 +162,53 @@ class TiltakView {
   constructor (tables, root, sectionId, isDefault) {
     this.tables = tables
     this.ctx = tables.ctx
+    this.roles = tables.roles
     this.root = root
     this.sectionId = sectionId
     this.isDefault = isDefault
-    this.rows = new Map() // Y.Map → Row
+    this.groups = new Map() // group key → group
     this.expanded = new Set() // row ids with their extra fields open
-    this.filters = { strategi: '', ansvarlig: '', status: '' }
+    this.filters = new Map() // field name → chosen value ('' = all)
     this.pendingFocus = null
+    this.total = 0
     this.key = uid('tv')
-    const fields = this.ctx.fields
-    this.mainFields = ROLE.columns.map((n) => fields.find((f) => f.name === n)).filter(Boolean)
-    this.extraFields = fields.filter((f) => !this.mainFields.includes(f))
-    this.strategiField = fields.find((f) => f.name === ROLE.group)
-    this.statusField = fields.find((f) => f.name === ROLE.status)
     this.build()
   }
 
   labelId (field) { return `${this.key}-felt-${field.name}` }
 
+  allRows () {
+    return [...this.groups.values()].flatMap((g) => [...g.rowsByMap.values()])
+  }
+
   build () {
-    const ctx = this.ctx
-    // Hidden column names, referenced by every control's aria-labelledby.
-    const labels = h('div', { hidden: true },
-      this.ctx.fields.map((f) => h('span', { id: this.labelId(f) }, f.label)))
-    const filterStrategi = h('select', { id: `${this.key}-f-strategi` })
-    const filterAnsvarlig = h('select', { id: `${this.key}-f-ansvarlig` })
-    const filterStatus = h('select', { id: `${this.key}-f-status` })
-    filterStrategi.append(h('option', { value: '' }, 'Alle'))
-    for (const o of this.strategiField?.options || []) filterStrategi.append(h('option', { value: o.value }, o.short_label || o.label))
-    filterStrategi.append(h('option', { value: '__ingen' }, NO_STRATEGI))
-    filterStatus.append(h('option', { value: '' }, 'Alle'))
-    for (const o of this.statusField?.options || []) filterStatus.append(h('option', { value: o.value }, o.short_label || o.label))
-    filterAnsvarlig.append(h('option', { value: '' }, 'Alle'))
-    this.filterAnsvarlig = filterAnsvarlig
-    const onFilter = () => {
-      this.filters = { strategi: filterStrategi.value, ansvarlig: filterAnsvarlig.value, status: filterStatus.value }
-      this.applyFilters()
-    }
-    for (const s of [filterStrategi, filterAnsvarlig, filterStatus]) s.addEventListener('change', onFilter)
+    const { ctx, roles } = this
+    // Hidden field names, referenced by every control's aria-labelledby.
+    const labels = h('div', { hidden: true }, roles.fields.map((f) => h('span', { id: this.labelId(f) }, f.label)))
+    this.filterSelects = roles.filterFields.map((field) => {
+      const select = h('select', { id: `${this.key}-f-${field.name}`, 'data-field': field.name })
+      select.addEventListener('change', () => { this.filters.set(field.name, select.value); this.applyFilters() })
+      return { field, select, choicesKey: null }
+    })
     this.count = h('p', { class: 'tiltak-antall', role: 'status' })
     this.undoButton = h('button', { type: 'button', class: 'sekundaer', onclick: () => this.undo('undo'), 'aria-keyshortcuts': 'Control+Z' }, 'Angre')
     this.redoButton = h('button', { type: 'button', class: 'sekundaer', onclick: () => this.undo('redo'), 'aria-keyshortcuts': 'Control+Shift+Z' }, 'Gjør om')
     const filterBar = h('div', { class: 'tiltak-filter', role: 'group', 'aria-label': 'Filtrer tiltak' },
-      h('div', { class: 'felt' }, h('label', { for: filterStrategi.id }, 'Strategi'), filterStrategi),
-      h('div', { class: 'felt' }, h('label', { for: filterAnsvarlig.id }, 'Ansvarlig'), filterAnsvarlig),
-      h('div', { class: 'felt' }, h('label', { for: filterStatus.id }, 'Status'), filterStatus),
+      this.filterSelects.map(({ field, select }) => h('div', { class: 'felt' }, h('label', { for: select.id }, field.label), select)),
       ctx.editable ? h('div', { class: 'angre-knapper' }, this.undoButton, this.redoButton) : null)
     this.message = h('div', { class: 'tiltak-melding', role: 'status' })
     this.groupsEl = h('div', { class: 'tiltak-grupper' })
     this.el = h('div', { class: 'tiltak-editor', 'data-section-id': this.sectionId }, labels, filterBar, this.count, this.message, this.groupsEl)
     this.el.addEventListener('keydown', (event) => {
       const chord = undoChord(event)
-      if (chord && ctx.editable) {
+      if (chord && ctx.editable && !event.target.closest?.('.tiltak-melding')) {
         event.preventDefault()
         this.undo(chord)
         return
       }
       // Alt+Shift+↑/↓ moves the row that has focus, and focus stays in the same control.
       if (ctx.editable && event.altKey && event.shiftKey && (event.key === 'ArrowUp' || event.key === 'ArrowDown')) {
-        const tr = event.target.closest?.('tr[data-row-id]')
-        const row = tr && [...this.rows.values()].find((r) => r.id === tr.dataset.rowId)
+        const row = this.rowOf(event.target)
         if (row) {
           event.preventDefault()
           this.move(row, event.key === 'ArrowUp' ? -1 : 1, event.target.dataset.ctl)
@@ -223,22 +218,30 @@ class TiltakView {
     // Replace the server-rendered tables.
     for (const el of this.root.querySelectorAll(':scope > .tiltak-tabell, :scope > .tomt')) el.remove()
     this.root.append(this.el)
-    this.groups = new Map()
-    const groupDefs = (this.strategiField?.options || []).map((o) => ({ value: o.value, label: o.label, short: o.short_label || o.label }))
-    // A template without strategies has one group of all rows.
-    const single = groupDefs.length === 0
-    groupDefs.push({ value: '__ingen', label: single ? 'Tiltak' : NO_STRATEGI, short: single ? 'nytt' : NO_STRATEGI, always: single })
-    for (const def of groupDefs) this.groups.set(def.value, this.buildGroup(def))
-    const refreshUndo = () => this.refreshUndo()
-    ctx.undoManager.on('stack-item-added', refreshUndo)
-    ctx.undoManager.on('stack-item-popped', refreshUndo)
+    this.refreshUndo = () => {
+      const um = ctx.undoManager
+      this.undoButton.setAttribute('aria-disabled', String(um.undoStack.length === 0))
+      this.redoButton.setAttribute('aria-disabled', String(um.redoStack.length === 0))
+    }
+    ctx.undoManager.on('stack-item-added', this.refreshUndo)
+    ctx.undoManager.on('stack-item-popped', this.refreshUndo)
     this.refreshUndo()
   }
 
-  refreshUndo () {
-    const um = this.ctx.undoManager
-    this.undoButton.setAttribute('aria-disabled', String(um.undoStack.length === 0))
-    this.redoButton.setAttribute('aria-disabled', String(um.redoStack.length === 0))
+  destroy () {
+    this.ctx.undoManager.off('stack-item-added', this.refreshUndo)
+    this.ctx.undoManager.off('stack-item-popped', this.refreshUndo)
+    for (const row of this.allRows()) row.destroy()
+    this.el.remove()
+  }
+
+  /** The row (in this view) of an element inside it. */
+  rowOf (el) {
+    const groupEl = el.closest?.('.tiltak-gruppe')
+    const tr = el.closest?.('tr[data-row-id]')
+    if (!groupEl || !tr) return null
+    const group = [...this.groups.values()].find((g) => g.el === groupEl)
+    return group && [...group.rowsByMap.values()].find((r) => r.id === tr.dataset.rowId)
   }
 
   undo (which) {
@@ -249,65 +252,101 @@ class TiltakView {
     else um.redo()
   }
 
+  /** The head of every table: the number, the editor's columns at their relative widths, actions. */
   buildGroup (def) {
     const captionId = uid('tg')
     const count = h('span', { class: 'antall' })
+    const caption = h('span', {}, def.label)
+    const total = this.roles.mainFields.reduce((sum, f) => sum + (f.width || 1), 0)
     const thead = h('thead', {}, h('tr', {},
       h('th', { scope: 'col', class: 'nr' }, 'Nr.'),
-      this.mainFields.map((f) => h('th', { scope: 'col', class: `kol-${f.name}` }, f.label)),
+      this.roles.mainFields.map((f) => h('th', {
+        scope: 'col', class: `kol-${f.name}`, style: `width: calc((100% - ${FIXED_COLUMNS}) * ${(f.width || 1) / total})`
+      }, f.label)),
       h('th', { scope: 'col', class: 'kol-handlinger' }, 'Handlinger')))
     const tbody = h('tbody')
     const table = h('table', { class: 'tiltak-tabell redigerbar', 'aria-labelledby': captionId },
-      h('caption', { id: captionId }, def.label, ' ', count), thead, tbody)
-    const empty = h('p', { class: 'tomt' }, 'Ingen tiltak under denne strategien ennå.')
+      h('caption', { id: captionId }, caption, ' ', count), thead, tbody)
+    const empty = h('p', { class: 'tomt' }, 'Ingen tiltak i denne gruppen ennå.')
+    const addLabel = h('span')
     const add = this.ctx.editable
-      ? h('button', { type: 'button', class: 'sekundaer legg-til', onclick: () => this.addRow(def.value) },
-        `Legg til tiltak: ${def.short}`)
+      ? h('button', { type: 'button', class: 'sekundaer legg-til', onclick: () => this.addRow(def.key) }, addLabel)
       : null
-    const el = h('div', { class: 'tiltak-gruppe', 'data-strategi': def.value },
-      h('h5', { class: 'skjult' }, def.label), table, empty, add)
-    this.groupsEl.append(el)
-    return { def, el, table, tbody, empty, count, rows: [] }
+    const heading = h('h5', { class: 'skjult' }, def.label)
+    const el = h('div', { class: 'tiltak-gruppe', 'data-group': def.key }, heading, table, empty, add)
+    const group = { def, el, table, tbody, empty, count, rowsByMap: new Map(), order: [] }
+    group.setDef = (d) => {
+      group.def = d
+      caption.textContent = d.label
+      heading.textContent = d.label
+      addLabel.textContent = `Legg til tiltak: ${d.short}`
+    }
+    group.setDef(def)
+    return group
   }
 
-  groupKey (map) {
-    const value = mapText(map, ROLE.group)
-    return this.groups.has(value) && value !== '__ingen' ? value : '__ingen'
+  /** Makes the group tables match `defs` (goals come and go live), in their order. */
+  syncGroups (defs) {
+    const keys = new Set(defs.map((d) => d.key))
+    for (const [key, group] of this.groups) {
+      if (keys.has(key)) continue
+      for (const row of group.rowsByMap.values()) row.destroy()
+      group.el.remove()
+      this.groups.delete(key)
+    }
+    const next = new Map()
+    let cursor = this.groupsEl.firstChild
+    for (const def of defs) {
+      let group = this.groups.get(def.key)
+      if (!group) group = this.buildGroup(def)
+      else if (group.def.label !== def.label || group.def.short !== def.short) group.setDef(def)
+      next.set(def.key, group)
+      if (group.el === cursor) cursor = cursor.nextSibling
+      else this.groupsEl.insertBefore(group.el, cursor)
+    }
+    this.groups = next
   }
 
   flushAll () {
-    for (const row of this.rows.values()) row.flush()
+    for (const row of this.allRows()) row.flush()
   }
 
-  /** Re-renders rows (keyed by their Y.Map), keeping focus where it was. */
-  render (maps) {
-    const mine = maps.filter((m) => this.tables.viewOf(m) === this)
+  /** Re-renders rows (keyed by group and Y.Map), keeping focus where it was. */
+  render (entries) {
+    const { roles } = this
     // Remember focus, to put it back if a row element is replaced (a move re-creates the map).
     const active = document.activeElement
     let focus = this.pendingFocus
     this.pendingFocus = null
     if (!focus && active && this.el.contains(active)) {
-      const tr = active.closest('tr[data-row-id]')
-      if (tr && active.dataset.ctl) {
-        focus = { id: tr.dataset.rowId, ctl: active.dataset.ctl, start: active.selectionStart, end: active.selectionEnd, only: 'lost' }
+      const row = this.rowOf(active)
+      if (row && active.dataset.ctl) {
+        focus = { id: row.id, group: row.group.def.key, ctl: active.dataset.ctl, start: active.selectionStart, end: active.selectionEnd, only: 'lost' }
       }
     }
-    const alive = new Set(mine)
-    for (const [map, row] of this.rows) {
-      if (!alive.has(map)) { row.destroy(); this.rows.delete(map) }
-    }
-    for (const group of this.groups.values()) group.rows = []
-    for (const map of mine) {
-      let row = this.rows.get(map)
-      if (!row) { row = new Row(this, map); this.rows.set(map, row) }
-      this.groups.get(this.groupKey(map)).rows.push(row)
-    }
+    const defs = groupDefs(roles.groupField, this.tables.goals)
+    this.syncGroups(defs)
+    const labelOf = new Map(defs.map((d) => [d.key, d.short]))
+    const placed = groupItems(entries, (e) => (roles.groupField ? fieldValues(e.map, roles.groupField) : []), defs, roles.multiGroup)
     let number = 0
     for (const group of this.groups.values()) {
+      const mine = placed.get(group.def.key) || []
+      const alive = new Set(mine.map((p) => p.item.map))
+      for (const [map, row] of group.rowsByMap) {
+        if (!alive.has(map)) { row.destroy(); group.rowsByMap.delete(map) }
+      }
       const desired = []
-      for (const row of group.rows) {
+      group.order = []
+      for (const { item, others } of mine) {
+        let row = group.rowsByMap.get(item.map)
+        if (!row) { row = new Row(this, item.map, group); group.rowsByMap.set(item.map, row) }
         number += 1
         row.setNumber(number)
+        // With "once", the row says where else it belongs.
+        row.setAlso(roles.multiGroup === 'once'
+          ? [...item.others.map((s) => this.tables.sectionName(s)), ...others.map((k) => labelOf.get(k))]
+          : [])
+        group.order.push(row)
         desired.push(row.tr)
         if (row.details) desired.push(row.details)
       }
@@ -317,89 +356,96 @@ class TiltakView {
         group.tbody.insertBefore(el, cursor)
       }
       while (cursor) { const next = cursor.nextSibling; cursor.remove(); cursor = next }
-      group.rows.forEach((row, i) => row.setEnds(i === 0, i === group.rows.length - 1))
+      group.order.forEach((row, i) => row.setEnds(i === 0, i === group.order.length - 1))
     }
     this.total = number
-    this.refreshAnsvarligFilter()
+    this.refreshFilterChoices()
     this.applyFilters()
     if (focus && !(focus.only === 'lost' && document.activeElement && document.activeElement !== document.body && this.el.contains(document.activeElement))) {
       this.focusControl(focus)
     }
   }
 
-  focusControl ({ id, ctl, start, end }) {
-    for (const row of this.rows.values()) {
-      if (row.id !== id) continue
-      if (ctl && (ctl.startsWith('extra:')) && !row.details) row.toggleDetails(true)
-      const el = row.tr.querySelector(`[data-ctl="${ctl}"]`) || row.details?.querySelector(`[data-ctl="${ctl}"]`)
-      if (el) {
-        el.focus()
-        if (start != null && typeof el.setSelectionRange === 'function') {
-          try { el.setSelectionRange(start, end) } catch { /* not a text field */ }
-        }
-      }
-      return
+  focusControl ({ id, group, ctl, start, end }) {
+    const rows = this.allRows().filter((r) => r.id === id)
+    const row = rows.find((r) => r.group.def.key === group) || rows[0]
+    if (!row) return
+    if (ctl && ctl.startsWith('extra:') && !row.details) row.toggleDetails(true)
+    const el = row.tr.querySelector(`[data-ctl="${CSS.escape(ctl || '')}"]`) || row.details?.querySelector(`[data-ctl="${CSS.escape(ctl || '')}"]`)
+    if (!el) return
+    el.focus()
+    if (start != null && typeof el.setSelectionRange === 'function') {
+      try { el.setSelectionRange(start, end) } catch { /* not a text field */ }
     }
   }
 
-  refreshAnsvarligFilter () {
-    const values = new Set()
-    for (const row of this.rows.values()) {
-      const v = mapText(row.map, ROLE.responsible).trim()
-      if (v) values.add(v)
+  /**
+   * The choices of each filter: an enum's options or the plan's goals; for other kinds the
+   * values the rows of this view have (a unit field: the plan's units too).
+   */
+  refreshFilterChoices () {
+    for (const filter of this.filterSelects) {
+      const { field, select } = filter
+      let choices = fieldChoices(field, this.tables.goals)
+      if (choices.length === 0 && !['enum', 'multi_enum', 'goals'].includes(field.type)) {
+        const values = new Set(field.type === 'unit' ? this.ctx.units || [] : [])
+        for (const row of this.allRows()) for (const v of fieldValues(row.map, field)) values.add(v.trim())
+        values.delete('')
+        choices = [...values].sort((a, b) => a.localeCompare(b, 'nb')).map((v) => ({ value: v, short: v }))
+      }
+      const key = choices.map((c) => `${c.value}\u0001${c.short}`).join('\u0000')
+      if (key === filter.choicesKey) continue
+      filter.choicesKey = key
+      const current = select.value
+      select.replaceChildren(h('option', { value: '' }, 'Alle'),
+        ...choices.map((c) => h('option', { value: c.value, title: c.label || null }, c.short)),
+        h('option', { value: NONE }, `Uten ${field.label.toLowerCase()}`))
+      select.value = [...select.options].some((o) => o.value === current) ? current : ''
+      this.filters.set(field.name, select.value)
     }
-    const sorted = [...values].sort((a, b) => a.localeCompare(b, 'nb'))
-    const key = sorted.join('\u0000')
-    if (key === this.ansvarligKey) return
-    this.ansvarligKey = key
-    const select = this.filterAnsvarlig
-    const current = select.value
-    select.replaceChildren(h('option', { value: '' }, 'Alle'), ...sorted.map((v) => h('option', { value: v }, v)))
-    select.value = values.has(current) ? current : ''
-    if (select.value !== current) this.filters.ansvarlig = select.value
   }
 
   matches (row) {
-    const { strategi, ansvarlig, status } = this.filters
-    if (strategi && this.groupKey(row.map) !== strategi) return false
-    if (ansvarlig && mapText(row.map, ROLE.responsible).trim() !== ansvarlig) return false
-    if (status && mapText(row.map, ROLE.status) !== status) return false
+    for (const [name, value] of this.filters) {
+      if (!value) continue
+      const field = this.roles.fields.find((f) => f.name === name)
+      const values = fieldValues(row.map, field).map((v) => v.trim())
+      if (value === NONE ? values.length > 0 : !values.includes(value)) return false
+    }
     return true
   }
 
   applyFilters () {
     let shown = 0
-    const filtering = Object.values(this.filters).some(Boolean)
+    const filtering = [...this.filters.values()].some(Boolean)
     for (const group of this.groups.values()) {
       let visible = 0
-      for (const row of group.rows) {
+      for (const row of group.order) {
         const match = this.matches(row)
         row.tr.hidden = !match
         if (row.details) row.details.hidden = !match || !this.expanded.has(row.id)
         if (match) visible += 1
       }
       shown += visible
-      group.count.textContent = `(${filtering ? `${visible} av ${group.rows.length}` : group.rows.length})`
+      const n = group.order.length
+      group.count.textContent = `(${filtering ? `${visible} av ${n}` : n})`
       group.table.hidden = visible === 0
-      const isNone = group.def.value === '__ingen'
-      // "Uten strategi" is shown only when it has rows; filtered-out groups disappear.
-      const hideGroup = (isNone && group.rows.length === 0 && !group.def.always) ||
-        (this.filters.strategi && this.filters.strategi !== group.def.value) ||
-        (filtering && visible === 0 && group.rows.length > 0)
-      group.el.hidden = !!hideGroup
-      group.empty.hidden = group.rows.length > 0
+      // «Uten …» is shown only when it has rows; while filtering, groups without matches go.
+      group.el.hidden = (group.def.key === NONE && n === 0 && !group.def.always) || (filtering && visible === 0)
+      group.empty.hidden = n > 0
     }
-    this.count.textContent = filtering
-      ? `Viser ${shown} av ${this.total} tiltak.`
-      : `${this.total} tiltak.`
+    this.count.textContent = filtering ? `Viser ${shown} av ${this.total} tiltak.` : `${this.total} tiltak.`
   }
 
   rowChanged (map, keys) {
-    const row = this.rows.get(map)
-    if (!row) return
-    row.update(keys)
-    if (keys.has(ROLE.responsible)) this.refreshAnsvarligFilter()
-    if (keys.has(ROLE.responsible) || keys.has(ROLE.status)) this.applyFilters()
+    let filtered = false
+    for (const group of this.groups.values()) {
+      const row = group.rowsByMap.get(map)
+      if (!row) continue
+      row.update(keys)
+      filtered = filtered || this.roles.filterFields.some((f) => keys.has(f.name))
+    }
+    if (filtered) { this.refreshFilterChoices(); this.applyFilters() }
   }
 
   say (text) {
@@ -407,50 +453,45 @@ class TiltakView {
   }
 
   transact (fn) {
-    this.ctx.undoManager.stopCapturing()
-    this.ctx.doc.transact(fn, this.ctx.origin)
-    this.ctx.undoManager.stopCapturing()
+    transactStep(this.ctx, fn)
   }
 
-  addRow (strategi) {
+  addRow (groupKey) {
     const id = uuid()
     const map = new Y.Map()
     map.set(RowKey.ID, id)
     if (!this.isDefault) map.set(RowKey.SECTION, this.sectionId)
-    for (const field of this.ctx.fields) {
+    for (const field of this.roles.fields) {
       if (field.type === 'long_text') map.set(field.name, new Y.Text(field.default || ''))
-      else if (field.name === ROLE.group && strategi && strategi !== '__ingen') map.set(field.name, strategi)
-      else if (field.default) map.set(field.name, field.default)
     }
-    const first = this.mainFields.find((f) => f.type === 'long_text') || this.mainFields[0]
-    this.pendingFocus = { id, ctl: first ? `main:${first.name}` : null }
+    for (const [name, value] of newRowValues(this.roles, groupKey)) map.set(name, value)
+    const first = this.roles.mainFields.find((f) => f.type === 'long_text') || this.roles.mainFields[0]
+    this.pendingFocus = { id, group: groupKey, ctl: first ? `main:${first.name}` : 'mer' }
     // A filter that would hide the new row is cleared.
-    if (Object.values(this.filters).some(Boolean)) this.clearFilters()
+    if ([...this.filters.values()].some(Boolean)) this.clearFilters()
     this.transact(() => this.tables.array.push([map]))
     this.say('Nytt tiltak lagt til.')
   }
 
   clearFilters () {
-    this.filters = { strategi: '', ansvarlig: '', status: '' }
-    for (const s of this.el.querySelectorAll('.tiltak-filter select')) s.value = ''
+    for (const { field, select } of this.filterSelects) { select.value = ''; this.filters.set(field.name, '') }
   }
 
   /** Moves a row past its visible neighbour in its group (-1 up, +1 down). */
   move (row, dir, focusCtl) {
-    const group = this.groups.get(this.groupKey(row.map))
-    const visible = group.rows.filter((r) => !r.tr.hidden)
-    const at = visible.indexOf(row)
-    const neighbour = visible[at + dir]
+    const visible = row.group.order.filter((r) => !r.tr.hidden)
+    const neighbour = visible[visible.indexOf(row) + dir]
     if (!neighbour) return
     const items = this.tables.array.toArray()
     const from = items.indexOf(row.map)
     const to = items.indexOf(neighbour.map)
     if (from < 0 || to < 0) return
     row.flush()
-    const copy = copyRow(row.map, this.ctx.fields)
+    const copy = copyRow(row.map, this.roles.fields)
     const active = document.activeElement
     this.pendingFocus = {
       id: row.id,
+      group: row.group.def.key,
       ctl: focusCtl || (dir < 0 ? 'opp' : 'ned'),
       start: focusCtl ? active?.selectionStart : null,
       end: focusCtl ? active?.selectionEnd : null
@@ -466,62 +507,52 @@ class TiltakView {
     const index = this.tables.array.toArray().indexOf(row.map)
     if (index < 0) return
     row.flush()
-    const title = mapText(row.map, ROLE.title).trim().slice(0, 60) || 'uten tekst'
-    const snapshot = copyRow(row.map, this.ctx.fields)
-    const um = this.ctx.undoManager
-    let item = null
-    const capture = (event) => { item = event.stackItem }
-    um.on('stack-item-added', capture)
-    this.transact(() => this.tables.array.delete(index, 1))
-    um.off('stack-item-added', capture)
-    const undoButton = h('button', {
-      type: 'button',
-      class: 'sekundaer',
-      onclick: () => {
-        // The undo manager restores the very row when its deletion is still the last step;
-        // otherwise a copy comes back in its old place.
-        if (item && um.undoStack[um.undoStack.length - 1] === item) {
-          um.undo()
-        } else if (!this.tables.maps().some((m) => mapText(m, RowKey.ID) === row.id)) {
-          this.transact(() => this.tables.array.insert(Math.min(index, this.tables.array.length), [copyRow(snapshot, this.ctx.fields)]))
-        }
-        this.message.replaceChildren('Tiltaket er tilbake.')
-        this.pendingFocus = null
-        this.focusControl({ id: row.id, ctl: 'slett' })
-      }
-    }, 'Angre sletting')
-    this.message.replaceChildren(`Tiltaket «${title}» er slettet. `, undoButton)
-    undoButton.focus()
+    const title = row.title().trim().slice(0, 60) || 'uten tekst'
+    const snapshot = copyRow(row.map, this.roles.fields)
+    const array = this.tables.array
+    deleteWithUndo(this.ctx, {
+      message: this.message,
+      text: `Tiltaket «${title}» er slettet.`,
+      label: 'Angre sletting',
+      back: 'Tiltaket er tilbake.',
+      remove: () => array.delete(index, 1),
+      restore: () => {
+        if (this.tables.maps().some((m) => mapText(m, RowKey.ID) === row.id)) return
+        this.transact(() => array.insert(Math.min(index, array.length), [copyRow(snapshot, this.roles.fields)]))
+      },
+      after: () => { this.pendingFocus = null; this.focusControl({ id: row.id, group: row.group.def.key, ctl: 'slett' }) }
+    })
   }
 }
 
 class Row {
-  constructor (view, map) {
+  constructor (view, map, group) {
     this.view = view
     this.map = map
+    this.group = group
     this.id = mapText(map, RowKey.ID)
-    this.controls = new Map() // field name → control
+    this.controls = new Map() // ctl → control
     this.details = null
     const editable = view.ctx.editable
     this.numId = uid('nr')
     this.numText = document.createTextNode('')
     this.tr = h('tr', { 'data-row-id': this.id },
       h('th', { scope: 'row', class: 'nr', id: this.numId }, h('span', { class: 'skjult' }, 'Tiltak '), this.numText))
-    for (const field of view.mainFields) {
+    this.also = h('p', { class: 'ogsa-i', hidden: true })
+    view.roles.mainFields.forEach((field, i) => {
       const control = this.makeControl(field, 'main')
-      control.el.setAttribute('aria-labelledby', `${view.labelId(field)} ${this.numId}`)
-      this.tr.append(h('td', { class: `kol-${field.name}`, 'data-label': field.label }, control.el))
-    }
-    const detailsId = uid('detaljer')
-    this.detailsId = detailsId
+      control.labelWith(`${view.labelId(field)} ${this.numId}`)
+      this.tr.append(h('td', { class: `kol-${field.name}`, 'data-label': field.label }, control.el, i === 0 ? this.also : null))
+    })
+    this.detailsId = uid('detaljer')
     this.moreButton = this.actionButton('mer', 'Mer', 'Mer', () => this.toggleDetails())
     this.moreButton.title = 'Vis eller skjul flere felt'
     this.moreButton.setAttribute('aria-expanded', 'false')
-    this.moreButton.setAttribute('aria-controls', detailsId)
+    this.moreButton.setAttribute('aria-controls', this.detailsId)
     const comments = view.ctx.comments
     if (comments?.canComment) {
       this.commentButton = this.actionButton('kommenter', 'Kommenter', 'Kommenter', () => {
-        comments.composeRow(this.id, mapText(this.map, ROLE.title), this.commentButton)
+        comments.composeRow(this.id, this.title(), this.commentButton)
       })
     }
     if (comments) {
@@ -545,6 +576,19 @@ class Row {
     this.tr.append(actions)
     if (view.expanded.has(this.id)) this.toggleDetails(true)
     this.setCommentCount(view.tables.commentCounts.get(this.id) || 0)
+  }
+
+  /** The row's name in messages and comment quotes: the schema's title field. */
+  title () {
+    const field = this.view.roles.titleField
+    return field ? fieldValues(this.map, field).join(', ') : ''
+  }
+
+  /** "Også i: …" under the first cell, for a row shown once but belonging to several groups. */
+  setAlso (names) {
+    const text = names.length ? `Også i: ${names.join(', ')}` : ''
+    if (this.also.textContent !== text) this.also.textContent = text
+    this.also.hidden = !text
   }
 
   setCommentCount (n) {
@@ -586,20 +630,24 @@ class Row {
   }
 
   toggleDetails (force) {
-    const open = force ?? !this.view.expanded.has(this.id)
-    if (open) this.view.expanded.add(this.id)
-    else this.view.expanded.delete(this.id)
+    const view = this.view
+    const open = force ?? !view.expanded.has(this.id)
+    if (open) view.expanded.add(this.id)
+    else view.expanded.delete(this.id)
     this.moreButton.setAttribute('aria-expanded', String(open))
     this.moreButton.textContent = open ? 'Mindre' : 'Mer'
     if (open && !this.details) {
-      const cols = this.view.mainFields.length + 2
+      const cols = view.roles.mainFields.length + 2
       const grid = h('div', { class: 'detaljer-felt' })
-      for (const field of this.view.extraFields) {
+      for (const field of view.roles.extraFields) {
         const control = this.makeControl(field, 'extra')
-        control.el.id = uid('felt')
+        grid.append(control.labelled
+          ? h('div', { class: `felt felt-${field.type}` }, control.caption, control.el)
+          : h('div', { class: `felt felt-${field.type}` }, h('label', { for: control.el.id }, field.label), control.el))
         control.el.setAttribute('aria-describedby', this.numId)
-        grid.append(h('div', { class: `felt felt-${field.type}` }, h('label', { for: control.el.id }, field.label), control.el))
       }
+      this.membership = this.makeMembership()
+      if (this.membership) grid.append(this.membership.el)
       this.details = h('tr', { class: 'tiltak-detaljer', id: this.detailsId, 'data-row-id': this.id },
         h('td', { colspan: String(cols) }, grid))
       this.tr.after(this.details)
@@ -608,60 +656,209 @@ class Row {
   }
 
   makeControl (field, place) {
-    const editable = this.view.ctx.editable
     const ctl = `${place}:${field.name}`
     let control
-    if (field.type === 'enum') {
-      const select = h('select', { 'data-ctl': ctl, disabled: !editable })
-      const empty = field.required ? 'Velg …' : '–'
-      select.append(h('option', { value: '' }, empty))
-      for (const o of field.options) select.append(h('option', { value: o.value, title: o.label }, o.short_label || o.label))
-      select.addEventListener('change', () => this.set(field.name, select.value))
-      control = { el: select, refresh: () => setSelect(select, mapText(this.map, field.name)) }
-    } else if (field.type === 'long_text') {
-      const area = h('textarea', { 'data-ctl': ctl, rows: place === 'main' ? '2' : '3', readonly: !editable })
-      control = { el: area, binding: null }
-      control.refresh = () => {
-        const value = this.map.get(field.name)
-        if (value instanceof Y.Text) {
-          if (control.text !== value) {
-            control.binding?.destroy()
-            control.text = value
-            control.binding = bindYText(area, value, this.view.ctx.origin)
-          }
-        } else {
-          control.binding?.destroy()
-          control.binding = null
-          control.text = null
-          area.value = mapText(this.map, field.name)
-        }
-      }
-      // A cell that is not a Y.Text yet (written by another tool) becomes one on first input.
-      area.addEventListener('input', () => {
-        if (control.binding) return
-        const text = new Y.Text(area.value)
-        this.view.ctx.doc.transact(() => this.map.set(field.name, text), this.view.ctx.origin)
-      })
-    } else {
-      const input = h('input', { type: 'text', 'data-ctl': ctl, readonly: !editable, autocomplete: 'off' })
-      if (field.type === 'unit') input.setAttribute('list', 'samskriv-enheter')
-      if (field.type === 'deadline') input.setAttribute('placeholder', 'f.eks. 2026')
-      const write = debounce(() => this.set(field.name, input.value.trim() === '' ? '' : input.value), 300)
-      input.addEventListener('input', () => { control.dirty = true; write() })
-      input.addEventListener('change', () => { write.flush(); control.dirty = false })
-      input.addEventListener('blur', () => { write.flush(); control.dirty = false })
-      control = { el: input, write, dirty: false }
-      control.refresh = () => {
-        if (control.dirty && document.activeElement === input) return
-        const value = mapText(this.map, field.name)
-        if (input.value !== value) input.value = value
-      }
-      control.flush = () => write.flush()
-    }
-    this.controls.set(`${ctl}`, control)
+    if (field.type === 'enum') control = this.enumControl(field, ctl)
+    else if (field.type === 'long_text') control = this.textAreaControl(field, ctl, place)
+    else if (isListKind(field)) control = this.listControl(field, ctl, place)
+    else control = this.inputControl(field, ctl)
+    if (!control.labelWith) control.labelWith = (ids) => control.el.setAttribute('aria-labelledby', ids)
+    if (place === 'extra' && !control.el.id) control.el.id = uid('felt')
+    this.controls.set(ctl, control)
     control.field = field
     control.refresh()
     return control
+  }
+
+  enumControl (field, ctl) {
+    const select = h('select', { 'data-ctl': ctl, disabled: !this.view.ctx.editable })
+    select.append(h('option', { value: '' }, field.required ? 'Velg …' : '–'))
+    for (const o of fieldChoices(field)) select.append(h('option', { value: o.value, title: o.label }, o.short))
+    select.addEventListener('change', () => this.set(field.name, select.value))
+    return { el: select, refresh: () => setSelect(select, mapText(this.map, field.name)) }
+  }
+
+  /** A long text: the row's Y.Text, bound to a textarea (see ytext-binding.js). */
+  textAreaControl (field, ctl, place) {
+    const { ctx } = this.view
+    const area = h('textarea', { 'data-ctl': ctl, rows: place === 'main' ? '2' : '3', readonly: !ctx.editable, maxlength: String(maxChars(field)) })
+    const control = { el: area, binding: null, text: null }
+    control.refresh = () => {
+      const value = this.map.get(field.name)
+      if (value instanceof Y.Text) {
+        if (control.text !== value) {
+          control.binding?.destroy()
+          control.text = value
+          control.binding = bindYText(area, value, ctx.origin)
+        }
+      } else {
+        control.binding?.destroy()
+        control.binding = null
+        control.text = null
+        area.value = mapText(this.map, field.name)
+      }
+    }
+    // A cell that is not a Y.Text yet (written by another tool) becomes one on first input.
+    area.addEventListener('input', () => {
+      if (control.binding) return
+      const text = new Y.Text(area.value)
+      ctx.doc.transact(() => this.map.set(field.name, text), ctx.origin)
+    })
+    return control
+  }
+
+  /** text, deadline and number: an input written a moment after typing stops. */
+  inputControl (field, ctl) {
+    const number = field.type === 'number'
+    const input = h('input', {
+      type: 'text', 'data-ctl': ctl, readonly: !this.view.ctx.editable, autocomplete: 'off',
+      maxlength: String(maxChars(field)),
+      inputmode: number ? 'decimal' : null,
+      placeholder: field.type === 'deadline' ? 'f.eks. 2026' : null
+    })
+    const write = debounce(() => {
+      const value = input.value.trim() === '' ? '' : input.value
+      // A number that is not one is not stored; the field says so.
+      const bad = number && value !== '' && !validNumber(value)
+      input.setAttribute('aria-invalid', String(bad))
+      input.title = bad ? 'Skriv et tall, for eksempel 1500 eller 2,5' : ''
+      if (!bad) this.set(field.name, number ? value.trim() : value)
+    }, 300)
+    const control = { el: input, dirty: false }
+    input.addEventListener('input', () => { control.dirty = true; write() })
+    input.addEventListener('change', () => { write.flush(); control.dirty = false })
+    input.addEventListener('blur', () => { write.flush(); control.dirty = false })
+    control.refresh = () => {
+      if (control.dirty && document.activeElement === input) return
+      const value = mapText(this.map, field.name)
+      if (input.value !== value) input.value = value
+    }
+    control.flush = () => write.flush()
+    control.write = write
+    return control
+  }
+
+  /**
+   * multi_enum, goals and unit: a disclosure whose summary shows the chosen values, over a group
+   * of checkboxes (and, for units, a text field for partners that are not units). Each change
+   * stores a new array.
+   */
+  listControl (field, ctl, place) {
+    const { ctx } = this.view
+    const editable = ctx.editable
+    const valueId = uid('verdi')
+    const shown = h('span', { id: valueId, class: 'valgt' })
+    const summary = h('summary', { 'data-ctl': ctl }, shown)
+    const legendId = uid('forklaring')
+    const boxes = h('div', { class: 'avkrysninger' })
+    // The field's name: the column heading in the row; a visible label above it under «Mer».
+    const fieldset = h('fieldset', { class: 'valg-liste' }, h('legend', { id: legendId, class: 'skjult' }, field.label), boxes)
+    const el = h('details', { class: 'valg', 'data-field': field.name }, summary, fieldset)
+    if (place === 'main') {
+      // In a row the open list lies over the rows below: it closes when focus leaves it, or on Esc.
+      el.addEventListener('focusout', (event) => { if (!el.contains(event.relatedTarget)) el.open = false })
+      el.addEventListener('keydown', (event) => {
+        if (event.key === 'Escape' && el.open) { event.preventDefault(); el.open = false; summary.focus() }
+      })
+    }
+    const unit = field.type === 'unit'
+    const choices = () => (unit ? (ctx.units || []).map((u) => ({ value: u, short: u, label: u })) : fieldChoices(field, this.view.tables.goals))
+    let partners = null
+    if (unit) {
+      partners = h('input', { type: 'text', id: uid('partnere'), readonly: !editable, autocomplete: 'off', maxlength: String(maxChars(field)) })
+      fieldset.append(h('div', { class: 'felt' },
+        h('label', { for: partners.id }, 'Andre (ikke enheter i planen), skilt med komma'), partners))
+      partners.addEventListener('change', () => write())
+    }
+    let key = null
+    const write = () => {
+      const known = choices().map((c) => c.value)
+      const ticked = [...boxes.querySelectorAll('input:checked')].map((b) => b.value)
+      const others = partners
+        ? partners.value.split(/[,;]/).map((s) => s.trim()).filter((s) => s && !known.includes(s))
+        : mapList(this.map, field.name).filter((v) => !known.includes(v)) // unknown values are kept
+      this.setList(field.name, [...known.filter((v) => ticked.includes(v)), ...others])
+    }
+    const control = { el, labelled: true }
+    control.labelWith = (ids) => summary.setAttribute('aria-labelledby', `${ids} ${valueId}`)
+    if (place === 'extra') {
+      control.caption = h('span', { class: 'felt-navn', id: uid('navn') }, field.label)
+      control.labelWith(`${control.caption.id} ${this.numId}`)
+    }
+    control.refresh = () => {
+      const list = mapList(this.map, field.name)
+      const all = choices()
+      const nextKey = all.map((c) => `${c.value}\u0001${c.short}`).join('\u0000')
+      if (nextKey !== key) {
+        key = nextKey
+        boxes.replaceChildren(...all.map((c) => {
+          const box = h('input', { type: 'checkbox', id: uid('valg'), value: c.value, disabled: !editable })
+          box.addEventListener('change', write)
+          return h('div', { class: 'avkrysning' }, box, h('label', { for: box.id, title: c.label !== c.short ? c.label : null }, c.short))
+        }))
+        if (all.length === 0) boxes.append(h('p', { class: 'tomt' }, field.type === 'goals' ? 'Planen har ingen mål ennå.' : 'Ingen valg.'))
+      }
+      for (const box of boxes.querySelectorAll('input')) box.checked = list.includes(box.value)
+      const known = all.map((c) => c.value)
+      const rest = list.filter((v) => !known.includes(v))
+      if (partners && document.activeElement !== partners) partners.value = rest.join(', ')
+      const names = list.map((v) => all.find((c) => c.value === v)?.short || v)
+      shown.textContent = names.length ? names.join(', ') : (editable ? 'Velg …' : '–')
+    }
+    return control
+  }
+
+  /**
+   * In a target group's tiltak section: which other target groups the row belongs to too
+   * (`sections`, with the row's own `section` first).
+   */
+  makeMembership () {
+    const view = this.view
+    const all = view.ctx.targetSections?.() || []
+    if (!all.some((s) => s.section === view.sectionId)) return null
+    const legendId = uid('forklaring')
+    const boxes = h('div', { class: 'avkrysninger' })
+    const el = h('fieldset', { class: 'valg-liste felt-malgrupper', 'aria-describedby': this.numId },
+      h('legend', { id: legendId }, 'Hører også til målgruppene'), boxes)
+    let key = null
+    const refresh = () => {
+      const sections = view.ctx.targetSections()
+      const others = sections.filter((s) => s.section !== view.sectionId)
+      const nextKey = others.map((s) => `${s.section}\u0001${s.name}`).join('\u0000')
+      if (nextKey !== key) {
+        key = nextKey
+        boxes.replaceChildren(...others.map((s) => {
+          const box = h('input', { type: 'checkbox', id: uid('valg'), value: s.section, 'data-ctl': `gruppe:${s.section}`, disabled: !view.ctx.editable })
+          box.addEventListener('change', () => this.setMembership(s.section, box.checked, sections.map((x) => x.section)))
+          return h('div', { class: 'avkrysning' }, box, h('label', { for: box.id }, s.name))
+        }))
+        if (others.length === 0) boxes.append(h('p', { class: 'tomt' }, 'Planen har ingen andre målgrupper.'))
+      }
+      const mine = rowSections(this.map)
+      for (const box of boxes.querySelectorAll('input')) box.checked = mine.includes(box.value)
+    }
+    refresh()
+    return { el, refresh }
+  }
+
+  refreshMembership () {
+    this.membership?.refresh()
+  }
+
+  /** Re-reads every control of a field kind (e.g. goals, when the plan's goals change). */
+  refreshKind (type) {
+    for (const control of this.controls.values()) if (control.field.type === type) control.refresh()
+  }
+
+  setMembership (section, on, order) {
+    const own = mapText(this.map, RowKey.SECTION) || this.view.sectionId
+    const list = toggled(rowSections(this.map), section, on, order)
+    const all = list.includes(own) ? [own, ...list.filter((s) => s !== own)] : [own, ...list]
+    this.view.transact(() => {
+      if (!mapText(this.map, RowKey.SECTION)) this.map.set(RowKey.SECTION, own)
+      if (all.length > 1) this.map.set(RowKey.SECTIONS, all)
+      else this.map.delete(RowKey.SECTIONS)
+    })
   }
 
   set (name, value) {
@@ -673,6 +870,14 @@ class Row {
     })
   }
 
+  setList (name, list) {
+    if (JSON.stringify(mapList(this.map, name)) === JSON.stringify(list)) return
+    this.view.transact(() => {
+      if (list.length === 0) this.map.delete(name)
+      else this.map.set(name, list)
+    })
+  }
+
   flush () {
     for (const control of this.controls.values()) control.flush?.()
   }
@@ -681,6 +886,7 @@ class Row {
     for (const control of this.controls.values()) {
       if (keys.has(control.field.name)) control.refresh()
     }
+    if (keys.has(RowKey.SECTION) || keys.has(RowKey.SECTIONS)) this.refreshMembership()
   }
 
   destroy () {

@@ -105,3 +105,9 @@ export function sectionHeadingText (sectionEl) {
   if (!heading) return ''
   return [...heading.childNodes].map((n) => n.textContent.replace(/\s+/g, ' ').trim()).filter(Boolean).join(' ')
 }
+
+/** `n` random lowercase hex digits (e.g. the `<8 hex>` of a plan-local section's id). */
+export function randomHex (n) {
+  const bytes = crypto.getRandomValues(new Uint8Array(Math.ceil(n / 2)))
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('').slice(0, n)
+}

@@ -26,7 +26,8 @@ function rustNames () {
 
 test('layout.js names what layout.rs names, with the same values', () => {
   const rust = rustNames()
-  const top = ['META', 'TILTAK', 'MILESTONES', 'CHECKLIST', 'TARGET_GROUPS', 'SECTION_PREFIX']
+  const top = ['META', 'TILTAK', 'MILESTONES', 'CHECKLIST', 'TARGET_GROUPS', 'MAL', 'STRUCTURE',
+    'LOCAL_SECTIONS', 'CHECKLIST_ITEMS', 'FIGURES', 'SECTION_PREFIX']
   assert.deepEqual(Object.fromEntries(top.map((name) => [name, layout[name]])),
     Object.fromEntries(top.map((name) => [name, rust[''][name]])))
   const mirrors = [
@@ -34,6 +35,11 @@ test('layout.js names what layout.rs names, with the same values', () => {
     ['row', layout.RowKey],
     ['milestone', layout.MilestoneKey],
     ['target_group', layout.TargetGroupKey],
+    ['goal', layout.GoalKey],
+    ['structure', layout.StructureKey],
+    ['local_section', layout.LocalSectionKey],
+    ['checklist_item', layout.ChecklistItemKey],
+    ['figure', layout.FigureKey],
     ['node', { ...layout.NodeName, ...layout.NodeAttr }],
     ['mark', { ...layout.MarkName, ...layout.MarkAttr }]
   ]
@@ -43,6 +49,35 @@ test('layout.js names what layout.rs names, with the same values', () => {
       assert.equal(value, rust[mod][name], `${mod}::${name}`)
     }
   }
+  // A local section's id: `<parent>.` + layout.rs's prefix + 8 hex digits.
+  assert.equal(layout.localSectionId('p', '0123abcd'), `p.${rust.local_section.ID_PREFIX}0123abcd`)
+})
+
+test('plan-local section ids', () => {
+  assert.equal(layout.localSectionId('hvor-star-vi', '0a1b2c3d'), 'hvor-star-vi.lokal-0a1b2c3d')
+  assert.equal(layout.localSectionId('', '0a1b2c3d'), 'lokal-0a1b2c3d')
+  assert.ok(layout.isLocalSectionId('hvor-star-vi.lokal-0a1b2c3d'))
+  assert.ok(layout.isLocalSectionId('lokal-0a1b2c3d'))
+  for (const not of ['hvor-star-vi', 'hvor-star-vi.lokal-0A1B2C3D', 'x.lokal-123', 'x.lokal-0a1b2c3d.y', 'xlokal-0a1b2c3d']) {
+    assert.equal(layout.isLocalSectionId(not), false, not)
+  }
+})
+
+test('list values read as arrays of strings; a single string is a one-element list', () => {
+  const doc = new Y.Doc()
+  const row = new Y.Map()
+  layout.shared.tiltak(doc).push([row])
+  row.set('liste', ['NAV', '', 'Utekontakten', 3])
+  row.set('en', 'NAV')
+  row.set('tom', '')
+  row.set('tekst', new Y.Text('Skolene'))
+  assert.deepEqual(layout.mapList(row, 'liste'), ['NAV', 'Utekontakten'])
+  assert.deepEqual(layout.mapList(row, 'en'), ['NAV'])
+  assert.deepEqual(layout.mapList(row, 'tom'), [])
+  assert.deepEqual(layout.mapList(row, 'mangler'), [])
+  assert.deepEqual(layout.mapList(row, 'tekst'), ['Skolene'])
+  // Stored as a plain JSON array, as the server reads it (Any::Array), not as a Y.Array.
+  assert.ok(Array.isArray(row.toJSON().liste))
 })
 
 test('names built from ids', () => {
@@ -58,9 +93,15 @@ test('each shared type has its kind, under its name', () => {
   assert.ok(layout.shared.milestones(doc) instanceof Y.Array)
   assert.ok(layout.shared.checklist(doc) instanceof Y.Map)
   assert.ok(layout.shared.targetGroups(doc) instanceof Y.Array)
+  assert.ok(layout.shared.goals(doc) instanceof Y.Array)
+  assert.ok(layout.shared.structure(doc) instanceof Y.Map)
+  assert.ok(layout.shared.localSections(doc) instanceof Y.Array)
+  assert.ok(layout.shared.checklistItems(doc) instanceof Y.Array)
+  assert.ok(layout.shared.figures(doc) instanceof Y.Array)
   assert.ok(layout.shared.section(doc, 'innledning') instanceof Y.XmlFragment)
   assert.deepEqual([...doc.share.keys()].sort(),
-    ['checklist', 'meta', 'milestones', 'section:innledning', 'target_groups', 'tiltak'])
+    ['checklist', 'checklist_items', 'figures', 'local_sections', 'mal', 'meta', 'milestones',
+      'section:innledning', 'structure', 'target_groups', 'tiltak'])
 })
 
 test('map values read as text and bools as the server reads them', () => {
