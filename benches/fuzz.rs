@@ -67,6 +67,10 @@ async fn run(frames: u64) -> Result<()> {
             "127.0.0.1:0",
             "--open-editing",
             "false",
+            // The editor's edits go to scratch types (`t`, `m`, `a`): this bench is about
+            // frames, not the plan's layout.
+            "--free-form-roots",
+            "true",
         ])
         .env("DATABASE_URL", &url)
         .env("RUST_LOG", "error")

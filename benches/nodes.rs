@@ -126,6 +126,7 @@ async fn cross_node_latency(url: &str, scale: &Scale) -> Result<(Vec<Duration>, 
         .create_plan(
             &NewPlan {
                 title: "nodes bench".into(),
+                template: "korus-ruspolitisk-handlingsplan@1".into(),
                 ..NewPlan::default()
             },
             Update::EMPTY_V1,

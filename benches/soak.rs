@@ -116,6 +116,7 @@ async fn soak(name: &'static str, url: &str, rounds: usize) -> Result<Outcome> {
         .create_plan(
             &NewPlan {
                 title: "soak".into(),
+                template: "korus-ruspolitisk-handlingsplan@1".into(),
                 ..NewPlan::default()
             },
             Update::EMPTY_V1,
@@ -194,6 +195,8 @@ impl Server {
             .args(["serve", "--listen", "127.0.0.1:0"])
             // The bench's clients are anonymous: everyone may edit.
             .args(["--open-editing", "true"])
+            // Its clients write a scratch map, outside any plan's layout.
+            .args(["--free-form-roots", "true"])
             .args(["--sqlite-synchronous", "full"])
             .env("DATABASE_URL", url)
             .env("RUST_LOG", "warn")

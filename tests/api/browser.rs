@@ -116,7 +116,8 @@ async fn the_browser_editor_works_end_to_end_and_the_server_reads_what_it_wrote(
     check_prerequisites(&e2e);
     let _one_at_a_time = BROWSER.lock().await;
 
-    let app = TestApp::spawn().await;
+    // The plan's layout is checked as in production: everything the editor writes must pass.
+    let app = TestApp::spawn_with(|c| c.live.free_form_roots = false).await;
     let base = format!("http://{}", app.addr);
     let http = reqwest::Client::new();
     let plan = api(
@@ -132,7 +133,7 @@ async fn the_browser_editor_works_end_to_end_and_the_server_reads_what_it_wrote(
         &http,
         reqwest::Method::POST,
         &format!("{base}/api/plans/{plan_id}/tiltak"),
-        Some(json!([{"strategi": "forebygging", "tiltak": "Eksisterende tiltak", "ansvarlig": "NAV"}])),
+        Some(json!([{"strategi": "forebygging", "tiltak": "Eksisterende tiltak", "ansvarlig": ["NAV"]}])),
     )
     .await;
 
@@ -219,7 +220,7 @@ async fn the_browser_editor_works_end_to_end_and_the_server_reads_what_it_wrote(
         .unwrap_or_else(|| panic!("the browser's tiltak row: {}", plan["tiltak"]));
     assert_eq!(row["strategi"], "forebygging");
     assert_eq!(row["status"], "pabegynt");
-    assert_eq!(row["ansvarlig"], "Utekontakten");
+    assert_eq!(row["ansvarlig"], json!(["Utekontakten"]));
     assert_eq!(row["frist"], "2027", "B's offline edit");
     assert_eq!(row["niva"], "gruppe");
     assert_eq!(row["indikator"], INDIKATOR);
@@ -250,7 +251,11 @@ async fn an_adviser_comments_in_the_browser_and_the_coordinator_resolves_it_live
     check_prerequisites(&e2e);
     let _one_at_a_time = BROWSER.lock().await;
 
-    let app = TestApp::spawn_with(|c| c.open_editing = false).await;
+    let app = TestApp::spawn_with(|c| {
+        c.open_editing = false;
+        c.live.free_form_roots = false;
+    })
+    .await;
     let admin = app.admin().await;
     let plan_id = Api::as_person(&app, &admin)
         .create_plan("korus-ruspolitisk-handlingsplan")
@@ -339,6 +344,132 @@ async fn an_adviser_comments_in_the_browser_and_the_coordinator_resolves_it_live
     assert!(
         !authors.iter().flatten().any(|a| *a == adviser_id),
         "the adviser wrote to the plan: {authors:?}"
+    );
+    app.stop().await;
+}
+
+/// The coordinator shapes a plan of the combined template in the browser: renames a section,
+/// adds one, adds a plan goal, makes a tiltak that belongs to two target groups and deletes a
+/// target group; an editor's browser sees the new section live. The server's record follows.
+#[tokio::test]
+async fn the_coordinator_shapes_the_plan_in_the_browser_and_others_see_it_live() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let e2e = root.join("tests/e2e");
+    check_prerequisites(&e2e);
+    let _one_at_a_time = BROWSER.lock().await;
+    let app = TestApp::spawn_with(|c| {
+        c.open_editing = false;
+        c.live.free_form_roots = false;
+    })
+    .await;
+    let admin = app.admin().await;
+    let plan_id = Api::as_person(&app, &admin)
+        .create_plan("handlingsplan-psykisk-helse-og-rus")
+        .await;
+    let id: samskriv::plan::PlanId = plan_id.parse().expect("plan id");
+    let coordinator = app
+        .person(
+            "Kari Koordinator",
+            Some((id, samskriv::access::Role::Coordinator, Some("NAV"))),
+        )
+        .await;
+    let editor = app
+        .person(
+            "Ola Redaktør",
+            Some((id, samskriv::access::Role::Editor, Some("Utekontakten"))),
+        )
+        .await;
+    let base = format!("http://localhost:{}", app.addr.port());
+    let out_dir = root.join("target/e2e-screenshots/structure");
+    let mut command = low_priority("node");
+    let run = command
+        .arg(e2e.join("structure.mjs"))
+        .arg(&base)
+        .arg(&plan_id)
+        .arg(&out_dir)
+        .env(
+            "SAMSKRIV_E2E_COORDINATOR",
+            format!("{}:{}", coordinator.email, coordinator.password),
+        )
+        .env(
+            "SAMSKRIV_E2E_EDITOR",
+            format!("{}:{}", editor.email, editor.password),
+        )
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(300), run)
+        .await
+        .expect("the structure scenario finishes within 5 minutes")
+        .expect("node runs (install Node.js 20)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the structure scenario failed (screenshots in {}):\n{stdout}\n{stderr}",
+        out_dir.display()
+    );
+    println!("{stdout}");
+    let summary: Value = stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .expect("a JSON summary on the last line");
+
+    let (status, plan) = Api::as_person(&app, &admin)
+        .get(&format!("/api/plans/{plan_id}"))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{plan}");
+    let nodes = {
+        fn walk<'a>(tree: &'a Value, out: &mut Vec<&'a Value>) {
+            for node in tree.as_array().into_iter().flatten() {
+                out.push(node);
+                walk(&node["children"], out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&plan["structure"], &mut out);
+        out
+    };
+    let local = summary["local_section_id"]
+        .as_str()
+        .expect("local section id");
+    let added = nodes
+        .iter()
+        .find(|n| n["id"] == local)
+        .unwrap_or_else(|| panic!("the added section {local}: {}", plan["structure"]));
+    assert_eq!(added["local"], true);
+    assert!(local.starts_with("utarbeidelse."), "{local}");
+    let innledning = nodes
+        .iter()
+        .find(|n| n["id"] == "innledning")
+        .expect("innledning");
+    assert_eq!(innledning["heading"], "Innledning og bakgrunn");
+    assert!(
+        plan["goals"]
+            .as_array()
+            .is_some_and(|g| g.iter().any(|g| g["title"] == summary["goal_title"])),
+        "the goal: {}",
+        plan["goals"]
+    );
+    let row_id = summary["row_id"].as_str().expect("row id");
+    let row = plan["tiltak"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] == row_id))
+        .unwrap_or_else(|| panic!("the row: {}", plan["tiltak"]));
+    assert_eq!(
+        row["sections"],
+        json!([
+            "malgrupper.barn-og-unge.nye-tiltak",
+            "malgrupper.voksne.nye-tiltak"
+        ]),
+        "{row}"
+    );
+    assert!(
+        plan["target_groups"]
+            .as_array()
+            .is_some_and(|g| g.iter().any(|g| g["id"] == "eldre")),
+        "the target group deleted and brought back with «Angre»: {}",
+        plan["target_groups"]
     );
     app.stop().await;
 }

@@ -66,7 +66,12 @@ pub fn test_config(db_path: &Path) -> ServeConfig {
     ServeConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         database: database_config(db_path),
-        live: LiveConfig::default(),
+        // Most tests here check the live protocol with scratch types (`t`, `m`, `a`); the tests
+        // of the plan's layout switch this off (`strict_layout`).
+        live: LiveConfig {
+            free_form_roots: true,
+            ..LiveConfig::default()
+        },
         open_editing: true,
         templates_dir: None,
         public_url: None,

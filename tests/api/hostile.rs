@@ -52,6 +52,8 @@ impl Server {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_samskriv"))
             .arg("serve")
             .args(["--listen", "127.0.0.1:0", "--open-editing", "false"])
+            // The editor writes a scratch text `t`: these tests are about frames, not the layout.
+            .args(["--free-form-roots", "true"])
             .args(args)
             .env("DATABASE_URL", format!("sqlite://{}", db.display()))
             .env("RUST_LOG", "warn")

@@ -149,7 +149,13 @@ async fn sigkill_loses_nothing_that_was_relayed() {
     let plan = {
         let storage = open_storage(&db).await;
         storage
-            .create_plan(&samskriv::plan::NewPlan::default(), yrs::Update::EMPTY_V1)
+            .create_plan(
+                &samskriv::plan::NewPlan {
+                    template: "korus-ruspolitisk-handlingsplan@1".into(),
+                    ..Default::default()
+                },
+                yrs::Update::EMPTY_V1,
+            )
             .await
             .expect("plan")
             .id

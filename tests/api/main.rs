@@ -16,5 +16,6 @@ mod plans;
 mod revocation;
 mod security;
 mod storage;
+mod structure;
 #[path = "../support/mod.rs"]
 mod support;

@@ -49,11 +49,13 @@ impl ServerProcess {
     }
 
     /// Starts the server on `database_url`; `args` are further `serve` flags. Editing is open:
-    /// the clients of these tests and benches are anonymous, and everyone may edit.
+    /// the clients of these tests and benches are anonymous, and everyone may edit; and they
+    /// measure the live protocol with scratch types (`t`, `m`, …) outside a plan's layout.
     pub async fn start(database_url: &str, args: &[&str]) -> Result<ServerProcess> {
         let mut child = Self::command(database_url)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(["--open-editing", "true"])
+            .args(["--free-form-roots", "true"])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
