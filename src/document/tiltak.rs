@@ -675,7 +675,7 @@ fn normalise(
         }
         (FieldType::Number, FieldValue::Text(text)) => {
             let trimmed = text.trim();
-            if !trimmed.is_empty() && !is_number(trimmed) {
+            if !trimmed.is_empty() && !crate::templates::is_number(trimmed) {
                 return Err(DocumentError::NotANumber {
                     row,
                     field: field.name.clone(),
@@ -713,23 +713,6 @@ fn normalise(
         }
         (_, value) => value,
     })
-}
-
-/// "12 500", "-3", "0,5" or "1.25": digits with an optional sign, thousands spaces and one
-/// decimal comma or point.
-fn is_number(text: &str) -> bool {
-    let digits: String = text
-        .strip_prefix('-')
-        .unwrap_or(text)
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}'))
-        .collect();
-    let mut parts = digits.splitn(2, [',', '.']);
-    let whole = parts.next().unwrap_or("");
-    let fraction = parts.next();
-    !whole.is_empty()
-        && whole.chars().all(|c| c.is_ascii_digit())
-        && fraction.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A JSON value where text is expected: a string, or null for empty.

@@ -69,3 +69,31 @@ impl Services {
         })
     }
 }
+
+/// Runs one validated change of a plan's document as the caller, once they may do `action`.
+/// The change goes through the plan's live room as their Yjs update: open browsers see it at
+/// once, and it is committed before anyone sees it, exactly like a typed edit.
+pub(crate) async fn edit_document<T, F>(
+    services: &Services,
+    access: &PlanAccess,
+    action: crate::access::Action,
+    change: F,
+) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut yrs::TransactionMut, &Template) -> Result<T, crate::document::DocumentError>
+        + Clone
+        + Send
+        + 'static,
+{
+    access.require(action)?;
+    let template = access.template.clone();
+    Ok(services
+        .registry
+        .edit_as(
+            access.plan(),
+            Some(Arc::new(access.actor.clone())),
+            move |txn| change(txn, &template),
+        )
+        .await??)
+}

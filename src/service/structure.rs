@@ -2,16 +2,14 @@
 //! sections, adds checklist items and keeps the plan's goals ([`Action::Shape`]). Every change
 //! is an edit of the live document, so open browsers see it at once.
 
-use std::sync::Arc;
-
-use super::{Error, PlanAccess, Result, Services};
+use super::{Error, PlanAccess, Result, Services, edit_document};
 use crate::access::Action;
 use crate::document::{
     self, DocumentError, Goal, GoalInput, NewChecklistItem, SectionPatch, read_goals,
 };
 use crate::templates::SectionKind;
 
-/// Runs one validated change of the plan's shape as the caller.
+/// Runs one validated change of the plan's shape as the caller (the coordinator).
 async fn shape<T, F>(services: &Services, access: &PlanAccess, change: F) -> Result<T>
 where
     T: Send + 'static,
@@ -20,16 +18,7 @@ where
         + Send
         + 'static,
 {
-    access.require(Action::Shape)?;
-    let template = access.template.clone();
-    Ok(services
-        .registry
-        .edit_as(
-            access.plan(),
-            Some(Arc::new(access.actor.clone())),
-            move |txn| change(txn, &template),
-        )
-        .await??)
+    edit_document(services, access, Action::Shape, change).await
 }
 
 /// A new section the plan adds.

@@ -149,4 +149,6 @@ pub enum Problem {
     ZeroMaxChars,
     #[error("default `{0}` is not one of the field's options")]
     DefaultNotAnOption(String),
+    #[error("default `{0}` of a `number` field is not a number")]
+    DefaultNotANumber(String),
 }

@@ -194,6 +194,12 @@ impl Checker {
                     Problem::OptionsOnNonEnum(field.field_type.to_string()),
                 );
             }
+            if field.field_type == FieldType::Number
+                && let Some(default) = &field.default
+                && !super::model::is_number(default.trim())
+            {
+                self.push(&place, Problem::DefaultNotANumber(default.clone()));
+            }
             if field.default.is_some()
                 && matches!(field.field_type, FieldType::Goals | FieldType::Unit)
             {

@@ -121,6 +121,6 @@ pub use load::{
 pub use model::{
     ChecklistItem, EnumOption, FieldSchema, FieldType, FieldValueError, FlatSection, HelpEntry,
     MAX_FIELD_CHARS, MultiGroup, Place, Section, SectionKind, TableSchema, TargetGroup,
-    TargetGroupSubsection, TargetGroupsSpec, Template, Unit, checklist_key,
+    TargetGroupSubsection, TargetGroupsSpec, Template, Unit, checklist_key, is_number,
 };
 pub use registry::TemplateRegistry;

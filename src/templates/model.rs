@@ -407,6 +407,23 @@ pub enum FieldValueError {
     },
 }
 
+/// Whether a `number` field's text reads as a number: "12 500", "-3", "0,5" or "1.25" (digits
+/// with an optional sign, thousands spaces and one decimal comma or point).
+pub fn is_number(text: &str) -> bool {
+    let digits: String = text
+        .strip_prefix('-')
+        .unwrap_or(text)
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}'))
+        .collect();
+    let mut parts = digits.splitn(2, [',', '.']);
+    let whole = parts.next().unwrap_or("");
+    let fraction = parts.next();
+    !whole.is_empty()
+        && whole.chars().all(|c| c.is_ascii_digit())
+        && fraction.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// Key of a checklist item in the plan's `checklist` map.
 pub fn checklist_key(section_id: &str, item_id: &str) -> String {
     format!("{section_id}/{item_id}")

@@ -971,6 +971,10 @@ fn field_settings_are_checked() {
         &["tiltak field `ansvarlig`: a `unit` field cannot have a default"],
     );
     assert_error(
+        &third_with("type = \"number\"", "type = \"number\"\ndefault = \"tolv\""),
+        &["tiltak field `kostnad`: default `tolv` of a `number` field is not a number"],
+    );
+    assert_error(
         &third_with("width = 4", "width = 0"),
         &["tiltak field `tittel`: width must be 1 or more"],
     );

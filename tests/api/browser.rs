@@ -107,6 +107,49 @@ fn section<'a>(plan: &'a Value, id: &str) -> &'a Value {
 }
 
 /// One browser scenario at a time: two at once would starve each other on a two-core machine.
+/// Runs the browser scenario `script` (in `tests/e2e`) against `base` and `plan_id`, with its
+/// screenshots in `out_dir` and the sign-ins in `env`; fails the test with the scenario's output
+/// unless it succeeds within 5 minutes, and returns the JSON summary on its last line (`Null` if
+/// it printed none).
+async fn run_scenario(
+    e2e: &Path,
+    script: &str,
+    base: &str,
+    plan_id: &str,
+    out_dir: &Path,
+    env: &[(&str, String)],
+) -> Value {
+    // The browser runs at low CPU priority and on one CPU only: on a two-core machine it would
+    // otherwise starve the timing-sensitive live tests that run beside it in this binary.
+    let mut command = low_priority("node");
+    command
+        .arg(e2e.join(script))
+        .arg(base)
+        .arg(plan_id)
+        .arg(out_dir)
+        .kill_on_drop(true);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = tokio::time::timeout(Duration::from_secs(300), command.output())
+        .await
+        .unwrap_or_else(|_| panic!("the scenario {script} finishes within 5 minutes"))
+        .expect("node runs (install Node.js 20)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the scenario {script} failed (screenshots in {}):\n{stdout}\n{stderr}",
+        out_dir.display()
+    );
+    println!("{stdout}");
+    stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .unwrap_or(Value::Null)
+}
+
 static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[tokio::test]
@@ -142,28 +185,7 @@ async fn the_browser_editor_works_end_to_end_and_the_server_reads_what_it_wrote(
         "browser test: screenshots and summary in {}",
         out_dir.display()
     );
-    // The browser runs at low CPU priority and on one CPU only: on a two-core machine it would
-    // otherwise starve the timing-sensitive live tests that run beside it in this binary.
-    let mut command = low_priority("node");
-    let run = command
-        .arg(e2e.join("editor.mjs"))
-        .arg(&base)
-        .arg(&plan_id)
-        .arg(&out_dir)
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(300), run)
-        .await
-        .expect("the browser scenario finishes within 5 minutes")
-        .expect("node runs (install Node.js 20)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the browser scenario failed (screenshots in {}):\n{stdout}\n{stderr}",
-        out_dir.display()
-    );
-    println!("{stdout}");
+    run_scenario(&e2e, "editor.mjs", &base, &plan_id, &out_dir, &[]).await;
 
     // What the server stored is what the browser typed, in the schema the server reads.
     let plan = api(
@@ -280,39 +302,24 @@ async fn an_adviser_comments_in_the_browser_and_the_coordinator_resolves_it_live
     // http://localhost.
     let base = format!("http://localhost:{}", app.addr.port());
     let out_dir = root.join("target/e2e-screenshots/comments");
-    let mut command = low_priority("node");
-    let run = command
-        .arg(e2e.join("comments.mjs"))
-        .arg(&base)
-        .arg(&plan_id)
-        .arg(&out_dir)
-        .env(
-            "SAMSKRIV_E2E_ADVISER",
-            format!("{}:{}", adviser.email, adviser.password),
-        )
-        .env(
-            "SAMSKRIV_E2E_EDITOR",
-            format!("{}:{}", editor.email, editor.password),
-        )
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(300), run)
-        .await
-        .expect("the comments scenario finishes within 5 minutes")
-        .expect("node runs (install Node.js 20)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the comments scenario failed (screenshots in {}):\n{stdout}\n{stderr}",
-        out_dir.display()
-    );
-    println!("{stdout}");
-    let summary: Value = stdout
-        .lines()
-        .last()
-        .and_then(|line| serde_json::from_str(line).ok())
-        .expect("a JSON summary on the last line");
+    let summary = run_scenario(
+        &e2e,
+        "comments.mjs",
+        &base,
+        &plan_id,
+        &out_dir,
+        &[
+            (
+                "SAMSKRIV_E2E_ADVISER",
+                format!("{}:{}", adviser.email, adviser.password),
+            ),
+            (
+                "SAMSKRIV_E2E_EDITOR",
+                format!("{}:{}", editor.email, editor.password),
+            ),
+        ],
+    )
+    .await;
     let thread_id = summary["thread_id"].as_str().expect("thread id");
 
     // The server's record: the adviser's thread, resolved by the editor, with the reply.
@@ -381,39 +388,24 @@ async fn the_coordinator_shapes_the_plan_in_the_browser_and_others_see_it_live()
         .await;
     let base = format!("http://localhost:{}", app.addr.port());
     let out_dir = root.join("target/e2e-screenshots/structure");
-    let mut command = low_priority("node");
-    let run = command
-        .arg(e2e.join("structure.mjs"))
-        .arg(&base)
-        .arg(&plan_id)
-        .arg(&out_dir)
-        .env(
-            "SAMSKRIV_E2E_COORDINATOR",
-            format!("{}:{}", coordinator.email, coordinator.password),
-        )
-        .env(
-            "SAMSKRIV_E2E_EDITOR",
-            format!("{}:{}", editor.email, editor.password),
-        )
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(300), run)
-        .await
-        .expect("the structure scenario finishes within 5 minutes")
-        .expect("node runs (install Node.js 20)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the structure scenario failed (screenshots in {}):\n{stdout}\n{stderr}",
-        out_dir.display()
-    );
-    println!("{stdout}");
-    let summary: Value = stdout
-        .lines()
-        .last()
-        .and_then(|line| serde_json::from_str(line).ok())
-        .expect("a JSON summary on the last line");
+    let summary = run_scenario(
+        &e2e,
+        "structure.mjs",
+        &base,
+        &plan_id,
+        &out_dir,
+        &[
+            (
+                "SAMSKRIV_E2E_COORDINATOR",
+                format!("{}:{}", coordinator.email, coordinator.password),
+            ),
+            (
+                "SAMSKRIV_E2E_EDITOR",
+                format!("{}:{}", editor.email, editor.password),
+            ),
+        ],
+    )
+    .await;
 
     let (status, plan) = Api::as_person(&app, &admin)
         .get(&format!("/api/plans/{plan_id}"))
