@@ -18,6 +18,7 @@ import { schema, safeHref, HEADING_LEVELS } from './schema.js'
 import { h } from './util.js'
 import { NodeName, NodeAttr, MarkName, MarkAttr, shared } from './layout.js'
 import { safeColour } from './presence.js'
+import { cleanPastedHTML, parsePastedText } from './paste.js'
 
 const S = schema.nodes
 const M = schema.marks
@@ -372,6 +373,10 @@ export function mountProse (container, { doc, awareness, sectionId, headingId, h
   view = new EditorView(mount, {
     state,
     editable: () => editable || caret,
+    // Lists and tables pasted from Word, LibreOffice and Google Docs become the schema's own
+    // (paste.js); so do plain-text lines with bullets or numbers.
+    transformPastedHTML: (html) => cleanPastedHTML(html),
+    clipboardTextParser: (text, $context) => parsePastedText(text, schema, $context),
     attributes: {
       class: 'prosa-innhold',
       role: 'textbox',
