@@ -74,6 +74,16 @@ impl Role {
     pub fn can_edit(self) -> bool {
         self.may(Action::Edit)
     }
+
+    /// The role this one acts as on an archived plan: read and comment at most. Coordinators and
+    /// editors act as advisers (read, comment, export); advisers and readers keep their role.
+    /// Restoring the plan is decided on the role itself (see `service::access::PlanAccess`).
+    pub fn on_archived_plan(self) -> Role {
+        match self {
+            Role::Coordinator | Role::Editor => Role::Adviser,
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for Role {
@@ -161,6 +171,12 @@ pub fn may_create_plans(policy: &AccessPolicy, caller: Caller) -> bool {
     policy.open_editing || caller == (Caller::User { admin: true })
 }
 
+/// May this caller delete plans? Administrators may; so may everyone under open editing, where
+/// everyone may do everything (as with [`may_create_plans`]).
+pub fn may_delete_plans(policy: &AccessPolicy, caller: Caller) -> bool {
+    may_create_plans(policy, caller)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +234,22 @@ mod tests {
         assert!(may_create_plans(&CLOSED, Caller::User { admin: true }));
         assert!(!may_create_plans(&CLOSED, user));
         assert!(may_create_plans(&OPEN, Caller::Anonymous));
+    }
+
+    #[test]
+    fn an_archived_plan_grants_reading_and_commenting_at_most() {
+        for role in Role::ALL {
+            let archived = role.on_archived_plan();
+            assert!(!archived.may(Action::Edit), "{role}");
+            assert!(!archived.may(Action::Shape), "{role}");
+            assert!(!archived.may(Action::Freeze), "{role}");
+            assert!(!archived.may(Action::Manage), "{role}");
+            assert!(archived.may(Action::Read), "{role}");
+            assert_eq!(archived.may(Action::Comment), role.may(Action::Comment));
+        }
+        assert_eq!(Role::Reader.on_archived_plan(), Role::Reader);
+        assert!(!may_delete_plans(&CLOSED, Caller::User { admin: false }));
+        assert!(may_delete_plans(&CLOSED, Caller::User { admin: true }));
     }
 
     #[test]

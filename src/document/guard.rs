@@ -19,8 +19,10 @@ use super::layout::{
 use super::structure::{flatten, plan_structure, read_local_items};
 use crate::templates::Template;
 
-/// Top-level types only a coordinator changes: the plan's shape and goals.
-pub const COORDINATOR_ROOTS: [&str; 4] = [
+/// Top-level types only a coordinator changes: the plan's settings (title, bydel, periode,
+/// status), shape and goals.
+pub const COORDINATOR_ROOTS: [&str; 5] = [
+    layout::META,
     layout::STRUCTURE,
     layout::LOCAL_SECTIONS,
     layout::MAL,

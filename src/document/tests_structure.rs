@@ -1956,6 +1956,7 @@ fn unknown_roots_are_the_ones_the_plan_does_not_have() {
     assert_eq!(
         COORDINATOR_ROOTS,
         [
+            layout::META,
             layout::STRUCTURE,
             layout::LOCAL_SECTIONS,
             layout::MAL,

@@ -4,12 +4,12 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, patch};
-use serde::Serialize;
+use axum::routing::{get, patch, post};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{AppState, HttpError};
@@ -17,13 +17,19 @@ use crate::access::Action;
 use crate::document::structure::flatten;
 use crate::document::{self, Completeness, PlanView, TiltakRow};
 use crate::plan::{PlanId, PlanRecord, PlanRequest};
+use crate::service::settings::{self, SettingsPatch};
 use crate::service::{PlanAccess, Principal, plans, tiltak};
 use crate::templates::{SectionKind, TableSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/plans", get(list_plans).post(create_plan))
-        .route("/api/plans/{plan_id}", get(get_plan))
+        .route(
+            "/api/plans/{plan_id}",
+            get(get_plan).patch(patch_plan).delete(delete_plan),
+        )
+        .route("/api/plans/{plan_id}/archive", post(archive_plan))
+        .route("/api/plans/{plan_id}/restore", post(restore_plan))
         .route("/api/plans/{plan_id}/completeness", get(get_completeness))
         .route(
             "/api/plans/{plan_id}/tiltak",
@@ -39,12 +45,62 @@ pub(super) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpErro
         .map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
-/// The plans the caller may see.
+/// The plan list's query: `?archived=true` lists archived plans too.
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    archived: bool,
+}
+
+/// The plans the caller may see; archived ones only with `?archived=true`.
 async fn list_plans(
     State(state): State<AppState>,
     principal: Principal,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<PlanRecord>>, HttpError> {
-    Ok(Json(plans::visible(&state, &principal).await?))
+    let Query(query) = query.map_err(|e| {
+        HttpError::Unprocessable(format!("archived must be true or false: {}", e.body_text()))
+    })?;
+    Ok(Json(
+        plans::listed(&state, &principal, query.archived).await?,
+    ))
+}
+
+/// Changes the plan's settings (coordinator); answers with the plan's record.
+#[tracing::instrument(skip_all, fields(plan = %access.plan()))]
+async fn patch_plan(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    body: Bytes,
+) -> Result<Json<PlanRecord>, HttpError> {
+    let patch: SettingsPatch = parse_json(&body)?;
+    Ok(Json(settings::update(&state, &access, &patch).await?))
+}
+
+#[tracing::instrument(skip_all, fields(plan = %access.plan()))]
+async fn archive_plan(
+    State(state): State<AppState>,
+    access: PlanAccess,
+) -> Result<Json<PlanRecord>, HttpError> {
+    Ok(Json(settings::archive(&state, &access).await?))
+}
+
+#[tracing::instrument(skip_all, fields(plan = %access.plan()))]
+async fn restore_plan(
+    State(state): State<AppState>,
+    access: PlanAccess,
+) -> Result<Json<PlanRecord>, HttpError> {
+    Ok(Json(settings::restore(&state, &access).await?))
+}
+
+/// Deletes the plan and everything stored with it (administrators): 204.
+#[tracing::instrument(skip_all, fields(plan = %access.plan()))]
+async fn delete_plan(
+    State(state): State<AppState>,
+    access: PlanAccess,
+) -> Result<StatusCode, HttpError> {
+    settings::delete(&state, &access).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[tracing::instrument(skip_all)]

@@ -88,7 +88,12 @@ impl Principal {
 pub struct PlanAccess {
     pub record: PlanRecord,
     pub template: Template,
+    /// The role the caller acts in: on an archived plan, read and comment at most
+    /// ([`Role::on_archived_plan`]).
     pub role: Role,
+    /// The role the caller's membership (or administration) gives, archived or not: who may
+    /// restore an archived plan.
+    pub own_role: Role,
     pub actor: Actor,
     pub principal: Principal,
 }
@@ -102,13 +107,29 @@ impl PlanAccess {
         self.role.may(action)
     }
 
-    /// [`Error::NotAllowed`] unless the caller's role allows `action`.
+    /// [`Error::NotAllowed`] unless the caller's role allows `action`; an archived plan
+    /// refuses what its role would otherwise allow with [`Error::Forbidden`], saying why.
     pub fn require(&self, action: Action) -> Result<()> {
         if self.may(action) {
             Ok(())
+        } else if self.record.is_archived() && self.own_role.may(action) {
+            Err(archived(self.plan()))
         } else {
             Err(Error::NotAllowed {
                 role: self.role,
+                action,
+            })
+        }
+    }
+
+    /// [`Self::require`] for what the caller's own role decides even on an archived plan
+    /// (restoring it, its settings page).
+    pub fn require_own(&self, action: Action) -> Result<()> {
+        if self.own_role.may(action) {
+            Ok(())
+        } else {
+            Err(Error::NotAllowed {
+                role: self.own_role,
                 action,
             })
         }
@@ -126,6 +147,7 @@ impl PlanAccess {
             record: member.record,
             template,
             role: member.role,
+            own_role: member.own_role,
             actor: member.actor,
             principal: member.principal,
         })
@@ -137,7 +159,10 @@ impl PlanAccess {
 #[derive(Debug, Clone)]
 pub struct PlanMember {
     pub record: PlanRecord,
+    /// As [`PlanAccess::role`]: what a live connection may do.
     pub role: Role,
+    /// As [`PlanAccess::own_role`].
+    pub own_role: Role,
     pub actor: Actor,
     pub principal: Principal,
 }
@@ -155,9 +180,15 @@ impl PlanMember {
             .get_plan(plan)
             .await?
             .ok_or_else(not_found)?;
-        let (role, unit) = role_on_plan(&services.storage.db(), &services.policy, &principal, plan)
-            .await?
-            .ok_or_else(not_found)?;
+        let (own_role, unit) =
+            own_role_on_plan(&services.storage.db(), &services.policy, &principal, plan)
+                .await?
+                .ok_or_else(not_found)?;
+        let role = if record.is_archived() {
+            own_role.on_archived_plan()
+        } else {
+            own_role
+        };
         let actor = match &principal {
             Principal::User { user, .. } => Actor {
                 id: format!("user:{}", user.id),
@@ -178,16 +209,47 @@ impl PlanMember {
         Ok(PlanMember {
             record,
             role,
+            own_role,
             actor,
             principal,
         })
     }
 }
 
-/// The caller's role on a plan and the unit they write for; `None` when they may not see it.
-/// The one place that decides, for the HTTP extractors, the live connection and the re-checks
-/// of open connections and streams (see [`super::revocation`]).
+/// The plan is archived: nothing in it changes until a coordinator restores it.
+fn archived(plan: PlanId) -> Error {
+    Error::Forbidden(format!(
+        "plan {plan} is archived and read-only; a coordinator may restore it: POST /api/plans/{plan}/restore"
+    ))
+}
+
+/// The role the caller acts in on a plan and the unit they write for; `None` when they may not
+/// see it, or the plan does not exist. On an archived plan, read and comment at most
+/// ([`Role::on_archived_plan`]). The one place that decides, for the HTTP extractors, the live
+/// connection and the re-checks of open connections and streams (see [`super::revocation`]).
 pub async fn role_on_plan(
+    db: &Db,
+    policy: &AccessPolicy,
+    principal: &Principal,
+    plan: PlanId,
+) -> Result<Option<(Role, Option<String>)>> {
+    let Some(archived) = crate::storage::plan_archived(db, plan).await? else {
+        return Ok(None);
+    };
+    Ok(own_role_on_plan(db, policy, principal, plan)
+        .await?
+        .map(|(role, unit)| {
+            let role = if archived {
+                role.on_archived_plan()
+            } else {
+                role
+            };
+            (role, unit)
+        }))
+}
+
+/// [`role_on_plan`] as the caller's membership (or administration) gives it, archived or not.
+async fn own_role_on_plan(
     db: &Db,
     policy: &AccessPolicy,
     principal: &Principal,

@@ -144,6 +144,19 @@ pub async fn visible(services: &Services, principal: &Principal) -> Result<Vec<P
     Ok(all.into_iter().filter(|p| own.contains(&p.id)).collect())
 }
 
+/// [`visible`] as the plan list shows them: archived plans only when asked for.
+pub async fn listed(
+    services: &Services,
+    principal: &Principal,
+    archived_too: bool,
+) -> Result<Vec<PlanRecord>> {
+    let mut plans = visible(services, principal).await?;
+    if !archived_too {
+        plans.retain(|plan| !plan.is_archived());
+    }
+    Ok(plans)
+}
+
 fn sees_all(policy: &AccessPolicy, principal: &Principal) -> bool {
     access::role_on_plan(policy, principal.caller(), None).is_some()
 }

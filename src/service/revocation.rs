@@ -113,6 +113,9 @@ impl Credential {
                     user: member,
                 },
             ) if user == member && plan == *changed => return Concern::Recheck,
+            (_, AccessChange::PlanChanged { plan: changed }) if plan == *changed => {
+                return Concern::Recheck;
+            }
             _ => false,
         };
         if named {
@@ -499,6 +502,17 @@ mod tests {
             Credential::Anonymous.concern(plan, &gone),
             Concern::None
         ));
+        let archived = AccessChange::PlanChanged { plan };
+        for credential in [&kari, &token, &Credential::Anonymous] {
+            assert!(matches!(
+                credential.concern(plan, &archived),
+                Concern::Recheck
+            ));
+            assert!(matches!(
+                credential.concern(other_plan, &archived),
+                Concern::None
+            ));
+        }
     }
 
     #[test]

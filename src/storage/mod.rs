@@ -19,10 +19,11 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 pub use self::db::Db;
+pub use self::plans::plan_archived;
 pub use self::postgres::PostgresStorage;
 pub use self::sqlite::SqliteStorage;
 use crate::config::DatabaseConfig;
-use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
+use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord, PlanSettings};
 use crate::version::{StoredVersion, VersionId, VersionRecord};
 
 /// Errors of the storage layer.
@@ -137,6 +138,25 @@ pub trait Storage: Send + Sync + 'static {
     /// Copies the document's title, bydel, periode and status to the plan list.
     async fn update_plan_meta(&self, id: PlanId, meta: &PlanMeta) -> Result<()> {
         plans::update_plan_meta(&self.db(), id, meta).await
+    }
+
+    /// Stores the plan's settings kept beside its document (adoption, cover, contact), all of
+    /// them. [`StorageError::PlanNotFound`] for an unknown plan.
+    async fn update_plan_settings(&self, id: PlanId, settings: &PlanSettings) -> Result<()> {
+        plans::update_plan_settings(&self.db(), id, settings).await
+    }
+
+    /// Archives the plan at `at` (unix milliseconds), or restores it with `None`.
+    /// [`StorageError::PlanNotFound`] for an unknown plan.
+    async fn set_plan_archived(&self, id: PlanId, at: Option<i64>) -> Result<()> {
+        plans::set_plan_archived(&self.db(), id, at).await
+    }
+
+    /// Deletes the plan and everything stored with it (its log, snapshot, versions, comments,
+    /// members, invites, tokens, units, activity) in one transaction; `false` when there was no
+    /// such plan.
+    async fn delete_plan(&self, id: PlanId) -> Result<bool> {
+        plans::delete_plan(&self.db(), id).await
     }
 
     /// Number of updates in the log of a plan (not yet compacted).

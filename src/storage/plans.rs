@@ -6,7 +6,7 @@ use sqlx::FromRow;
 
 use super::{Db, LogTail, Result, StorageError, StoredDocument, now_millis};
 use crate::on_db;
-use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord};
+use crate::plan::{Adoption, NewPlan, PlanId, PlanMeta, PlanRecord, PlanSettings};
 use crate::version::{StoredVersion, VersionId, VersionRecord};
 
 /// Opens a transaction whose reads all see one snapshot of the database, so a concurrent
@@ -68,6 +68,13 @@ struct PlanRow {
     is_demo: bool,
     created_at: i64,
     updated_at: i64,
+    adopted_version: Option<String>,
+    adopted_date: String,
+    adopted_sak: String,
+    cover_place: String,
+    cover_date: String,
+    contact: String,
+    archived_at: Option<i64>,
 }
 
 /// An id column's value, parsed; a value that does not parse means the database is corrupt.
@@ -93,11 +100,30 @@ impl TryFrom<PlanRow> for PlanRecord {
             is_demo: row.is_demo,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            settings: PlanSettings {
+                adopted: row
+                    .adopted_version
+                    .map(|version| {
+                        Ok::<_, StorageError>(Adoption {
+                            version: parse_column(&version, "plans.adopted_version")?,
+                            date: row.adopted_date,
+                            sak: row.adopted_sak,
+                        })
+                    })
+                    .transpose()?,
+                place: row.cover_place,
+                date: row.cover_date,
+                contact: row.contact,
+            },
+            archived_at: row.archived_at,
         })
     }
 }
 
-const PLAN_COLUMNS: &str = "SELECT id, title, bydel, periode, template, status, is_demo, created_at, updated_at FROM plans";
+const PLAN_COLUMNS: &str = "SELECT id, title, bydel, periode, template, status, is_demo, created_at, updated_at,
+                            adopted_version, adopted_date, adopted_sak, cover_place, cover_date, contact,
+                            archived_at
+                            FROM plans";
 
 /// Creates a plan in one transaction: its row, its first update (the template's document), its
 /// units and, when given, its coordinator. A failure anywhere leaves no trace of the plan.
@@ -253,6 +279,98 @@ pub(super) async fn update_plan_meta(db: &Db, id: PlanId, meta: &PlanMeta) -> Re
         .await
         .map(|_| ()))?;
     Ok(())
+}
+
+/// Stores a plan's settings (all of them: what the caller did not change, it passes as read).
+pub(super) async fn update_plan_settings(
+    db: &Db,
+    id: PlanId,
+    settings: &PlanSettings,
+) -> Result<()> {
+    const SQL: &str = "UPDATE plans SET adopted_version = $1, adopted_date = $2, adopted_sak = $3,
+                       cover_place = $4, cover_date = $5, contact = $6 WHERE id = $7";
+    let adopted = settings.adopted.as_ref();
+    let updated = on_db!(db, pool => sqlx::query(SQL)
+        .bind(adopted.map(|a| a.version.to_string()))
+        .bind(adopted.map_or("", |a| a.date.as_str()))
+        .bind(adopted.map_or("", |a| a.sak.as_str()))
+        .bind(&settings.place)
+        .bind(&settings.date)
+        .bind(&settings.contact)
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+    if updated == 0 {
+        return Err(StorageError::PlanNotFound(id));
+    }
+    Ok(())
+}
+
+/// Archives a plan (at `at`, unix milliseconds) or restores it (`None`).
+pub(super) async fn set_plan_archived(db: &Db, id: PlanId, at: Option<i64>) -> Result<()> {
+    const SQL: &str = "UPDATE plans SET archived_at = $1 WHERE id = $2";
+    let updated = on_db!(db, pool => sqlx::query(SQL)
+        .bind(at)
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+    if updated == 0 {
+        return Err(StorageError::PlanNotFound(id));
+    }
+    Ok(())
+}
+
+/// Every table that stores something of a plan, children before parents. The foreign keys
+/// cascade as well; naming each table here keeps a deletion complete even where a cascade is
+/// missing, and a table added later still goes with its plan through its cascade.
+const PLAN_TABLES: [&str; 11] = [
+    "comments",
+    "comment_threads",
+    "plan_activity",
+    "plan_section_units",
+    "service_tokens",
+    "plan_invites",
+    "plan_members",
+    "plan_units",
+    "plan_versions",
+    "plan_updates",
+    "plan_snapshots",
+];
+
+/// Deletes a plan and everything stored with it, in one transaction. `false` when there was
+/// no such plan.
+pub(super) async fn delete_plan(db: &Db, id: PlanId) -> Result<bool> {
+    let key = id.to_string();
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        for table in PLAN_TABLES {
+            sqlx::query(&format!("DELETE FROM {table} WHERE plan_id = $1"))
+                .bind(&key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let deleted = sqlx::query("DELETE FROM plans WHERE id = $1")
+            .bind(&key)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        tx.commit().await?;
+        Ok(deleted)
+    })
+}
+
+/// Whether a plan is archived; `None` when there is no such plan. What access decisions ask
+/// on every connection and re-check, so it reads one column.
+pub async fn plan_archived(db: &Db, id: PlanId) -> Result<Option<bool>> {
+    const SQL: &str = "SELECT archived_at FROM plans WHERE id = $1";
+    let row: Option<Option<i64>> = on_db!(db, pool => sqlx::query_scalar(SQL)
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row.map(|at| at.is_some()))
 }
 
 pub(super) async fn log_len(db: &Db, id: PlanId) -> Result<i64> {

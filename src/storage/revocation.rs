@@ -23,6 +23,8 @@ pub enum AccessChange {
     MemberChanged { plan: PlanId, user: String },
     /// An account was deactivated: every session of it ended.
     UserDeactivated { user: String },
+    /// A plan was archived, restored or deleted: what everyone may do on it changed.
+    PlanChanged { plan: PlanId },
 }
 
 impl AccessChange {
@@ -34,6 +36,7 @@ impl AccessChange {
             AccessChange::TokenRevoked { token } => format!("token|{token}"),
             AccessChange::MemberChanged { plan, user } => format!("member|{plan}|{user}"),
             AccessChange::UserDeactivated { user } => format!("user|{user}"),
+            AccessChange::PlanChanged { plan } => format!("plan|{plan}"),
         }
     }
 
@@ -46,6 +49,9 @@ impl AccessChange {
             "session" => AccessChange::SessionEnded { session: first },
             "token" => AccessChange::TokenRevoked { token: first },
             "user" => AccessChange::UserDeactivated { user: first },
+            "plan" => AccessChange::PlanChanged {
+                plan: first.parse().ok()?,
+            },
             "member" => AccessChange::MemberChanged {
                 plan: first.parse().ok()?,
                 user: parts.next().filter(|id| !id.is_empty())?.to_owned(),
@@ -141,6 +147,7 @@ mod tests {
                 user: "u1".into(),
             },
             AccessChange::UserDeactivated { user: "u2".into() },
+            AccessChange::PlanChanged { plan },
         ] {
             assert_eq!(AccessChange::decode(&change.encode()), Some(change));
         }
@@ -151,6 +158,7 @@ mod tests {
             "member|x|u",
             "token|a|b",
             "who|a",
+            "plan|x",
         ] {
             assert_eq!(AccessChange::decode(garbage), None, "{garbage}");
         }
