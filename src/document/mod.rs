@@ -22,6 +22,7 @@
 //! document as it was.
 
 mod completeness;
+mod diff;
 mod error;
 mod goals;
 mod guard;
@@ -39,6 +40,10 @@ mod tests_structure;
 
 pub use completeness::{
     Completeness, CompletenessCounts, EmptySection, IncompleteRow, MissingField, completeness,
+};
+pub use diff::{
+    Change, DiffCounts, FieldChange, GoalDiff, ParagraphDiff, PlanDiff, Run, RunKind, SectionDiff,
+    TiltakDiff, UseChange, diff, tiltak_numbers, word_runs,
 };
 pub use error::{DocumentError, ErrorKind};
 pub use goals::{Goal, GoalInput, add_goal, delete_goal, patch_goal, read_goals};

@@ -5,6 +5,7 @@
 mod api;
 mod comments;
 pub mod csrf;
+mod diff;
 mod error;
 pub mod extract;
 mod members;
@@ -82,6 +83,7 @@ pub fn router() -> Router<AppState> {
         .merge(versions::router())
         .merge(members::router())
         .merge(structure::router())
+        .merge(diff::router())
 }
 
 #[cfg(test)]
