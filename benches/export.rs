@@ -1,4 +1,4 @@
-//! Benchmark of the exports: Markdown and PDF/A of a large plan, in-process.
+//! Benchmark of the exports: Markdown, PDF/A and Word (.docx) of a large plan, in-process.
 //!
 //! ```text
 //! cargo bench --bench export              # 20 repeats of each measurement
@@ -15,7 +15,7 @@
 //!
 //! It prints a markdown table on stdout with p50 and p99 (nearest rank, `tests/support/stats.rs`:
 //! p99 is the slowest run when there are fewer than 100) against the targets: Markdown under
-//! 20 ms, PDF under 1 s, first and repeat. A missed target is reported, not a failure; a failed
+//! 20 ms, PDF under 1 s, Word under 1 s, first and repeat. A missed target is reported, not a failure; a failed
 //! export is (non-zero exit).
 
 use std::time::{Duration, Instant};
@@ -36,6 +36,7 @@ const TILTAK: usize = 300;
 const PARAGRAPHS_PER_SECTION: usize = 24;
 const MARKDOWN_TARGET: Duration = Duration::from_millis(20);
 const PDF_TARGET: Duration = Duration::from_secs(1);
+const DOCX_TARGET: Duration = Duration::from_secs(1);
 
 fn main() -> Result<()> {
     let quick = std::env::args().any(|arg| arg == "--quick");
@@ -52,6 +53,7 @@ fn main() -> Result<()> {
     let info = ExportInfo {
         version: Some("Vedtatt i BU 12.03.2026".to_owned()),
         date_millis: 1_773_316_800_000,
+        ..Default::default()
     };
     let words: usize = view
         .sections
@@ -68,10 +70,14 @@ fn main() -> Result<()> {
     let pdf = export::to_pdf(&view, &template, &info)?;
     let pdf_cold = started.elapsed();
     let pages = count_pages(&pdf);
-    eprintln!("cold: markdown {md_cold:?}, pdf {pdf_cold:?} ({pages} pages)");
+    let started = Instant::now();
+    let docx = export::to_docx(&view, &template, &info)?;
+    let docx_cold = started.elapsed();
+    eprintln!("cold: markdown {md_cold:?}, pdf {pdf_cold:?} ({pages} pages), docx {docx_cold:?}");
 
     let mut md_same = Vec::new();
     let mut pdf_same = Vec::new();
+    let mut docx_same = Vec::new();
     for run in 0..repeats {
         let started = Instant::now();
         let again = export::to_markdown(&view, &template, &info);
@@ -81,11 +87,16 @@ fn main() -> Result<()> {
         let again = export::to_pdf(&view, &template, &info)?;
         pdf_same.push(started.elapsed());
         ensure!(again == pdf, "PDF is deterministic");
+        let started = Instant::now();
+        let again = export::to_docx(&view, &template, &info)?;
+        docx_same.push(started.elapsed());
+        ensure!(again == docx, ".docx is deterministic");
         eprintln!("repeat {}/{repeats}: pdf {:?}", run + 1, pdf_same[run]);
     }
 
     let mut md_changed = Vec::new();
     let mut pdf_changed = Vec::new();
+    let mut docx_changed = Vec::new();
     let mut changed = view.clone();
     // One row's title changes each run (the template names the title field).
     let title = template
@@ -103,15 +114,19 @@ fn main() -> Result<()> {
         let started = Instant::now();
         let _ = export::to_pdf(&changed, &template, &info)?;
         pdf_changed.push(started.elapsed());
+        let started = Instant::now();
+        let _ = export::to_docx(&changed, &template, &info)?;
+        docx_changed.push(started.elapsed());
         eprintln!("changed {}/{repeats}: pdf {:?}", run + 1, pdf_changed[run]);
     }
 
     println!("## Export benchmark\n");
     println!(
-        "Plan: {TILTAK} tiltak, {words} words of prose; Markdown {} KB, PDF {} KB, {pages} pages. \
-         {repeats} repeats{}.\n",
+        "Plan: {TILTAK} tiltak, {words} words of prose; Markdown {} KB, PDF {} KB, {pages} pages, \
+         .docx {} KB. {repeats} repeats{}.\n",
         markdown.len() / 1024,
         pdf.len() / 1024,
+        docx.len() / 1024,
         if quick { " (--quick)" } else { "" }
     );
     println!(
@@ -120,6 +135,13 @@ fn main() -> Result<()> {
     println!("|---|---|---|---|---|---|---|---|");
     row("Markdown", md_cold, &md_same, &md_changed, MARKDOWN_TARGET);
     row("PDF/A-2a", pdf_cold, &pdf_same, &pdf_changed, PDF_TARGET);
+    row(
+        "Word (.docx)",
+        docx_cold,
+        &docx_same,
+        &docx_changed,
+        DOCX_TARGET,
+    );
     Ok(())
 }
 

@@ -42,7 +42,7 @@ enum Command {
     /// Work with plan templates.
     #[command(subcommand)]
     Template(TemplateCommand),
-    /// Export a plan (its current state, or a named version) as Markdown or PDF/A.
+    /// Export a plan (its current state, or a named version) as Markdown, PDF/A or Word (.docx).
     Export(ExportArgs),
     /// Manage accounts.
     #[command(subcommand)]
@@ -61,7 +61,7 @@ enum Command {
 struct ExportArgs {
     /// The plan's id.
     plan: String,
-    /// md (GitHub-flavoured Markdown) or pdf (PDF/A-2a).
+    /// md (GitHub-flavoured Markdown), pdf (PDF/A-2a) or docx (Word).
     #[arg(long, default_value = "md")]
     format: crate::export::Format,
     /// A named version's id; without it, the plan's current state.

@@ -35,6 +35,14 @@ pub fn oslo_date(millis: i64) -> (i32, u8, u8) {
     )
 }
 
+/// Noon in Oslo on a YYYY-MM-DD date, as unix milliseconds (a date a person gave, for printing
+/// as that date whatever the time zone); `None` when it is not such a date.
+pub fn date_millis(date: &str) -> Option<i64> {
+    let date: jiff::civil::Date = date.parse().ok()?;
+    let noon = date.at(12, 0, 0, 0).to_zoned(OSLO.clone()).ok()?;
+    Some(noon.timestamp().as_millisecond())
+}
+
 /// Formats unix milliseconds as "24.11.2026", the Oslo date.
 pub fn oslo_date_display(millis: i64) -> String {
     oslo(millis).strftime("%d.%m.%Y").to_string()
@@ -56,6 +64,16 @@ pub fn rfc3339(millis: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_given_date_is_printed_as_that_date() {
+        let millis = date_millis("2026-03-12").expect("a date");
+        assert_eq!(oslo_date_display(millis), "12.03.2026");
+        let summer = date_millis("2026-07-01").expect("a date");
+        assert_eq!(oslo_date_display(summer), "01.07.2026");
+        assert_eq!(date_millis("12.03.2026"), None);
+        assert_eq!(date_millis("2026-02-30"), None);
+    }
 
     #[test]
     fn winter_and_summer_time() {

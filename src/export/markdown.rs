@@ -25,7 +25,7 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use super::{
     Appendix, ChecklistGroup, Detail, ExportDoc, ExportInfo, FIGURE_COLUMNS, MILESTONE_COLUMNS,
-    NUMBER_COLUMN, Part, TiltakTable, TitleBlock, yes_no,
+    NUMBER_COLUMN, Part, TiltakTable, TitleBlock, UNWRITTEN, yes_no,
 };
 use crate::document::{Block, Cell, Inline, ListItem, PlanView};
 use crate::links::is_safe_href;
@@ -49,22 +49,31 @@ pub fn to_markdown(view: &PlanView, template: &Template, info: &ExportInfo) -> S
 }
 
 fn title_block(title: &TitleBlock, chunks: &mut Vec<String>) {
-    let heading = if title.title.trim().is_empty() {
-        title.template_title.as_str()
-    } else {
-        title.title.as_str()
-    };
-    chunks.push(format!("# {}", one_line(heading)));
+    chunks.push(format!("# {}", one_line(title.display_title())));
+    // The cover's lines: the kind of plan and the district, then the facts the plan has.
+    let cover: Vec<&str> = [title.template_title.as_str(), title.bydel.as_str()]
+        .into_iter()
+        .filter(|value| !value.trim().is_empty())
+        .collect();
+    if !cover.is_empty() {
+        chunks.push(
+            cover
+                .iter()
+                .map(|value| text_md(value, Mode::ListItem))
+                .collect::<Vec<_>>()
+                .join(" · "),
+        );
+    }
+    let date = title.date_line();
     let rows = [
-        ("Plan", title.template_title.as_str()),
-        ("Bydel", title.bydel.as_str()),
         ("Periode", title.periode.as_str()),
         ("Status", title.status.as_str()),
         ("Versjon", title.version.as_str()),
-        ("Dato", title.date.as_str()),
+        ("Dato", date.as_str()),
     ];
     chunks.push(
         rows.iter()
+            .filter(|(_, value)| !value.trim().is_empty())
             .map(|(label, value)| format!("- **{label}:** {}", one_line(value)))
             .collect::<Vec<_>>()
             .join("\n"),
@@ -127,6 +136,8 @@ fn part_md(part: &Part<'_>, chunks: &mut Vec<String>) {
                 .collect();
             chunks.push(table_md(&columns, &rows));
         }
+        // Emphasised, so that it does not read as the plan's text.
+        Part::Unwritten => chunks.push(format!("_{UNWRITTEN}_")),
     }
 }
 
@@ -134,9 +145,9 @@ fn part_md(part: &Part<'_>, chunks: &mut Vec<String>) {
 /// group). A row's detail lines follow the text of its title cell on the same line (a table
 /// cell cannot hold a line break without HTML), each as «**Label:** value».
 fn tiltak_md(table: &TiltakTable, chunks: &mut Vec<String>) {
-    let mut columns = vec![NUMBER_COLUMN.to_owned()];
-    columns.extend(table.columns.iter().map(|column| column.label.clone()));
     for group in &table.groups {
+        let mut columns = vec![NUMBER_COLUMN.to_owned()];
+        columns.extend(group.columns.iter().map(|column| column.label.clone()));
         if !group.label.is_empty() {
             chunks.push(heading_md(table.level.saturating_add(1), "", &group.label));
         }
@@ -146,7 +157,7 @@ fn tiltak_md(table: &TiltakTable, chunks: &mut Vec<String>) {
             .map(|line| {
                 let mut cells = vec![line.number.to_string()];
                 for (index, value) in line.cells.iter().enumerate() {
-                    if index == table.detail_column && !line.details.is_empty() {
+                    if index == group.detail_column && !line.details.is_empty() {
                         cells.push(cell_with_details(value, &line.details));
                     } else {
                         cells.push(cell_text(value));

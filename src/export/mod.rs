@@ -1,9 +1,9 @@
-//! Exports of a plan for the district council (bydelsutvalget): GitHub-flavoured Markdown and
-//! PDF/A typeset in-process by typst.
+//! Exports of a plan for the district council (bydelsutvalget): GitHub-flavoured Markdown,
+//! PDF/A typeset in-process by typst, and Word (.docx, Office Open XML).
 //!
-//! Both exports are pure functions of `(&PlanView, &Template, &ExportInfo)`: no clock, no files,
+//! Every export is a pure function of `(&PlanView, &Template, &ExportInfo)`: no clock, no files,
 //! no database. The same document gives the same bytes, so a frozen version always exports the
-//! same way. Both walk the plan through [`ExportDoc`], which fixes what is printed and in which
+//! same way. All walk the plan through [`ExportDoc`], which fixes what is printed and in which
 //! order; the formats only differ in how they write it. What is printed is the plan's own shape
 //! (`PlanView::structure`) and the template's table schema, nothing else:
 //! - the plan's sections in use, with the plan's headings and numbers (a section «ikke i bruk»
@@ -12,15 +12,22 @@
 //!   and sections of kind `appendix`) at the end as «Vedlegg N …»;
 //! - tiltak tables with the template's export columns (after «Nr.»), grouped by the template's
 //!   `group_by`; every other field with a value is a «Label: value» line under the row's title
-//!   cell, so every value the plan has is printed;
+//!   cell, so every value the plan has is printed. A column empty on every row of a table is
+//!   left out of that table (the title's column never is);
 //! - the plan's goals, right after the heading of the first tiltak section in use (before its
 //!   tables), or at the end of the body when no tiltak section is in use;
 //! - key figures as a table, milestones as a table, ticked checklist items by group.
 //!
-//! A value the plan does not have prints as nothing, and a section without content prints
-//! only its heading: exports never print placeholder sentences or defaults as if the plan had
-//! said them.
+//! A value the plan does not have prints as nothing: exports never print placeholder
+//! sentences or defaults as if the plan had said them. What a section without content prints
+//! depends on what is exported:
+//! - a frozen version prints the plan: a section without content and without children with
+//!   content is left out (heading and all; the others keep their numbers from the plan);
+//! - the current state is a draft ([`ExportInfo::is_draft`]): every section is there, a leaf
+//!   section without content says [`UNWRITTEN`] in a style of its own, and the running
+//!   header and the cover say [`CURRENT_STATE_LABEL`].
 
+pub mod docx;
 pub mod markdown;
 pub mod pdf;
 pub mod sample;
@@ -37,17 +44,23 @@ use crate::document::{
 use crate::templates::{FieldSchema, FieldType, Place, SectionKind, Template};
 use crate::time;
 
+pub use self::docx::to_docx;
 pub use self::markdown::to_markdown;
 pub use self::pdf::{PDF_STANDARD, to_pdf};
 
 /// What an export says about itself beside the plan's content.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportInfo {
     /// The named version's name; `None` for the plan's current state.
     pub version: Option<String>,
     /// Unix milliseconds printed as the document's date: when the version was frozen, or when
     /// the plan last changed. Never "now", so an export is reproducible.
     pub date_millis: i64,
+    /// The place the plan's settings name for the cover ("" for none).
+    pub place: String,
+    /// The date the plan's settings give the cover (the adoption date for the adopted version,
+    /// else the plan's own date), as unix milliseconds; `None` to use `date_millis`.
+    pub cover_date_millis: Option<i64>,
 }
 
 impl ExportInfo {
@@ -58,16 +71,45 @@ impl ExportInfo {
             None => CURRENT_STATE_LABEL.to_owned(),
         }
     }
+
+    /// Whether this is the plan's current state rather than a frozen version.
+    pub fn is_draft(&self) -> bool {
+        self.version.is_none()
+    }
+
+    /// The cover's place and date: the plan's settings where it has them (see
+    /// `service::versions`), else no place and the version's freeze time or the plan's last
+    /// change.
+    pub fn cover(&self) -> CoverFacts {
+        CoverFacts {
+            place: self.place.clone(),
+            date_millis: self.cover_date_millis.unwrap_or(self.date_millis),
+        }
+    }
 }
 
-/// How the current (not frozen) state is named in exports.
-pub const CURRENT_STATE_LABEL: &str = "Gjeldende tekst (ikke frosset)";
+/// What the cover says besides the plan's meta: see [`ExportInfo::cover`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverFacts {
+    /// The place printed before the date ("Oslo"); "" for none.
+    pub place: String,
+    /// Unix milliseconds of the cover's date.
+    pub date_millis: i64,
+}
+
+/// How the current (not frozen) state is named in exports: on the cover and in the running
+/// header.
+pub const CURRENT_STATE_LABEL: &str = "Utkast";
+
+/// What a draft export prints for a section nobody has written yet.
+pub const UNWRITTEN: &str = "Ikke skrevet ennå";
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Markdown,
     Pdf,
+    Docx,
 }
 
 impl Format {
@@ -75,6 +117,7 @@ impl Format {
         match self {
             Format::Markdown => "md",
             Format::Pdf => "pdf",
+            Format::Docx => "docx",
         }
     }
 
@@ -82,6 +125,9 @@ impl Format {
         match self {
             Format::Markdown => "text/markdown; charset=utf-8",
             Format::Pdf => "application/pdf",
+            Format::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
         }
     }
 }
@@ -94,7 +140,7 @@ impl fmt::Display for Format {
 
 /// The text was not an export format.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown export format '{0}'; use md or pdf")]
+#[error("unknown export format '{0}'; use md, pdf or docx")]
 pub struct UnknownFormat(String);
 
 impl FromStr for Format {
@@ -104,6 +150,7 @@ impl FromStr for Format {
         match s.trim().to_ascii_lowercase().as_str() {
             "md" | "markdown" => Ok(Format::Markdown),
             "pdf" => Ok(Format::Pdf),
+            "docx" | "word" => Ok(Format::Docx),
             _ => Err(UnknownFormat(s.chars().take(40).collect())),
         }
     }
@@ -121,6 +168,9 @@ pub enum ExportError {
     Pdf(String),
     #[error("the export data could not be encoded: {0}")]
     Encode(#[from] serde_json::Error),
+    /// The Word file could not be packed.
+    #[error("the Word file could not be written: {0}")]
+    Docx(String),
 }
 
 /// Exports in the given format.
@@ -133,6 +183,7 @@ pub fn export(
     match format {
         Format::Markdown => Ok(to_markdown(view, template, info).into_bytes()),
         Format::Pdf => to_pdf(view, template, info),
+        Format::Docx => to_docx(view, template, info),
     }
 }
 
@@ -183,18 +234,99 @@ fn ascii_fold(c: char) -> impl Iterator<Item = char> {
     folded.chars().chain(single).chain(other)
 }
 
-/// The title block: what the cover of the PDF and the top of the Markdown say.
+/// The title block: what the cover of the PDF and the Word file and the top of the Markdown
+/// say.
 #[derive(Debug, Clone)]
 pub struct TitleBlock {
+    /// The plan's title as written ("" when it has none; see [`TitleBlock::display_title`]).
     pub title: String,
     pub template_title: String,
+    /// The district as the plan names it, always with «Bydel» ("Bydel Nordstrand"; "" when
+    /// the plan names none).
     pub bydel: String,
     pub periode: String,
     pub status: String,
+    /// The version's name, or [`CURRENT_STATE_LABEL`] for a draft.
     pub version: String,
+    /// The current state rather than a frozen version.
+    pub draft: bool,
+    /// The cover's place ("" for none; see [`ExportInfo::cover`]).
+    pub place: String,
     /// "12.03.2026", Oslo date.
     pub date: String,
     pub date_ymd: (i32, u8, u8),
+}
+
+impl TitleBlock {
+    /// The title to print: the plan's, or the template's when the plan has none.
+    pub fn display_title(&self) -> &str {
+        if self.title.trim().is_empty() {
+            &self.template_title
+        } else {
+            &self.title
+        }
+    }
+
+    /// The cover's date line: "Oslo, 12.03.2026", or the date alone without a place.
+    pub fn date_line(&self) -> String {
+        if self.place.trim().is_empty() {
+            self.date.clone()
+        } else {
+            format!("{}, {}", self.place.trim(), self.date)
+        }
+    }
+
+    /// The document's metadata, from the plan and its template: what the PDF's and the Word
+    /// file's properties say.
+    pub fn metadata(&self) -> DocMetadata {
+        let keywords = [&self.template_title, &self.bydel, &self.periode]
+            .into_iter()
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+            .collect();
+        let subject = [
+            self.template_title.trim(),
+            self.bydel.trim(),
+            self.periode.trim(),
+        ]
+        .into_iter()
+        .filter(|value| !value.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+        DocMetadata {
+            title: self.display_title().trim().to_owned(),
+            subject,
+            author: self.bydel.trim().to_owned(),
+            keywords,
+        }
+    }
+}
+
+/// Document properties (PDF metadata, Word's core properties).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocMetadata {
+    pub title: String,
+    /// "Ruspolitisk handlingsplan, Bydel Nordstrand, 2025–2028".
+    pub subject: String,
+    /// The district ("" when the plan names none).
+    pub author: String,
+    /// The template's title, the district and the period, those the plan has.
+    pub keywords: Vec<String>,
+}
+
+/// The district's name with «Bydel» in front, unless it is there already ("Alna" →
+/// "Bydel Alna", "bydel Alna" stays); "" stays "".
+pub fn bydel_name(bydel: &str) -> String {
+    let bydel = bydel.trim();
+    let has_prefix = bydel
+        .get(..5)
+        .is_some_and(|head| head.eq_ignore_ascii_case("bydel"))
+        && bydel[5..].starts_with(char::is_whitespace);
+    if bydel.is_empty() || has_prefix {
+        bydel.to_owned()
+    } else {
+        format!("Bydel {bydel}")
+    }
 }
 
 /// One thing printed in the body or an appendix, in document order.
@@ -235,19 +367,15 @@ pub enum Part<'a> {
     },
     /// Key-figure rows, cells in [`FIGURE_COLUMNS`] order.
     Figures(Vec<Vec<String>>),
+    /// A draft's section that nobody has written yet: [`UNWRITTEN`], in a style of its own.
+    Unwritten,
 }
 
-/// The tables of one tiltak section: one per group, with the same columns.
+/// The tables of one tiltak section: one per group.
 #[derive(Debug, Clone)]
 pub struct TiltakTable {
     /// The level of the section's heading; group captions are one level under it.
     pub level: u8,
-    /// The template's export columns, in order (the number column [`NUMBER_COLUMN`] is not
-    /// among them: writers print it first).
-    pub columns: Vec<Column>,
-    /// The index in `columns` of the cell that carries each row's detail lines: the title
-    /// field's column (the first column when the title field is not one).
-    pub detail_column: usize,
     pub groups: Vec<TiltakGroup>,
 }
 
@@ -257,14 +385,22 @@ pub struct Column {
     pub label: String,
     /// Relative width, from the template.
     pub width: u8,
+    /// The column holds units' names (a field of type `unit`): the PDF never hyphenates them.
+    pub unit: bool,
 }
 
-/// One group of a tiltak table.
+/// One group of a tiltak section: a table of its own.
 #[derive(Debug, Clone)]
 pub struct TiltakGroup {
     /// The group's caption: an option's label, a goal's title, "Uten …", or "" when the
     /// template does not group (no caption then).
     pub label: String,
+    /// The template's export columns in order, without those empty on every row of this
+    /// table (the number column [`NUMBER_COLUMN`] is not among them: writers print it first).
+    pub columns: Vec<Column>,
+    /// The index in `columns` of the cell that carries each row's detail lines: the title
+    /// field's column (the first column when the title field is not one).
+    pub detail_column: usize,
     pub rows: Vec<TiltakLine>,
 }
 
@@ -315,6 +451,8 @@ pub const GOALS_HEADING: &str = "Planens mål";
 /// Column headings of the milestone table, and their relative widths.
 pub const MILESTONE_COLUMNS: [&str; 4] = ["Milepæl", "Dato", "Ansvarlig", "Ferdig"];
 pub const MILESTONE_WIDTHS: [f32; 4] = [3.0, 1.2, 1.8, 0.8];
+/// The milestone column that names units («Ansvarlig»).
+pub const MILESTONE_UNIT_COLUMN: usize = 2;
 
 /// Column headings of key-figure tables (nøkkeltall), and their relative widths.
 pub const FIGURE_COLUMNS: [&str; 6] = ["Indikator", "Kilde", "År", "Verdi", "Oslo-snitt", "Mål"];
@@ -335,20 +473,24 @@ impl<'a> ExportDoc<'a> {
             .status
             .parse::<PlanStatus>()
             .map_or_else(|_| view.meta.status.clone(), |s| s.label().to_owned());
+        let cover = info.cover();
         let title = TitleBlock {
             title: view.meta.title.clone(),
             template_title: template.title.clone(),
-            bydel: view.meta.bydel.clone(),
+            bydel: bydel_name(&view.meta.bydel),
             periode: view.meta.periode.clone(),
             status,
             version: info.version_label(),
-            date: time::oslo_date_display(info.date_millis),
-            date_ymd: time::oslo_date(info.date_millis),
+            draft: info.is_draft(),
+            place: cover.place,
+            date: time::oslo_date_display(cover.date_millis),
+            date_ymd: time::oslo_date(cover.date_millis),
         };
         let all = flatten(&view.structure);
         let mut builder = Builder {
             view,
             template,
+            draft: info.is_draft(),
             // Every tiltak section of the plan, in use or not, as completeness counts them:
             // rows of a section not in use are left out with it.
             tiltak_sections: all
@@ -401,6 +543,8 @@ fn goals_heading(template: &Template) -> String {
 struct Builder<'a, 't> {
     view: &'a PlanView,
     template: &'t Template,
+    /// The current state: unwritten sections are marked rather than left out.
+    draft: bool,
     tiltak_sections: Vec<String>,
     /// The tiltak section the plan's goals are printed in (the first in use).
     goals_at: Option<String>,
@@ -413,7 +557,13 @@ impl<'a> Builder<'a, '_> {
         for section in sections.iter().filter(|section| section.in_use) {
             let level = depth_level(section.depth);
             if section.appendix {
-                let parts = self.content(section, 1);
+                let mut parts = self.content(section, 1);
+                if parts.is_empty() {
+                    if !self.draft {
+                        continue;
+                    }
+                    parts.push(Part::Unwritten);
+                }
                 self.appendices.push(Appendix {
                     number: section.number.clone(),
                     heading: section.heading.clone(),
@@ -421,15 +571,38 @@ impl<'a> Builder<'a, '_> {
                 });
                 continue;
             }
+            let parts = self.content(section, level);
+            let leaf = !section
+                .children
+                .iter()
+                .any(|child| child.in_use && !child.appendix);
+            if parts.is_empty() && !self.draft && !self.children_have_content(section) {
+                // A frozen version prints the plan: nothing here to print.
+                continue;
+            }
             self.parts.push(Part::Heading {
                 level,
                 number: section.number.clone(),
                 text: section.heading.clone(),
             });
-            let parts = self.content(section, level);
+            if parts.is_empty() && leaf && self.draft {
+                self.parts.push(Part::Unwritten);
+            }
             self.parts.extend(parts);
             self.sections(&section.children);
         }
+    }
+
+    /// Whether a section in the body has a child (at any depth) that prints content.
+    fn children_have_content(&self, section: &PlanSection) -> bool {
+        section
+            .children
+            .iter()
+            .filter(|child| child.in_use && !child.appendix)
+            .any(|child| {
+                let level = depth_level(child.depth);
+                !self.content(child, level).is_empty() || self.children_have_content(child)
+            })
     }
 
     /// What a section holds, without its heading and children; nothing when it is empty.
@@ -592,7 +765,7 @@ impl<'a> Builder<'a, '_> {
                 } else {
                     None
                 };
-                let rows = group
+                let rows: Vec<TiltakLine> = group
                     .rows
                     .iter()
                     .map(|grouped| {
@@ -624,24 +797,10 @@ impl<'a> Builder<'a, '_> {
                         }
                     })
                     .collect();
-                TiltakGroup {
-                    label: group.label,
-                    rows,
-                }
+                shown_columns(group.label, &columns, detail_column, rows)
             })
             .collect();
-        Some(TiltakTable {
-            level,
-            columns: columns
-                .iter()
-                .map(|field| Column {
-                    label: field.label.clone(),
-                    width: field.width.max(1),
-                })
-                .collect(),
-            detail_column,
-            groups,
-        })
+        Some(TiltakTable { level, groups })
     }
 
     /// The ticked items of a checklist (the template's, then the plan's), by group in the
@@ -670,6 +829,51 @@ impl<'a> Builder<'a, '_> {
         // Items without a group first, so that none reads as part of the group above it.
         groups.sort_by_key(|group| !group.name.is_empty());
         groups
+    }
+}
+
+/// One table of a tiltak section, without the columns empty on every row of it (the detail
+/// column stays: it names the rows).
+fn shown_columns(
+    label: String,
+    columns: &[&FieldSchema],
+    detail_column: usize,
+    mut rows: Vec<TiltakLine>,
+) -> TiltakGroup {
+    let keep: Vec<usize> = (0..columns.len())
+        .filter(|&index| {
+            index == detail_column
+                || rows.iter().any(|line| {
+                    line.cells
+                        .get(index)
+                        .is_some_and(|cell| !cell.trim().is_empty())
+                })
+        })
+        .collect();
+    for line in &mut rows {
+        let cells = std::mem::take(&mut line.cells);
+        line.cells = cells
+            .into_iter()
+            .enumerate()
+            .filter(|(index, _)| keep.contains(index))
+            .map(|(_, cell)| cell)
+            .collect();
+    }
+    TiltakGroup {
+        label,
+        columns: keep
+            .iter()
+            .map(|&index| Column {
+                label: columns[index].label.clone(),
+                width: columns[index].width.max(1),
+                unit: columns[index].field_type == FieldType::Unit,
+            })
+            .collect(),
+        detail_column: keep
+            .iter()
+            .position(|&index| index == detail_column)
+            .unwrap_or(0),
+        rows,
     }
 }
 

@@ -8,7 +8,10 @@
 //! Long unbroken words (URLs, pasted garbage) would run out of a table cell: words longer than
 //! [`LONG_WORD`] characters get a zero-width space (U+200B, an allowed line break that prints
 //! nothing) every [`WORD_CHUNK`] characters. Ordinary words are hyphenated by typst's Norwegian
-//! patterns instead.
+//! patterns, except in the cells of columns that name units (fields of type `unit`, the
+//! milestones' «Ansvarlig»): a unit's name («Velferd», «Forebyggende tjenester») is never
+//! split. (Hyphenation stays on in other cells: without it, a long label or word in a narrow
+//! column would run into the next one.)
 
 use std::sync::Mutex;
 
@@ -20,7 +23,7 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 use super::world::{ExportWorld, warm_up};
 use super::{
     Appendix, ExportDoc, ExportError, ExportInfo, FIGURE_COLUMNS, FIGURE_WIDTHS, MILESTONE_COLUMNS,
-    MILESTONE_WIDTHS, NUMBER_COLUMN, Part, TiltakTable, yes_no,
+    MILESTONE_UNIT_COLUMN, MILESTONE_WIDTHS, NUMBER_COLUMN, Part, TiltakTable, UNWRITTEN, yes_no,
 };
 use crate::document::{Block, Inline, ListItem, PlanView};
 use crate::links::is_safe_href;
@@ -116,17 +119,24 @@ pub struct PdfPlan {
     pub title: String,
     /// `plan.meta_title`: the PDF's document title, plain (without break opportunities).
     pub meta_title: String,
+    /// `plan.subject`, `plan.author`, `plan.keywords`: the PDF's document description
+    /// (subject), author and keywords, plain, from the plan and its template.
+    pub subject: String,
+    pub author: String,
+    pub keywords: Vec<String>,
     /// `plan.template`: the line above the cover title.
     pub template: String,
-    /// `plan.bydel`: on the cover and in the document's author and keywords.
+    /// `plan.bydel`: «Bydel …», under the cover title ("" for none).
     pub bydel: String,
-    /// `plan.periode`: on the cover and in the document's keywords.
+    /// `plan.periode`: on the cover.
     pub periode: String,
     /// `plan.status`: on the cover.
     pub status: String,
-    /// `plan.version`: on the cover and in the page header.
+    /// `plan.version`: on the cover and in the page header («Utkast» for a draft).
     pub version: String,
-    /// `plan.date`: the printed date ("12.03.2026").
+    /// `plan.draft`: the current state; the running header says «Utkast» in its own style.
+    pub draft: bool,
+    /// `plan.date`: the printed date line ("12.03.2026", or "Oslo, 12.03.2026").
     pub date: String,
     /// `plan.year`, `plan.month`, `plan.day`: the document date, `datetime(year:, month:, day:)`.
     pub year: i32,
@@ -158,23 +168,22 @@ pub enum PdfPart {
     #[serde(rename = "blocks")]
     Blocks { blocks: Vec<PdfBlock> },
     /// `k: "tiltak"`: one table per group, under the group's caption (a heading of `level`,
-    /// none when the caption is ""). `columns` are the headings with the number column first;
-    /// `widths` the relative widths of the columns after it (the number column is as wide as
-    /// its content); each row's `details` are printed under its cell number `at` (0-based,
-    /// counting the number column).
+    /// none when the caption is "").
     #[serde(rename = "tiltak")]
     Tiltak {
         level: u8,
-        columns: Vec<String>,
-        widths: Vec<u8>,
-        at: usize,
         groups: Vec<PdfTiltakGroup>,
     },
-    /// `k: "table"`: a data table (milestones, key figures) with relative column `widths`.
+    /// `k: "unwritten"`: a draft's unwritten section, `text` in a style of its own.
+    #[serde(rename = "unwritten")]
+    Unwritten { text: &'static str },
+    /// `k: "table"`: a data table (milestones, key figures) with relative column `widths`;
+    /// the cells of the columns in `whole` (0-based) are never hyphenated.
     #[serde(rename = "table")]
     Table {
         columns: Vec<&'static str>,
         widths: Vec<f32>,
+        whole: Vec<usize>,
         rows: Vec<Vec<String>>,
     },
     /// `k: "checklist"`: ticked items as bullet lists, each named group under a heading of
@@ -187,9 +196,17 @@ pub enum PdfPart {
 }
 
 /// `group` in a tiltak part: `group.label` is its caption, `group.rows` its rows.
+/// `columns` are the table's headings with the number column first; `widths` the relative
+/// widths of the columns after it (the number column is as wide as its content); each row's
+/// `details` are printed under its cell number `at` (0-based, counting the number column);
+/// the cells of the columns in `whole` (units' names, same counting) are never hyphenated.
 #[derive(Debug, Clone, Serialize)]
 pub struct PdfTiltakGroup {
     pub label: String,
+    pub columns: Vec<String>,
+    pub widths: Vec<u8>,
+    pub at: usize,
+    pub whole: Vec<usize>,
     pub rows: Vec<PdfTiltakRow>,
 }
 
@@ -284,20 +301,21 @@ impl PdfPlan {
         let doc = ExportDoc::build(view, template, info);
         let title = doc.title;
         let (year, month, day) = title.date_ymd;
-        let display_title = if title.title.trim().is_empty() {
-            &title.template_title
-        } else {
-            &title.title
-        };
+        let display_title = title.display_title();
+        let metadata = title.metadata();
         PdfPlan {
             title: text(display_title),
             meta_title: clean(display_title),
+            subject: clean(&metadata.subject),
+            author: clean(&metadata.author),
+            keywords: metadata.keywords.iter().map(|k| clean(k)).collect(),
             template: text(&title.template_title),
             bydel: text(&title.bydel),
             periode: text(&title.periode),
             status: text(&title.status),
             version: text(&title.version),
-            date: text(&title.date),
+            draft: title.draft,
+            date: text(&title.date_line()),
             year,
             month,
             day,
@@ -336,6 +354,7 @@ impl PdfPart {
             Part::Milestones(milestones) => PdfPart::Table {
                 columns: MILESTONE_COLUMNS.to_vec(),
                 widths: MILESTONE_WIDTHS.to_vec(),
+                whole: vec![MILESTONE_UNIT_COLUMN],
                 rows: milestones
                     .iter()
                     .map(|m| {
@@ -361,24 +380,33 @@ impl PdfPart {
             Part::Figures(rows) => PdfPart::Table {
                 columns: FIGURE_COLUMNS.to_vec(),
                 widths: FIGURE_WIDTHS.to_vec(),
+                whole: Vec::new(),
                 rows: rows.iter().map(|row| texts(row)).collect(),
             },
+            Part::Unwritten => PdfPart::Unwritten { text: UNWRITTEN },
         }
     }
 
     fn tiltak(table: &TiltakTable) -> Self {
-        let mut columns = vec![NUMBER_COLUMN.to_owned()];
-        columns.extend(table.columns.iter().map(|column| text(&column.label)));
         PdfPart::Tiltak {
             level: table.level.saturating_add(1).min(6),
-            columns,
-            widths: table.columns.iter().map(|column| column.width).collect(),
-            at: table.detail_column + 1,
             groups: table
                 .groups
                 .iter()
                 .map(|group| PdfTiltakGroup {
                     label: text(&group.label),
+                    columns: std::iter::once(NUMBER_COLUMN.to_owned())
+                        .chain(group.columns.iter().map(|column| text(&column.label)))
+                        .collect(),
+                    widths: group.columns.iter().map(|column| column.width).collect(),
+                    at: group.detail_column + 1,
+                    whole: group
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, column)| column.unit)
+                        .map(|(index, _)| index + 1)
+                        .collect(),
                     rows: group
                         .rows
                         .iter()
@@ -545,12 +573,29 @@ fn clean(value: &str) -> String {
         .collect()
 }
 
-/// Inserts U+200B every [`WORD_CHUNK`] characters into words longer than [`LONG_WORD`].
+/// Words longer than this that hold punctuation (code, addresses: `(javascript:alert(1))`)
+/// get a break opportunity after each run of punctuation: hyphenation cannot break them, and
+/// in a narrow column they would run into the next one.
+pub const PUNCTUATED_WORD: usize = 12;
+
+/// Inserts U+200B every [`WORD_CHUNK`] characters into words longer than [`LONG_WORD`], and
+/// after punctuation in words longer than [`PUNCTUATED_WORD`].
 fn breakable(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut word: Vec<char> = Vec::new();
     let flush = |word: &mut Vec<char>, out: &mut String| {
-        if word.len() > LONG_WORD {
+        if word.len() > PUNCTUATED_WORD
+            && word.len() <= LONG_WORD
+            && word.iter().any(char::is_ascii_punctuation)
+        {
+            for (index, c) in word.iter().enumerate() {
+                out.push(*c);
+                let next = word.get(index + 1);
+                if c.is_ascii_punctuation() && next.is_some_and(|n| !n.is_ascii_punctuation()) {
+                    out.push('\u{200B}');
+                }
+            }
+        } else if word.len() > LONG_WORD {
             for (index, chunk) in word.chunks(WORD_CHUNK).enumerate() {
                 if index > 0 {
                     out.push('\u{200B}');
@@ -611,22 +656,24 @@ mod tests {
         // comes first, the details go with the title's cell.
         let tiltak = Part::Tiltak(TiltakTable {
             level: 2,
-            columns: vec![
-                Column {
-                    label: "Tiltak".to_owned(),
-                    width: 5,
-                },
-                Column {
-                    label: "Kostnad".to_owned(),
-                    width: 1,
-                },
-            ],
-            detail_column: 0,
             groups: vec![TiltakGroup {
                 label: "Forebygging".to_owned(),
+                columns: vec![
+                    Column {
+                        label: "Tiltak".to_owned(),
+                        width: 5,
+                        unit: false,
+                    },
+                    Column {
+                        label: "Ansvarlig".to_owned(),
+                        width: 1,
+                        unit: true,
+                    },
+                ],
+                detail_column: 0,
                 rows: vec![TiltakLine {
                     number: 1,
-                    cells: vec!["Ungdomsklubb".to_owned(), String::new()],
+                    cells: vec!["Ungdomsklubb".to_owned(), "Forebyggende".to_owned()],
                     details: vec![Detail {
                         label: "Målgruppe".to_owned(),
                         value: "Ungdom".to_owned(),
@@ -639,13 +686,17 @@ mod tests {
             json!({
                 "k": "tiltak",
                 "level": 3,
-                "columns": ["Nr.", "Tiltak", "Kostnad"],
-                "widths": [5, 1],
-                "at": 1,
-                "groups": [{"label": "Forebygging", "rows": [{
-                    "cells": ["1", "Ungdomsklubb", ""],
-                    "details": [{"label": "Målgruppe", "value": "Ungdom"}],
-                }]}],
+                "groups": [{
+                    "label": "Forebygging",
+                    "columns": ["Nr.", "Tiltak", "Ansvarlig"],
+                    "widths": [5, 1],
+                    "at": 1,
+                    "whole": [2],
+                    "rows": [{
+                        "cells": ["1", "Ungdomsklubb", "Forebyggende"],
+                        "details": [{"label": "Målgruppe", "value": "Ungdom"}],
+                    }],
+                }],
             })
         );
     }
@@ -721,6 +772,16 @@ mod tests {
             40_usize.div_ceil(WORD_CHUNK) - 1
         );
         assert_eq!(broken.replace('\u{200B}', ""), long);
+    }
+
+    #[test]
+    fn punctuated_words_break_after_punctuation() {
+        assert_eq!(
+            breakable("(javascript:alert(1))"),
+            "(\u{200B}javascript:\u{200B}alert(\u{200B}1))"
+        );
+        assert_eq!(breakable("Forebyggende"), "Forebyggende");
+        assert_eq!(breakable("2025–2028"), "2025–2028");
     }
 
     #[test]

@@ -27,6 +27,7 @@ fn info() -> ExportInfo {
     ExportInfo {
         version: Some("Høringsutkast".to_owned()),
         date_millis: 1_773_316_800_000,
+        ..Default::default()
     }
 }
 
@@ -272,17 +273,27 @@ fn tiltak_header(template: &Template) -> Vec<String> {
         .collect()
 }
 
-/// The index of the title's cell in a printed tiltak row.
-fn title_cell(template: &Template) -> usize {
-    1 + template
-        .columns(Place::Export)
+/// The index of the title's cell in a printed tiltak table (by its header row).
+fn title_cell(template: &Template, table: &[Vec<String>]) -> usize {
+    let title = template.title_field().expect("a title field");
+    table[0]
         .iter()
-        .position(|field| {
-            template
-                .title_field()
-                .is_some_and(|title| title.name == field.name)
-        })
-        .expect("the title field is an export column")
+        .position(|label| *label == title.label)
+        .expect("the title field is a column of every tiltak table")
+}
+
+/// Whether `part` is `whole` with some items left out (order kept).
+fn is_subsequence(part: &[String], whole: &[String]) -> bool {
+    let mut rest = whole.iter();
+    part.iter().all(|item| rest.any(|other| other == item))
+}
+
+fn draft_info() -> ExportInfo {
+    ExportInfo {
+        version: None,
+        date_millis: 1_773_316_800_000,
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -320,33 +331,57 @@ fn nordstrand_markdown_has_the_plan_structure() {
             > position(&format!("{} {}", last_chapter.number, last_chapter.heading))
     );
 
-    // Tiltak tables: the template's export columns after «Nr.», every tiltak once, numbered
-    // 1.. across the groups, labels not codes.
+    // Tiltak tables: the template's export columns after «Nr.» (less those empty on every
+    // row of the table), every tiltak once, numbered 1.. across the groups, labels not codes.
     let tables = tiltak_tables(&parsed);
     assert_eq!(tables.len(), group_field.options.len());
     let header = tiltak_header(&template);
-    let title = title_cell(&template);
     let mut printed = 0;
     for table in &tables {
-        assert_eq!(table[0], header);
+        assert!(is_subsequence(&table[0], &header), "{:?}", table[0]);
         for row in table.iter().skip(1) {
-            assert_eq!(row.len(), header.len(), "{row:?}");
+            assert_eq!(row.len(), table[0].len(), "{row:?}");
             printed += 1;
             assert_eq!(row[0], printed.to_string(), "numbered in print order");
-            for (field, cell) in template.columns(Place::Export).iter().zip(&row[1..]) {
+            for (label, cell) in table[0].iter().zip(row).skip(1) {
+                let field = template
+                    .columns(Place::Export)
+                    .into_iter()
+                    .find(|field| field.label == *label)
+                    .expect("a column of the template");
                 if field.field_type == FieldType::Enum && !cell.is_empty() {
                     assert!(field.option(cell).is_none(), "labels, not codes: {row:?}");
                 }
             }
         }
+        // Every column printed has a value in some row of its table.
+        for (index, label) in table[0].iter().enumerate().skip(1) {
+            assert!(
+                table.iter().skip(1).any(|row| !row[index].is_empty()),
+                "{label} is empty on every row and still printed"
+            );
+        }
     }
     assert_eq!(printed, 49);
+    // The demo has no level and no deadline on any row: those columns are in no table.
+    for empty in ["Nivå", "Frist"] {
+        assert!(header.iter().any(|label| label == empty));
+        assert!(
+            tables
+                .iter()
+                .all(|table| !table[0].iter().any(|l| l == empty)),
+            "{empty}"
+        );
+    }
     for row in &view.tiltak {
         let text = squash(&row.title(&template));
         assert!(
-            tables.iter().any(|table| table
-                .iter()
-                .any(|cells| squash(&cells[title]).starts_with(&text))),
+            tables.iter().any(|table| {
+                let title = title_cell(&template, table);
+                table
+                    .iter()
+                    .any(|cells| squash(&cells[title]).starts_with(&text))
+            }),
             "tiltak missing: {text}"
         );
     }
@@ -429,9 +464,14 @@ fn hostile_text_stays_text_in_markdown() {
 
     let corpus = hostile();
     // Every tiltak table row keeps its cells, holding the text as written.
+    // Hostile text fills every field, so no column is left out.
     let header = tiltak_header(&template);
-    let title = title_cell(&template);
+    let title_field = template.title_field().expect("a title field");
     let columns = template.columns(Place::Export);
+    let title = 1 + columns
+        .iter()
+        .position(|field| field.name == title_field.name)
+        .expect("the title field is an export column");
     let tiltak: Vec<&Vec<String>> = tiltak_tables(&parsed)
         .into_iter()
         .flat_map(|table| table.iter().skip(1))
@@ -566,6 +606,7 @@ fn filenames_are_safe_ascii() {
         &ExportInfo {
             version: Some("Vedtatt i BU 12.03.2026 «endelig» / ../x".to_owned()),
             date_millis: 0,
+            ..Default::default()
         },
         Format::Pdf,
     );
@@ -583,7 +624,8 @@ fn filenames_are_safe_ascii() {
             &hostile,
             &ExportInfo {
                 version: None,
-                date_millis: 0
+                date_millis: 0,
+                ..Default::default()
             },
             Format::Markdown
         ),
@@ -748,9 +790,9 @@ fn another_template_prints_its_own_columns_in_markdown_and_pdf() {
     // The template's columns, nobody else's.
     let tables = tiltak_tables(&parsed);
     assert_eq!(tables.len(), 2, "{markdown}");
-    for table in &tables {
-        assert_eq!(table[0], ["Nr.", "Tiltak", "Kostnad (kr)", "Fremdrift"]);
-    }
+    // «Fremdrift» is empty on the only row of the first table: left out of that table only.
+    assert_eq!(tables[0][0], ["Nr.", "Tiltak", "Kostnad (kr)"]);
+    assert_eq!(tables[1][0], ["Nr.", "Tiltak", "Kostnad (kr)", "Fremdrift"]);
     for korus_label in [
         "Nivå",
         "Innsatsområde",
@@ -780,7 +822,7 @@ fn another_template_prints_its_own_columns_in_markdown_and_pdf() {
          · Merknad: Sammen med frivilligsentralen · Også under: Kosthold"
     );
     assert_eq!(first[2], "12500");
-    assert_eq!(first[3], "", "a blank status prints nothing");
+    assert_eq!(first.len(), 3, "a blank status prints nothing");
     assert_eq!(tables[1][1], ["2", "Frukt i skolen", "3000", "Ferdig"]);
     assert!(!markdown.contains("Tema:"));
     // The goals before the first table, with the strategy they serve.
@@ -942,7 +984,7 @@ fn the_plan_shape_comes_out_in_markdown() {
         }
     }
     let view = plan_view(&doc, &template);
-    let markdown = to_markdown(&view, &template, &info());
+    let markdown = to_markdown(&view, &template, &draft_info());
     let parsed = parse(&markdown);
     assert!(parsed.forbidden.is_empty(), "{:?}", parsed.forbidden);
     let headings: Vec<&str> = parsed.headings.iter().map(|(_, h)| h.as_str()).collect();
@@ -1008,8 +1050,8 @@ fn the_plan_shape_comes_out_in_markdown() {
         !markdown.contains("Ungdata junior"),
         "not ticked, not printed"
     );
-    // The appendices at the end, numbered by the plan; an appendix checklist with nothing
-    // ticked has only its heading.
+    // The appendices at the end, numbered by the plan; in a draft an appendix checklist with
+    // nothing ticked says it is not written yet.
     let tail: Vec<&str> = headings[headings.len() - 2..].to_vec();
     assert_eq!(
         tail,
@@ -1026,10 +1068,51 @@ fn the_plan_shape_comes_out_in_markdown() {
         1,
         "an appendix is printed once, at the end"
     );
+
+    // The draft: «Utkast» for the version, and every leaf section without content marked
+    // (emphasised, so it does not read as the plan's text).
+    assert!(markdown.contains("- **Versjon:** Utkast"), "{markdown}");
+    let marked = markdown.matches(&format!("_{UNWRITTEN}_")).count();
+    assert!(marked > 5, "{marked} sections marked");
+    let renamed = format!(
+        "{} Slik er det i bydelen",
+        number("hvor-star-vi.nasituasjon")
+    );
+    let after_renamed = &markdown[markdown.find(&renamed).expect("renamed")..];
+    assert!(
+        after_renamed
+            .lines()
+            .skip(1)
+            .find(|line| !line.trim().is_empty())
+            == Some(format!("_{UNWRITTEN}_").as_str())
+    );
+
+    // A frozen version prints the plan: no marker, no empty section, no empty appendix; a
+    // chapter keeps its heading when a section under it has content.
+    let frozen = to_markdown(&view, &template, &info());
+    assert!(!frozen.contains(UNWRITTEN), "{frozen}");
+    let parsed = parse(&frozen);
+    let headings: Vec<&str> = parsed.headings.iter().map(|(_, h)| h.as_str()).collect();
+    assert!(!headings.contains(&renamed.as_str()), "{frozen}");
+    assert!(headings.contains(&format!("{} Lokale forhold", local.number).as_str()));
+    let chapter = find(&view.structure, "hvor-star-vi").expect("chapter");
+    assert!(headings.contains(&format!("{} {}", chapter.number, chapter.heading).as_str()));
+    assert!(
+        headings.contains(&"1 Innledning"),
+        "the introduction is content"
+    );
+    assert!(!frozen.contains("Ordliste"));
+    assert!(!frozen.contains("Strategi- og plandokumenter"));
+    assert!(
+        parsed
+            .paragraphs
+            .contains(&"Bydelen har mange små parker.".to_owned())
+    );
+    assert!(frozen.contains("- **Versjon:** Høringsutkast"));
 }
 
 #[test]
-fn an_empty_plan_prints_headings_and_nothing_made_up() {
+fn an_empty_plan_prints_nothing_made_up() {
     let template = korus();
     let doc = sample::new_doc(&template, &sample::nordstrand_meta()).expect("doc");
     {
@@ -1057,15 +1140,369 @@ fn an_empty_plan_prints_headings_and_nothing_made_up() {
     let parsed = parse(&markdown);
     let tables = tiltak_tables(&parsed);
     assert_eq!(tables.len(), 1);
-    let row = &tables[0][1];
-    for (index, cell) in row.iter().enumerate().skip(1) {
-        if index != title_cell(&template) {
-            assert_eq!(cell, "", "an unset field stays empty: {row:?}");
-        }
-    }
+    // Every field but the title is unset: their columns are left out, nothing is invented.
+    let title = template.title_field().expect("a title field");
+    assert_eq!(tables[0][0], ["Nr.", title.label.as_str()]);
+    assert_eq!(tables[0][1], ["1", "Et tiltak uten mer"]);
     let pdf = to_pdf(&view, &template, &info()).expect("pdf");
     let text = pdf_text(&pdf);
     for made_up in ["Ingen ", "Se vedlegg", "Ikke startet", "krysset av"] {
         assert!(!text.contains(made_up), "{made_up:?} in the PDF");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Word (.docx), read back from its XML
+// ---------------------------------------------------------------------------------------------
+
+/// A part of a .docx package, read back with the zip crate.
+fn docx_part(bytes: &[u8], name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip archive");
+    let mut file = archive
+        .by_name(name)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text).expect("UTF-8 XML");
+    text
+}
+
+/// The text of a WordprocessingML fragment: its `w:t` runs unescaped, line breaks as `\n`.
+fn docx_text(xml: &str) -> String {
+    let mut out = String::new();
+    let mut rest = xml;
+    while let Some(at) = rest.find('<') {
+        let tail = &rest[at..];
+        if tail.starts_with("<w:br/>") || tail.starts_with("<w:br ") {
+            out.push('\n');
+        } else if tail.starts_with("<w:tab/>") {
+            out.push('\t');
+        } else if tail.starts_with("<w:t>") || tail.starts_with("<w:t ") {
+            let start = at + tail.find('>').expect("tag end") + 1;
+            let end = start + rest[start..].find("</w:t>").expect("w:t closed");
+            out.push_str(
+                &rest[start..end]
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&quot;", "\"")
+                    .replace("&amp;", "&"),
+            );
+            rest = &rest[end..];
+            continue;
+        }
+        rest = &tail[1..];
+    }
+    out
+}
+
+/// Each paragraph of the body outside tables: (style, text).
+fn docx_paragraphs(xml: &str) -> Vec<(String, String)> {
+    let mut outside = String::new();
+    for (index, piece) in xml.split("<w:tbl>").enumerate() {
+        outside.push_str(if index == 0 {
+            piece
+        } else {
+            piece.split_once("</w:tbl>").map_or("", |(_, after)| after)
+        });
+    }
+    outside
+        .split("<w:p>")
+        .skip(1)
+        .map(|paragraph| {
+            let paragraph = paragraph.split("</w:p>").next().unwrap_or("");
+            let style = paragraph
+                .split("<w:pStyle w:val=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or("")
+                .to_owned();
+            (style, docx_text(paragraph))
+        })
+        .collect()
+}
+
+/// One table of a .docx: its rows, each (is a repeated header row, cell texts).
+type DocxTable = Vec<(bool, Vec<String>)>;
+
+fn docx_tables(xml: &str) -> Vec<DocxTable> {
+    xml.split("<w:tbl>")
+        .skip(1)
+        .map(|table| {
+            let table = table.split("</w:tbl>").next().unwrap_or("");
+            table
+                .split("<w:tr>")
+                .skip(1)
+                .map(|row| {
+                    let cells = row
+                        .split("<w:tc>")
+                        .skip(1)
+                        .map(|cell| {
+                            cell.split("</w:p>")
+                                .map(docx_text)
+                                .filter(|text| !text.is_empty())
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        })
+                        .collect();
+                    (row.contains("<w:tblHeader/>"), cells)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn docx_has_word_headings_header_rows_numbered_tiltak_and_norwegian() {
+    let template = korus();
+    let doc = sample::nordstrand_doc(&template).expect("sample");
+    let view = plan_view(&doc, &template);
+    let bytes = to_docx(&view, &template, &info()).expect("docx");
+    assert!(bytes.starts_with(b"PK\x03\x04"), "a zip package");
+    assert!(
+        bytes == to_docx(&view.clone(), &template, &info()).expect("docx"),
+        "the same plan gives the same bytes"
+    );
+    // Every entry is dated 1980-01-01, whatever the clock says.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).expect("zip");
+    for index in 0..archive.len() {
+        let entry = archive.by_index(index).expect("entry");
+        let date = entry.last_modified().expect("a date");
+        assert_eq!((date.year(), date.month(), date.day()), (1980, 1, 1));
+    }
+    let document = docx_part(&bytes, "word/document.xml");
+    let paragraphs = docx_paragraphs(&document);
+
+    // The cover: the kind of plan, the title in Word's Title style, «Bydel …», the facts.
+    assert_eq!(
+        paragraphs[0],
+        ("Subtitle".to_owned(), template.title.clone())
+    );
+    assert_eq!(paragraphs[1], ("Title".to_owned(), view.meta.title.clone()));
+    assert_eq!(
+        paragraphs[2],
+        ("Subtitle".to_owned(), "Bydel Nordstrand".to_owned())
+    );
+    assert!(
+        paragraphs
+            .iter()
+            .any(|(_, text)| text == "Versjon\tHøringsutkast")
+    );
+    assert!(
+        paragraphs
+            .iter()
+            .any(|(_, text)| text == "Dato\t12.03.2026")
+    );
+
+    // Every section in Word's heading style of its level, with the plan's number.
+    for section in flatten(&view.structure) {
+        let level = if section.appendix { 1 } else { section.depth };
+        let want = (
+            format!("Heading{level}"),
+            format!("{} {}", section.number, section.heading),
+        );
+        assert!(paragraphs.contains(&want), "missing {want:?}");
+    }
+    let styles = docx_part(&bytes, "word/styles.xml");
+    for level in 1..=6 {
+        assert!(styles.contains(&format!(
+            r#"w:styleId="Heading{level}"><w:name w:val="heading {level}"/>"#
+        )));
+        assert!(styles.contains(&format!(r#"<w:outlineLvl w:val="{}"/>"#, level - 1)));
+    }
+
+    // Tiltak tables: a repeated header row «Nr.» and the columns the Markdown has, the same
+    // numbers in the same order as the Markdown.
+    let markdown = to_markdown(&view, &template, &info());
+    let md_tables = tiltak_tables(&parse(&markdown))
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    let tables: Vec<DocxTable> = docx_tables(&document)
+        .into_iter()
+        .filter(|table| table[0].1.first().map(String::as_str) == Some(NUMBER_COLUMN))
+        .collect();
+    assert_eq!(tables.len(), md_tables.len());
+    for (table, md) in tables.iter().zip(&md_tables) {
+        assert!(table[0].0, "the header row repeats on every page");
+        assert!(table[1..].iter().all(|(header, _)| !header));
+        assert_eq!(table[0].1, md[0]);
+        let numbers: Vec<&str> = table[1..].iter().map(|(_, c)| c[0].as_str()).collect();
+        let md_numbers: Vec<&str> = md[1..].iter().map(|row| row[0].as_str()).collect();
+        assert_eq!(numbers, md_numbers);
+    }
+    let numbers: Vec<String> = tables
+        .iter()
+        .flat_map(|table| table[1..].iter().map(|(_, cells)| cells[0].clone()))
+        .collect();
+    let expected: Vec<String> = (1..=49).map(|n| n.to_string()).collect();
+    assert_eq!(numbers, expected);
+    // Details under the title: every other value, as «Label: value».
+    let all_cells = tables
+        .iter()
+        .flat_map(|table| table.iter().flat_map(|(_, cells)| cells.clone()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for row in &view.tiltak {
+        assert!(all_cells.contains(&row.title(&template)));
+    }
+    // Milestones and key figures are tables with header rows too.
+    assert!(
+        docx_tables(&document)
+            .iter()
+            .any(|table| table[0].0 && table[0].1 == MILESTONE_COLUMNS)
+    );
+
+    // Lists, quotes and safe links.
+    assert!(document.contains("<w:numPr>"));
+    let numbering = docx_part(&bytes, "word/numbering.xml");
+    assert!(numbering.contains(r#"<w:numFmt w:val="decimal"/>"#));
+    assert!(paragraphs.contains(&(
+        "Quote".to_owned(),
+        "Det er lettere å forebygge enn å reparere.".to_owned()
+    )));
+    let rels = docx_part(&bytes, "word/_rels/document.xml.rels");
+    assert!(rels.contains(
+        r#"Target="https://www.korus-oslo.no/veileder?side=1&amp;utgave=2020" TargetMode="External""#
+    ));
+    assert!(document.contains("<w:hyperlink r:id=\"rIdLink1\""));
+
+    // Norwegian bokmål: in the default run properties, the settings and the properties.
+    assert!(styles.contains(r#"<w:lang w:val="nb-NO""#));
+    let settings = docx_part(&bytes, "word/settings.xml");
+    assert!(settings.contains(r#"<w:themeFontLang w:val="nb-NO"/>"#));
+    assert!(settings.contains(r#"<w:autoHyphenation w:val="false"/>"#));
+    let core = docx_part(&bytes, "docProps/core.xml");
+    assert!(core.contains("<dc:language>nb-NO</dc:language>"));
+    assert!(core.contains(&format!("<dc:title>{}</dc:title>", view.meta.title)));
+    assert!(core.contains("<dc:creator>Bydel Nordstrand</dc:creator>"));
+    assert!(core.contains(
+        "<cp:keywords>Ruspolitisk handlingsplan, Bydel Nordstrand, 2025–2028</cp:keywords>"
+    ));
+    assert!(core.contains("2026-03-12T00:00:00Z"));
+
+    // The cover has no header and no page number; the other pages do.
+    assert!(document.contains("<w:titlePg/>"));
+    let header = docx_text(&docx_part(&bytes, "word/header1.xml"));
+    assert_eq!(header, format!("{}\tHøringsutkast", view.meta.title));
+    assert_eq!(docx_text(&docx_part(&bytes, "word/header2.xml")), "");
+    assert!(docx_part(&bytes, "word/footer1.xml").contains(r#"w:instr=" PAGE ""#));
+    assert_eq!(docx_text(&docx_part(&bytes, "word/footer2.xml")), "");
+
+    // Nothing of the tool's working state.
+    let text = docx_text(&document);
+    for absent in [UNWRITTEN, "Gjeldende tekst", "Ingen ", "krysset av"] {
+        assert!(!text.contains(absent), "{absent}");
+    }
+}
+
+#[test]
+fn a_draft_marks_unwritten_sections_and_a_frozen_version_leaves_them_out() {
+    let template = korus();
+    let doc = sample::new_doc(&template, &sample::nordstrand_meta()).expect("doc");
+    {
+        let mut txn = doc.transact_mut();
+        sample::write_prose(
+            &mut txn,
+            "hvor-star-vi.nasituasjon",
+            &[Prose::Paragraph(vec![Run::Plain("Bydelen vokser.")])],
+        );
+    }
+    let view = plan_view(&doc, &template);
+    let written = find(&view.structure, "hvor-star-vi.nasituasjon").expect("section");
+    let chapter = find(&view.structure, "hvor-star-vi").expect("chapter");
+    let empty = find(&view.structure, "innledning").expect("chapter");
+
+    let draft = to_docx(&view, &template, &draft_info()).expect("docx");
+    let document = docx_part(&draft, "word/document.xml");
+    let paragraphs = docx_paragraphs(&document);
+    let marked = paragraphs
+        .iter()
+        .filter(|p| **p == ("IkkeSkrevet".to_owned(), UNWRITTEN.to_owned()))
+        .count();
+    assert!(marked > 5, "{marked}");
+    assert!(styles_has_marker_style(&docx_part(
+        &draft,
+        "word/styles.xml"
+    )));
+    assert!(
+        paragraphs
+            .iter()
+            .any(|(_, t)| t == &format!("{} {}", empty.number, empty.heading))
+    );
+    assert_eq!(
+        docx_text(&docx_part(&draft, "word/header1.xml")),
+        format!("{}\t{CURRENT_STATE_LABEL}", view.meta.title)
+    );
+    assert!(paragraphs.iter().any(|(_, t)| t == "Versjon\tUtkast"));
+    // The PDF and the Markdown mark them too.
+    let markdown = to_markdown(&view, &template, &draft_info());
+    assert!(markdown.contains(&format!("_{UNWRITTEN}_")));
+    let pdf = pdf_text(&to_pdf(&view, &template, &draft_info()).expect("pdf"));
+    assert!(pdf.contains(UNWRITTEN));
+    assert!(pdf.contains(CURRENT_STATE_LABEL));
+
+    // Frozen: only the written section and the chapter above it.
+    let frozen = to_docx(&view, &template, &info()).expect("docx");
+    let text = docx_text(&docx_part(&frozen, "word/document.xml"));
+    assert!(!text.contains(UNWRITTEN));
+    assert!(text.contains(&format!("{} {}", written.number, written.heading)));
+    assert!(text.contains(&format!("{} {}", chapter.number, chapter.heading)));
+    assert!(!text.contains(&format!("{} {}", empty.number, empty.heading)));
+    let markdown = to_markdown(&view, &template, &info());
+    assert!(!markdown.contains(UNWRITTEN));
+    assert!(!markdown.contains(&format!("{} {}", empty.number, empty.heading)));
+    let pdf = pdf_text(&to_pdf(&view, &template, &info()).expect("pdf"));
+    assert!(!pdf.contains(UNWRITTEN));
+    assert!(!letters(&pdf).contains(&letters(&format!("{} {}", empty.number, empty.heading))));
+}
+
+fn styles_has_marker_style(styles: &str) -> bool {
+    styles.contains(r#"w:styleId="IkkeSkrevet""#) && styles.contains("<w:i/><w:color")
+}
+
+#[test]
+fn hostile_text_stays_text_in_docx() {
+    let template = korus();
+    let view = hostile_view(&template);
+    let bytes = to_docx(&view, &template, &info()).expect("hostile text never breaks the docx");
+    let document = docx_part(&bytes, "word/document.xml");
+    assert!(!document.contains("<script"), "markup from user text");
+    assert!(!document.contains('\u{0}'));
+    let text = squash(&docx_text(&document));
+    for item in hostile() {
+        let want: String = squash(&item).chars().filter(|c| !c.is_control()).collect();
+        assert!(text.contains(&want), "printed literally: {item:?}");
+    }
+    let rels = docx_part(&bytes, "word/_rels/document.xml.rels");
+    assert!(!rels.contains("javascript:"), "only safe links");
+}
+
+#[test]
+fn metadata_come_from_the_plan_and_its_template() {
+    let (template, view) = third_plan();
+    let plan = pdf::PdfPlan::new(&view, &template, &info());
+    assert_eq!(plan.bydel, "Bydel Alna");
+    assert_eq!(plan.author, "Bydel Alna");
+    assert_eq!(
+        plan.keywords,
+        [template.title.as_str(), "Bydel Alna", "2026–2029"]
+    );
+    assert!(plan.subject.starts_with(&template.title));
+    assert!(
+        !plan
+            .keywords
+            .iter()
+            .any(|k| k.contains("ruspolitisk handlingsplan"))
+    );
+    let core = docx_part(
+        &to_docx(&view, &template, &info()).expect("docx"),
+        "docProps/core.xml",
+    );
+    assert!(core.contains("<dc:creator>Bydel Alna</dc:creator>"));
+    assert!(!core.to_lowercase().contains("ruspolitisk"));
+    // «Bydel» is added once, never twice.
+    assert_eq!(bydel_name("Alna"), "Bydel Alna");
+    assert_eq!(bydel_name(" Bydel Alna "), "Bydel Alna");
+    assert_eq!(bydel_name("bydel Sagene"), "bydel Sagene");
+    assert_eq!(bydel_name("Bydelsutvalget"), "Bydel Bydelsutvalget");
+    assert_eq!(bydel_name(""), "");
 }

@@ -3,8 +3,8 @@
 //! - `POST /api/plans/{id}/versions` `{"name": "…"}` freezes the plan's committed state (201);
 //! - `GET /api/plans/{id}/versions` lists them, newest first;
 //! - `GET /api/plans/{id}/versions/{vid}` is the version's content, like `GET /api/plans/{id}`;
-//! - `GET /plans/{id}/export.md` and `/plans/{id}/export.pdf` download the current state, or a
-//!   version with `?version=<vid>`.
+//! - `GET /plans/{id}/export.md`, `/plans/{id}/export.pdf` and `/plans/{id}/export.docx`
+//!   download the current state, or a version with `?version=<vid>`.
 
 use axum::Json;
 use axum::Router;
@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/plans/{plan_id}/export.md", get(export_markdown))
         .route("/plans/{plan_id}/export.pdf", get(export_pdf))
+        .route("/plans/{plan_id}/export.docx", get(export_docx))
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +109,14 @@ async fn export_pdf(
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, HttpError> {
     export_response(&state, &access, query.version.as_deref(), Format::Pdf).await
+}
+
+async fn export_docx(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, HttpError> {
+    export_response(&state, &access, query.version.as_deref(), Format::Docx).await
 }
 
 /// An export as a download.

@@ -6,11 +6,13 @@
 pub mod access;
 pub mod accounts;
 pub mod comments;
+pub mod diff;
 mod error;
 pub mod login_limit;
 pub mod members;
 pub mod plans;
 pub mod revocation;
+pub mod settings;
 pub mod structure;
 pub mod tiltak;
 pub mod versions;

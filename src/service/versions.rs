@@ -93,11 +93,12 @@ pub async fn export(
             let info = ExportInfo {
                 version: None,
                 date_millis: updated,
+                ..ExportInfo::default()
             };
             (view, info)
         }
     };
-    render(record, template, view, info, format).await
+    render(record, template, view, info, version_id, format).await
 }
 
 /// A version's content and the export information it is dated by.
@@ -111,6 +112,7 @@ async fn version_to_export(
     let info = ExportInfo {
         version: Some(version.name),
         date_millis: version.created_at,
+        ..ExportInfo::default()
     };
     Ok((view, info))
 }
@@ -133,11 +135,12 @@ pub async fn export_stored(
             let info = ExportInfo {
                 version: None,
                 date_millis: record.updated_at,
+                ..ExportInfo::default()
             };
             (document::plan_view(&doc, template), info)
         }
     };
-    render(&record, template, view, info, format).await
+    render(&record, template, view, info, version_id, format).await
 }
 
 /// Typesets off the async threads (a PDF takes tens to hundreds of milliseconds).
@@ -145,9 +148,11 @@ async fn render(
     record: &PlanRecord,
     template: &Template,
     view: PlanView,
-    info: ExportInfo,
+    mut info: ExportInfo,
+    version_id: Option<&str>,
     format: Format,
 ) -> Result<Exported> {
+    cover_from_settings(&mut info, record, version_id);
     let filename = export::filename(&view, &info, format);
     let started = std::time::Instant::now();
     let template = template.clone();
@@ -162,4 +167,18 @@ async fn render(
         filename,
         format,
     })
+}
+
+/// The cover's place and date from the plan's settings: the adoption date when the adopted
+/// version is exported, else the plan's own date; the plan's own place.
+fn cover_from_settings(info: &mut ExportInfo, record: &PlanRecord, version_id: Option<&str>) {
+    let settings = &record.settings;
+    info.place = settings.place.clone();
+    let adopted = settings
+        .adopted
+        .as_ref()
+        .filter(|adopted| version_id == Some(adopted.version.to_string().as_str()))
+        .map(|adopted| adopted.date.as_str());
+    let date = adopted.or((!settings.date.is_empty()).then_some(settings.date.as_str()));
+    info.cover_date_millis = date.and_then(crate::time::date_millis);
 }

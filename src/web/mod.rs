@@ -3,15 +3,17 @@
 
 mod account;
 mod assets;
+mod diff;
 pub mod errors;
 pub(crate) mod members;
 mod plan_page;
 pub mod render;
+mod settings;
 mod sign_in;
 mod versions;
 
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -33,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{plan_id}/mangler", get(completeness_panel))
         .merge(sign_in::router())
         .merge(members::router())
+        .merge(settings::router())
+        .merge(diff::router())
         .route(
             "/plans/{plan_id}/versions",
             axum::routing::post(versions::freeze_form),
@@ -65,6 +69,7 @@ struct ListedPlan {
     status_label: String,
     updated_iso: String,
     updated_display: String,
+    archived: bool,
 }
 
 impl From<PlanRecord> for ListedPlan {
@@ -74,6 +79,7 @@ impl From<PlanRecord> for ListedPlan {
             status_label: status_label(&plan.status),
             updated_iso: time::iso(plan.updated_at),
             updated_display: time::oslo_display(plan.updated_at),
+            archived: plan.is_archived(),
             title: plan.title,
             bydel: plan.bydel,
             periode: plan.periode,
@@ -94,6 +100,10 @@ struct IndexPage {
     account: Option<AccountBar>,
     can_create: bool,
     plans: Vec<ListedPlan>,
+    /// Archived plans are listed too (`?archived=true`, «Vis arkiverte planer»).
+    archived_too: bool,
+    /// A plan was just deleted (`?slettet=1`): said once (role=status).
+    deleted: bool,
     bydeler: &'static [&'static str],
     templates: Vec<TemplateChoice>,
     /// The «Ny plan» form as sent, when it was refused; empty otherwise.
@@ -157,25 +167,62 @@ fn render(page: &impl askama::Template) -> Result<Html<String>, HttpError> {
         .map_err(|e| HttpError::Internal(format!("page did not render: {e}")))
 }
 
-async fn index(State(state): State<AppState>, principal: Principal) -> Result<Response, HttpError> {
+/// The plan list's query: `archived=true` lists archived plans too; `slettet=1` follows a
+/// deletion. Anything else in it is ignored.
+#[derive(Default, serde::Deserialize)]
+struct IndexQuery {
+    #[serde(default)]
+    archived: String,
+    #[serde(default)]
+    slettet: String,
+}
+
+async fn index(
+    State(state): State<AppState>,
+    principal: Principal,
+    query: Result<Query<IndexQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, HttpError> {
     if matches!(principal, Principal::Anonymous) && !state.policy.open_editing {
         return Ok(Redirect::to("/login").into_response());
     }
-    Ok(index_page(&state, &principal, NewPlanForm::default())
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let list = PlanList {
+        archived_too: query.archived == "true",
+        deleted: query.slettet == "1",
+    };
+    Ok(index_page(&state, &principal, NewPlanForm::default(), list)
         .await?
         .into_response())
 }
 
+/// Which plans the list shows, and whether a deletion is to be confirmed.
+#[derive(Default)]
+struct PlanList {
+    archived_too: bool,
+    deleted: bool,
+}
+
+/// The template «Ny plan» starts with: the KoRus guide's, when it is loaded.
+const DEFAULT_TEMPLATE: &str = "korus-ruspolitisk-handlingsplan";
+
 async fn index_page(
     state: &AppState,
     principal: &Principal,
-    form: NewPlanForm,
+    mut form: NewPlanForm,
+    list: PlanList,
 ) -> Result<Html<String>, HttpError> {
-    let plans = plans::visible(state, principal).await?;
+    let plans = plans::listed(state, principal, list.archived_too).await?;
+    if form.template.is_empty()
+        && let Some(template) = state.templates.latest(DEFAULT_TEMPLATE)
+    {
+        form.template = template.key();
+    }
     render(&IndexPage {
         account: AccountBar::of(principal),
         can_create: access::may_create_plans(&state.policy, principal.caller()),
         plans: plans.into_iter().map(ListedPlan::from).collect(),
+        archived_too: list.archived_too,
+        deleted: list.deleted,
         bydeler: &BYDELER,
         templates: template_choices(&state.templates)
             .into_iter()
@@ -205,7 +252,7 @@ async fn create_plan(
                 ));
             };
             let form = NewPlanForm::refused(request, &error);
-            let page = index_page(&state, &principal, form).await?;
+            let page = index_page(&state, &principal, form, PlanList::default()).await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -252,6 +299,7 @@ async fn plan_page_for(
         &people.units,
     );
     page.annotate(&people.section_units, &people.last_edits);
+    page.can_configure = access.own_role.may(Action::Manage);
     let mut versions = versions::panel(state, &access).await?;
     versions.refused = refused_freeze;
     render(&PlanPage {

@@ -37,6 +37,10 @@ pub struct PlanPageData {
     pub goals: Vec<GoalText>,
     /// The tiltak section the goals are listed in: the first in use.
     pub goals_section: String,
+    /// The plan is archived: read and comment only.
+    pub archived: bool,
+    /// The viewer may open the plan's settings (its coordinator, archived or not).
+    pub can_configure: bool,
     pub completeness: Completeness,
     /// Empty sections as (anchor, "number heading") for links from the completeness panel.
     pub empty_links: Vec<(String, String)>,
@@ -345,6 +349,8 @@ impl PlanPageData {
                         .collect(),
                 })
                 .collect(),
+            archived: record.is_archived(),
+            can_configure: false,
             goals_section: flatten(&view.structure)
                 .into_iter()
                 .find(|section| section.kind == SectionKind::Tiltak && section.in_use)

@@ -29,10 +29,12 @@ pub struct VersionsPanel {
     pub max_name_chars: usize,
     pub current_md: String,
     pub current_pdf: String,
+    pub current_docx: String,
     /// The freeze form as sent, when it was refused: the name typed and why (bokmål).
     pub refused: Option<(String, String)>,
 }
 
+#[derive(Clone)]
 pub struct ListedVersion {
     pub id: String,
     pub name: String,
@@ -41,6 +43,9 @@ pub struct ListedVersion {
     pub page_href: String,
     pub md_href: String,
     pub pdf_href: String,
+    pub docx_href: String,
+    /// What changed since the version frozen before this one, if there is one.
+    pub changes_href: Option<String>,
 }
 
 impl ListedVersion {
@@ -54,7 +59,27 @@ impl ListedVersion {
             page_href: format!("{base}/versions/{}", version.id),
             md_href: format!("{base}/export.md?version={}", version.id),
             pdf_href: format!("{base}/export.pdf?version={}", version.id),
+            docx_href: format!("{base}/export.docx?version={}", version.id),
+            changes_href: None,
         }
+    }
+
+    /// The versions newest first, each linked to what changed since the one before it.
+    fn list(versions: &[VersionRecord]) -> Vec<ListedVersion> {
+        versions
+            .iter()
+            .enumerate()
+            .map(|(index, version)| {
+                let mut listed = ListedVersion::new(version);
+                listed.changes_href = versions.get(index + 1).map(|previous| {
+                    format!(
+                        "/plans/{}/endringer?from={}&to={}",
+                        version.plan_id, previous.id, version.id
+                    )
+                });
+                listed
+            })
+            .collect()
     }
 }
 
@@ -65,13 +90,14 @@ pub async fn panel(state: &AppState, access: &PlanAccess) -> Result<VersionsPane
     Ok(VersionsPanel {
         plan_id: plan.to_string(),
         frozen: None,
-        versions: versions.iter().map(ListedVersion::new).collect(),
+        versions: ListedVersion::list(&versions),
         can_freeze: access.may(Action::Freeze),
         can_export_current: access.may(Action::ExportCurrent),
         csrf_token: access.principal.csrf().map(str::to_owned),
         max_name_chars: MAX_NAME_CHARS,
         current_md: format!("/plans/{plan}/export.md"),
         current_pdf: format!("/plans/{plan}/export.pdf"),
+        current_docx: format!("/plans/{plan}/export.docx"),
         refused: None,
     })
 }
@@ -100,7 +126,14 @@ pub async fn version_page(
     )
     .await?;
     let mut versions = panel(&state, &access).await?;
-    versions.frozen = Some(ListedVersion::new(&version));
+    versions.frozen = Some(
+        versions
+            .versions
+            .iter()
+            .find(|listed| listed.id == version.id.to_string())
+            .cloned()
+            .unwrap_or_else(|| ListedVersion::new(&version)),
+    );
     versions.can_freeze = false;
     let page = VersionPage {
         account: super::AccountBar::of(&access.principal),

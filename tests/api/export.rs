@@ -1,7 +1,8 @@
-//! Exports and named versions: the golden Markdown of the Nordstrand sample, the PDF read back
-//! with poppler-utils (`pdftotext`, `pdfinfo`; the tests fail when they are missing), hostile
-//! text through both exports, and frozen versions that export the same bytes however the plan
-//! changes afterwards.
+//! Exports and named versions: the golden Markdown and Word document XML of the Nordstrand
+//! sample, the PDF read back with poppler-utils (`pdftotext`, `pdfinfo`; the tests fail when
+//! they are missing), the .docx opened by LibreOffice (`soffice --headless`; skipped only
+//! outside CI when it is missing), hostile text through the exports, and frozen versions that
+//! export the same bytes however the plan changes afterwards.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +17,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 const GOLDEN: &str = "tests/golden/nordstrand.md";
+const GOLDEN_DOCX: &str = "tests/golden/nordstrand.document.xml";
 /// 12 March 2026, 12:00 UTC.
 const FROZEN_AT: i64 = 1_773_316_800_000;
 
@@ -31,6 +33,7 @@ fn info() -> ExportInfo {
     ExportInfo {
         version: Some("Høringsutkast".to_owned()),
         date_millis: FROZEN_AT,
+        ..Default::default()
     }
 }
 
@@ -69,6 +72,111 @@ fn markdown_matches_the_golden_file() {
             line_diff(&expected, &markdown)
         );
     }
+}
+
+/// `word/document.xml` of the Nordstrand sample's .docx, one paragraph, table and row per
+/// line (whitespace between elements means nothing in WordprocessingML; text is untouched).
+#[test]
+fn docx_document_xml_matches_the_golden_file() {
+    let (template, view) = nordstrand();
+    let bytes = export::to_docx(&view, &template, &info()).expect("docx");
+    let xml = docx_part(&bytes, "word/document.xml");
+    let readable = ["<w:p>", "<w:p/>", "<w:tbl>", "<w:tr>", "<w:sectPr>"]
+        .iter()
+        .fold(xml, |xml, tag| xml.replace(tag, &format!("\n{tag}")))
+        + "\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN_DOCX);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &readable).expect("golden written");
+        eprintln!("UPDATE_GOLDEN: wrote {}", path.display());
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e}\nrun `UPDATE_GOLDEN=1 cargo test --test api export::docx_document_xml_matches_the_golden_file` to create it",
+            path.display()
+        )
+    });
+    if readable != expected {
+        panic!(
+            "the .docx document differs from {GOLDEN_DOCX} (- expected, + actual):\n{}\nIf the change is intended, rerun with UPDATE_GOLDEN=1 and review the diff.",
+            line_diff(&expected, &readable)
+        );
+    }
+}
+
+/// A part of a .docx package.
+fn docx_part(bytes: &[u8], name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip archive");
+    let mut file = archive
+        .by_name(name)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text).expect("UTF-8 XML");
+    text
+}
+
+/// LibreOffice opens the .docx and turns it into a PDF whose text has the plan: the file is
+/// one a word processor reads as it is. CI must run this (`CI` set): scripts/test installs
+/// `libreoffice-writer-nogui`; elsewhere a missing `soffice` skips it with a note.
+#[test]
+fn libreoffice_opens_the_docx() {
+    if Command::new("soffice").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "soffice is missing in CI: scripts/test installs libreoffice-writer-nogui"
+        );
+        eprintln!("SKIPPED: soffice not found (apt-get install -y libreoffice-writer-nogui)");
+        return;
+    }
+    let (template, view) = nordstrand();
+    let bytes = export::to_docx(&view, &template, &info()).expect("docx");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let docx = dir.path().join("plan.docx");
+    std::fs::write(&docx, &bytes).expect("docx written");
+    // A profile of its own, so that a running LibreOffice or a parallel test cannot lock it.
+    let profile = format!(
+        "-env:UserInstallation=file://{}/profile",
+        dir.path().display()
+    );
+    let output = Command::new("soffice")
+        .args([
+            profile.as_str(),
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&docx)
+        .output()
+        .expect("soffice runs");
+    let pdf_path = dir.path().join("plan.pdf");
+    assert!(
+        output.status.success() && pdf_path.exists(),
+        "LibreOffice could not convert the .docx: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let pdf = PdfFile::new(&std::fs::read(&pdf_path).expect("pdf"));
+    let text = letters(&pdf.text());
+    assert!(text.contains(&letters(&view.meta.title)), "the title");
+    assert!(text.contains(&letters("Bydel Nordstrand")));
+    assert!(text.contains(&letters("Vedlegg 1 Strategi- og plandokumenter")));
+    for section in document::structure::flatten(&view.structure).iter().take(6) {
+        let heading = format!("{} {}", section.number, section.heading);
+        assert!(text.contains(&letters(&heading)), "{heading}");
+    }
+    // Table cells side by side interleave in the text: a tiltak's first word is enough.
+    let first_word = view.tiltak[0]
+        .title(&template)
+        .split_whitespace()
+        .next()
+        .map(letters)
+        .expect("a title");
+    assert!(text.contains(&first_word));
+    assert!(pdf.pages() > 4, "cover, body, appendix");
 }
 
 /// A readable line diff: changed lines with two lines of context.
@@ -247,7 +355,9 @@ fn without_furniture(text: &str, header: &[&str]) -> String {
                     page.chars().all(|c| c.is_ascii_digit())
                         && of.chars().all(|c| c.is_ascii_digit())
                 });
-            !footer && !header.contains(&line)
+            // Break opportunities (U+200B) are invisible: not part of the line.
+            let visible = line.replace('\u{200B}', "");
+            !footer && !header.contains(&visible.as_str())
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -266,11 +376,59 @@ fn compact(text: &str) -> String {
 const PAGE_WIDTH: f64 = 595.28;
 const MARGIN: f64 = 62.36;
 
-/// The strip of the body where the KoRus tiltak tables' «Tiltak» column is: after «Nr.» (as
-/// wide as its content) and «Innsatsområde» (width 2 of 16), 5 of 16 wide. Measured with
-/// `pdftotext -bbox`: the column's cells run from x ≈ 139 to x ≈ 280.
-fn tiltak_column(pdf: &PdfFile) -> String {
-    pdf.strip(138, 142)
+/// The strips of every table's column headed `header`, one per position the column has
+/// (tables leave out columns that are empty on all their rows, so the column moves): each
+/// from just before its header word to just before the next header word on the same line.
+fn column_strips(pdf: &PdfFile, header: &str) -> String {
+    let html = poppler("pdftotext", &["-bbox", "-enc", "UTF-8", pdf.arg(), "-"]);
+    // (page, xMin, yMin, text)
+    let mut words: Vec<(usize, f64, f64, String)> = Vec::new();
+    let mut page = 0;
+    for line in html.lines().map(str::trim) {
+        if line.starts_with("<page ") {
+            page += 1;
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("<word ") else {
+            continue;
+        };
+        let attr = |name: &str| -> Option<f64> {
+            let start = rest.find(&format!("{name}=\""))? + name.len() + 2;
+            let end = start + rest[start..].find('"')?;
+            rest[start..end].parse().ok()
+        };
+        let text = rest
+            .split('>')
+            .nth(1)
+            .unwrap_or("")
+            .trim_end_matches("</word");
+        if let (Some(x), Some(y)) = (attr("xMin"), attr("yMin")) {
+            words.push((page, x, y, text.to_owned()));
+        }
+    }
+    let mut spans: Vec<(u32, u32)> = Vec::new();
+    for (page, x, y, text) in &words {
+        if text != header {
+            continue;
+        }
+        let next = words
+            .iter()
+            .filter(|(p, nx, ny, _)| p == page && (ny - y).abs() < 1.0 && *nx > x + 20.0)
+            .map(|(_, nx, _, _)| *nx)
+            .fold(f64::INFINITY, f64::min);
+        if next.is_finite() {
+            let span = ((x - 3.0) as u32, (next - x) as u32);
+            if !spans.contains(&span) {
+                spans.push(span);
+            }
+        }
+    }
+    assert!(!spans.is_empty(), "no «{header}» column header in the PDF");
+    spans
+        .iter()
+        .map(|(x, width)| pdf.strip(*x, *width))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -316,13 +474,29 @@ fn pdf_holds_every_tiltak_heading_and_page_number() {
     for word in ["æ", "ø", "å", "Ø"] {
         assert!(text.contains(word), "{word} is in the PDF text");
     }
-    // Page numbers: "side x av N" on every page.
-    for page in 1..=pages {
+    // Page numbers: "side x av N" on every page but the cover.
+    for page in 2..=pages {
         assert!(
             text.contains(&format!("side {page} av {pages}")),
             "side {page} av {pages}"
         );
     }
+    assert!(
+        !text.contains(&format!("side 1 av {pages}")),
+        "the cover has none"
+    );
+    let cover = text.split('\u{c}').next().expect("first page");
+    assert!(cover.contains("Bydel Nordstrand"), "{cover}");
+    // Metadata from the plan and its template.
+    assert!(info.contains("Author:          Bydel Nordstrand"), "{info}");
+    assert!(
+        info.contains("Subject:         Ruspolitisk handlingsplan, Bydel Nordstrand, 2025–2028"),
+        "{info}"
+    );
+    assert!(
+        info.contains("Keywords:        Ruspolitisk handlingsplan, Bydel Nordstrand, 2025–2028"),
+        "{info}"
+    );
     assert!(text.contains("Innholdsfortegnelse"));
     // Every section with the plan's number and heading, the groups and the appendix.
     for section in document::structure::flatten(&view.structure) {
@@ -337,15 +511,45 @@ fn pdf_holds_every_tiltak_heading_and_page_number() {
         assert!(flat.contains(&letters(&option.label)), "{}", option.label);
     }
     assert!(flat.contains(&letters("Vedlegg 1 Strategi- og plandokumenter")));
-    // Every tiltak, read from the table's «Tiltak» column.
+    // Every tiltak, read from the tables' «Tiltak» column (where it is depends on the table:
+    // the demo's tables have no «Nivå» or «Frist», and some no «Innsatsområde»).
     // The table header repeats on every page a table continues on.
-    let column = letters(&without_furniture(&tiltak_column(&pdf), &["Tiltak"]));
+    let column = letters(&without_furniture(
+        &column_strips(&pdf, "Tiltak"),
+        &["Tiltak"],
+    ));
     for row in &view.tiltak {
         let title = row.title(&template);
         assert!(
             column.contains(&letters(&title)),
             "tiltak missing from the PDF: {title}"
         );
+    }
+    // Units' names are never hyphenated (the cells of `unit` fields).
+    let goals = &view.goals;
+    let units: Vec<String> = view
+        .tiltak
+        .iter()
+        .flat_map(|row| {
+            template
+                .tiltak
+                .fields
+                .iter()
+                .filter(|field| field.field_type == samskriv::templates::FieldType::Unit)
+                .map(move |field| row.display(field, goals))
+        })
+        .collect();
+    assert!(!units.is_empty());
+    for word in units.iter().flat_map(|value| value.split_whitespace()) {
+        let chars: Vec<char> = word.trim_matches(',').chars().collect();
+        for cut in 2..chars.len().saturating_sub(1) {
+            let split = format!(
+                "{}-\n{}",
+                chars[..cut].iter().collect::<String>(),
+                chars[cut..].iter().collect::<String>()
+            );
+            assert!(!text.contains(&split), "a unit hyphenated: {split:?}");
+        }
     }
     // Milestones and prose are there too.
     for milestone in &view.milestones {
@@ -448,14 +652,22 @@ async fn hostile_text_is_printed_literally_in_both_exports() {
         );
     }
     assert!(!markdown.contains("<br"), "no HTML line breaks");
+    // Every tiltak row has as many cells as its table's header (a column empty on every row
+    // is left out of the table, and so is its cell on every row).
+    let mut header_pipes = 0;
     for line in markdown.lines().filter(|line| line.starts_with('|')) {
-        // «Nr.» and six columns: eight unescaped pipes.
         let pipes = line.len() - line.replace('|', "").len() - line.matches("\\|").count();
-        if line.contains("Rusforebyggende") || line.contains("#read") || line.contains("Langt") {
+        if line.starts_with("| Nr. |") {
+            header_pipes = pipes;
+            assert!(pipes >= 6, "{line}");
+        } else if line.contains("Rusforebyggende")
+            || line.contains("#read")
+            || line.contains("Langt")
+        {
             assert_eq!(
                 pipes,
-                8,
-                "a tiltak row keeps its seven cells: {}",
+                header_pipes,
+                "a tiltak row keeps its cells: {}",
                 &line[..80.min(line.len())]
             );
         }
@@ -479,7 +691,7 @@ async fn hostile_text_is_printed_literally_in_both_exports() {
     let pdf = PdfFile::new(&bytes);
     let header = [
         "Plan #read(\"/etc/passwd\") | *x*",
-        "Gjeldende tekst (ikke frosset)",
+        export::CURRENT_STATE_LABEL,
         "Tiltak",
     ];
     let text = compact(&without_furniture(&pdf.text(), &header));
@@ -499,7 +711,7 @@ async fn hostile_text_is_printed_literally_in_both_exports() {
         text.contains(&compact(&corpus[11])),
         "the long cell is whole"
     );
-    let column = compact(&without_furniture(&tiltak_column(&pdf), &header));
+    let column = compact(&without_furniture(&column_strips(&pdf, "Tiltak"), &header));
     for item in &corpus {
         assert!(
             column.contains(&compact(item)),
@@ -572,6 +784,18 @@ async fn a_frozen_version_exports_the_same_bytes_after_more_edits() {
     );
     let (status, _, pdf_before) = api.download(&pdf_path).await;
     assert_eq!(status, StatusCode::OK);
+    let docx_path = format!("/plans/{plan}/export.docx?version={vid}");
+    let (status, headers, docx_before) = api.download(&docx_path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"ruspolitisk-handlingsplan-for-bydel-nordstrand-vedtatt-i-bu-12-03-2026.docx\""
+    );
+    assert!(docx_part(&docx_before, "word/header1.xml").contains("Vedtatt i BU 12.03.2026"));
     let (_, _, current_before) = api.download(&format!("/plans/{plan}/export.md")).await;
     let md_text = String::from_utf8(md_before.clone()).expect("utf-8");
     assert!(md_text.contains("- **Versjon:** Vedtatt i BU 12.03.2026\n"));
@@ -603,6 +827,17 @@ async fn a_frozen_version_exports_the_same_bytes_after_more_edits() {
         pdf_after == pdf_before,
         "a frozen version's PDF never changes (typst is deterministic)"
     );
+    let (_, _, docx_after) = api.download(&docx_path).await;
+    assert!(
+        docx_after == docx_before,
+        "a frozen version's .docx never changes"
+    );
+    let (status, _, current_docx) = api.download(&format!("/plans/{plan}/export.docx")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        docx_part(&current_docx, "word/document.xml").contains("Et nytt tiltak etter frysingen")
+    );
+    assert!(docx_part(&current_docx, "word/header1.xml").contains(export::CURRENT_STATE_LABEL));
     let (_, _, current_after) = api.download(&format!("/plans/{plan}/export.md")).await;
     assert!(current_after != current_before);
     assert!(String::from_utf8_lossy(&current_after).contains("Et nytt tiltak etter frysingen"));
@@ -662,10 +897,13 @@ async fn a_frozen_version_exports_the_same_bytes_after_more_edits() {
     );
     assert!(!html.contains("Et nytt tiltak etter frysingen"));
     assert!(html.contains(&format!("/plans/{plan}/export.pdf?version={vid}")));
+    assert!(html.contains(&format!("/plans/{plan}/export.docx?version={vid}")));
     let (status, html) = api.page(&format!("/plans/{plan}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Frys versjon"));
     assert!(html.contains("Last ned Markdown") && html.contains("Last ned PDF"));
+    assert!(html.contains("Last ned Word (.docx)"));
+    assert!(html.contains(&format!("/plans/{plan}/export.docx\"")));
     assert!(html.contains(&format!("/plans/{plan}/versions/{vid}")));
 
     // The form freezes and goes back to the plan.
@@ -710,6 +948,9 @@ async fn the_cli_exports_the_current_state_and_a_version() {
     let (_, _, served) = api
         .download(&format!("/plans/{plan}/export.md?version={vid}"))
         .await;
+    let (_, _, served_docx) = api
+        .download(&format!("/plans/{plan}/export.docx?version={vid}"))
+        .await;
     let db = app.db_path.clone();
     // Keeps the database's directory until the end of the test.
     let _dir = app.stop().await;
@@ -747,13 +988,35 @@ async fn the_cli_exports_the_current_state_and_a_version() {
     assert!(status.success());
     assert!(PdfFile::new(&std::fs::read(&pdf).expect("pdf")).pages() > 4);
 
+    let docx = dir.path().join("plan.docx");
+    let status = Command::new(env!("CARGO_BIN_EXE_samskriv"))
+        .args([
+            "export",
+            &plan,
+            "--format",
+            "docx",
+            "--version",
+            &vid,
+            "--output",
+        ])
+        .arg(&docx)
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .status()
+        .expect("cli runs");
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read(&docx).expect("written"),
+        served_docx,
+        "CLI and server give the same .docx"
+    );
+
     let output = Command::new(env!("CARGO_BIN_EXE_samskriv"))
-        .args(["export", &plan, "--format", "docx"])
+        .args(["export", &plan, "--format", "odt"])
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .output()
         .expect("cli runs");
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("md or pdf"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("md, pdf or docx"));
 }
 
 // ---------------------------------------------------------------------------------------------

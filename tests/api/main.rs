@@ -6,6 +6,7 @@ mod access;
 mod browser;
 mod cli;
 mod comments;
+mod diff;
 mod errors;
 mod export;
 mod helpers;
@@ -15,6 +16,7 @@ mod nodes;
 mod plans;
 mod revocation;
 mod security;
+mod settings;
 mod storage;
 mod structure;
 #[path = "../support/mod.rs"]
