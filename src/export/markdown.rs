@@ -327,8 +327,8 @@ fn list_md(items: &[ListItem], start: Option<u32>, level: u8) -> String {
     rendered.join(if tight { "\n" } else { "\n\n" })
 }
 
-/// A prose table. GitHub needs a header row: the first row is it when it has header cells,
-/// otherwise the header is left empty.
+/// A prose table. GitHub needs a header row: the first row is it, whether or not its cells are
+/// header cells (an empty header row would print a blank line of cells above the table).
 fn prose_table_md(rows: &[Vec<Cell>]) -> String {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     if width == 0 {
@@ -347,8 +347,8 @@ fn prose_table_md(rows: &[Vec<Cell>]) -> String {
             .collect()
     };
     let (header, body) = match rows.split_first() {
-        Some((first, rest)) if first.iter().any(|cell| cell.header) => (render(first), rest),
-        _ => (Vec::new(), rows),
+        Some((first, rest)) => (render(first), rest),
+        None => (Vec::new(), rows),
     };
     let mut out = String::new();
     row_md(header.into_iter(), width, &mut out);
@@ -707,6 +707,27 @@ mod tests {
             italic,
             link: link.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn a_table_without_header_cells_takes_its_first_row_as_the_header() {
+        let cell = |value: &str| Cell {
+            header: false,
+            blocks: vec![Block::Paragraph {
+                content: vec![text(value)],
+            }],
+        };
+        let table = prose_table_md(&[
+            vec![cell("Indikator"), cell("Verdi")],
+            vec![cell("Ung i Oslo"), cell("39 %")],
+        ]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(
+            lines[0].contains("Indikator") && lines[0].contains("Verdi"),
+            "{table}"
+        );
+        assert!(lines[2].contains("Ung i Oslo"), "{table}");
     }
 
     #[test]

@@ -217,7 +217,7 @@ impl PlanMember {
 }
 
 /// The plan is archived: nothing in it changes until a coordinator restores it.
-fn archived(plan: PlanId) -> Error {
+pub(crate) fn archived(plan: PlanId) -> Error {
     Error::Forbidden(format!(
         "plan {plan} is archived and read-only; a coordinator may restore it: POST /api/plans/{plan}/restore"
     ))

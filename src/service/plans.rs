@@ -225,6 +225,10 @@ pub async fn import_tiltak(
 ) -> Result<(PlanRecord, usize)> {
     let rows = demo::parse_tiltak_rows(json).map_err(|e| Error::invalid("tiltak", e))?;
     let (record, template) = stored_plan(storage, templates, plan).await?;
+    if record.is_archived() {
+        // An archived plan is read-only for everyone, the command line included.
+        return Err(super::access::archived(record.id));
+    }
     let doc = crate::room::load_document(&storage.load_document(plan).await?)?;
     let update = {
         let mut txn = doc.transact_mut();

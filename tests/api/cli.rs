@@ -162,7 +162,16 @@ async fn import_tiltak_refuses_bad_files_and_unknown_plans() {
         stderr(&output)
     );
 
+    // An archived plan is read-only for the command line too.
     let storage = open_storage(&db).await;
+    storage
+        .set_plan_archived(id.parse().expect("id"), Some(1_764_000_000_000))
+        .await
+        .expect("archived");
+    let output = samskriv(&db, &["plan", "import-tiltak", &id, &fixture]).await;
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("archived"), "{}", stderr(&output));
+
     assert_eq!(
         storage.log_len(id.parse().expect("id")).await.expect("log"),
         1,
