@@ -99,7 +99,7 @@ impl PlanRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Adoption {
     /// A version of this plan.
-    pub version: crate::version::VersionId,
+    pub version: VersionId,
     /// The meeting date, YYYY-MM-DD.
     pub date: String,
     /// The sak number in BU's case list (e.g. «BU-sak 12/26»).
@@ -118,6 +118,40 @@ pub struct PlanSettings {
     pub date: String,
     /// Whom to ask about the plan (name, e-mail, telephone: free text).
     pub contact: String,
+}
+
+/// A frozen version's id (see `crate::version`): a UUID, hyphenated and lower-case in URLs and the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct VersionId(Uuid);
+
+impl VersionId {
+    pub fn new_random() -> Self {
+        VersionId(Uuid::new_v4())
+    }
+}
+
+impl fmt::Display for VersionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+/// The text was not a version id.
+#[derive(Debug, thiserror::Error)]
+#[error("'{0}' is not a version id (expected a UUID)")]
+pub struct InvalidVersionId(String);
+
+impl FromStr for VersionId {
+    type Err = InvalidVersionId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let shown = || InvalidVersionId(s.chars().take(64).collect());
+        if s.len() != 36 {
+            return Err(shown());
+        }
+        Uuid::parse_str(s).map(VersionId).map_err(|_| shown())
+    }
 }
 
 /// Longest title of a plan, in characters.

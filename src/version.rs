@@ -3,52 +3,15 @@
 //! committed it, stored once and never changed; it is read by decoding that state into a
 //! detached document, never through the live room.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use serde::Serialize;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
 use crate::plan::PlanId;
+pub use crate::plan::{InvalidVersionId, VersionId};
 
 /// Longest version name, in characters.
 pub const MAX_NAME_CHARS: usize = 120;
-
-/// A version's id: a UUID, hyphenated and lower-case in URLs and the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct VersionId(Uuid);
-
-impl VersionId {
-    pub fn new_random() -> Self {
-        VersionId(Uuid::new_v4())
-    }
-}
-
-impl fmt::Display for VersionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-/// The text was not a version id.
-#[derive(Debug, thiserror::Error)]
-#[error("'{0}' is not a version id (expected a UUID)")]
-pub struct InvalidVersionId(String);
-
-impl FromStr for VersionId {
-    type Err = InvalidVersionId;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let shown = || InvalidVersionId(s.chars().take(64).collect());
-        if s.len() != 36 {
-            return Err(shown());
-        }
-        Uuid::parse_str(s).map(VersionId).map_err(|_| shown())
-    }
-}
 
 /// A version as listed: what it is called and when it was frozen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

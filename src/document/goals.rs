@@ -7,8 +7,8 @@ use uuid::Uuid;
 use yrs::{Any, Array, In, Map, MapPrelim, ReadTxn, TransactionMut, WriteTxn};
 
 use super::error::{DocumentError, quote};
+use super::layout::maps_of;
 use super::layout::{self, goal};
-use super::view::maps_of;
 use crate::templates::{FieldType, Template};
 
 /// Longest goal title, in characters.

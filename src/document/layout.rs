@@ -1,7 +1,7 @@
 //! Names of the shared types and keys in a plan's Y.Doc. The browser editor uses the same names,
 //! so they are fixed by DESIGN.md ("The live document"); nothing outside `document` spells them.
 
-use yrs::{Any, Array, GetString, Map, MapRef, Out, ReadTxn, TextRef, XmlTextRef};
+use yrs::{Any, Array, ArrayRef, GetString, Map, MapRef, Out, ReadTxn, TextRef, XmlTextRef};
 
 /// Y.Map with the plan's metadata.
 pub const META: &str = "meta";
@@ -163,6 +163,10 @@ pub mod mark {
     pub const HREF: &str = "href";
 }
 
+/// Longest short text of the layout (a title, bydel, periode, milestone text, heading or
+/// checklist item), in characters.
+pub const MAX_SHORT_CHARS: usize = 500;
+
 /// Prefix of the root names of prose sections.
 pub const SECTION_PREFIX: &str = "section:";
 
@@ -281,4 +285,18 @@ pub fn define_roots(txn: &mut yrs::TransactionMut) {
             _ => {}
         }
     }
+}
+
+/// The Y.Map entries of an array (anything else a client put there is not a row).
+pub(crate) fn maps_of<'a, T: ReadTxn>(
+    txn: &'a T,
+    array: Option<ArrayRef>,
+) -> impl Iterator<Item = MapRef> + 'a {
+    let items: Vec<Out> = array
+        .map(|array| array.iter(txn).collect())
+        .unwrap_or_default();
+    items.into_iter().filter_map(|item| match item {
+        Out::YMap(map) => Some(map),
+        _ => None,
+    })
 }

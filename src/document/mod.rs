@@ -52,15 +52,16 @@ pub use prose::{Block, Cell, Inline, ListItem};
 pub use structure::{
     Figure, LocalChecklistItem, NewChecklistItem, PlanChecklistItem, PlanSection, SectionPatch,
     add_checklist_item, add_local_section, delete_local_section, patch_section, plan_structure,
+    read_target_groups,
 };
 pub use tiltak::{
     FieldValue, GroupedRow, MAX_LIST_ITEMS, MAX_ROWS_PER_REQUEST, RowCells, RowGroup, RowOrigin,
     TiltakRow, append_tiltak, group_rows, patch_tiltak, read_tiltak, rows_of_section,
+    tiltak_section_ids,
 };
 pub use view::{
     DocMeta, Milestone, PlanView, ProseSection, SectionContent, initial_update, plan_view,
     plan_view_in, prose_sections, read_doc_meta, read_meta, read_milestones, read_section,
-    read_target_groups, tiltak_section_ids,
 };
 pub use write::{
     MAX_PARAGRAPH_CHARS, MAX_PARAGRAPHS, MAX_SHORT_CHARS, MetaField, NewMilestone, PlanStatus,

@@ -15,9 +15,10 @@ use yrs::{Any, Array, In, Map, MapPrelim, MapRef, Out, ReadTxn, TransactionMut, 
 
 use super::error::{DocumentError, quote};
 use super::layout::{self, checklist_item, figure, local_section, structure};
-use super::view::{maps_of, read_target_groups};
-use super::write::MAX_SHORT_CHARS;
-use crate::templates::{ChecklistItem, Section, SectionKind, TargetGroupsSpec, Template};
+use super::layout::{MAX_SHORT_CHARS, maps_of, target_group};
+use crate::templates::{
+    ChecklistItem, Section, SectionKind, TargetGroup, TargetGroupsSpec, Template,
+};
 
 /// Most sections a plan may add.
 pub const MAX_LOCAL_SECTIONS: usize = 200;
@@ -167,6 +168,17 @@ pub fn read_figures<T: ReadTxn>(txn: &T) -> Vec<Figure> {
                 mal: text(figure::MAL),
             }
         })
+        .collect()
+}
+
+/// The plan's target groups, in the plan's order.
+pub fn read_target_groups<T: ReadTxn>(txn: &T) -> Vec<TargetGroup> {
+    maps_of(txn, txn.get_array(layout::TARGET_GROUPS))
+        .map(|map| TargetGroup {
+            id: layout::map_text(txn, &map, target_group::ID),
+            name: layout::map_text(txn, &map, target_group::NAME),
+        })
+        .filter(|group| !group.id.is_empty())
         .collect()
 }
 

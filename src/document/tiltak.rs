@@ -32,9 +32,13 @@ use yrs::{
 
 use super::error::{DocumentError, quote};
 use super::goals::{Goal, read_goals};
+use super::layout::maps_of;
 use super::layout::{self, row as row_key};
-use super::view::{maps_of, read_target_groups, tiltak_section_ids};
-use crate::templates::{FieldSchema, FieldType, FieldValueError, MultiGroup, Place, Template};
+use super::structure::read_target_groups;
+use crate::templates::{
+    FieldSchema, FieldType, FieldValueError, MultiGroup, Place, SectionKind, TargetGroup,
+    TargetGroupsSpec, Template,
+};
 
 /// Most rows accepted by one [`append_tiltak`] call.
 pub const MAX_ROWS_PER_REQUEST: usize = 1_000;
@@ -825,4 +829,28 @@ fn known_fields(template: &Template) -> Vec<String> {
                 .map(|field| field.name.clone()),
         )
         .collect()
+}
+
+/// Section ids a tiltak row may name in `section`: the template's tiltak sections and each
+/// target group's tiltak subsections.
+pub fn tiltak_section_ids(template: &Template, groups: &[TargetGroup]) -> Vec<String> {
+    let mut ids: Vec<String> = template
+        .sections_of_kind(SectionKind::Tiltak)
+        .into_iter()
+        .map(|section| section.id.clone())
+        .collect();
+    if let Some((part, spec)) = template.target_groups() {
+        for group in groups {
+            for sub in spec
+                .subsections
+                .iter()
+                .filter(|sub| sub.kind == SectionKind::Tiltak)
+            {
+                ids.push(TargetGroupsSpec::instance_section_id(
+                    &part.id, &group.id, &sub.id,
+                ));
+            }
+        }
+    }
+    ids
 }

@@ -4,22 +4,20 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use yrs::{
-    Any, Array, ArrayRef, Doc, In, Map, MapPrelim, MapRef, Out, ReadTxn, StateVector, Transact,
-    WriteTxn,
-};
+use yrs::{Any, Array, Doc, In, Map, MapPrelim, ReadTxn, StateVector, Transact, WriteTxn};
 
 use super::goals::{Goal, read_goals};
+use super::layout::maps_of;
 use super::layout::{self, meta, milestone, target_group};
 use super::prose::{Block, read_fragment};
 use super::structure::{
     Figure, LocalChecklistItem, PlanSection, checklist_items, flatten, plan_structure,
-    read_figures, read_local_items,
+    read_figures, read_local_items, read_target_groups,
 };
 use super::tiltak::{TiltakRow, read_tiltak};
 use super::write::PlanStatus;
 use crate::plan::PlanMeta;
-use crate::templates::{SectionKind, TargetGroup, TargetGroupsSpec, Template};
+use crate::templates::{SectionKind, TargetGroup, Template};
 
 /// The plan's `meta` map, including the template it was created from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,17 +197,6 @@ pub fn read_section<T: ReadTxn>(txn: &T, section_id: &str) -> Vec<Block> {
         .unwrap_or_default()
 }
 
-/// The plan's target groups, in the plan's order.
-pub fn read_target_groups<T: ReadTxn>(txn: &T) -> Vec<TargetGroup> {
-    maps_of(txn, txn.get_array(layout::TARGET_GROUPS))
-        .map(|map| TargetGroup {
-            id: layout::map_text(txn, &map, target_group::ID),
-            name: layout::map_text(txn, &map, target_group::NAME),
-        })
-        .filter(|group| !group.id.is_empty())
-        .collect()
-}
-
 /// The plan's milestones, in the plan's order.
 pub fn read_milestones<T: ReadTxn>(txn: &T) -> Vec<Milestone> {
     maps_of(txn, txn.get_array(layout::MILESTONES))
@@ -221,20 +208,6 @@ pub fn read_milestones<T: ReadTxn>(txn: &T) -> Vec<Milestone> {
             done: layout::map_bool(txn, &map, milestone::DONE),
         })
         .collect()
-}
-
-/// The Y.Map entries of an array (anything else a client put there is not a row).
-pub(crate) fn maps_of<'a, T: ReadTxn>(
-    txn: &'a T,
-    array: Option<ArrayRef>,
-) -> impl Iterator<Item = MapRef> + 'a {
-    let items: Vec<Out> = array
-        .map(|array| array.iter(txn).collect())
-        .unwrap_or_default();
-    items.into_iter().filter_map(|item| match item {
-        Out::YMap(map) => Some(map),
-        _ => None,
-    })
 }
 
 /// Every section of a plan whose content is text (prose and appendix sections), in document
@@ -249,28 +222,4 @@ pub fn prose_sections(structure: &[PlanSection]) -> Vec<ProseSection> {
             number: section.number.clone(),
         })
         .collect()
-}
-
-/// Section ids a tiltak row may name in `section`: the template's tiltak sections and each
-/// target group's tiltak subsections.
-pub fn tiltak_section_ids(template: &Template, groups: &[TargetGroup]) -> Vec<String> {
-    let mut ids: Vec<String> = template
-        .sections_of_kind(SectionKind::Tiltak)
-        .into_iter()
-        .map(|section| section.id.clone())
-        .collect();
-    if let Some((part, spec)) = template.target_groups() {
-        for group in groups {
-            for sub in spec
-                .subsections
-                .iter()
-                .filter(|sub| sub.kind == SectionKind::Tiltak)
-            {
-                ids.push(TargetGroupsSpec::instance_section_id(
-                    &part.id, &group.id, &sub.id,
-                ));
-            }
-        }
-    }
-    ids
 }

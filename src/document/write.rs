@@ -9,14 +9,13 @@ use uuid::Uuid;
 use yrs::{Any, Array, In, Map, MapPrelim, ReadTxn, TransactionMut, WriteTxn};
 
 use super::error::{DocumentError, quote};
+use super::layout::maps_of;
 use super::layout::{self, meta, milestone};
 use super::prose::replace_with_paragraphs;
 use super::structure::{flatten, plan_structure, read_local_items};
-use super::view::maps_of;
 use crate::templates::Template;
 
-/// Longest title, bydel, periode or milestone text, in characters.
-pub const MAX_SHORT_CHARS: usize = 500;
+pub use super::layout::MAX_SHORT_CHARS;
 /// Longest seeded paragraph, in characters.
 pub const MAX_PARAGRAPH_CHARS: usize = 10_000;
 /// Most paragraphs one [`set_prose_paragraphs`] call writes.
