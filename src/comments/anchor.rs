@@ -9,8 +9,9 @@
 //!
 //! The anchor is `deleted` when either end no longer resolves into this section (its paragraph
 //! was removed, the position is unknown to this document) or the range collapsed to nothing
-//! (all of its text was deleted). Everything here is a pure function of a document, so it can
-//! be tested without a server.
+//! (all of its text was deleted). A row anchor is the row's title now and the number the plan
+//! prints it with ([`tiltak_numbers`], the one numbering of tiltak). Everything here is a pure
+//! function of a document, so it can be tested without a server.
 
 use std::collections::HashMap;
 
@@ -21,7 +22,9 @@ use yrs::{Doc, Offset, OffsetKind, ReadTxn, StickyIndex, Transact, XmlFragment, 
 
 use super::{Anchor, CommentError};
 use crate::document::layout::{node, section_fragment, xml_text_plain};
-use crate::document::{TiltakRow, plan_structure, prose_sections, read_tiltak};
+use crate::document::{
+    TiltakRow, plan_structure, prose_sections, read_goals, read_tiltak, tiltak_numbers,
+};
 use crate::templates::Template;
 
 /// Whether the anchored text (or row) is still in the document.
@@ -37,6 +40,9 @@ pub enum AnchorState {
 pub struct AnchorStatus {
     pub state: AnchorState,
     pub current_text: Option<String>,
+    /// A row anchor's number as the plan prints it now («4.5-9»); `None` for text anchors and
+    /// for rows in no tiltak section in use.
+    pub number: Option<String>,
 }
 
 impl AnchorStatus {
@@ -44,6 +50,7 @@ impl AnchorStatus {
         AnchorStatus {
             state: AnchorState::Present,
             current_text: Some(text),
+            number: None,
         }
     }
 
@@ -51,6 +58,7 @@ impl AnchorStatus {
         AnchorStatus {
             state: AnchorState::Deleted,
             current_text: None,
+            number: None,
         }
     }
 }
@@ -176,12 +184,26 @@ fn byte_offset(text: &str, index: u32, kind: OffsetKind) -> usize {
     }
 }
 
-/// Resolves many anchors in one read of the document: each section is flattened once.
+/// Resolves many anchors in one read of the document: each section is flattened once, and the
+/// rows are read and numbered once, only when some anchor is a row.
 pub fn resolve_all(doc: &Doc, template: &Template, anchors: &[Anchor]) -> Vec<AnchorStatus> {
     let txn = doc.transact();
     let offset_kind = doc.offset_kind();
     let mut sections: HashMap<&str, FlatSection> = HashMap::new();
-    let mut rows: Option<Vec<TiltakRow>> = None;
+    let rows: Vec<TiltakRow> = if anchors
+        .iter()
+        .any(|anchor| matches!(anchor, Anchor::Tiltak { .. }))
+    {
+        read_tiltak(&txn, template)
+    } else {
+        Vec::new()
+    };
+    let numbers = if rows.is_empty() {
+        HashMap::new()
+    } else {
+        let structure = plan_structure(&txn, template);
+        tiltak_numbers(&structure, &rows, &read_goals(&txn), template)
+    };
     anchors
         .iter()
         .map(|anchor| match anchor {
@@ -194,10 +216,7 @@ pub fn resolve_all(doc: &Doc, template: &Template, anchors: &[Anchor]) -> Vec<An
                 .entry(section.as_str())
                 .or_insert_with(|| FlatSection::read(&txn, section, offset_kind))
                 .anchored(&txn, start, end),
-            Anchor::Tiltak { row, .. } => {
-                let rows = rows.get_or_insert_with(|| read_tiltak(&txn, template));
-                tiltak_status(rows, template, row)
-            }
+            Anchor::Tiltak { row, .. } => tiltak_status(&rows, &numbers, template, row),
         })
         .collect()
 }
@@ -209,11 +228,19 @@ pub fn resolve(doc: &Doc, template: &Template, anchor: &Anchor) -> AnchorStatus 
         .unwrap_or_else(AnchorStatus::deleted)
 }
 
-/// A row anchor shows the row's title (the template's `title_field`).
-fn tiltak_status(rows: &[TiltakRow], template: &Template, id: &str) -> AnchorStatus {
+/// A row anchor shows the row's title (the template's `title_field`) and its number.
+fn tiltak_status(
+    rows: &[TiltakRow],
+    numbers: &HashMap<&str, String>,
+    template: &Template,
+    id: &str,
+) -> AnchorStatus {
     rows.iter()
         .find(|row| row.id == id)
-        .map(|row| AnchorStatus::present(row.title(template)))
+        .map(|row| AnchorStatus {
+            number: numbers.get(id).cloned(),
+            ..AnchorStatus::present(row.title(template))
+        })
         .unwrap_or_else(AnchorStatus::deleted)
 }
 
@@ -580,10 +607,36 @@ mod tests {
             row: ids[0].clone(),
             quote: "Kurs".into(),
         };
+        let tiltak_section = template
+            .sections_of_kind(crate::templates::SectionKind::Tiltak)
+            .first()
+            .map(|section| section.id.clone())
+            .expect("a tiltak section");
+        let section_number = crate::document::structure::find(
+            &plan_structure(&doc.transact(), &template),
+            &tiltak_section,
+        )
+        .map(|section| section.number.clone())
+        .expect("numbered");
+        let numbered = |number: Option<String>| AnchorStatus {
+            number,
+            ..present("Kurs for foreldre")
+        };
         assert_eq!(
             check_new_anchor(&doc, &template, &anchor),
-            Ok(present("Kurs for foreldre"))
+            Ok(numbered(Some(format!("{section_number}-1"))))
         );
+        // The section set aside: the row is printed nowhere, so it has no number.
+        {
+            let mut txn = doc.transact_mut();
+            let aside = crate::document::SectionPatch {
+                in_use: Some(false),
+                ..crate::document::SectionPatch::default()
+            };
+            crate::document::patch_section(&mut txn, &template, &tiltak_section, &aside)
+                .expect("set aside");
+        }
+        assert_eq!(resolve(&doc, &template, &anchor), numbered(None));
         let missing = Anchor::Tiltak {
             row: "nope".into(),
             quote: String::new(),

@@ -253,6 +253,8 @@ pub struct ThreadJson {
     pub resolved_by: Option<Actor>,
     pub anchor_state: AnchorState,
     pub current_text: Option<String>,
+    /// A row anchor's number as the plan prints it now («4.5-9»), if it is printed.
+    pub tiltak_number: Option<String>,
     pub comments: Vec<CommentJson>,
 }
 
@@ -328,6 +330,7 @@ impl ThreadJson {
             resolved_by: thread.resolved_by.clone(),
             anchor_state: status.state,
             current_text: status.current_text,
+            tiltak_number: status.number,
             comments: thread.comments.iter().map(CommentJson::from).collect(),
         }
     }

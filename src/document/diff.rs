@@ -16,10 +16,10 @@ use similar::{Algorithm, ChangeTag, DiffOp, TextDiff, capture_diff_slices};
 
 use super::goals::Goal;
 use super::structure::{PlanSection, flatten};
-use super::tiltak::{TiltakRow, group_rows, rows_of_section};
+use super::tiltak::{TiltakRow, tiltak_numbers};
 use super::view::PlanView;
 use super::write::PlanStatus;
-use crate::templates::{FieldSchema, FieldType, SectionKind, Template};
+use crate::templates::{FieldSchema, FieldType, Template};
 
 /// Whether a thing is new, gone, or there in both states with something changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -491,47 +491,6 @@ pub fn word_runs(old: &str, new: &str) -> Vec<Run> {
 // Tiltak
 // ---------------------------------------------------------------------------------------------
 
-/// The number each row is printed with, by row id: `<section number>-<row number>` in the first
-/// tiltak section in use that prints it (a row printed in several tables keeps its first), as
-/// the plan page and the exports number their tables.
-pub fn tiltak_numbers<'v>(view: &'v PlanView, template: &Template) -> HashMap<&'v str, String> {
-    let sections = flatten(&view.structure);
-    let known: Vec<String> = sections
-        .iter()
-        .filter(|section| section.kind == SectionKind::Tiltak)
-        .map(|section| section.id.clone())
-        .collect();
-    let mut numbers: HashMap<&'v str, String> = HashMap::new();
-    for section in sections
-        .iter()
-        .filter(|section| section.kind == SectionKind::Tiltak && section.in_use)
-    {
-        let rows = rows_of_section(
-            &view.tiltak,
-            &section.id,
-            &known,
-            template.tiltak.multi_group,
-        );
-        for group in group_rows(&rows, template, &view.goals) {
-            for grouped in group.rows {
-                numbers
-                    .entry(grouped.row.id.as_str())
-                    .or_insert_with(|| tiltak_number(&section.number, grouped.number));
-            }
-        }
-    }
-    numbers
-}
-
-/// «4.5-9»: the row's number in its table, after its section's number.
-fn tiltak_number(section: &str, row: usize) -> String {
-    if section.is_empty() {
-        row.to_string()
-    } else {
-        format!("{section}-{row}")
-    }
-}
-
 /// How a row is named in lists of changes: «tiltak 4.5-9», or by its title without a number.
 fn tiltak_name(number: Option<&String>, title: &str) -> String {
     match number {
@@ -552,8 +511,8 @@ fn excerpt(text: &str) -> String {
 }
 
 fn tiltak_changes(from: &PlanView, to: &PlanView, template: &Template) -> Vec<TiltakDiff> {
-    let old_numbers = tiltak_numbers(from, template);
-    let new_numbers = tiltak_numbers(to, template);
+    let old_numbers = tiltak_numbers(&from.structure, &from.tiltak, &from.goals, template);
+    let new_numbers = tiltak_numbers(&to.structure, &to.tiltak, &to.goals, template);
     let old_rows: HashMap<&str, &TiltakRow> = from
         .tiltak
         .iter()
@@ -837,7 +796,7 @@ mod tests {
     use super::*;
     use crate::document::{Block, FieldValue, Inline, plan_view};
     use crate::export::sample;
-    use crate::templates::TemplateRegistry;
+    use crate::templates::{SectionKind, TemplateRegistry};
 
     fn korus() -> Template {
         TemplateRegistry::builtin()
@@ -968,7 +927,7 @@ mod tests {
                     && Some(field.name.as_str()) != template.tiltak.group_by.as_deref()
             })
             .expect("an enum field that does not group");
-        let numbers = tiltak_numbers(&from, &template);
+        let numbers = tiltak_numbers(&from.structure, &from.tiltak, &from.goals, &template);
         let (index, row) = from
             .tiltak
             .iter()
@@ -1044,8 +1003,8 @@ mod tests {
         to.tiltak.push(added.clone());
 
         let diff = diff(&from, &to, &template);
-        let new_numbers = tiltak_numbers(&to, &template);
-        let old_numbers = tiltak_numbers(&from, &template);
+        let new_numbers = tiltak_numbers(&to.structure, &to.tiltak, &to.goals, &template);
+        let old_numbers = tiltak_numbers(&from.structure, &from.tiltak, &from.goals, &template);
         let row = diff
             .tiltak
             .iter()

@@ -43,7 +43,7 @@ pub use completeness::{
 };
 pub use diff::{
     Change, DiffCounts, FieldChange, GoalDiff, ParagraphDiff, PlanDiff, Run, RunKind, SectionDiff,
-    TiltakDiff, UseChange, diff, tiltak_numbers, word_runs,
+    TiltakDiff, UseChange, diff, word_runs,
 };
 pub use error::{DocumentError, ErrorKind};
 pub use goals::{Goal, GoalInput, add_goal, delete_goal, patch_goal, read_goals};
@@ -57,7 +57,7 @@ pub use structure::{
 pub use tiltak::{
     FieldValue, GroupedRow, MAX_LIST_ITEMS, MAX_ROWS_PER_REQUEST, RowCells, RowGroup, RowOrigin,
     TiltakRow, append_tiltak, group_rows, patch_tiltak, read_tiltak, rows_of_section,
-    tiltak_section_ids,
+    tiltak_numbers, tiltak_section_ids,
 };
 pub use view::{
     DocMeta, Milestone, PlanView, ProseSection, SectionContent, initial_update, plan_view,

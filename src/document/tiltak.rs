@@ -20,7 +20,7 @@
 //! - `unit` items are the plan's unit names or free text: real plans name partners that are
 //!   not units of the plan.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -34,7 +34,7 @@ use super::error::{DocumentError, quote};
 use super::goals::{Goal, read_goals};
 use super::layout::maps_of;
 use super::layout::{self, row as row_key};
-use super::structure::read_target_groups;
+use super::structure::{PlanSection, flatten, read_target_groups};
 use crate::templates::{
     FieldSchema, FieldType, FieldValueError, MultiGroup, Place, SectionKind, TargetGroup,
     TargetGroupsSpec, Template,
@@ -180,6 +180,48 @@ pub fn rows_of_section<'a>(
             }
         })
         .collect()
+}
+
+/// The number each row is printed with, by row id: `<section number>-<row number>` in the first
+/// tiltak section in use that prints it (a row printed in several tables keeps its first), as
+/// the plan page and the exports number their tables. Takes the plan's parts rather than a
+/// whole `PlanView`, so that comment anchors can number rows without reading the prose.
+pub fn tiltak_numbers<'r>(
+    structure: &[PlanSection],
+    rows: &'r [TiltakRow],
+    goals: &[Goal],
+    template: &Template,
+) -> HashMap<&'r str, String> {
+    let sections = flatten(structure);
+    let known: Vec<String> = sections
+        .iter()
+        .filter(|section| section.kind == SectionKind::Tiltak)
+        .map(|section| section.id.clone())
+        .collect();
+    let mut numbers: HashMap<&'r str, String> = HashMap::new();
+    for section in sections
+        .iter()
+        .filter(|section| section.kind == SectionKind::Tiltak && section.in_use)
+    {
+        let printed = rows_of_section(rows, &section.id, &known, template.tiltak.multi_group);
+        for group in group_rows(&printed, template, goals) {
+            for grouped in group.rows {
+                numbers
+                    .entry(grouped.row.id.as_str())
+                    .or_insert_with(|| tiltak_number(&section.number, grouped.number));
+            }
+        }
+    }
+    numbers
+}
+
+/// «4.5-9»: the row's number in its table, after its section's number.
+fn tiltak_number(section: &str, row: usize) -> String {
+    if section.is_empty() {
+        row.to_string()
+    } else {
+        format!("{section}-{row}")
+    }
 }
 
 /// A row as a table prints it: the column cells, and the row's other values as

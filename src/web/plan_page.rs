@@ -9,7 +9,7 @@ use crate::document::{
 use crate::plan::PlanRecord;
 use crate::templates::{HelpEntry, Place, SectionKind, TableSchema, Template, TemplateRegistry};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -41,6 +41,11 @@ pub struct PlanPageData {
     pub archived: bool,
     /// The viewer may open the plan's settings (its coordinator, archived or not).
     pub can_configure: bool,
+    /// A frozen version's page: it prints the plan, not the tool (see [`Self::frozen`]).
+    pub frozen: bool,
+    /// What the live page says in a section nobody has written yet: a draft's words, as the
+    /// draft exports print them.
+    pub unwritten: &'static str,
     pub completeness: Completeness,
     /// Empty sections as (anchor, "number heading") for links from the completeness panel.
     pub empty_links: Vec<(String, String)>,
@@ -238,7 +243,12 @@ pub struct SectionPart {
     pub questions: Vec<String>,
     pub help: Vec<(String, String)>,
     pub content_html: String,
+    /// Nothing to print: no text, rows, milestones, figures, ticked items (or goals, in the
+    /// tiltak section that lists them).
     pub empty: bool,
+    /// Empty and without children in use: the live page says [`PlanPageData::unwritten`]
+    /// here, as a draft export does.
+    pub unwritten: bool,
     /// Checklist items under the guide's groups ("" for items without a group).
     pub checklist: Vec<CheckGroup>,
     pub tiltak_groups: Vec<TiltakGroup>,
@@ -300,20 +310,14 @@ impl PlanPageData {
             .filter(|section| section.kind == SectionKind::Tiltak)
             .map(|section| section.id.clone())
             .collect();
+        let goals_section = flatten(&view.structure)
+            .into_iter()
+            .find(|section| section.kind == SectionKind::Tiltak && section.in_use)
+            .map(|section| section.id.clone())
+            .unwrap_or_default();
         let sections: Vec<SectionPart> = flatten(&view.structure)
             .into_iter()
-            .map(|section| part(section, view, template, &known_tiltak))
-            .collect();
-        let toc = sections
-            .iter()
-            .filter(|s| s.depth <= 2)
-            .map(|s| TocEntry {
-                anchor: s.anchor.clone(),
-                target_group: s.target_group.clone(),
-                number: s.number.clone(),
-                heading: s.heading.clone(),
-                depth: s.depth,
-            })
+            .map(|section| part(section, view, template, &known_tiltak, &goals_section))
             .collect();
         PlanPageData {
             id: record.id.to_string(),
@@ -324,7 +328,7 @@ impl PlanPageData {
             status_label: status_label(&view.meta.status),
             template_title: template.title.clone(),
             template_key: template.key(),
-            toc,
+            toc: toc(&sections),
             sections,
             tiltak_columns: template
                 .columns(Place::Page)
@@ -351,15 +355,39 @@ impl PlanPageData {
                 .collect(),
             archived: record.is_archived(),
             can_configure: false,
-            goals_section: flatten(&view.structure)
-                .into_iter()
-                .find(|section| section.kind == SectionKind::Tiltak && section.in_use)
-                .map(|section| section.id.clone())
-                .unwrap_or_default(),
+            frozen: false,
+            unwritten: crate::export::UNWRITTEN,
+            goals_section,
             empty_links: empty_links(&panel),
             completeness: panel,
             editor_json: EditorData::new(record, template, view, viewer, units).to_script_json(),
         }
+    }
+
+    /// The page of a frozen version prints the plan as its exports do: sections not in use, and
+    /// sections without content and without children with content, are left out (the others
+    /// keep their numbers), checklists list their ticked items only, and no placeholder,
+    /// guidance or completeness panel is shown.
+    pub fn frozen(mut self, structure: &[PlanSection]) -> Self {
+        let empty: HashMap<String, bool> = self
+            .sections
+            .iter()
+            .map(|part| (part.section_id.clone(), part.empty))
+            .collect();
+        let mut printed = HashSet::new();
+        printed_sections(structure, &empty, &mut printed);
+        self.sections
+            .retain(|part| printed.contains(part.section_id.as_str()));
+        for part in &mut self.sections {
+            part.unwritten = false;
+            for group in &mut part.checklist {
+                group.items.retain(|item| item.checked);
+            }
+            part.checklist.retain(|group| !group.items.is_empty());
+        }
+        self.toc = toc(&self.sections);
+        self.frozen = true;
+        self
     }
 
     /// Adds each section's responsible unit and last editor.
@@ -405,6 +433,40 @@ impl From<Completeness> for CompletenessData {
             completeness,
         }
     }
+}
+
+/// The table of contents: chapters and their sections.
+fn toc(sections: &[SectionPart]) -> Vec<TocEntry> {
+    sections
+        .iter()
+        .filter(|s| s.depth <= 2)
+        .map(|s| TocEntry {
+            anchor: s.anchor.clone(),
+            target_group: s.target_group.clone(),
+            number: s.number.clone(),
+            heading: s.heading.clone(),
+            depth: s.depth,
+        })
+        .collect()
+}
+
+/// Adds to `printed` the ids of the sections a frozen version prints (see
+/// [`crate::export`]): in use, with content of their own or under them. Returns whether any of
+/// `sections` is printed.
+fn printed_sections<'s>(
+    sections: &'s [PlanSection],
+    empty: &HashMap<String, bool>,
+    printed: &mut HashSet<&'s str>,
+) -> bool {
+    let mut any = false;
+    for section in sections.iter().filter(|section| section.in_use) {
+        let children = printed_sections(&section.children, empty, printed);
+        if children || !empty.get(&section.id).copied().unwrap_or(true) {
+            printed.insert(&section.id);
+            any = true;
+        }
+    }
+    any
 }
 
 /// Empty sections as (anchor, "number heading") for links from the completeness panel.
@@ -457,6 +519,7 @@ fn part(
     view: &PlanView,
     template: &Template,
     known_tiltak: &[String],
+    goals_section: &str,
 ) -> SectionPart {
     let mut part = SectionPart {
         section_id: section.id.clone(),
@@ -504,6 +567,10 @@ fn part(
                     }),
                 }
             }
+            part.empty = !part
+                .checklist
+                .iter()
+                .any(|group| group.items.iter().any(|item| item.checked));
         }
         SectionKind::Tiltak => {
             let rows = rows_of_section(
@@ -512,7 +579,7 @@ fn part(
                 known_tiltak,
                 template.tiltak.multi_group,
             );
-            part.empty = rows.is_empty();
+            part.empty = rows.is_empty() && (section.id != goals_section || view.goals.is_empty());
             part.tiltak_groups = group_rows(&rows, template, &view.goals)
                 .into_iter()
                 .map(|group| TiltakGroup {
@@ -544,9 +611,14 @@ fn part(
                 .filter(|figure| figure.section == section.id)
                 .cloned()
                 .collect();
-            part.empty = part.figures.is_empty();
+            part.empty = part.figures.iter().all(Figure::is_blank);
         }
     }
+    let leaf = !section
+        .children
+        .iter()
+        .any(|child| child.in_use && !child.appendix);
+    part.unwritten = part.empty && leaf && section.in_use;
     part
 }
 

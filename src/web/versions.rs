@@ -144,7 +144,8 @@ pub async fn version_page(
             &access.template,
             &super::ViewerData::default(),
             &[],
-        ),
+        )
+        .frozen(&view.structure),
         versions,
     };
     askama::Template::render(&page)

@@ -12,8 +12,8 @@ use samskriv::plan::PlanId;
 use serde_json::{Value, json};
 use yrs::updates::encoder::Encode;
 use yrs::{
-    Assoc, Doc, GetString, IndexedSequence, ReadTxn, StickyIndex, Text, Transact, TransactionMut,
-    WriteTxn, XmlElementPrelim, XmlFragment, XmlOut, XmlTextPrelim, XmlTextRef,
+    Array, Assoc, Doc, GetString, IndexedSequence, ReadTxn, StickyIndex, Text, Transact,
+    TransactionMut, WriteTxn, XmlElementPrelim, XmlFragment, XmlOut, XmlTextPrelim, XmlTextRef,
 };
 
 use crate::helpers::*;
@@ -782,5 +782,87 @@ async fn someone_removed_from_the_plan_stops_receiving_its_threads() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{thread}");
     reader_events.ends().await;
+    f.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_thread_on_a_tiltak_row_names_the_number_the_plan_prints_it_with() {
+    let f = PlanPeople::new().await;
+    let coordinator = f.api(&f.coordinator);
+    let number = |thread: &Value| thread["tiltak_number"].clone();
+    let (status, thread) = coordinator
+        .post(
+            &f.threads(),
+            &json!({"anchor": {"kind": "tiltak", "row": f.row, "quote": "Foreldremøter"},
+                    "body": "Hvem inviterer?"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{thread}");
+    let id = thread["id"].as_str().expect("id").to_owned();
+    // The only row of the tiltak section 4.5.
+    assert_eq!(number(&thread), json!("4.5-1"));
+
+    // A row appended after it leaves its number; a row put before it in the array moves it on.
+    let (status, body) = coordinator
+        .post(
+            &format!("/api/plans/{}/tiltak", f.plan),
+            &json!([{"strategi": "forebygging", "tiltak": "Rusfri skoleavslutning"}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, now) = coordinator.get(&f.thread(&id)).await;
+    assert_eq!(number(&now), json!("4.5-1"));
+    let mut live = TestClient::connect_as(&f.app.ws_url(&f.plan), &f.editor).await;
+    live.wait_for(|c| {
+        c.doc()
+            .get_or_insert_array("tiltak")
+            .len(&c.doc().transact())
+            == 2
+    })
+    .await;
+    live.edit(|txn| {
+        txn.get_or_insert_array("tiltak").insert(
+            txn,
+            0,
+            yrs::MapPrelim::from([
+                ("id", "5d0c7a8e-2f4b-4c1e-9a53-0b7c1d2e3f40"),
+                ("strategi", "forebygging"),
+            ]),
+        );
+    })
+    .await;
+    committed(&f.app, &f.plan, Some(&f.admin), &mut live).await;
+    let (_, now) = coordinator.get(&f.thread(&id)).await;
+    assert_eq!(number(&now), json!("4.5-2"));
+
+    // Grouping counts too: in a later group, the row follows every row of the earlier one.
+    let (status, body) = coordinator
+        .send(
+            Method::PATCH,
+            &format!("/api/plans/{}/tiltak/{}", f.plan, f.row),
+            json!({"strategi": "tidlig_innsats"}).to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, list) = coordinator.get(&f.threads()).await;
+    let listed = list
+        .as_array()
+        .and_then(|threads| threads.iter().find(|t| t["id"] == id.as_str()))
+        .expect("listed");
+    assert_eq!(number(listed), json!("4.5-3"));
+
+    // The tiltak section set aside: the row is printed nowhere, so it has no number.
+    let (status, body) = coordinator
+        .send(
+            Method::PATCH,
+            &format!("/api/plans/{}/sections/planprosessen.tiltak", f.plan),
+            json!({"in_use": false}).to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, now) = coordinator.get(&f.thread(&id)).await;
+    assert_eq!(now["anchor_state"], "present");
+    assert_eq!(now["current_text"], "Foreldremøter om alkohol");
+    assert_eq!(number(&now), Value::Null);
     f.app.stop().await;
 }

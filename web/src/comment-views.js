@@ -3,7 +3,7 @@
 // kept across updates, so a reply draft or an open edit form survives what others do.
 
 import { h, uid, fill, planSection, sectionHeadingText } from './util.js'
-import { clip, sectionOf, canResolve, canChangeComment, personLabel, formatTime } from './threads.js'
+import { clip, sectionOf, canResolve, canChangeComment, personLabel, formatTime, anchorLabel } from './threads.js'
 
 /** One thread in the panel. The reply draft and open edit forms survive updates. */
 export class ThreadView {
@@ -58,7 +58,7 @@ export class ThreadView {
     const a = thread.anchor || {}
     const open = thread.status === 'open'
     const present = c.isPresent(thread)
-    const title = a.kind === 'tiltak' ? `Tiltak: ${a.quote || ''}` : `«${a.quote || ''}»`
+    const title = anchorLabel(thread)
     if (this.title.textContent !== title) this.title.textContent = title
     const place = sectionHeadingText(planSection(sectionOf(thread, (id) => c.rowSection(id))))
     if (this.place.textContent !== place) this.place.textContent = place

@@ -34,6 +34,7 @@ export class Comments {
     this.revealed = null // a resolved thread whose text was asked for
     this.tables = null
     this.posting = 0
+    this.numbersTimer = null
   }
 
   /** The prose editors with highlights, by section id. */
@@ -66,7 +67,21 @@ export class Comments {
   attachTables (tables) {
     this.tables = tables
     tables.setCommentCounts(openRowCounts(this.store.list()))
-    shared.tiltak(this.doc).observe(() => this.scheduleRender())
+    shared.tiltak(this.doc).observe(() => {
+      this.scheduleRender()
+      this.refreshNumbers()
+    })
+  }
+
+  /**
+   * Rows added, removed or moved renumber the tiltak: once the table has been still for a
+   * moment, the threads are fetched again for the numbers (the server numbers rows, as the
+   * plan prints them). Only when some thread is on a row.
+   */
+  refreshNumbers () {
+    if (!this.store.list().some((t) => t.anchor?.kind === 'tiltak')) return
+    clearTimeout(this.numbersTimer)
+    this.numbersTimer = setTimeout(() => this.feed?.reload(), 2000)
   }
 
   rowSection (rowId) {

@@ -106,6 +106,18 @@ export function canChangeComment (comment, ctx) {
   return isMe(comment.author, ctx.me)
 }
 
+/**
+ * A thread's heading: the quoted text «…», or for a tiltak row «Tiltak 4.5-9: <title>» with
+ * the number the plan prints the row with now (the server's `tiltak_number`), «Tiltak: <title>»
+ * when the row is printed in no table.
+ */
+export function anchorLabel (thread) {
+  const a = thread.anchor || {}
+  if (a.kind !== 'tiltak') return `«${a.quote || ''}»`
+  const number = thread.tiltak_number
+  return `${number ? `Tiltak ${number}` : 'Tiltak'}: ${a.quote || ''}`
+}
+
 /** The section a thread belongs to: its anchor's, or for a tiltak row the row's section. */
 export function sectionOf (thread, rowSection) {
   const a = thread.anchor || {}

@@ -106,14 +106,15 @@ export function rowSections (map) {
  * Which views (tiltak sections on the page, `viewIds` in page order) show a row that names
  * `sections`: a row naming none belongs to `defaultId` (the template's own tiltak section); a
  * row whose sections are all missing from the page shows in the first view, so that no row is
- * ever invisible. "each" shows it in every view it names, "once" in the first only.
+ * ever invisible. "each" shows it in every view it names, "once" in the first the row names
+ * (its own section first), as the server's `rows_of_section` prints and numbers it.
  */
 export function rowViews (sections, viewIds, defaultId, multiGroup) {
   if (viewIds.length === 0) return []
   if (sections.length === 0) return [defaultId && viewIds.includes(defaultId) ? defaultId : viewIds[0]]
   const named = viewIds.filter((id) => sections.includes(id))
   if (named.length === 0) return [viewIds[0]]
-  return multiGroup === 'once' ? named.slice(0, 1) : named
+  return multiGroup === 'once' ? [sections.find((id) => viewIds.includes(id))] : named
 }
 
 /** A number as the table stores it (a string): digits, an optional `-`, `,` or `.` decimals. */

@@ -9,7 +9,7 @@ import { schema } from '../src/schema.js'
 import {
   textAnchor, decodePosition, rangeOf, clip, pageContext, filterThreads, sortThreads, openRowCounts,
   unitsOf, ThreadStore, newActivity, canResolve, canChangeComment, isMe, ThreadsApi, ApiError,
-  errorMessage, personLabel, formatTime, NO_UNIT, QUOTE_MAX
+  errorMessage, personLabel, formatTime, anchorLabel, NO_UNIT, QUOTE_MAX
 } from '../src/threads.js'
 
 const SECTION = 'hvor-star-vi.russituasjon'
@@ -318,6 +318,15 @@ test('messages and labels in bokmål', () => {
   assert.equal(personLabel({ name: 'Kari', unit: null }), 'Kari')
   assert.match(formatTime('2025-11-12T13:02:00Z'), /12\. nov\.? 2025.*14[:.]02/)
   assert.equal(formatTime('ikke en dato'), 'ikke en dato')
+})
+
+test('a thread on a tiltak row is headed by the number the plan prints the row with', () => {
+  const row = { kind: 'tiltak', row: 'r1', quote: 'Foreldremøter om alkohol' }
+  assert.equal(anchorLabel({ anchor: row, tiltak_number: '4.5-9' }), 'Tiltak 4.5-9: Foreldremøter om alkohol')
+  // A row printed in no table (its section not in use), or a server that sends no number.
+  assert.equal(anchorLabel({ anchor: row, tiltak_number: null }), 'Tiltak: Foreldremøter om alkohol')
+  assert.equal(anchorLabel({ anchor: row }), 'Tiltak: Foreldremøter om alkohol')
+  assert.equal(anchorLabel({ anchor: { kind: 'text', section: 's', quote: 'unge drikker' }, tiltak_number: null }), '«unge drikker»')
 })
 
 test('highlight colours keep text contrast of at least 4.5:1', () => {

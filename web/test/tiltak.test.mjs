@@ -115,6 +115,14 @@ test('target groups: a row in several tiltak sections shows in each, or once', (
   assert.deepEqual(rowViews(['m.a.t'], [], null, 'each'), [])
 })
 
+test('"once": a row shows, and is numbered, in the first section it names, as the server numbers it', () => {
+  // The row's own section comes first even when it is later on the page (rows_of_section).
+  const views = ['tiltak', 'm.a.t', 'm.b.t']
+  assert.deepEqual(rowViews(['m.b.t', 'm.a.t'], views, 'tiltak', 'once'), ['m.b.t'])
+  assert.deepEqual(rowViews(['m.x.t', 'm.b.t', 'm.a.t'], views, 'tiltak', 'once'), ['m.b.t'])
+  assert.deepEqual(rowViews(['m.b.t', 'm.a.t'], views, 'tiltak', 'each'), ['m.a.t', 'm.b.t'])
+})
+
 test('numbers are stored as written strings of digits, with a sign and decimals', () => {
   for (const ok of ['0', '1500', '-3', '2,5', '2.75', ' 12 ']) assert.ok(validNumber(ok), ok)
   for (const bad of ['', '1 500', '2,', 'ti', '1e3', '--1', '1,2,3']) assert.equal(validNumber(bad), false, bad)
