@@ -132,13 +132,13 @@ enum UserCommand {
         /// Administrators create plans and are coordinators of every plan.
         #[arg(long)]
         admin: bool,
-        /// The address people reach the server at, for the printed link.
-        #[arg(
-            long,
-            env = "SAMSKRIV_PUBLIC_URL",
-            default_value = "http://localhost:8080"
-        )]
-        public_url: String,
+        /// The address people reach the server at, for the printed link (as the server's own
+        /// `--public-url`). Without it, the link is guessed from the server's listen address.
+        #[arg(long, env = "SAMSKRIV_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// The server's listen address (as `samskriv serve --listen`), for the guessed link.
+        #[arg(long, env = "SAMSKRIV_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
         #[command(flatten)]
         database: DatabaseConfig,
     },
@@ -254,6 +254,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The public address links start with, as the server makes it (`src/app.rs`): `public_url`
+/// (`SAMSKRIV_PUBLIC_URL`) without a trailing `/`, else `http://localhost:PORT` from the listen
+/// address. The second value, when set, says that the address was guessed and how to set it.
+fn public_base(public_url: Option<&str>, listen: std::net::SocketAddr) -> (String, Option<String>) {
+    if let Some(url) = public_url.map(str::trim).filter(|u| !u.is_empty()) {
+        return (url.trim_end_matches('/').to_owned(), None);
+    }
+    let port = if listen.port() == 0 {
+        8080
+    } else {
+        listen.port()
+    };
+    let base = format!("http://localhost:{port}");
+    let note = format!(
+        "Merk: SAMSKRIV_PUBLIC_URL (--public-url) er ikke satt, så lenken er gjettet ut fra \
+         lytteadressen {listen}: {base}. Virker ikke den for mottakeren, sett SAMSKRIV_PUBLIC_URL \
+         til adressen serveren nås på (den samme som serveren bruker) og lag lenken på nytt."
+    );
+    (base, Some(note))
+}
+
 async fn user_command(command: UserCommand) -> anyhow::Result<()> {
     use crate::service::accounts;
     match command {
@@ -262,8 +283,10 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
             name,
             admin,
             public_url,
+            listen,
             database,
         } => {
+            let (base, guessed) = public_base(public_url.as_deref(), listen);
             let storage = storage::connect(&database).await?;
             let (user, token) =
                 accounts::create_user_with_link(&storage.db(), &email, &name, admin).await?;
@@ -273,8 +296,11 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
                 user.email,
                 if admin { " som administrator" } else { "" }
             );
+            if let Some(note) = guessed {
+                eprintln!("{note}");
+            }
             eprintln!("Send denne lenken til eieren; den virker én gang og i 24 timer:");
-            println!("{}/velkommen/{token}", public_url.trim_end_matches('/'));
+            println!("{base}/velkommen/{token}");
             Ok(())
         }
         UserCommand::List { database } => {

@@ -318,7 +318,7 @@ mod tests {
     #[test]
     fn the_palette_is_the_editors() {
         assert!(valid_colour("#1f42aa"));
-        assert!(valid_colour("#2a2859"));
+        assert!(valid_colour("#8a1538"));
         assert!(!valid_colour("#1f42a"));
         assert!(!valid_colour("#000000"));
         assert!(!valid_colour("red"));

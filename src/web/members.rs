@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{plan_id}/medlemmer/{user_id}", post(change_member))
         .route(
             "/plans/{plan_id}/medlemmer/{user_id}/fjern",
-            post(remove_member),
+            get(confirm_remove).post(remove_member),
         )
         .route("/plans/{plan_id}/invitasjoner", post(create_invite))
         .route(
@@ -50,6 +50,8 @@ struct MembersPage {
     csrf_token: String,
     roles: Vec<(&'static str, &'static str)>,
     members: Vec<MemberRow>,
+    /// Administrators who are not members: coordinators of every plan, this one included.
+    administrators: Vec<AdminRow>,
     invites: Vec<InviteRow>,
     units: Vec<String>,
     suggested_units: Vec<String>,
@@ -58,6 +60,18 @@ struct MembersPage {
     new_invite_expires: String,
     /// A refused form: which one, why (bokmål) and what was typed in its text field.
     refused: Option<Refused>,
+    /// What the last form did, said as a status message («… er lagt til som Redaktør.»).
+    done: Option<String>,
+}
+
+/// What the page was sent back with after a form succeeded (`?lagt-til=<user id>`,
+/// `?enhet=<name>`, `?fjernet=<user id>`).
+#[derive(Deserialize, Default)]
+struct Done {
+    #[serde(rename = "lagt-til")]
+    added: Option<String>,
+    enhet: Option<String>,
+    fjernet: Option<String>,
 }
 
 /// A form of the members page that was sent and refused.
@@ -131,10 +145,17 @@ struct MemberRow {
     user_id: String,
     name: String,
     email: String,
+    /// An administrator (coordinator of every plan) who is also a member.
+    admin: bool,
     /// The address came from an invite that named none: nobody confirmed it.
     unverified: bool,
     role: &'static str,
     unit: String,
+}
+
+struct AdminRow {
+    name: String,
+    email: String,
 }
 
 struct InviteRow {
@@ -169,9 +190,29 @@ async fn page_with_error(
     new_invite: Option<(&Invite, String)>,
     refused: Option<Refused>,
 ) -> Result<Html<String>, HttpError> {
+    page_with(state, access, new_invite, refused, &Done::default()).await
+}
+
+async fn page_with(
+    state: &AppState,
+    access: &PlanAccess,
+    new_invite: Option<(&Invite, String)>,
+    refused: Option<Refused>,
+    done: &Done,
+) -> Result<Html<String>, HttpError> {
     let plan = access.plan();
     let people = members::list(state, access).await?;
+    let accounts = crate::service::accounts::list_users(&state.storage.db()).await?;
+    let administrators: Vec<AdminRow> = accounts
+        .iter()
+        .filter(|u| u.is_admin && !people.iter().any(|m| m.user.id == u.id))
+        .map(|u| AdminRow {
+            name: u.name.clone(),
+            email: u.email.clone(),
+        })
+        .collect();
     let units = members::units(state, access).await?;
+    let done = done_message(done, &people, &accounts, &units);
     let section_units = members::section_units(state, access).await?;
     let now = now_millis();
     render(&MembersPage {
@@ -183,6 +224,7 @@ async fn page_with_error(
         members: people
             .into_iter()
             .map(|m| MemberRow {
+                admin: m.user.is_admin,
                 user_id: m.user.id,
                 name: m.user.name,
                 email: m.user.email,
@@ -235,15 +277,99 @@ async fn page_with_error(
             .map(|(i, _)| time::oslo_display(i.expires_at))
             .unwrap_or_default(),
         new_invite_link: new_invite.map(|(_, link)| link),
+        administrators,
         refused,
+        done,
     })
+}
+
+/// The status message for what the last form did, if anything.
+/// Only what the plan has is named: a made-up address says nothing.
+fn done_message(
+    done: &Done,
+    people: &[crate::storage::accounts::Member],
+    accounts: &[crate::storage::accounts::User],
+    units: &[String],
+) -> Option<String> {
+    if let Some(id) = &done.added {
+        let member = people.iter().find(|m| &m.user.id == id)?;
+        let unit = member
+            .unit
+            .as_deref()
+            .map(|u| format!(" for {u}"))
+            .unwrap_or_default();
+        return Some(format!(
+            "{} er lagt til som {}{unit}.",
+            member.user.name,
+            member.role.label().to_lowercase()
+        ));
+    }
+    if let Some(unit) = done
+        .enhet
+        .as_deref()
+        .filter(|u| units.iter().any(|x| x == u))
+    {
+        return Some(format!("Enheten {unit} er lagt til."));
+    }
+    if let Some(id) = &done.fjernet {
+        let user = accounts.iter().find(|u| &u.id == id)?;
+        if people.iter().any(|m| &m.user.id == id) {
+            return None;
+        }
+        return Some(format!("{} er fjernet fra planen.", user.name));
+    }
+    None
 }
 
 async fn members_page(
     State(state): State<AppState>,
     access: PlanAccess,
+    done: Result<Query<Done>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Html<String>, HttpError> {
-    page(&state, &access, None).await
+    let done = done.map(|Query(d)| d).unwrap_or_default();
+    page_with(&state, &access, None, None, &done).await
+}
+
+/// The members page again, saying what was just done (`query`, already encoded).
+fn back_saying(access: &PlanAccess, key: &str, value: &str) -> Response {
+    let value: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    Redirect::to(&format!("/plans/{}/medlemmer?{key}={value}", access.plan())).into_response()
+}
+
+/// «Fjern …»: the page that asks before a member is removed.
+#[derive(askama::Template)]
+#[template(path = "pages/members_remove.html")]
+struct RemovePage {
+    account: Option<AccountBar>,
+    plan_id: String,
+    plan_title: String,
+    csrf_token: String,
+    user_id: String,
+    name: String,
+    email: String,
+    role: String,
+}
+
+async fn confirm_remove(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    Path((_, user_id)): Path<(String, String)>,
+) -> Result<Html<String>, HttpError> {
+    let people = members::list(&state, &access).await?;
+    let member = people
+        .into_iter()
+        .find(|m| m.user.id == user_id)
+        .ok_or_else(|| ServiceError::NotFound("no such member of this plan".into()))?;
+    render(&RemovePage {
+        account: AccountBar::of(&access.principal),
+        plan_id: access.plan().to_string(),
+        plan_title: access.record.title.clone(),
+        csrf_token: access.principal.csrf().unwrap_or_default().to_owned(),
+        user_id: member.user.id,
+        name: member.user.name,
+        email: member.user.email,
+        role: member.role.label().to_lowercase(),
+    })
 }
 
 fn back(access: &PlanAccess) -> Response {
@@ -269,7 +395,7 @@ async fn add_member(
         Err(e) => Err(e),
     };
     match added {
-        Ok(_) => Ok(back(&access)),
+        Ok(member) => Ok(back_saying(&access, "lagt-til", &member.user.id)),
         Err(e) => page_refused(&state, &access, "add", &form.email, e).await,
     }
 }
@@ -292,13 +418,31 @@ async fn change_member(
     Ok(back(&access))
 }
 
+#[derive(Deserialize)]
+struct RemoveForm {
+    /// `ja` from the confirmation page's form; anything else asks first.
+    #[serde(default)]
+    bekreft: String,
+}
+
+/// Removes a member once confirmed (`bekreft=ja`); an unconfirmed request is sent to the page
+/// that asks.
 async fn remove_member(
     State(state): State<AppState>,
     access: PlanAccess,
     Path((_, user_id)): Path<(String, String)>,
+    Form(form): Form<RemoveForm>,
 ) -> Result<Response, HttpError> {
+    if form.bekreft != "ja" {
+        return Ok(Redirect::to(&format!(
+            "/plans/{}/medlemmer/{}/fjern",
+            access.plan(),
+            form_urlencoded::byte_serialize(user_id.as_bytes()).collect::<String>()
+        ))
+        .into_response());
+    }
     members::remove(&state, &access, &user_id).await?;
-    Ok(back(&access))
+    Ok(back_saying(&access, "fjernet", &user_id))
 }
 
 async fn create_invite(
@@ -334,7 +478,7 @@ async fn add_unit(
     Form(form): Form<UnitForm>,
 ) -> Result<Response, HttpError> {
     match members::add_unit(&state, &access, &form.name).await {
-        Ok(()) => Ok(back(&access)),
+        Ok(()) => Ok(back_saying(&access, "enhet", form.name.trim())),
         Err(e) => page_refused(&state, &access, "unit", &form.name, e).await,
     }
 }

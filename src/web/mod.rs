@@ -265,11 +265,17 @@ async fn plan_page(
     State(state): State<AppState>,
     principal: Principal,
     Path(plan_id): Path<String>,
+    frozen: Result<axum::extract::Query<JustFrozen>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, HttpError> {
     // Under open editing everyone may see every plan, so a 404 means the plan does not exist.
     let anonymous = matches!(principal, Principal::Anonymous) && !state.policy.open_editing;
     match PlanAccess::resolve(&state, principal, &plan_id).await {
-        Ok(access) => Ok(plan_page_for(&state, access, None).await?.into_response()),
+        Ok(access) => {
+            let frozen = frozen.ok().and_then(|q| q.0.frosset);
+            Ok(plan_page_with(&state, access, None, frozen.as_deref())
+                .await?
+                .into_response())
+        }
         Err(service::Error::PlanNotFound(_)) if anonymous => {
             let next = format!("/plans/{}", plan_id.trim());
             Ok(Redirect::to(&format!(
@@ -282,12 +288,29 @@ async fn plan_page(
     }
 }
 
+/// `?frosset=<version id>`: the page after «Frys versjon», which says so.
+#[derive(serde::Deserialize)]
+struct JustFrozen {
+    frosset: Option<String>,
+}
+
 /// The plan page; `refused_freeze` is a refused «Frys versjon» form (the name typed and why),
 /// shown in the form.
 async fn plan_page_for(
     state: &AppState,
     access: PlanAccess,
     refused_freeze: Option<(String, String)>,
+) -> Result<Html<String>, HttpError> {
+    plan_page_with(state, access, refused_freeze, None).await
+}
+
+/// The plan page; `just_frozen` is the id of a version frozen a moment ago, named in a status
+/// message when the plan has it.
+async fn plan_page_with(
+    state: &AppState,
+    access: PlanAccess,
+    refused_freeze: Option<(String, String)>,
+    just_frozen: Option<&str>,
 ) -> Result<Html<String>, HttpError> {
     let (view, people) = plans::page_content(state, &access).await?;
     let viewer = ViewerData::of(&access);
@@ -302,6 +325,13 @@ async fn plan_page_for(
     page.can_configure = access.own_role.may(Action::Manage);
     let mut versions = versions::panel(state, &access).await?;
     versions.refused = refused_freeze;
+    versions.just_frozen = just_frozen.and_then(|id| {
+        versions
+            .versions
+            .iter()
+            .find(|v| v.id == id)
+            .map(|v| v.name.clone())
+    });
     render(&PlanPage {
         account: AccountBar::of(&access.principal),
         page,

@@ -211,8 +211,9 @@ async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Respons
 // ---------------------------------------------------------------------------------------------
 // One-time sign-in links
 
-const LINK_GONE: &str = "Lenken er brukt, utløpt eller ukjent. Be en administrator om en ny \
-    (`samskriv user create` eller, for den første administratoren, en omstart av serveren).";
+const LINK_GONE: &str = "Lenken er brukt, utløpt eller ukjent. En innloggingslenke virker én \
+    gang og i 24 timer. Be den som sendte deg lenken – koordinatoren for planen du skal være med \
+    i, eller administratoren for Samskriv – om en ny.";
 
 async fn welcome_page(
     State(state): State<AppState>,

@@ -32,6 +32,8 @@ pub struct VersionsPanel {
     pub current_docx: String,
     /// The freeze form as sent, when it was refused: the name typed and why (bokmål).
     pub refused: Option<(String, String)>,
+    /// The version just frozen, said as a status message after «Frys versjon».
+    pub just_frozen: Option<String>,
 }
 
 #[derive(Clone)]
@@ -99,6 +101,7 @@ pub async fn panel(state: &AppState, access: &PlanAccess) -> Result<VersionsPane
         current_pdf: format!("/plans/{plan}/export.pdf"),
         current_docx: format!("/plans/{plan}/export.docx"),
         refused: None,
+        just_frozen: None,
     })
 }
 
@@ -167,18 +170,26 @@ pub async fn freeze_form(
 ) -> Result<Response, HttpError> {
     let (status, message) = match service::freeze(&state, &access, &form.name).await {
         Ok(version) => {
-            return Ok(
-                Redirect::to(&format!("/plans/{}#versjoner", version.plan_id)).into_response(),
-            );
+            return Ok(Redirect::to(&format!(
+                "/plans/{}?frosset={}#versjoner",
+                version.plan_id, version.id
+            ))
+            .into_response());
         }
         Err(ServiceError::Conflict(_)) => (
             StatusCode::CONFLICT,
             "Det finnes allerede en versjon med dette navnet. Velg et annet navn.".to_owned(),
         ),
-        Err(ServiceError::Invalid { .. }) if form.name.trim().is_empty() => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Skriv et navn på versjonen, for eksempel Høringsutkast.".to_owned(),
-        ),
+        // Blank names (spaces, line breaks, control characters) are empty, as the service sees them.
+        Err(ServiceError::Invalid { .. })
+            if crate::version::normalize_name(&form.name)
+                == Err(crate::version::VersionNameError::Empty) =>
+        {
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Skriv et navn på versjonen, for eksempel Høringsutkast.".to_owned(),
+            )
+        }
         Err(ServiceError::Invalid { .. }) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("Navnet kan ha høyst {MAX_NAME_CHARS} tegn."),

@@ -841,6 +841,27 @@ async fn the_coordinator_adds_changes_and_removes_members_on_the_members_page() 
         .get(&format!("/api/plans/{}", f.plan))
         .await;
     assert_eq!(status, StatusCode::OK, "now a member");
+    // The page says so (a status message), and lists the plan's administrator with their role.
+    let (_, page) = api
+        .page(&format!("{members}?lagt-til={}", outsider.id))
+        .await;
+    assert!(
+        page.contains(&format!(
+            r#"role="status">{} er lagt til som rådgiver."#,
+            outsider.name
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "{} <span class=\"merknad\">(administrator)</span>",
+            f.admin.name
+        )),
+        "the administrator among the members: {page}"
+    );
+    // A made-up success says nothing.
+    let (_, page) = api.page(&format!("{members}?lagt-til=ukjent")).await;
+    assert!(!page.contains("er lagt til som"), "{page}");
     // Nobody with that address: the page says so and suggests an invite.
     let status = form(
         vec![
@@ -880,7 +901,16 @@ async fn the_coordinator_adds_changes_and_removes_members_on_the_members_page() 
         .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
-    // Removed: the plan is gone for them.
+    // «Fjern …» asks first, without JavaScript: a page that names who and what it does, whose
+    // form alone removes. A removal not confirmed only leads to that page.
+    let (status, confirm) = api.page(&format!("{change}/fjern")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        confirm.contains(&format!("Ja, fjern {}", outsider.name))
+            && confirm.contains(r#"name="bekreft" value="ja""#)
+            && confirm.contains(r#"class="fare""#),
+        "{confirm}"
+    );
     assert_eq!(
         form(vec![], format!("{change}/fjern")).await,
         StatusCode::SEE_OTHER
@@ -888,7 +918,34 @@ async fn the_coordinator_adds_changes_and_removes_members_on_the_members_page() 
     let (status, _) = Api::as_person(&f.app, outsider)
         .get(&format!("/api/plans/{}", f.plan))
         .await;
+    assert_eq!(status, StatusCode::OK, "not removed without confirming");
+    let (_, page) = api.page(&members).await;
+    assert!(
+        page.contains(&format!(
+            r#"<a class="knapp fare" href="{members}/{}/fjern""#,
+            outsider.id
+        )),
+        "«Fjern …» is a link to the confirmation, not the page's main button"
+    );
+    // Removed once confirmed: the plan is gone for them, and the page says so.
+    assert_eq!(
+        form(vec![("bekreft", "ja".into())], format!("{change}/fjern")).await,
+        StatusCode::SEE_OTHER
+    );
+    let (status, _) = Api::as_person(&f.app, outsider)
+        .get(&format!("/api/plans/{}", f.plan))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, page) = api
+        .page(&format!("{members}?fjernet={}", outsider.id))
+        .await;
+    assert!(
+        page.contains(&format!(
+            r#"role="status">{} er fjernet fra planen."#,
+            outsider.name
+        )),
+        "{page}"
+    );
     // Units: added, then offered for members.
     assert_eq!(
         form(
@@ -946,4 +1003,67 @@ async fn a_login_form_from_another_site_signs_nobody_in() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(set_cookie(&response, "samskriv_session").is_some());
     app.stop().await;
+}
+
+/// «Frys versjon» says what it did (a status message on the plan page it goes back to), and a
+/// name of blanks only is called empty, never too long.
+#[tokio::test]
+async fn the_freeze_form_confirms_and_calls_a_blank_name_empty() {
+    let f = PlanPeople::new().await;
+    let api = Api::as_person(&f.app, &f.coordinator);
+    let freeze = async |name: String| {
+        api.http
+            .post(format!("{}/plans/{}/versions", api.base, f.plan))
+            .form(&[
+                ("name", name.as_str()),
+                ("csrf_token", f.coordinator.csrf.as_str()),
+            ])
+            .send()
+            .await
+            .expect("form")
+    };
+    let response = freeze("Høringsutkast".into()).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(
+        location.starts_with(&format!("/plans/{}?frosset=", f.plan))
+            && location.ends_with("#versjoner"),
+        "{location}"
+    );
+    let (status, page) = api.page(location.trim_end_matches("#versjoner")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(r#"role="status">Versjonen «Høringsutkast» er frosset."#),
+        "{page}"
+    );
+    // An id that is not one of the plan's versions says nothing.
+    let (_, page) = api.page(&format!("/plans/{}?frosset=ukjent", f.plan)).await;
+    assert!(!page.contains("er frosset."));
+
+    for blank in ["   ", " \u{3000}\u{a0} ", "\t\u{1}\u{7f} \n"] {
+        let response = freeze(blank.into()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{blank:?}"
+        );
+        let page = response.text().await.expect("page");
+        assert!(
+            page.contains("Skriv et navn på versjonen") && !page.contains("høyst"),
+            "{blank:?}: {page}"
+        );
+    }
+    let response = freeze("x".repeat(121)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("page")
+            .contains("høyst 120 tegn")
+    );
+    f.app.stop().await;
 }

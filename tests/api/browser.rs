@@ -465,3 +465,105 @@ async fn the_coordinator_shapes_the_plan_in_the_browser_and_others_see_it_live()
     );
     app.stop().await;
 }
+
+/// Every page of a plan on a phone (390×844) and a laptop (1366×768): none scrolls sideways at
+/// 390 px and axe-core finds nothing on any; «Legg til» and «Frys versjon» answer with a status
+/// message; an adviser's status line says she may comment; a lowered role goes read-only; and a
+/// member removed on the members page («Fjern …», «Ja, fjern …») is told within 2 s on their
+/// open page. Screenshots: `target/e2e-screenshots/pages/` (the version page at 390 px is
+/// `versjon-390.png`).
+#[tokio::test]
+async fn every_page_fits_a_phone_passes_axe_and_a_removed_member_is_told_at_once() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let e2e = root.join("tests/e2e");
+    check_prerequisites(&e2e);
+    let _one_at_a_time = BROWSER.lock().await;
+    let app = TestApp::spawn_with(|c| {
+        c.open_editing = false;
+        c.live.free_form_roots = false;
+    })
+    .await;
+    let admin = app.admin().await;
+    let api = Api::as_person(&app, &admin);
+    let plan_id = api.create_plan("korus-ruspolitisk-handlingsplan").await;
+    // The demo plan's tiltak: a frozen version with a full, wide table.
+    let rows: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("templates/demo/nordstrand-tiltak.json"))
+            .expect("demo tiltak"),
+    )
+    .expect("JSON");
+    let rows = rows.get("tiltak").cloned().unwrap_or(rows);
+    let (status, body) = api
+        .post(&format!("/api/plans/{plan_id}/tiltak"), &rows)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    let (status, body) = api
+        .post(
+            &format!("/api/plans/{plan_id}/versions"),
+            &json!({"name": "Høringsutkast"}),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let id: samskriv::plan::PlanId = plan_id.parse().expect("plan id");
+    use samskriv::access::Role;
+    let coordinator = app
+        .person(
+            "Kari Koordinator",
+            Some((id, Role::Coordinator, Some("NAV"))),
+        )
+        .await;
+    let editor = app
+        .person(
+            "Ola Redaktør",
+            Some((id, Role::Editor, Some("Utekontakten"))),
+        )
+        .await;
+    let lowered = app
+        .person("Per Redaktør", Some((id, Role::Editor, Some("NAV"))))
+        .await;
+    let adviser = app
+        .person("Rita Rådgiver", Some((id, Role::Adviser, None)))
+        .await;
+    let newcomer = app.person("Nina Ny", None).await;
+    let base = format!("http://localhost:{}", app.addr.port());
+    let out_dir = root.join("target/e2e-screenshots/pages");
+    let sign_in = |p: &Person| format!("{}:{}", p.email, p.password);
+    let summary = run_scenario(
+        &e2e,
+        "pages.mjs",
+        &base,
+        &plan_id,
+        &out_dir,
+        &[
+            ("SAMSKRIV_E2E_COORDINATOR", sign_in(&coordinator)),
+            ("SAMSKRIV_E2E_EDITOR", sign_in(&editor)),
+            ("SAMSKRIV_E2E_LOWERED", sign_in(&lowered)),
+            ("SAMSKRIV_E2E_ADVISER", sign_in(&adviser)),
+            ("SAMSKRIV_E2E_NEWCOMER", newcomer.email.clone()),
+        ],
+    )
+    .await;
+    assert!(
+        summary["revoked_after_ms"]
+            .as_u64()
+            .is_some_and(|ms| ms <= 2000),
+        "{summary}"
+    );
+    assert!(out_dir.join("versjon-390.png").exists());
+
+    // The server's record: the editor removed, the second editor an adviser, the newcomer a
+    // reader, and the version frozen in the browser.
+    let (_, members) = api.get(&format!("/api/plans/{plan_id}/members")).await;
+    let role_of = |who: &Person| {
+        members
+            .as_array()
+            .and_then(|m| m.iter().find(|m| m["user"]["id"] == who.id.as_str()))
+            .map(|m| m["role"].clone())
+    };
+    assert_eq!(role_of(&editor), None, "{members}");
+    assert_eq!(role_of(&lowered), Some(json!("adviser")), "{members}");
+    assert_eq!(role_of(&newcomer), Some(json!("reader")), "{members}");
+    let (_, versions) = api.get(&format!("/api/plans/{plan_id}/versions")).await;
+    assert_eq!(versions[0]["name"], "Utkast til BU", "{versions}");
+    app.stop().await;
+}

@@ -197,3 +197,65 @@ async fn template_check_names_the_file_and_the_problem() {
         "{message}"
     );
 }
+
+/// `samskriv user create` prints a link with the address the server uses: `SAMSKRIV_PUBLIC_URL`
+/// when set, else guessed from the listen address (`SAMSKRIV_LISTEN`), and says it guessed.
+#[tokio::test]
+async fn user_create_prints_a_link_with_the_servers_public_address() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("cli.sqlite3");
+    let create = |email: &'static str, env: Vec<(&'static str, &'static str)>| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_samskriv"));
+        command
+            .args([
+                "user",
+                "create",
+                "--email",
+                email,
+                "--name",
+                "Kari Nordmann",
+            ])
+            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env("RUST_LOG", "warn")
+            .env_remove("SAMSKRIV_PUBLIC_URL")
+            .env_remove("SAMSKRIV_LISTEN");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command.output()
+    };
+
+    // Set: exactly that address, without a doubled slash, and no note about guessing.
+    let output = create(
+        "kari@oslo.kommune.no",
+        vec![("SAMSKRIV_PUBLIC_URL", "https://samskriv.oslo.example/")],
+    )
+    .await
+    .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let link = stdout(&output).trim().to_owned();
+    assert!(
+        link.starts_with("https://samskriv.oslo.example/velkommen/"),
+        "{link}"
+    );
+    assert!(!stderr(&output).contains("gjettet"), "{}", stderr(&output));
+
+    // Not set: the server's own default, http://localhost:<the listen port>, and a note saying so.
+    let output = create(
+        "ola@oslo.kommune.no",
+        vec![("SAMSKRIV_LISTEN", "0.0.0.0:9345")],
+    )
+    .await
+    .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let link = stdout(&output).trim().to_owned();
+    assert!(
+        link.starts_with("http://localhost:9345/velkommen/"),
+        "{link}"
+    );
+    let note = stderr(&output);
+    assert!(
+        note.contains("SAMSKRIV_PUBLIC_URL") && note.contains("gjettet"),
+        "{note}"
+    );
+}

@@ -15,11 +15,43 @@ export function safeColour (colour) {
   return COLOURS.includes(colour) ? colour : COLOURS[0]
 }
 
+/**
+ * The colour for someone joining when `taken` (a Set) are the colours of the others present: the
+ * colour they had, if nobody else has it, else the first of the palette nobody has (with 12
+ * colours, 12 people present are told apart), else the colour they had.
+ */
+export function pickColour (taken, current) {
+  if (COLOURS.includes(current) && !taken.has(current)) return current
+  return COLOURS.find((c) => !taken.has(c)) ?? (COLOURS.includes(current) ? current : COLOURS[0])
+}
+
+/**
+ * Whether this client must change colour: another client present has the same one and came
+ * first (the lower client id keeps it), so two people who joined together end up apart.
+ */
+export function mustChangeColour (states, ownId) {
+  const own = states.get(ownId)?.user?.color
+  if (!own) return false
+  for (const [id, state] of states) {
+    if (id !== ownId && id < ownId && state?.user?.color === own) return true
+  }
+  return false
+}
+
+/** The colours of the others present. */
+function othersColours (awareness) {
+  const taken = new Set()
+  for (const [id, state] of awareness.getStates()) {
+    if (id !== awareness.clientID && state?.user?.color) taken.add(state.user.color)
+  }
+  return taken
+}
+
 function loadPerson () {
   try {
     const person = JSON.parse(localStorage.getItem(STORAGE_KEY) || 'null')
     if (person && typeof person.name === 'string' && person.name.trim()) {
-      if (!COLOURS.includes(person.color)) person.color = COLOURS[Math.floor(Math.random() * COLOURS.length)]
+      if (!COLOURS.includes(person.color)) person.color = null
       return person
     }
   } catch { /* storage unavailable or corrupt: ask again */ }
@@ -57,11 +89,11 @@ function askPerson (units, current) {
       const given = name.value.trim()
       let person
       if (given) {
-        person = { name: given.slice(0, 80), unit: unit.value.trim().slice(0, 80), color: current?.color || COLOURS[Math.floor(Math.random() * COLOURS.length)] }
+        person = { name: given.slice(0, 80), unit: unit.value.trim().slice(0, 80), color: current?.color || null }
         savePerson(person)
       } else {
         // Closed with Escape: a guest for this visit only; asked again next time.
-        person = current || { name: 'Gjest', unit: '', color: COLOURS[Math.floor(Math.random() * COLOURS.length)] }
+        person = current || { name: 'Gjest', unit: '', color: null }
       }
       dialog.remove()
       resolve(person)
@@ -72,13 +104,6 @@ function askPerson (units, current) {
   })
 }
 
-/** A small stable hash of a string (for a colour). */
-function hash (text) {
-  let x = 0
-  for (const ch of text) x = (x * 31 + ch.codePointAt(0)) | 0
-  return x
-}
-
 /**
  * Joins the plan as this visitor and shows who is here in `bar`. Someone signed in (`me`) is
  * known by name and unit; until then a visitor is asked once. Returns the presence panel.
@@ -86,8 +111,20 @@ function hash (text) {
 export function joinPresence (bar, awareness, { me, units }) {
   const signedIn = !!(me && me.id && me.id !== 'anonymous' && me.name)
   let person = loadPerson()
-  if (signedIn) person = { name: me.name, unit: me.unit || '', color: person?.color || COLOURS[Math.abs(hash(me.id)) % COLOURS.length] }
-  const setUser = (p) => awareness.setLocalStateField('user', { name: p.name, unit: p.unit || '', color: p.color })
+  if (signedIn) person = { name: me.name, unit: me.unit || '', color: person?.color || null }
+  // The first colour nobody else present has (kept while nobody else takes it).
+  let colour = null
+  const setUser = (p) => {
+    colour = pickColour(othersColours(awareness), p.color || colour)
+    awareness.setLocalStateField('user', { name: p.name, unit: p.unit || '', color: colour })
+  }
+  awareness.on('change', () => {
+    const own = awareness.getLocalState()?.user
+    if (own && mustChangeColour(awareness.getStates(), awareness.clientID)) {
+      colour = pickColour(othersColours(awareness), null)
+      if (colour !== own.color) awareness.setLocalStateField('user', { ...own, color: colour })
+    }
+  })
   const presence = mountPresence(bar, awareness, {
     onChangePerson: signedIn ? null : () => askPerson(units, person).then((p) => { person = p; setUser(p) })
   })
@@ -95,7 +132,7 @@ export function joinPresence (bar, awareness, { me, units }) {
     setUser(person)
   } else {
     // Until the person has answered, others see a guest (never a nameless cursor).
-    setUser({ name: 'Gjest', unit: '', color: COLOURS[awareness.clientID % COLOURS.length] })
+    setUser({ name: 'Gjest', unit: '', color: null })
     askPerson(units, null).then((p) => { person = p; setUser(p) })
   }
   return presence
