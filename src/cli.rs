@@ -67,6 +67,9 @@ struct ExportArgs {
     /// A named version's id; without it, the plan's current state.
     #[arg(long)]
     version: Option<String>,
+    /// Another version's id: what changed since it is printed as the last appendix.
+    #[arg(long)]
+    changes_since: Option<String>,
     /// Write here instead of to standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -421,6 +424,7 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
         &templates,
         plan,
         args.version.as_deref(),
+        args.changes_since.as_deref(),
         args.format,
     )
     .await?

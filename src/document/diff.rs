@@ -153,6 +153,68 @@ pub struct PlanDiff {
     pub counts: DiffCounts,
 }
 
+impl SectionDiff {
+    /// Sentences about the section itself (bokmål): added or removed, renamed, set aside or
+    /// back in use, renumbered. The «Endringer» page and the exports print these.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        match self.change {
+            Change::Added => notes.push("Ny del av planen.".to_owned()),
+            Change::Removed => notes.push("Delen er fjernet fra planen.".to_owned()),
+            Change::Changed => {}
+        }
+        if let Some(old) = &self.renamed_from {
+            notes.push(format!("Nytt navn. Før: «{old}»."));
+        }
+        match self.use_change {
+            Some(UseChange::SetAside) => notes.push("Satt til «ikke i bruk».".to_owned()),
+            Some(UseChange::BackInUse) => notes.push("Tatt i bruk igjen.".to_owned()),
+            None => {}
+        }
+        if let Some(previous) = &self.previous_number {
+            notes.push(format!("Tidligere nummer: {previous}."));
+        }
+        notes
+    }
+}
+
+impl TiltakDiff {
+    /// The row's name capitalised to head its changes: «Tiltak 4.5-9».
+    pub fn heading_name(&self) -> String {
+        let mut chars = self.name.chars();
+        chars.next().map_or_else(String::new, |first| {
+            first.to_uppercase().chain(chars).collect()
+        })
+    }
+
+    /// The row's title beside its name, when the name is a number (a row without one is named
+    /// by its title already).
+    pub fn heading_title(&self) -> &str {
+        if self.number.is_some() {
+            &self.title
+        } else {
+            ""
+        }
+    }
+
+    /// «Tiltak 4.5-9: <title>»: how the exports head the row's changes.
+    pub fn heading(&self) -> String {
+        let title = self.heading_title().trim();
+        if title.is_empty() {
+            self.heading_name()
+        } else {
+            format!("{}: {title}", self.heading_name())
+        }
+    }
+
+    /// «Tidligere tiltak 4.5-8.», when the row had another number before.
+    pub fn note(&self) -> Option<String> {
+        self.previous_number
+            .as_ref()
+            .map(|previous| format!("Tidligere tiltak {previous}."))
+    }
+}
+
 impl PlanDiff {
     /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {

@@ -30,10 +30,11 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use super::{
-    Appendix, ExportDoc, ExportError, ExportInfo, FIGURE_COLUMNS, FIGURE_WIDTHS, MILESTONE_COLUMNS,
-    MILESTONE_WIDTHS, NUMBER_COLUMN, Part, TiltakTable, TitleBlock, UNWRITTEN, yes_no,
+    Appendix, ChangeLine, DELETED, ExportDoc, ExportError, ExportInfo, FIGURE_COLUMNS,
+    FIGURE_WIDTHS, INSERTED, MILESTONE_COLUMNS, MILESTONE_WIDTHS, NUMBER_COLUMN, Part, TiltakTable,
+    TitleBlock, UNWRITTEN, yes_no,
 };
-use crate::document::{Block, Inline, ListItem, PlanView};
+use crate::document::{Block, Inline, ListItem, PlanView, RunKind};
 use crate::links::is_safe_href;
 use crate::templates::Template;
 
@@ -210,6 +211,11 @@ impl Body {
                     r#"<w:pStyle w:val="IkkeSkrevet"/>"#,
                     &run(UNWRITTEN, false, false, ""),
                 );
+            }
+            Part::Changes(lines) => {
+                for line in lines {
+                    self.paragraph("", &change_runs(line));
+                }
             }
         }
     }
@@ -689,6 +695,33 @@ fn run(text: &str, bold: bool, italic: bool, rpr: &str) -> String {
         }
     }
     out.push_str("</w:r>");
+    out
+}
+
+/// A paragraph of the changes appendix: «Label:» in bold, then the text; inserted text
+/// underlined (`w:u`) and deleted text struck through (`w:strike`), each in brackets after its
+/// word («[Lagt til: …]», «[Fjernet: …]»), so no change is told by line style alone.
+fn change_runs(line: &ChangeLine) -> String {
+    let mut out = String::new();
+    if !line.label.is_empty() {
+        out.push_str(&run(&format!("{}:", line.label), true, false, ""));
+        out.push_str(&run(" ", false, false, ""));
+    }
+    for piece in &line.runs {
+        let (word, mark) = match piece.kind {
+            RunKind::Same => {
+                out.push_str(&run(&piece.text, false, false, ""));
+                continue;
+            }
+            RunKind::Inserted => (INSERTED, r#"<w:u w:val="single"/>"#),
+            RunKind::Deleted => (DELETED, "<w:strike/>"),
+        };
+        out.push_str(&run("[", false, false, ""));
+        out.push_str(&run(word, false, true, ""));
+        out.push_str(&run(" ", false, false, ""));
+        out.push_str(&run(&piece.text, false, false, mark));
+        out.push_str(&run("]", false, false, ""));
+    }
     out
 }
 

@@ -24,10 +24,10 @@ use std::fmt::Write;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use super::{
-    Appendix, ChecklistGroup, Detail, ExportDoc, ExportInfo, FIGURE_COLUMNS, MILESTONE_COLUMNS,
-    NUMBER_COLUMN, Part, TiltakTable, TitleBlock, UNWRITTEN, yes_no,
+    Appendix, ChangeLine, ChecklistGroup, DELETED, Detail, ExportDoc, ExportInfo, FIGURE_COLUMNS,
+    INSERTED, MILESTONE_COLUMNS, NUMBER_COLUMN, Part, TiltakTable, TitleBlock, UNWRITTEN, yes_no,
 };
-use crate::document::{Block, Cell, Inline, ListItem, PlanView};
+use crate::document::{Block, Cell, Inline, ListItem, PlanView, RunKind};
 use crate::links::is_safe_href;
 use crate::templates::Template;
 
@@ -138,7 +138,43 @@ fn part_md(part: &Part<'_>, chunks: &mut Vec<String>) {
         }
         // Emphasised, so that it does not read as the plan's text.
         Part::Unwritten => chunks.push(format!("_{UNWRITTEN}_")),
+        Part::Changes(lines) => chunks.extend(lines.iter().map(change_md)),
     }
+}
+
+/// A paragraph of the changes appendix: «**Label:**», then the text with each insertion and
+/// deletion in brackets after its word, the changed words emphasised: `[Lagt til: *ord*]`.
+/// Markdown has no underline, and strikethrough is not CommonMark: the words carry it.
+fn change_md(line: &ChangeLine) -> String {
+    let mut inlines = Vec::new();
+    if !line.label.is_empty() {
+        inlines.push(Inline::Text {
+            text: format!("{}:", line.label),
+            bold: true,
+            italic: false,
+            link: None,
+        });
+        inlines.push(Inline::plain(" "));
+    }
+    for run in &line.runs {
+        let word = match run.kind {
+            RunKind::Same => {
+                inlines.push(Inline::plain(&run.text));
+                continue;
+            }
+            RunKind::Inserted => INSERTED,
+            RunKind::Deleted => DELETED,
+        };
+        inlines.push(Inline::plain(&format!("[{word} ")));
+        inlines.push(Inline::Text {
+            text: run.text.clone(),
+            bold: false,
+            italic: true,
+            link: None,
+        });
+        inlines.push(Inline::plain("]"));
+    }
+    inlines_md(&inlines, Mode::Paragraph)
 }
 
 /// One pipe table per group, under the group's caption (none when the template does not

@@ -13,10 +13,15 @@
 //! - tiltak tables with the template's export columns (after «Nr.»), grouped by the template's
 //!   `group_by`; every other field with a value is a «Label: value» line under the row's title
 //!   cell, so every value the plan has is printed. A column empty on every row of a table is
-//!   left out of that table (the title's column never is);
+//!   left out of that table (the title's column never is). Rows without a value in the
+//!   `group_by` field come last, in a table of their own: a draft heads it «Uten <field>» like
+//!   the editor (the rows still need one: working state), a frozen version prints it without
+//!   a caption (the plan does not say it lacks something);
 //! - the plan's goals, right after the heading of the first tiltak section in use (before its
 //!   tables), or at the end of the body when no tiltak section is in use;
-//! - key figures as a table, milestones as a table, ticked checklist items by group.
+//! - key figures as a table, milestones as a table, ticked checklist items by group;
+//! - when asked ([`ExportInfo::changes`]), what changed since an earlier version as the last
+//!   appendix, «Vedlegg N Endringer siden …» (see [`changes`]).
 //!
 //! A value the plan does not have prints as nothing: exports never print placeholder
 //! sentences or defaults as if the plan had said them. What a section without content prints
@@ -27,6 +32,7 @@
 //!   section without content says [`UNWRITTEN`] in a style of its own, and the running
 //!   header and the cover say [`CURRENT_STATE_LABEL`].
 
+pub mod changes;
 pub mod docx;
 pub mod markdown;
 pub mod pdf;
@@ -44,6 +50,7 @@ use crate::document::{
 use crate::templates::{FieldSchema, FieldType, Place, SectionKind, Template};
 use crate::time;
 
+pub use self::changes::{ChangeLine, ChangesAppendix, DELETED, INSERTED};
 pub use self::docx::to_docx;
 pub use self::markdown::to_markdown;
 pub use self::pdf::{PDF_STANDARD, to_pdf};
@@ -61,6 +68,9 @@ pub struct ExportInfo {
     /// The date the plan's settings give the cover (the adoption date for the adopted version,
     /// else the plan's own date), as unix milliseconds; `None` to use `date_millis`.
     pub cover_date_millis: Option<i64>,
+    /// What changed since an earlier version, printed as the last appendix; `None` for no
+    /// such appendix.
+    pub changes: Option<ChangesAppendix>,
 }
 
 impl ExportInfo {
@@ -367,6 +377,8 @@ pub enum Part<'a> {
     },
     /// Key-figure rows, cells in [`FIGURE_COLUMNS`] order.
     Figures(Vec<Vec<String>>),
+    /// Paragraphs of the changes appendix, with inserted and deleted text marked.
+    Changes(Vec<ChangeLine>),
     /// A draft's section that nobody has written yet: [`UNWRITTEN`], in a style of its own.
     Unwritten,
 }
@@ -392,8 +404,8 @@ pub struct Column {
 /// One group of a tiltak section: a table of its own.
 #[derive(Debug, Clone)]
 pub struct TiltakGroup {
-    /// The group's caption: an option's label, a goal's title, "Uten …", or "" when the
-    /// template does not group (no caption then).
+    /// The group's caption: an option's label, a goal's title, "Uten …" (drafts only), or ""
+    /// for no caption (the template does not group, or rows without a group in a version).
     pub label: String,
     /// The template's export columns in order, without those empty on every row of this
     /// table (the number column [`NUMBER_COLUMN`] is not among them: writers print it first).
@@ -517,6 +529,18 @@ impl<'a> ExportDoc<'a> {
                 text: goals_heading(template),
             });
             builder.parts.push(builder.goals(1));
+        }
+        if let Some(changes) = &info.changes {
+            // Numbered after the plan's appendices, as the plan numbers them.
+            let numbered = all
+                .iter()
+                .filter(|section| section.appendix && !section.number.is_empty())
+                .count();
+            builder.appendices.push(changes::appendix(
+                changes,
+                format!("Vedlegg {}", numbered + 1),
+                info.version.as_deref(),
+            ));
         }
         ExportDoc {
             title,
@@ -797,7 +821,13 @@ impl<'a> Builder<'a, '_> {
                         }
                     })
                     .collect();
-                shown_columns(group.label, &columns, detail_column, rows)
+                // A frozen version prints the plan, not what it still lacks: no «Uten …».
+                let label = if group.value.is_none() && !self.draft {
+                    String::new()
+                } else {
+                    group.label
+                };
+                shown_columns(label, &columns, detail_column, rows)
             })
             .collect();
         Some(TiltakTable { level, groups })

@@ -22,10 +22,11 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use super::world::{ExportWorld, warm_up};
 use super::{
-    Appendix, ExportDoc, ExportError, ExportInfo, FIGURE_COLUMNS, FIGURE_WIDTHS, MILESTONE_COLUMNS,
-    MILESTONE_UNIT_COLUMN, MILESTONE_WIDTHS, NUMBER_COLUMN, Part, TiltakTable, UNWRITTEN, yes_no,
+    Appendix, ChangeLine, DELETED, ExportDoc, ExportError, ExportInfo, FIGURE_COLUMNS,
+    FIGURE_WIDTHS, INSERTED, MILESTONE_COLUMNS, MILESTONE_UNIT_COLUMN, MILESTONE_WIDTHS,
+    NUMBER_COLUMN, Part, TiltakTable, UNWRITTEN, yes_no,
 };
-use crate::document::{Block, Inline, ListItem, PlanView};
+use crate::document::{Block, Inline, ListItem, PlanView, RunKind};
 use crate::links::is_safe_href;
 use crate::templates::Template;
 
@@ -193,6 +194,50 @@ pub enum PdfPart {
         level: u8,
         groups: Vec<PdfChecklistGroup>,
     },
+    /// `k: "changes"`: paragraphs of the changes appendix, laid out by `change-line`.
+    #[serde(rename = "changes")]
+    Changes { lines: Vec<PdfChangeLine> },
+}
+
+/// A paragraph of the changes appendix: `label` in bold before it unless "", then `runs`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfChangeLine {
+    pub label: String,
+    pub runs: Vec<PdfChangeRun>,
+}
+
+/// `{t, m, w}`: text `t`, kept (`m: "same"`), inserted (`"ins"`, underlined) or deleted
+/// (`"del"`, struck through); `w` is the word printed before changed text («Lagt til:»,
+/// «Fjernet:»; "" for kept text), so no change is told by line style alone.
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfChangeRun {
+    pub t: String,
+    pub m: &'static str,
+    pub w: &'static str,
+}
+
+impl PdfChangeLine {
+    fn new(line: &ChangeLine) -> Self {
+        PdfChangeLine {
+            label: text(&line.label),
+            runs: line
+                .runs
+                .iter()
+                .map(|run| {
+                    let (m, w) = match run.kind {
+                        RunKind::Same => ("same", ""),
+                        RunKind::Inserted => ("ins", INSERTED),
+                        RunKind::Deleted => ("del", DELETED),
+                    };
+                    PdfChangeRun {
+                        t: text(&run.text),
+                        m,
+                        w,
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 /// `group` in a tiltak part: `group.label` is its caption, `group.rows` its rows.
@@ -384,6 +429,9 @@ impl PdfPart {
                 rows: rows.iter().map(|row| texts(row)).collect(),
             },
             Part::Unwritten => PdfPart::Unwritten { text: UNWRITTEN },
+            Part::Changes(lines) => PdfPart::Changes {
+                lines: lines.iter().map(PdfChangeLine::new).collect(),
+            },
         }
     }
 

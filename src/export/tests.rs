@@ -1506,3 +1506,233 @@ fn metadata_come_from_the_plan_and_its_template() {
     assert_eq!(bydel_name("Bydelsutvalget"), "Bydel Bydelsutvalget");
     assert_eq!(bydel_name(""), "");
 }
+
+// ---------------------------------------------------------------------------------------------
+// What changed since an earlier version
+// ---------------------------------------------------------------------------------------------
+
+fn paragraph(text: &str) -> Block {
+    Block::Paragraph {
+        content: vec![Inline::plain(text)],
+    }
+}
+
+/// The Nordstrand sample as frozen in «Høringsutkast» and as exported later («Vedtatt»): the
+/// first section's text edited word by word and the first tiltak's status changed.
+fn changed_plan() -> (Template, PlanView, ExportInfo) {
+    let template = korus();
+    let doc = sample::nordstrand_doc(&template).expect("sample");
+    let mut from = plan_view(&doc, &template);
+    let mut to = from.clone();
+    from.sections[0].blocks = vec![paragraph("Bydelen har fire tiltak mot alkohol.")];
+    to.sections[0].blocks = vec![paragraph("Bydelen har fem nye tiltak mot alkohol.")];
+    from.tiltak[0].fields.insert(
+        "status".to_owned(),
+        document::FieldValue::Text("pabegynt".to_owned()),
+    );
+    to.tiltak[0].fields.insert(
+        "status".to_owned(),
+        document::FieldValue::Text("gjennomfort".to_owned()),
+    );
+    let diff = document::diff(&from, &to, &template);
+    let info = ExportInfo {
+        version: Some("Vedtatt".to_owned()),
+        changes: Some(ChangesAppendix {
+            since: "Høringsutkast".to_owned(),
+            diff,
+        }),
+        ..info()
+    };
+    (template, to, info)
+}
+
+/// «Tiltak 4.5-9» of the changed row, as the diff numbers it.
+fn changed_row_name(info: &ExportInfo) -> String {
+    let diff = &info.changes.as_ref().expect("changes").diff;
+    assert_eq!(diff.tiltak.len(), 1, "{:#?}", diff.tiltak);
+    let number = diff.tiltak[0].number.clone().expect("a printed row");
+    format!("Tiltak {number}")
+}
+
+#[test]
+fn markdown_appends_what_changed_with_words_not_colour() {
+    let (template, view, changed) = changed_plan();
+    let markdown = to_markdown(&view, &template, &changed);
+    assert_eq!(
+        markdown,
+        to_markdown(&view, &template, &changed),
+        "reproducible"
+    );
+    let parsed = parse(&markdown);
+    assert!(parsed.forbidden.is_empty(), "{:?}", parsed.forbidden);
+    // After the plan's own appendix, numbered like it.
+    let appendix = parsed
+        .headings
+        .iter()
+        .position(|(level, text)| *level == 2 && text == "Vedlegg 2 Endringer siden Høringsutkast")
+        .unwrap_or_else(|| panic!("{:#?}", parsed.headings));
+    assert!(
+        parsed.headings[..appendix]
+            .iter()
+            .any(|(level, text)| *level == 2 && text.starts_with("Vedlegg 1 ")),
+        "the plan's own appendix comes first"
+    );
+    assert!(
+        !parsed.headings[appendix + 1..]
+            .iter()
+            .any(|(_, text)| text.starts_with("Vedlegg")),
+        "the changes are the last appendix"
+    );
+    let name = changed_row_name(&changed);
+    assert!(
+        parsed.headings[appendix..]
+            .iter()
+            .any(|(_, text)| text.starts_with(&format!("{name}: "))),
+        "{:#?}",
+        &parsed.headings[appendix..]
+    );
+    let paragraphs: Vec<String> = parsed.paragraphs.iter().map(|p| squash(p)).collect();
+    assert!(
+        paragraphs
+            .iter()
+            .any(|p| p == "Bydelen har [Fjernet: fire] [Lagt til: fem nye] tiltak mot alkohol."),
+        "{paragraphs:#?}"
+    );
+    assert!(
+        paragraphs
+            .iter()
+            .any(|p| p == "Status: [Fjernet: Påbegynt] [Lagt til: Gjennomført]"),
+        "{paragraphs:#?}"
+    );
+    assert!(paragraphs.iter().any(|p| {
+        p.starts_with("Endringer fra versjonen «Høringsutkast» til versjonen «Vedtatt».")
+    }));
+
+    // Without the parameter there is no appendix; with no changes, one line says so.
+    let plain = to_markdown(&view, &template, &info());
+    assert!(!plain.contains("Endringer siden"));
+    let unchanged = ExportInfo {
+        changes: Some(ChangesAppendix {
+            since: "Høringsutkast".to_owned(),
+            diff: document::diff(&view, &view, &template),
+        }),
+        ..info()
+    };
+    let markdown = to_markdown(&view, &template, &unchanged);
+    let tail = markdown
+        .split_once("Endringer siden Høringsutkast\n\n")
+        .expect("the appendix")
+        .1;
+    assert_eq!(tail, "Ingen endringer siden versjonen «Høringsutkast».\n");
+}
+
+#[test]
+fn pdf_appends_what_changed() {
+    let (template, view, changed) = changed_plan();
+    let pdf = to_pdf(&view, &template, &changed).expect("pdf");
+    assert!(
+        pdf == to_pdf(&view, &template, &changed).expect("pdf"),
+        "reproducible"
+    );
+    let text = pdf_text(&pdf);
+    let flat = squash(&text);
+    assert!(
+        flat.contains("Vedlegg 2 Endringer siden Høringsutkast"),
+        "{flat}"
+    );
+    assert!(
+        flat.contains("Bydelen har [Fjernet: fire] [Lagt til: fem nye] tiltak mot alkohol."),
+        "{flat}"
+    );
+    assert!(
+        flat.contains("Status: [Fjernet: Påbegynt] [Lagt til: Gjennomført]"),
+        "{flat}"
+    );
+    assert!(letters(&flat).contains(&letters(&changed_row_name(&changed))));
+    let plain = pdf_text(&to_pdf(&view, &template, &info()).expect("pdf"));
+    assert!(!plain.contains("Endringer siden"));
+}
+
+#[test]
+fn docx_appends_what_changed_underlined_and_struck_through() {
+    let (template, view, changed) = changed_plan();
+    let docx = to_docx(&view, &template, &changed).expect("docx");
+    assert!(
+        docx == to_docx(&view, &template, &changed).expect("docx"),
+        "reproducible"
+    );
+    let xml = docx_part(&docx, "word/document.xml");
+    let paragraphs = docx_paragraphs(&xml);
+    let appendix = paragraphs
+        .iter()
+        .position(|p| {
+            *p == (
+                "Heading1".to_owned(),
+                "Vedlegg 2 Endringer siden Høringsutkast".to_owned(),
+            )
+        })
+        .unwrap_or_else(|| panic!("{paragraphs:#?}"));
+    let after: Vec<&String> = paragraphs[appendix..].iter().map(|(_, t)| t).collect();
+    let name = changed_row_name(&changed);
+    assert!(
+        after.iter().any(|t| t.starts_with(&format!("{name}: "))),
+        "{after:#?}"
+    );
+    assert!(after.contains(
+        &&"Bydelen har [Fjernet: fire] [Lagt til: fem nye] tiltak mot alkohol.".to_owned()
+    ));
+    assert!(after.contains(&&"Status: [Fjernet: Påbegynt] [Lagt til: Gjennomført]".to_owned()));
+    assert!(xml.contains(
+        r#"<w:r><w:rPr><w:u w:val="single"/></w:rPr><w:t xml:space="preserve">fem nye</w:t></w:r>"#
+    ));
+    assert!(
+        xml.contains(
+            r#"<w:r><w:rPr><w:strike/></w:rPr><w:t xml:space="preserve">fire</w:t></w:r>"#
+        )
+    );
+    let plain = to_docx(&view, &template, &info()).expect("docx");
+    assert!(!docx_text(&docx_part(&plain, "word/document.xml")).contains("Endringer siden"));
+}
+
+#[test]
+fn a_frozen_version_prints_rows_without_a_group_without_a_caption() {
+    let template = korus();
+    let doc = sample::nordstrand_doc(&template).expect("sample");
+    let mut view = plan_view(&doc, &template);
+    view.tiltak[0].fields.insert(
+        "strategi".to_owned(),
+        document::FieldValue::Text(String::new()),
+    );
+    let title = view.tiltak[0].text("tiltak");
+    let caption = "Uten strategi";
+
+    let frozen = to_markdown(&view, &template, &info());
+    assert!(
+        !frozen.contains("Uten "),
+        "a frozen version has no «Uten …»"
+    );
+    let parsed = parse(&frozen);
+    let tables = tiltak_tables(&parsed);
+    let last = tables.last().expect("tables");
+    assert!(
+        last.iter()
+            .any(|row| row.iter().any(|cell| cell.contains(&title))),
+        "the row is in the last table: {last:#?}"
+    );
+    let pdf = pdf_text(&to_pdf(&view, &template, &info()).expect("pdf"));
+    assert!(!pdf.contains(caption));
+    let docx = docx_part(
+        &to_docx(&view, &template, &info()).expect("docx"),
+        "word/document.xml",
+    );
+    assert!(!docx_text(&docx).contains(caption));
+
+    // A draft shows the working state: the rows still need a strategy.
+    let draft = to_markdown(&view, &template, &draft_info());
+    assert!(
+        parse(&draft)
+            .headings
+            .iter()
+            .any(|(_, text)| text == caption)
+    );
+}

@@ -4,7 +4,9 @@
 //! - `GET /api/plans/{id}/versions` lists them, newest first;
 //! - `GET /api/plans/{id}/versions/{vid}` is the version's content, like `GET /api/plans/{id}`;
 //! - `GET /plans/{id}/export.md`, `/plans/{id}/export.pdf` and `/plans/{id}/export.docx`
-//!   download the current state, or a version with `?version=<vid>`.
+//!   download the current state, or a version with `?version=<vid>`; `&changes_since=<vid>`
+//!   adds what changed since that version as the last appendix. A `changes_since` that is not
+//!   a version of the plan is refused (422) with a page that names it.
 
 use axum::Json;
 use axum::Router;
@@ -20,7 +22,7 @@ use crate::access::Action;
 use crate::document::PlanView;
 use crate::export::Format;
 use crate::plan::PlanRecord;
-use crate::service::{PlanAccess, versions};
+use crate::service::{Error as ServiceError, PlanAccess, versions};
 use crate::version::VersionRecord;
 
 pub fn router() -> Router<AppState> {
@@ -90,9 +92,12 @@ async fn get_version(
     }))
 }
 
+/// What an export is asked for: a version (else the current state), and the version whose
+/// changes since are appended.
 #[derive(Debug, Deserialize)]
-struct ExportQuery {
-    version: Option<String>,
+pub struct ExportQuery {
+    pub version: Option<String>,
+    pub changes_since: Option<String>,
 }
 
 async fn export_markdown(
@@ -100,7 +105,7 @@ async fn export_markdown(
     access: PlanAccess,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, HttpError> {
-    export_response(&state, &access, query.version.as_deref(), Format::Markdown).await
+    export_response(&state, &access, &query, Format::Markdown).await
 }
 
 async fn export_pdf(
@@ -108,7 +113,7 @@ async fn export_pdf(
     access: PlanAccess,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, HttpError> {
-    export_response(&state, &access, query.version.as_deref(), Format::Pdf).await
+    export_response(&state, &access, &query, Format::Pdf).await
 }
 
 async fn export_docx(
@@ -116,7 +121,7 @@ async fn export_docx(
     access: PlanAccess,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, HttpError> {
-    export_response(&state, &access, query.version.as_deref(), Format::Docx).await
+    export_response(&state, &access, &query, Format::Docx).await
 }
 
 /// An export as a download.
@@ -124,10 +129,25 @@ async fn export_docx(
 pub async fn export_response(
     state: &AppState,
     access: &PlanAccess,
-    version_id: Option<&str>,
+    query: &ExportQuery,
     format: Format,
 ) -> Result<Response, HttpError> {
-    let exported = versions::export(state, access, version_id, format).await?;
+    let exported = match versions::export(
+        state,
+        access,
+        query.version.as_deref(),
+        query.changes_since.as_deref(),
+        format,
+    )
+    .await
+    {
+        Ok(exported) => exported,
+        Err(ServiceError::Invalid {
+            field: "changes_since",
+            ..
+        }) => return Ok(changes_since_refused(access)),
+        Err(other) => return Err(other.into()),
+    };
     let disposition =
         HeaderValue::from_str(&format!("attachment; filename=\"{}\"", exported.filename))
             .map_err(|e| HttpError::Internal(format!("bad file name header: {e}")))?;
@@ -148,4 +168,17 @@ pub async fn export_response(
         exported.bytes,
     )
         .into_response())
+}
+
+/// The page for a `changes_since` that is not one of the plan's versions: a link to a version
+/// that was mistyped or belongs to another plan (422, in bokmål, naming the parameter).
+fn changes_since_refused(access: &PlanAccess) -> Response {
+    crate::web::errors::MessagePage::new(
+        "Endringene kunne ikke tas med",
+        "Lenken ber om endringer siden en versjon (changes_since) som ikke finnes i denne \
+         planen. Velg versjonen på nytt under «Versjoner» på planens side.",
+        &format!("/plans/{}#versjoner", access.plan()),
+        "Til planens versjoner",
+    )
+    .into_response_with(StatusCode::UNPROCESSABLE_ENTITY)
 }

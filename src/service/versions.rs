@@ -5,7 +5,7 @@
 use super::{Error, PlanAccess, Result, Services};
 use crate::access::Action;
 use crate::document::{self, PlanView};
-use crate::export::{self, ExportInfo, Format};
+use crate::export::{self, ChangesAppendix, ExportInfo, Format};
 use crate::plan::{PlanId, PlanRecord};
 use crate::storage::Storage;
 use crate::templates::{Template, TemplateRegistry};
@@ -62,12 +62,14 @@ pub struct Exported {
     pub format: Format,
 }
 
-/// Exports the current state, or a named version (`version_id`), in `format`. Readers may export
-/// versions only: the current draft is not yet the plan.
+/// Exports the current state, or a named version (`version_id`), in `format`; with
+/// `changes_since` (another version's id), what changed since that version is the last appendix.
+/// Readers may export versions only: the current draft is not yet the plan.
 pub async fn export(
     services: &Services,
     access: &PlanAccess,
     version_id: Option<&str>,
+    changes_since: Option<&str>,
     format: Format,
 ) -> Result<Exported> {
     let version_id = version_id.filter(|id| !id.is_empty());
@@ -76,6 +78,10 @@ pub async fn export(
     } else {
         Action::ExportCurrent
     })?;
+    if changes_since.is_some() {
+        // The appendix reads the earlier version.
+        access.require(Action::ExportVersion)?;
+    }
     let (record, template) = (&access.record, &access.template);
     let (view, info) = match version_id {
         Some(version_id) => {
@@ -98,7 +104,58 @@ pub async fn export(
             (view, info)
         }
     };
+    let info = with_changes(
+        services.storage.as_ref(),
+        record,
+        template,
+        &view,
+        info,
+        changes_since,
+    )
+    .await?;
     render(record, template, view, info, version_id, format).await
+}
+
+/// `info` with the appendix of what changed from version `changes_since` to `view`. The
+/// version must be one of this plan's: any other value is refused naming `changes_since`.
+async fn with_changes(
+    storage: &dyn Storage,
+    record: &PlanRecord,
+    template: &Template,
+    exported: &PlanView,
+    mut info: ExportInfo,
+    changes_since: Option<&str>,
+) -> Result<ExportInfo> {
+    const PARAM: &str = "changes_since";
+    const EXPECTED: &str = "give a version id of this plan (see GET /api/plans/{id}/versions)";
+    let Some(value) = changes_since
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+    else {
+        return Ok(info);
+    };
+    let id: VersionId = value.parse().map_err(|e: version::InvalidVersionId| {
+        Error::invalid(PARAM, format!("`{PARAM}` is not valid: {e}; {EXPECTED}"))
+    })?;
+    let (since, from) = match view(storage, record, template, &id.to_string()).await {
+        Ok(found) => found,
+        Err(Error::NotFound(_)) => {
+            return Err(Error::invalid(
+                PARAM,
+                format!("`{PARAM}` names no version of this plan; {EXPECTED}"),
+            ));
+        }
+        Err(other) => return Err(other),
+    };
+    let (to, template) = (exported.clone(), template.clone());
+    let diff = tokio::task::spawn_blocking(move || document::diff(&from, &to, &template))
+        .await
+        .map_err(|e| Error::Internal(format!("comparing versions failed: {e}")))?;
+    info.changes = Some(ChangesAppendix {
+        since: since.name,
+        diff,
+    });
+    Ok(info)
 }
 
 /// A version's content and the export information it is dated by.
@@ -125,6 +182,7 @@ pub async fn export_stored(
     templates: &TemplateRegistry,
     plan: PlanId,
     version_id: Option<&str>,
+    changes_since: Option<&str>,
     format: Format,
 ) -> Result<Exported> {
     let (record, template) = super::plans::stored_plan(storage, templates, plan).await?;
@@ -140,6 +198,7 @@ pub async fn export_stored(
             (document::plan_view(&doc, template), info)
         }
     };
+    let info = with_changes(storage, &record, template, &view, info, changes_since).await?;
     render(&record, template, view, info, version_id, format).await
 }
 

@@ -11,7 +11,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::access::Action;
-use crate::document::{Change, FieldChange, Run, RunKind, UseChange};
+use crate::document::{Change, FieldChange, Run, RunKind};
 use crate::http::{AppState, HttpError};
 use crate::service::diff::{self as service, Comparison, Side};
 use crate::service::{Error as ServiceError, PlanAccess, versions};
@@ -253,38 +253,19 @@ fn result_view(access: &PlanAccess, comparison: &Comparison) -> ResultView {
     let sections = diff
         .sections
         .iter()
-        .map(|section| {
-            let mut notes = Vec::new();
-            match section.change {
-                Change::Added => notes.push("Ny del av planen.".to_owned()),
-                Change::Removed => notes.push("Delen er fjernet fra planen.".to_owned()),
-                Change::Changed => {}
-            }
-            if let Some(old) = &section.renamed_from {
-                notes.push(format!("Nytt navn. Før: «{old}»."));
-            }
-            match section.use_change {
-                Some(UseChange::SetAside) => notes.push("Satt til «ikke i bruk».".to_owned()),
-                Some(UseChange::BackInUse) => notes.push("Tatt i bruk igjen.".to_owned()),
-                None => {}
-            }
-            if let Some(previous) = &section.previous_number {
-                notes.push(format!("Tidligere nummer: {previous}."));
-            }
-            SectionView {
-                number: section.number.clone(),
-                heading: section.heading.clone(),
-                change: change_code(section.change),
-                notes,
-                paragraphs: section
-                    .paragraphs
-                    .iter()
-                    .map(|paragraph| ParagraphView {
-                        change: change_code(paragraph.change),
-                        runs: runs(&paragraph.runs),
-                    })
-                    .collect(),
-            }
+        .map(|section| SectionView {
+            number: section.number.clone(),
+            heading: section.heading.clone(),
+            change: change_code(section.change),
+            notes: section.notes(),
+            paragraphs: section
+                .paragraphs
+                .iter()
+                .map(|paragraph| ParagraphView {
+                    change: change_code(paragraph.change),
+                    runs: runs(&paragraph.runs),
+                })
+                .collect(),
         })
         .collect();
 
@@ -296,17 +277,9 @@ fn result_view(access: &PlanAccess, comparison: &Comparison) -> ResultView {
             .iter()
             .filter(|row| row.change == change)
             .map(|row| ItemView {
-                name: capitalised(&row.name),
-                title: if row.number.is_some() {
-                    row.title.clone()
-                } else {
-                    String::new()
-                },
-                note: row
-                    .previous_number
-                    .as_ref()
-                    .map(|previous| format!("Tidligere tiltak {previous}."))
-                    .unwrap_or_default(),
+                name: row.heading_name(),
+                title: row.heading_title().to_owned(),
+                note: row.note().unwrap_or_default(),
                 fields: row.fields.iter().map(FieldView::from).collect(),
             })
             .collect(),
@@ -373,11 +346,4 @@ fn result_view(access: &PlanAccess, comparison: &Comparison) -> ResultView {
 /// The singular after 1, the plural otherwise (bokmål adjectives agree with the count).
 fn agree(count: usize, one: &'static str, more: &'static str) -> &'static str {
     if count == 1 { one } else { more }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
 }

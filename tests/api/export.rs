@@ -1,8 +1,9 @@
 //! Exports and named versions: the golden Markdown and Word document XML of the Nordstrand
 //! sample, the PDF read back with poppler-utils (`pdftotext`, `pdfinfo`; the tests fail when
 //! they are missing), the .docx opened by LibreOffice (`soffice --headless`; skipped only
-//! outside CI when it is missing), hostile text through the exports, and frozen versions that
-//! export the same bytes however the plan changes afterwards.
+//! outside CI when it is missing), hostile text through the exports, frozen versions that
+//! export the same bytes however the plan changes afterwards, and the appendix of what changed
+//! since an earlier version (`changes_since`, on SQLite and PostgreSQL).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -953,6 +954,11 @@ async fn the_cli_exports_the_current_state_and_a_version() {
     let (_, _, served_docx) = api
         .download(&format!("/plans/{plan}/export.docx?version={vid}"))
         .await;
+    let (_, _, served_changes) = api
+        .download(&format!(
+            "/plans/{plan}/export.md?version={vid}&changes_since={vid}"
+        ))
+        .await;
     let db = app.db_path.clone();
     // Keeps the database's directory until the end of the test.
     let _dir = app.stop().await;
@@ -1011,6 +1017,39 @@ async fn the_cli_exports_the_current_state_and_a_version() {
         served_docx,
         "CLI and server give the same .docx"
     );
+
+    let changes = dir.path().join("changes.md");
+    let status = Command::new(env!("CARGO_BIN_EXE_samskriv"))
+        .args([
+            "export",
+            &plan,
+            "--version",
+            &vid,
+            "--changes-since",
+            &vid,
+            "--output",
+        ])
+        .arg(&changes)
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .status()
+        .expect("cli runs");
+    assert!(status.success());
+    let written = std::fs::read(&changes).expect("written");
+    assert_eq!(
+        written, served_changes,
+        "CLI and server agree on the changes"
+    );
+    assert!(
+        String::from_utf8_lossy(&written)
+            .ends_with("Ingen endringer siden versjonen «Høringsutkast».\n")
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_samskriv"))
+        .args(["export", &plan, "--changes-since", "nope"])
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .output()
+        .expect("cli runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("changes_since"));
 
     let output = Command::new(env!("CARGO_BIN_EXE_samskriv"))
         .args(["export", &plan, "--format", "odt"])
@@ -1113,5 +1152,268 @@ async fn postgres_versions_are_stored_once() {
     .await
     .expect("database opens");
     versions_are_stored_once(storage).await;
+    drop(schema);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What changed since an earlier version (`changes_since`), on both back ends
+// ---------------------------------------------------------------------------------------------
+
+const KORUS: &str = "korus-ruspolitisk-handlingsplan@1";
+const PROSE_SECTION: &str = "innledning.hva-er-planen";
+
+async fn freeze(api: &Api, plan: &str, name: &str) -> String {
+    let (status, version) = api
+        .post(
+            &format!("/api/plans/{plan}/versions"),
+            &json!({"name": name}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{version}");
+    version["id"].as_str().expect("version id").to_owned()
+}
+
+async fn write_prose(app: &TestApp, plan: &str, paragraphs: &'static [&'static str]) {
+    let template = TemplateRegistry::builtin()
+        .expect("built-in templates")
+        .get(KORUS)
+        .expect("korus template")
+        .clone();
+    app.registry
+        .edit(plan.parse().expect("plan id"), move |txn| {
+            document::set_prose_paragraphs(txn, &template, PROSE_SECTION, paragraphs)
+        })
+        .await
+        .expect("room")
+        .expect("edit");
+}
+
+/// Text squashed to single blanks, without the PDF's invisible break opportunities.
+fn squashed(text: &str) -> String {
+    text.replace(['\u{200B}', '\u{00AD}'], "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A plan frozen as «Høringsutkast», then a tiltak's status changed, a tiltak added (one
+/// without a strategy too) and a paragraph edited, frozen as «Vedtatt i BU»: the exports of
+/// «Vedtatt i BU» with `changes_since=<Høringsutkast>` end with what changed, by the tiltak
+/// numbers the diff API gives, in all three formats, the same bytes every time.
+async fn exports_print_what_changed_since(app: &TestApp) {
+    let api = Api::new(app);
+    let plan = api.create_plan(KORUS).await;
+    let (status, rows) = api
+        .post(
+            &format!("/api/plans/{plan}/tiltak"),
+            &json!([
+                {"strategi": "forebygging", "tiltak": "Foreldremøter om alkohol", "status": "ikke_startet"},
+                {"strategi": "forebygging", "tiltak": "Skjenkekontroller med politiet", "status": "ikke_startet"}
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rows}");
+    let changed_row = rows["ids"][1].as_str().expect("row id").to_owned();
+    write_prose(
+        app,
+        &plan,
+        &["Bydelen har fire tiltak mot alkohol blant unge."],
+    )
+    .await;
+    let v1 = freeze(&api, &plan, "Høringsutkast").await;
+
+    let (status, patched) = api
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/plans/{plan}/tiltak/{changed_row}"),
+            json!({"status": "pabegynt"}).to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    let (status, rows) = api
+        .post(
+            &format!("/api/plans/{plan}/tiltak"),
+            &json!([
+                {"strategi": "livskvalitet", "tiltak": "Nytt tiltak etter høringen"},
+                {"tiltak": "Tiltak som mangler strategi"}
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rows}");
+    write_prose(
+        app,
+        &plan,
+        &["Bydelen har fem nye tiltak mot alkohol blant unge."],
+    )
+    .await;
+    let v2 = freeze(&api, &plan, "Vedtatt i BU").await;
+
+    // The facts as the diff API gives them: the changed row's number and its status labels.
+    let (status, diff) = api
+        .get(&format!("/api/plans/{plan}/diff?from={v1}&to={v2}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{diff}");
+    let changed = diff["tiltak"]
+        .as_array()
+        .expect("tiltak")
+        .iter()
+        .find(|row| row["id"] == changed_row.as_str())
+        .expect("the changed row");
+    let heading = format!(
+        "Tiltak {}: Skjenkekontroller med politiet",
+        changed["number"].as_str().expect("number")
+    );
+    let status_field = changed["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|field| field["field"] == "status")
+        .expect("status changed");
+    let (old, new) = (
+        status_field["old"].as_str().expect("old"),
+        status_field["new"].as_str().expect("new"),
+    );
+    let status_line = format!("Status: [Fjernet: {old}] [Lagt til: {new}]");
+    let words = "Bydelen har [Fjernet: fire] [Lagt til: fem nye] tiltak mot alkohol blant unge.";
+    let appendix = "Endringer siden Høringsutkast";
+
+    let path =
+        |format: &str| format!("/plans/{plan}/export.{format}?version={v2}&changes_since={v1}");
+    let download = |format: &'static str| {
+        let url = path(format);
+        let api = &api;
+        async move {
+            let (status, _, first) = api.download(&url).await;
+            assert_eq!(status, StatusCode::OK, "{url}");
+            let (_, _, again) = api.download(&url).await;
+            assert!(first == again, "{format}: the same bytes every time");
+            first
+        }
+    };
+
+    // Markdown.
+    let markdown = String::from_utf8(download("md").await).expect("utf-8");
+    let tail = markdown
+        .split_once(&format!("## Vedlegg 2 {appendix}\n"))
+        .unwrap_or_else(|| panic!("{markdown}"))
+        .1;
+    assert!(tail.contains(&format!("#### {heading}\n")), "{tail}");
+    assert!(
+        tail.contains(&format!(
+            "**Status:** \\[Fjernet: _{old}_\\] \\[Lagt til: _{new}_\\]"
+        )),
+        "{tail}"
+    );
+    assert!(
+        tail.contains("Bydelen har \\[Fjernet: _fire_\\] \\[Lagt til: _fem nye_\\] tiltak"),
+        "{tail}"
+    );
+    assert!(tail.contains("### Nye tiltak (2)"), "{tail}");
+    assert!(!markdown.contains("Uten "), "a version prints no «Uten …»");
+    let (_, _, plain) = api
+        .download(&format!("/plans/{plan}/export.md?version={v2}"))
+        .await;
+    assert!(!String::from_utf8_lossy(&plain).contains(appendix));
+    // The current state is a draft: it says so, and keeps the caption of rows without a group.
+    let (status, _, current) = api
+        .download(&format!("/plans/{plan}/export.md?changes_since={v1}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let current = String::from_utf8(current).expect("utf-8");
+    assert!(
+        current.contains("til utkastet (gjeldende tekst)"),
+        "{current}"
+    );
+    assert!(current.contains("Uten strategi"));
+
+    // PDF, read back.
+    let pdf = squashed(&PdfFile::new(&download("pdf").await).text());
+    let tail = pdf
+        .split_once(&format!("Vedlegg 2 {appendix} Endringer fra"))
+        .unwrap_or_else(|| panic!("{pdf}"))
+        .1;
+    for expected in [&status_line, words] {
+        assert!(tail.contains(expected), "{expected}: {tail}");
+    }
+    // Headings may be hyphenated.
+    assert!(letters(tail).contains(&letters(&heading)), "{tail}");
+    assert!(!pdf.contains("Uten "));
+
+    // Word: the text, underlined insertions and struck-through deletions.
+    let xml = docx_part(&download("docx").await, "word/document.xml");
+    let text = squashed(
+        &xml.replace("</w:p>", " ")
+            .split('<')
+            .map(|piece| piece.split_once('>').map_or(piece, |(_, text)| text))
+            .collect::<String>(),
+    );
+    let tail = text
+        .split_once(&format!("Vedlegg 2 {appendix}"))
+        .unwrap_or_else(|| panic!("{text}"))
+        .1;
+    for expected in [&status_line, words, &heading] {
+        assert!(tail.contains(expected), "{expected}: {tail}");
+    }
+    assert!(xml.contains(
+        r#"<w:rPr><w:u w:val="single"/></w:rPr><w:t xml:space="preserve">fem nye</w:t>"#
+    ));
+    assert!(xml.contains(r#"<w:rPr><w:strike/></w:rPr><w:t xml:space="preserve">fire</w:t>"#));
+    assert!(!text.contains("Uten "));
+
+    // Refusals: a malformed id, an unknown one and another plan's version are named.
+    let other = api.create_plan(KORUS).await;
+    let foreign = freeze(&api, &other, "Høringsutkast").await;
+    let missing = "0b5e3a52-8a0e-4a55-9a4e-0a4f7e2d1c11";
+    for since in ["nope", missing, foreign.as_str()] {
+        for format in ["md", "pdf", "docx"] {
+            let (status, page) = api
+                .page(&format!(
+                    "/plans/{plan}/export.{format}?version={v2}&changes_since={since}"
+                ))
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{since}");
+            assert!(page.contains("changes_since"), "{page}");
+            assert!(page.contains("Endringene kunne ikke tas med"), "{page}");
+        }
+    }
+    // The service names the parameter for programs too (the CLI prints it).
+    let error = samskriv::service::versions::export_stored(
+        app.storage.as_ref(),
+        &TemplateRegistry::builtin().expect("templates"),
+        plan.parse().expect("plan id"),
+        Some(&v2),
+        Some(&foreign),
+        export::Format::Markdown,
+    )
+    .await
+    .err()
+    .expect("refused");
+    assert!(
+        matches!(
+            &error,
+            samskriv::service::Error::Invalid {
+                field: "changes_since",
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_exports_print_what_changed_since() {
+    let app = TestApp::spawn().await;
+    exports_print_what_changed_since(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn postgres_exports_print_what_changed_since() {
+    let Some(schema) = postgres_schema().await else {
+        return;
+    };
+    let app = TestApp::spawn_with_url(&schema.url(), |_| {}).await;
+    exports_print_what_changed_since(&app).await;
+    app.stop().await;
     drop(schema);
 }
