@@ -216,15 +216,15 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
     style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
     base-uri 'none'; form-action 'self'";
 
-/// The security headers of every answer: the [`CONTENT_SECURITY_POLICY`], no framing, no
-/// referrer to other sites, no content-type sniffing.
+/// The security headers of every answer: the [`CONTENT_SECURITY_POLICY`] (unless the handler
+/// set a stricter one: an SVG logo's), no framing, no referrer to other sites, no content-type
+/// sniffing.
 async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
     use axum::http::{HeaderValue, header};
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::REFERRER_POLICY,

@@ -29,6 +29,7 @@ use std::io::{Cursor, Write as _};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
+use super::logo::{CoverLogo, LogoError};
 use super::{
     Appendix, ChangeLine, DELETED, ExportDoc, ExportError, ExportInfo, FIGURE_COLUMNS,
     FIGURE_WIDTHS, INSERTED, MILESTONE_COLUMNS, MILESTONE_WIDTHS, NUMBER_COLUMN, Part, TiltakTable,
@@ -55,6 +56,8 @@ const W_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main
 const R_NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 const REL_NS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
 const REL_TYPE: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+const A_NS: &str = "http://schemas.openxmlformats.org/drawingml/2006/main";
+const PIC_NS: &str = "http://schemas.openxmlformats.org/drawingml/2006/picture";
 const XML_DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#;
 
 /// The plan as a .docx file. Pure and deterministic: the same document and info give the
@@ -65,8 +68,38 @@ pub fn to_docx(
     info: &ExportInfo,
 ) -> Result<Vec<u8>, ExportError> {
     let doc = ExportDoc::build(view, template, info);
-    let body = Body::of(&doc);
-    package(&doc.title, &body).map_err(|e| ExportError::Docx(e.to_string()))
+    let logo = info.logo.as_ref().map(WordLogo::of).transpose()?;
+    let body = Body::of(&doc, logo.as_ref());
+    package(&doc.title, &body, logo.as_ref()).map_err(|e| ExportError::Docx(e.to_string()))
+}
+
+/// The cover logo as Word takes it: PNG bytes (an SVG is drawn by resvg) at its size on the
+/// cover in EMU (36 000 to the millimetre), stored as `word/media/logo.png`.
+struct WordLogo {
+    png: Vec<u8>,
+    cx: u64,
+    cy: u64,
+}
+
+impl WordLogo {
+    fn of(logo: &CoverLogo) -> Result<Self, LogoError> {
+        let (width_mm, height_mm) = logo.cover_size_mm()?;
+        let emu = |mm: f64| (mm * 36_000.0).round() as u64;
+        Ok(WordLogo {
+            png: logo.to_png()?,
+            cx: emu(width_mm),
+            cy: emu(height_mm),
+        })
+    }
+
+    /// The logo as an inline picture in its own paragraph (relationship `rIdLogo`). The
+    /// DrawingML namespaces are declared where they are used, as Word itself writes them.
+    fn paragraph(&self) -> String {
+        let WordLogo { cx, cy, .. } = self;
+        format!(
+            r#"<w:p><w:pPr><w:spacing w:after="240"/></w:pPr><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="1" name="Logo" descr="Logo"/><wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="{A_NS}" noChangeAspect="1"/></wp:cNvGraphicFramePr><a:graphic xmlns:a="{A_NS}"><a:graphicData uri="{PIC_NS}"><pic:pic xmlns:pic="{PIC_NS}"><pic:nvPicPr><pic:cNvPr id="1" name="logo.png" descr="Logo"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="rIdLogo"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"#
+        )
+    }
 }
 
 /// Where blocks are written: the heading level of their section, and whether they are inside
@@ -87,12 +120,14 @@ struct Body {
     links: Vec<String>,
     /// Numbering instances: `(ordered, start, level)` for `w:numId` n + 1.
     lists: Vec<(bool, u32, u32)>,
+    /// Whether the cover shows the logo (relationship `rIdLogo`).
+    logo: bool,
 }
 
 impl Body {
-    fn of(doc: &ExportDoc<'_>) -> Self {
+    fn of(doc: &ExportDoc<'_>, logo: Option<&WordLogo>) -> Self {
         let mut body = Body::default();
-        body.cover(&doc.title);
+        body.cover(&doc.title, logo);
         for part in &doc.parts {
             body.part(part);
         }
@@ -106,7 +141,11 @@ impl Body {
     // The plan
     // ---------------------------------------------------------------------------------------
 
-    fn cover(&mut self, title: &TitleBlock) {
+    fn cover(&mut self, title: &TitleBlock, logo: Option<&WordLogo>) {
+        if let Some(logo) = logo {
+            self.logo = true;
+            self.xml.push_str(&logo.paragraph());
+        }
         if !title.template_title.trim().is_empty() {
             self.paragraph(
                 r#"<w:pStyle w:val="Subtitle"/><w:spacing w:before="2400"/>"#,
@@ -612,6 +651,12 @@ impl Body {
                 attr(href)
             );
         }
+        if self.logo {
+            let _ = write!(
+                out,
+                r#"<Relationship Id="rIdLogo" Type="{REL_TYPE}/image" Target="media/logo.png"/>"#
+            );
+        }
         out.push_str("</Relationships>");
         out
     }
@@ -816,10 +861,16 @@ fn settings() -> String {
     )
 }
 
-fn content_types() -> String {
+/// The parts' content types; `png` when the package holds the logo.
+fn content_types(png: bool) -> String {
     let main = "application/vnd.openxmlformats-officedocument.wordprocessingml";
+    let png = if png {
+        r#"<Default Extension="png" ContentType="image/png"/>"#
+    } else {
+        ""
+    };
     format!(
-        r#"{XML_DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="{main}.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="{main}.styles+xml"/><Override PartName="/word/numbering.xml" ContentType="{main}.numbering+xml"/><Override PartName="/word/settings.xml" ContentType="{main}.settings+xml"/><Override PartName="/word/header1.xml" ContentType="{main}.header+xml"/><Override PartName="/word/header2.xml" ContentType="{main}.header+xml"/><Override PartName="/word/footer1.xml" ContentType="{main}.footer+xml"/><Override PartName="/word/footer2.xml" ContentType="{main}.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#
+        r#"{XML_DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>{png}<Override PartName="/word/document.xml" ContentType="{main}.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="{main}.styles+xml"/><Override PartName="/word/numbering.xml" ContentType="{main}.numbering+xml"/><Override PartName="/word/settings.xml" ContentType="{main}.settings+xml"/><Override PartName="/word/header1.xml" ContentType="{main}.header+xml"/><Override PartName="/word/header2.xml" ContentType="{main}.header+xml"/><Override PartName="/word/footer1.xml" ContentType="{main}.footer+xml"/><Override PartName="/word/footer2.xml" ContentType="{main}.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#
     )
 }
 
@@ -851,10 +902,14 @@ fn app_properties() -> String {
 }
 
 /// The .docx package: its parts in a fixed order, each dated 1980-01-01 (the ZIP format's
-/// earliest date), deflated.
-fn package(title: &TitleBlock, body: &Body) -> zip::result::ZipResult<Vec<u8>> {
+/// earliest date), deflated; the cover logo last.
+fn package(
+    title: &TitleBlock,
+    body: &Body,
+    logo: Option<&WordLogo>,
+) -> zip::result::ZipResult<Vec<u8>> {
     let parts: [(&str, String); 13] = [
-        ("[Content_Types].xml", content_types()),
+        ("[Content_Types].xml", content_types(logo.is_some())),
         ("_rels/.rels", package_rels()),
         ("docProps/core.xml", core_properties(title)),
         ("docProps/app.xml", app_properties()),
@@ -876,6 +931,10 @@ fn package(title: &TitleBlock, body: &Body) -> zip::result::ZipResult<Vec<u8>> {
     for (name, xml) in &parts {
         zip.start_file(name, options)?;
         zip.write_all(xml.as_bytes())?;
+    }
+    if let Some(logo) = logo {
+        zip.start_file("word/media/logo.png", options)?;
+        zip.write_all(&logo.png)?;
     }
     Ok(zip.finish()?.into_inner())
 }

@@ -34,6 +34,7 @@
 
 pub mod changes;
 pub mod docx;
+pub mod logo;
 pub mod markdown;
 pub mod pdf;
 pub mod sample;
@@ -52,6 +53,7 @@ use crate::time;
 
 pub use self::changes::{ChangeLine, ChangesAppendix, DELETED, INSERTED};
 pub use self::docx::to_docx;
+pub use self::logo::{CoverLogo, LogoKind};
 pub use self::markdown::to_markdown;
 pub use self::pdf::{PDF_STANDARD, to_pdf};
 
@@ -68,6 +70,8 @@ pub struct ExportInfo {
     /// The date the plan's settings give the cover (the adoption date for the adopted version,
     /// else the plan's own date), as unix milliseconds; `None` to use `date_millis`.
     pub cover_date_millis: Option<i64>,
+    /// The plan's cover logo, printed on the PDF's and Word's cover (not in Markdown).
+    pub logo: Option<CoverLogo>,
     /// What changed since an earlier version, printed as the last appendix; `None` for no
     /// such appendix.
     pub changes: Option<ChangesAppendix>,
@@ -181,6 +185,9 @@ pub enum ExportError {
     /// The Word file could not be packed.
     #[error("the Word file could not be written: {0}")]
     Docx(String),
+    /// The stored cover logo could not be read or drawn.
+    #[error("the cover logo could not be used: {0}")]
+    Logo(#[from] logo::LogoError),
 }
 
 /// Exports in the given format.

@@ -20,7 +20,8 @@ use typst::foundations::{Datetime, Smart};
 use typst::layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-use super::world::{ExportWorld, warm_up};
+use super::logo::{CoverLogo, LogoError};
+use super::world::{ExportWorld, logo_path, warm_up};
 use super::{
     Appendix, ChangeLine, DELETED, ExportDoc, ExportError, ExportInfo, FIGURE_COLUMNS,
     FIGURE_WIDTHS, INSERTED, MILESTONE_COLUMNS, MILESTONE_UNIT_COLUMN, MILESTONE_WIDTHS,
@@ -60,11 +61,13 @@ pub fn to_pdf(
     template: &Template,
     info: &ExportInfo,
 ) -> Result<Vec<u8>, ExportError> {
-    let json = serde_json::to_vec(&PdfPlan::new(view, template, info))?;
+    let mut plan = PdfPlan::new(view, template, info);
+    plan.logo = info.logo.as_ref().map(PdfLogo::of).transpose()?;
+    let json = serde_json::to_vec(&plan)?;
     let (year, month, day) = crate::time::oslo_date(info.date_millis);
     let date = Datetime::from_ymd(year, month, day)
         .ok_or_else(|| ExportError::Typeset(format!("invalid date {year}-{month}-{day}")))?;
-    let world = ExportWorld::new(json, date);
+    let world = ExportWorld::new(json, date).with_logo(info.logo.as_ref());
     let standards =
         PdfStandards::new(&[PdfStandard::A_2a]).map_err(|e| ExportError::Pdf(e.to_string()))?;
     // A stable identifier: the same plan version gets the same PDF document id.
@@ -147,6 +150,26 @@ pub struct PdfPlan {
     pub body: Vec<PdfPart>,
     /// `plan.appendices`: the loop under "Appendices", one page each.
     pub appendices: Vec<PdfAppendix>,
+    /// `plan.logo`: the cover logo, or `none`.
+    pub logo: Option<PdfLogo>,
+}
+
+/// `plan.logo`: the logo's file in the export's world and its width on the cover in
+/// millimetres (the height follows from its aspect ratio).
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfLogo {
+    pub path: &'static str,
+    pub width_mm: f64,
+}
+
+impl PdfLogo {
+    fn of(logo: &CoverLogo) -> Result<Self, LogoError> {
+        let (width_mm, _) = logo.cover_size_mm()?;
+        Ok(PdfLogo {
+            path: logo_path(logo.kind),
+            width_mm,
+        })
+    }
 }
 
 /// One part of `plan.body` (or of an appendix's `body`); the template's `part(p)` function
@@ -366,6 +389,7 @@ impl PdfPlan {
             day,
             body: doc.parts.iter().map(PdfPart::new).collect(),
             appendices: doc.appendices.iter().map(PdfAppendix::new).collect(),
+            logo: None,
         }
     }
 }

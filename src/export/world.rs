@@ -1,8 +1,9 @@
-//! The typst `World` of the PDF export: two virtual files and four embedded fonts, nothing
+//! The typst `World` of the PDF export: a few virtual files and four embedded fonts, nothing
 //! else. Typst asks the world for every file it reads (`#read`, `#json`, `#image`, `#import`,
-//! `#include`); this one answers only `/main.typ` (the export template, compiled in) and
-//! `/plan.json` (the plan as data), and `FileError::NotFound` for any other path, so nothing
-//! in a PDF can come from the server's disk.
+//! `#include`); this one answers only `/main.typ` (the export template, compiled in),
+//! `/plan.json` (the plan as data) and, when the plan has a cover logo, `/logo.png` or
+//! `/logo.svg` (the checked logo, see [`super::logo`]), and `FileError::NotFound` for any other
+//! path, so nothing in a PDF can come from the server's disk.
 
 use std::sync::LazyLock;
 
@@ -13,14 +14,24 @@ use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 
+use super::logo::{CoverLogo, LogoKind};
+
 /// The export template (typst markup written by us; user text never becomes markup).
 pub const TEMPLATE: &str = include_str!("../../templates/export/plan.typ");
 /// Where the template finds the plan's data: `json("/plan.json")`.
 pub const PLAN_JSON_PATH: &str = "/plan.json";
 const MAIN_PATH: &str = "/main.typ";
 
+/// Where the template finds the cover logo of `kind` (`plan.logo.path`).
+pub fn logo_path(kind: LogoKind) -> &'static str {
+    match kind {
+        LogoKind::Png => "/logo.png",
+        LogoKind::Svg => "/logo.svg",
+    }
+}
+
 /// Noto Sans (SIL Open Font License 1.1, see assets/fonts/OFL.txt).
-const FONT_FILES: [&[u8]; 4] = [
+pub(super) const FONT_FILES: [&[u8]; 4] = [
     include_bytes!("../../assets/fonts/NotoSans-Regular.ttf"),
     include_bytes!("../../assets/fonts/NotoSans-Bold.ttf"),
     include_bytes!("../../assets/fonts/NotoSans-Italic.ttf"),
@@ -72,6 +83,8 @@ fn font_count() -> usize {
 pub struct ExportWorld {
     plan_json: Bytes,
     today: Datetime,
+    /// The cover logo's file and bytes, when the plan has one.
+    logo: Option<(FileId, Bytes)>,
 }
 
 impl ExportWorld {
@@ -81,7 +94,17 @@ impl ExportWorld {
         ExportWorld {
             plan_json: Bytes::new(plan_json),
             today,
+            logo: None,
         }
+    }
+
+    /// Serves `logo` at [`logo_path`] of its kind.
+    pub fn with_logo(mut self, logo: Option<&CoverLogo>) -> Self {
+        self.logo = logo.map(|logo| {
+            let id = FileId::new(None, VirtualPath::new(logo_path(logo.kind)));
+            (id, Bytes::new(logo.bytes.clone()))
+        });
+        self
     }
 }
 
@@ -111,6 +134,8 @@ impl World for ExportWorld {
             Ok(self.plan_json.clone())
         } else if id == main_id() {
             Ok(Bytes::from_string(TEMPLATE))
+        } else if let Some((_, logo)) = self.logo.as_ref().filter(|(logo, _)| *logo == id) {
+            Ok(logo.clone())
         } else {
             Err(not_found(id))
         }
@@ -153,6 +178,8 @@ mod tests {
             "/Cargo.toml",
             "/src/main.rs",
             "/assets/fonts/NotoSans-Regular.ttf",
+            "/logo.png",
+            "/logo.svg",
         ] {
             let id = FileId::new(None, VirtualPath::new(path));
             assert!(
@@ -161,6 +188,22 @@ mod tests {
             );
             assert!(matches!(world.source(id), Err(FileError::NotFound(_))));
         }
+    }
+
+    #[test]
+    fn serves_the_logo_of_its_kind_only() {
+        let logo = CoverLogo {
+            kind: LogoKind::Png,
+            bytes: vec![1, 2, 3],
+        };
+        let world = world().with_logo(Some(&logo));
+        let file = |path: &str| world.file(FileId::new(None, VirtualPath::new(path)));
+        assert_eq!(file("/logo.png").ok().as_deref(), Some(&[1u8, 2, 3][..]));
+        assert!(matches!(file("/logo.svg"), Err(FileError::NotFound(_))));
+        assert!(matches!(
+            file("/logo.png/../etc/passwd"),
+            Err(FileError::NotFound(_))
+        ));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! CSRF protection for cookie-authenticated state changes (synchronizer token): scripts send the
-//! session's token in the `X-CSRF-Token` header, HTML forms in a hidden `csrf_token` field.
+//! session's token in the `X-CSRF-Token` header, HTML forms in a hidden `csrf_token` field
+//! (URL-encoded forms, and multipart forms: the settings page's logo upload).
 //! Requests authenticated by a bearer token carry no ambient credential and are not checked.
 
 use axum::body::Body;
@@ -14,6 +15,8 @@ pub const HEADER: &str = "x-csrf-token";
 pub const FIELD: &str = "csrf_token";
 /// Largest form body read to find the field.
 const MAX_FORM_BYTES: usize = 64 * 1024;
+/// Largest multipart form body read to find the field: a logo and the form's other fields.
+const MAX_MULTIPART_BYTES: usize = crate::export::logo::MAX_LOGO_BYTES + MAX_FORM_BYTES;
 
 /// Passes the request on when it carries `expected`; a form body is read and put back.
 pub async fn check(request: Request, expected: &str) -> Result<Request, HttpError> {
@@ -24,12 +27,16 @@ pub async fn check(request: Request, expected: &str) -> Result<Request, HttpErro
             Err(refused())
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_owned();
+    if content_type.starts_with("multipart/form-data") {
+        return check_multipart(request, &content_type, expected).await;
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(refused());
     }
     let (parts, body) = request.into_parts();
@@ -48,6 +55,40 @@ pub async fn check(request: Request, expected: &str) -> Result<Request, HttpErro
     } else {
         Err(refused())
     }
+}
+
+/// [`check`] for a multipart form: the body (at most [`MAX_MULTIPART_BYTES`]) is read, its
+/// `csrf_token` field compared, and the body put back.
+async fn check_multipart(
+    request: Request,
+    content_type: &str,
+    expected: &str,
+) -> Result<Request, HttpError> {
+    use axum::extract::{FromRequest, Multipart};
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_MULTIPART_BYTES)
+        .await
+        .map_err(|_| {
+            HttpError::PayloadTooLarge(format!("form larger than {MAX_MULTIPART_BYTES} bytes"))
+        })?;
+    let copy = Request::post("/")
+        .header(CONTENT_TYPE, content_type)
+        .body(Body::from(bytes.clone()))
+        .map_err(|e| HttpError::Internal(e.to_string()))?;
+    let mut form = Multipart::from_request(copy, &())
+        .await
+        .map_err(|_| refused())?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(FIELD) {
+            let sent = field.text().await.map_err(|_| refused())?;
+            return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+                Ok(Request::from_parts(parts, Body::from(bytes)))
+            } else {
+                Err(refused())
+            };
+        }
+    }
+    Err(refused())
 }
 
 /// Decodes `a=b&c=d` (as in query strings and HTML form bodies).
@@ -101,6 +142,27 @@ mod tests {
             b"name=a&csrf_token=abc",
             "the form reaches the handler whole"
         );
+
+        let multipart = |token: &str| {
+            Request::post("/x")
+                .header(CONTENT_TYPE, "multipart/form-data; boundary=XyZ")
+                .body(Body::from(format!(
+                    "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"l.png\"\r\nContent-Type: image/png\r\n\r\n\x01\x02\r\n--XyZ--\r\n"
+                )))
+                .map_err(|e| HttpError::Internal(e.to_string()))
+        };
+        let passed = check(multipart("abc")?, "abc").await?;
+        let body = axum::body::to_bytes(passed.into_body(), 1024)
+            .await
+            .map_err(|e| HttpError::Internal(e.to_string()))?;
+        assert!(
+            body.ends_with(b"--XyZ--\r\n"),
+            "the form reaches the handler whole"
+        );
+        assert!(matches!(
+            check(multipart("abd")?, "abc").await,
+            Err(HttpError::Csrf)
+        ));
 
         let json = Request::post("/x")
             .header(CONTENT_TYPE, "application/json")

@@ -8,6 +8,7 @@ pub mod csrf;
 mod diff;
 mod error;
 pub mod extract;
+mod logo;
 mod members;
 mod structure;
 mod versions;
@@ -84,6 +85,7 @@ pub fn router() -> Router<AppState> {
         .merge(members::router())
         .merge(structure::router())
         .merge(diff::router())
+        .merge(logo::router())
 }
 
 #[cfg(test)]

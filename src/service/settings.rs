@@ -3,7 +3,12 @@
 //! (the frozen version BU adopted, the meeting date and the sak number), the cover's place and
 //! date and the contact person are stored beside it, on the plan's record, where exports read
 //! them. Archiving makes a plan read-only and hides it from the list; restoring undoes that.
-//! Deleting (administrators) removes the plan and everything stored with it.
+//! Deleting (administrators) removes the plan and everything stored with it. The cover logo
+//! (a checked PNG or SVG, see [`crate::export::logo`]) is stored beside the plan too.
+//!
+//! Saving settings is all or nothing: everything is checked first, then the plan's record is
+//! written (one statement), then the document; when the document cannot be written, the record
+//! is put back as it was.
 
 use serde::{Deserialize, Deserializer};
 
@@ -11,6 +16,7 @@ use super::revocation::AccessChange;
 use super::{Error, PlanAccess, Principal, Result, Services, edit_document};
 use crate::access::{self, Action};
 use crate::document::{self, MetaField, PlanStatus};
+use crate::export::{CoverLogo, LogoKind, logo::LogoError};
 use crate::plan::{
     self, Adoption, MAX_CONTACT_CHARS, MAX_PLACE_CHARS, MAX_SAK_CHARS, PlanId, PlanMeta,
     PlanRecord, PlanSettings,
@@ -216,9 +222,34 @@ async fn reload(services: &Services, plan: PlanId) -> Result<PlanRecord> {
         .ok_or_else(|| Error::plan_not_found(plan))
 }
 
-/// Changes the plan's settings (coordinator): checks everything first, then writes the
-/// document's fields through the live room (open browsers see them at once) and stores the
-/// rest. Returns the plan's record.
+/// The plan list's copy of the document's meta, as a record has it.
+fn meta_of(record: &PlanRecord) -> PlanMeta {
+    PlanMeta {
+        title: record.title.clone(),
+        bydel: record.bydel.clone(),
+        periode: record.periode.clone(),
+        status: record.status.clone(),
+    }
+}
+
+/// `meta` with the checked changes of the document's fields.
+fn with_changes(mut meta: PlanMeta, changes: &[(MetaField, String)]) -> PlanMeta {
+    for (field, value) in changes {
+        let slot = match field {
+            MetaField::Title => &mut meta.title,
+            MetaField::Bydel => &mut meta.bydel,
+            MetaField::Periode => &mut meta.periode,
+            MetaField::Status => &mut meta.status,
+        };
+        value.clone_into(slot);
+    }
+    meta
+}
+
+/// Changes the plan's settings (coordinator), all or nothing: checks everything first, then
+/// stores the record (the list's meta and the settings, in one statement), then writes the
+/// document's fields through the live room (open browsers see them at once). When the
+/// document cannot be written, the record is stored back as it was. Returns the plan's record.
 pub async fn update(
     services: &Services,
     access: &PlanAccess,
@@ -226,30 +257,84 @@ pub async fn update(
 ) -> Result<PlanRecord> {
     access.require(Action::Manage)?;
     let plan = access.plan();
-    let checked = check(services, &access.record, patch).await?;
+    let before = &access.record;
+    let checked = check(services, before, patch).await?;
+    let meta = with_changes(meta_of(before), &checked.meta);
+    if checked.meta.is_empty() && checked.settings == before.settings {
+        return reload(services, plan).await;
+    }
+    services
+        .storage
+        .update_plan_record(plan, &meta, &checked.settings)
+        .await?;
     if !checked.meta.is_empty() {
         let changes = checked.meta;
-        let meta = edit_document(services, access, Action::Manage, move |txn, _| {
+        let written = edit_document(services, access, Action::Manage, move |txn, _| {
             for (field, value) in &changes {
                 document::set_meta(txn, *field, value)?;
             }
-            Ok(document::read_doc_meta(txn))
+            Ok(())
         })
-        .await?;
-        // The room copies it to the plan list after its commit too; the answer must have it now.
-        services
-            .storage
-            .update_plan_meta(plan, &PlanMeta::from(meta))
-            .await?;
-    }
-    if checked.settings != access.record.settings {
-        services
-            .storage
-            .update_plan_settings(plan, &checked.settings)
-            .await?;
+        .await;
+        if let Err(e) = written {
+            // The room has already put its document back; the record follows it.
+            if let Err(restore) = services
+                .storage
+                .update_plan_record(plan, &meta_of(before), &before.settings)
+                .await
+            {
+                tracing::error!(%plan, error = %restore, "plan record not restored after a failed document write");
+            }
+            return Err(e);
+        }
     }
     tracing::info!(%plan, "plan settings changed");
     reload(services, plan).await
+}
+
+/// Stores the plan's cover logo (coordinator): a PNG or SVG upload of `kind` (`None`: another
+/// type), checked by [`CoverLogo::check`]; a refusal names the field `logo`.
+pub async fn set_logo(
+    services: &Services,
+    access: &PlanAccess,
+    kind: Option<LogoKind>,
+    bytes: Vec<u8>,
+) -> Result<()> {
+    access.require(Action::Manage)?;
+    let refused = |e: LogoError| Error::invalid("logo", e.to_string());
+    let kind = kind.ok_or_else(|| refused(LogoError::UnsupportedType))?;
+    // Decoding a PNG or parsing an SVG takes a while for a large one.
+    let logo = tokio::task::spawn_blocking(move || CoverLogo::check(kind, &bytes))
+        .await
+        .map_err(|e| Error::Internal(format!("logo check failed: {e}")))?
+        .map_err(refused)?;
+    services.storage.set_plan_logo(access.plan(), &logo).await?;
+    tracing::info!(plan = %access.plan(), kind = kind.as_str(), bytes = logo.bytes.len(), "cover logo stored");
+    Ok(())
+}
+
+/// Removes the plan's cover logo (coordinator); removing none changes nothing.
+pub async fn remove_logo(services: &Services, access: &PlanAccess) -> Result<()> {
+    access.require(Action::Manage)?;
+    if services.storage.delete_plan_logo(access.plan()).await? {
+        tracing::info!(plan = %access.plan(), "cover logo removed");
+    }
+    Ok(())
+}
+
+/// The plan's cover logo, for everyone who may read the plan.
+pub async fn logo(services: &Services, access: &PlanAccess) -> Result<CoverLogo> {
+    access.require(Action::Read)?;
+    services
+        .storage
+        .plan_logo(access.plan())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("plan {} has no logo", access.plan())))
+}
+
+/// Whether the plan has a cover logo.
+pub async fn has_logo(services: &Services, access: &PlanAccess) -> Result<bool> {
+    Ok(services.storage.plan_logo(access.plan()).await?.is_some())
 }
 
 /// Archives the plan (coordinator): it becomes read-only for everyone and leaves the plan list.
@@ -328,6 +413,32 @@ pub async fn delete_confirmed(services: &Services, access: &PlanAccess, typed: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checked_changes_overlay_the_records_meta() {
+        let before = PlanMeta {
+            title: "Plan".into(),
+            bydel: "Nordstrand".into(),
+            periode: "2025–2028".into(),
+            status: "utkast".into(),
+        };
+        let after = with_changes(
+            before.clone(),
+            &[
+                (MetaField::Title, "Ny plan".into()),
+                (MetaField::Status, "horing".into()),
+            ],
+        );
+        assert_eq!(
+            after,
+            PlanMeta {
+                title: "Ny plan".into(),
+                status: "horing".into(),
+                ..before.clone()
+            }
+        );
+        assert_eq!(with_changes(before.clone(), &[]), before);
+    }
 
     #[test]
     fn a_patch_tells_null_from_absent() {

@@ -113,7 +113,8 @@ pub async fn export(
         changes_since,
     )
     .await?;
-    render(record, template, view, info, version_id, format).await
+    let storage = services.storage.as_ref();
+    render(storage, record, template, view, info, version_id, format).await
 }
 
 /// `info` with the appendix of what changed from version `changes_since` to `view`. The
@@ -199,11 +200,13 @@ pub async fn export_stored(
         }
     };
     let info = with_changes(storage, &record, template, &view, info, changes_since).await?;
-    render(&record, template, view, info, version_id, format).await
+    render(storage, &record, template, view, info, version_id, format).await
 }
 
-/// Typesets off the async threads (a PDF takes tens to hundreds of milliseconds).
+/// Typesets off the async threads (a PDF takes tens to hundreds of milliseconds), with the
+/// cover from the plan's settings and its logo.
 async fn render(
+    storage: &dyn Storage,
     record: &PlanRecord,
     template: &Template,
     view: PlanView,
@@ -212,6 +215,7 @@ async fn render(
     format: Format,
 ) -> Result<Exported> {
     cover_from_settings(&mut info, record, version_id);
+    info.logo = storage.plan_logo(record.id).await?;
     let filename = export::filename(&view, &info, format);
     let started = std::time::Instant::now();
     let template = template.clone();

@@ -23,6 +23,7 @@ pub use self::plans::plan_archived;
 pub use self::postgres::PostgresStorage;
 pub use self::sqlite::SqliteStorage;
 use crate::config::DatabaseConfig;
+use crate::export::CoverLogo;
 use crate::plan::{NewPlan, PlanId, PlanMeta, PlanRecord, PlanSettings};
 use crate::version::{StoredVersion, VersionId, VersionRecord};
 
@@ -140,10 +141,32 @@ pub trait Storage: Send + Sync + 'static {
         plans::update_plan_meta(&self.db(), id, meta).await
     }
 
-    /// Stores the plan's settings kept beside its document (adoption, cover, contact), all of
-    /// them. [`StorageError::PlanNotFound`] for an unknown plan.
-    async fn update_plan_settings(&self, id: PlanId, settings: &PlanSettings) -> Result<()> {
-        plans::update_plan_settings(&self.db(), id, settings).await
+    /// Stores the plan list's copy of the document's meta and the settings kept beside the
+    /// document (adoption, cover, contact), all of them, in one statement.
+    /// [`StorageError::PlanNotFound`] for an unknown plan.
+    async fn update_plan_record(
+        &self,
+        id: PlanId,
+        meta: &PlanMeta,
+        settings: &PlanSettings,
+    ) -> Result<()> {
+        plans::update_plan_record(&self.db(), id, meta, settings).await
+    }
+
+    /// The plan's cover logo, if it has one.
+    async fn plan_logo(&self, id: PlanId) -> Result<Option<CoverLogo>> {
+        plans::plan_logo(&self.db(), id).await
+    }
+
+    /// Stores the plan's cover logo (checked by the caller) in place of the one it had.
+    /// [`StorageError::PlanNotFound`] for an unknown plan.
+    async fn set_plan_logo(&self, id: PlanId, logo: &CoverLogo) -> Result<()> {
+        plans::set_plan_logo(&self.db(), id, logo).await
+    }
+
+    /// Removes the plan's cover logo; whether it had one.
+    async fn delete_plan_logo(&self, id: PlanId) -> Result<bool> {
+        plans::delete_plan_logo(&self.db(), id).await
     }
 
     /// Archives the plan at `at` (unix milliseconds), or restores it with `None`.
@@ -153,7 +176,7 @@ pub trait Storage: Send + Sync + 'static {
     }
 
     /// Deletes the plan and everything stored with it (its log, snapshot, versions, comments,
-    /// members, invites, tokens, units, activity) in one transaction; `false` when there was no
+    /// members, invites, tokens, units, activity, logo) in one transaction; `false` when there was no
     /// such plan.
     async fn delete_plan(&self, id: PlanId) -> Result<bool> {
         plans::delete_plan(&self.db(), id).await

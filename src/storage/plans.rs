@@ -5,6 +5,7 @@
 use sqlx::FromRow;
 
 use super::{Db, LogTail, Result, StorageError, StoredDocument, now_millis};
+use crate::export::{CoverLogo, LogoKind};
 use crate::on_db;
 use crate::plan::{Adoption, NewPlan, PlanId, PlanMeta, PlanRecord, PlanSettings};
 use crate::version::{StoredVersion, VersionId, VersionRecord};
@@ -281,14 +282,18 @@ pub(super) async fn update_plan_meta(db: &Db, id: PlanId, meta: &PlanMeta) -> Re
     Ok(())
 }
 
-/// Stores a plan's settings (all of them: what the caller did not change, it passes as read).
-pub(super) async fn update_plan_settings(
+/// Stores a plan's record as its settings make it: the list's copy of the document's meta and
+/// the settings kept beside the document (all of them: what the caller did not change, it
+/// passes as read), in one statement, so both change or neither does.
+pub(super) async fn update_plan_record(
     db: &Db,
     id: PlanId,
+    meta: &PlanMeta,
     settings: &PlanSettings,
 ) -> Result<()> {
     const SQL: &str = "UPDATE plans SET adopted_version = $1, adopted_date = $2, adopted_sak = $3,
-                       cover_place = $4, cover_date = $5, contact = $6 WHERE id = $7";
+                       cover_place = $4, cover_date = $5, contact = $6,
+                       title = $7, bydel = $8, periode = $9, status = $10 WHERE id = $11";
     let adopted = settings.adopted.as_ref();
     let updated = on_db!(db, pool => sqlx::query(SQL)
         .bind(adopted.map(|a| a.version.to_string()))
@@ -297,6 +302,10 @@ pub(super) async fn update_plan_settings(
         .bind(&settings.place)
         .bind(&settings.date)
         .bind(&settings.contact)
+        .bind(&meta.title)
+        .bind(&meta.bydel)
+        .bind(&meta.periode)
+        .bind(&meta.status)
         .bind(id.to_string())
         .execute(pool)
         .await
@@ -325,7 +334,8 @@ pub(super) async fn set_plan_archived(db: &Db, id: PlanId, at: Option<i64>) -> R
 /// Every table that stores something of a plan, children before parents. The foreign keys
 /// cascade as well; naming each table here keeps a deletion complete even where a cascade is
 /// missing, and a table added later still goes with its plan through its cascade.
-const PLAN_TABLES: [&str; 11] = [
+const PLAN_TABLES: [&str; 12] = [
+    "plan_logos",
     "comments",
     "comment_threads",
     "plan_activity",
@@ -360,6 +370,54 @@ pub(super) async fn delete_plan(db: &Db, id: PlanId) -> Result<bool> {
         tx.commit().await?;
         Ok(deleted)
     })
+}
+
+/// A plan's cover logo, if it has one.
+pub(super) async fn plan_logo(db: &Db, id: PlanId) -> Result<Option<CoverLogo>> {
+    const SQL: &str = "SELECT kind, data FROM plan_logos WHERE plan_id = $1";
+    let row: Option<(String, Vec<u8>)> = on_db!(db, pool => sqlx::query_as(SQL)
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await)?;
+    row.map(|(kind, bytes)| {
+        let kind = LogoKind::from_name(&kind)
+            .ok_or_else(|| StorageError::Corrupt(format!("plan_logos.kind: {kind}")))?;
+        Ok(CoverLogo { kind, bytes })
+    })
+    .transpose()
+}
+
+/// Stores a plan's cover logo in place of the one it had.
+pub(super) async fn set_plan_logo(db: &Db, id: PlanId, logo: &CoverLogo) -> Result<()> {
+    const SQL: &str = "INSERT INTO plan_logos (plan_id, kind, data, updated_at) VALUES ($1, $2, $3, $4)
+                       ON CONFLICT (plan_id) DO UPDATE
+                       SET kind = excluded.kind, data = excluded.data, updated_at = excluded.updated_at";
+    let stored = on_db!(db, pool => sqlx::query(SQL)
+        .bind(id.to_string())
+        .bind(logo.kind.as_str())
+        .bind(&logo.bytes)
+        .bind(now_millis())
+        .execute(pool)
+        .await
+        .map(|_| ()));
+    match stored {
+        Ok(()) => Ok(()),
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
+            Err(StorageError::PlanNotFound(id))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes a plan's cover logo; whether it had one.
+pub(super) async fn delete_plan_logo(db: &Db, id: PlanId) -> Result<bool> {
+    const SQL: &str = "DELETE FROM plan_logos WHERE plan_id = $1";
+    let deleted = on_db!(db, pool => sqlx::query(SQL)
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+    Ok(deleted > 0)
 }
 
 /// Whether a plan is archived; `None` when there is no such plan. What access decisions ask

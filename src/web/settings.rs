@@ -1,10 +1,12 @@
 //! The coordinator's settings page of a plan: the plan's name, bydel and periode; its status
-//! and adoption; what the cover says (place, date, contact); archiving, restoring and (for
-//! administrators) deleting it. One form per group; a refused form comes back with what was
-//! typed and the reason beside the field (422), a saved one says so (role=status).
+//! and adoption; what the cover says (place, date, contact) and shows (the logo, uploaded as
+//! a multipart form); archiving, restoring and (for administrators) deleting it. One form per
+//! group; a refused form comes back with what was typed and the reason beside the field (422),
+//! a saved one says so (role=status).
 
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::multipart::{Field, MultipartRejection};
+use axum::extract::{Form, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -14,6 +16,8 @@ use super::account::AccountBar;
 use super::render;
 use crate::access::Action;
 use crate::document::PlanStatus;
+use crate::export::LogoKind;
+use crate::export::logo::MAX_LOGO_BYTES;
 use crate::http::{AppState, HttpError};
 use crate::plan::{
     BYDELER, MAX_CONTACT_CHARS, MAX_PERIODE_CHARS, MAX_PLACE_CHARS, MAX_SAK_CHARS, MAX_TITLE_CHARS,
@@ -30,6 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{plan_id}/innstillinger/plan", post(save_plan))
         .route("/plans/{plan_id}/innstillinger/status", post(save_status))
         .route("/plans/{plan_id}/innstillinger/forside", post(save_cover))
+        .route("/plans/{plan_id}/innstillinger/logo", post(save_logo))
+        .route(
+            "/plans/{plan_id}/innstillinger/logo/fjern",
+            post(remove_logo),
+        )
         .route("/plans/{plan_id}/innstillinger/arkiver", post(archive))
         .route("/plans/{plan_id}/innstillinger/gjenopprett", post(restore))
         .route("/plans/{plan_id}/innstillinger/slett", post(delete))
@@ -96,6 +105,8 @@ struct SettingsPage {
     csrf_token: String,
     archived: Option<String>,
     can_delete: bool,
+    /// Whether the plan has a cover logo (shown as a preview, with «Fjern logo»).
+    has_logo: bool,
     values: Values,
     bydeler: &'static [&'static str],
     statuses: Vec<(&'static str, &'static str)>,
@@ -135,6 +146,10 @@ fn message_for(field: &'static str) -> &'static str {
         "place" => "Stedet kan være én linje med høyst 100 tegn.",
         "date" => "Skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2026-03-12, eller la feltet stå tomt.",
         "contact" => "Kontaktpersonen kan være én linje med høyst 300 tegn.",
+        "logo" => {
+            "Logoen må være en PNG- eller SVG-fil på høyst 512 KiB og høyst 3000 × 3000 \
+             piksler, og den må kunne leses. Velg en annen fil."
+        }
         "confirm" => "Skriv planens tittel nøyaktig slik den står for å slette planen.",
         _ => "Skjemaet kunne ikke brukes.",
     }
@@ -146,6 +161,8 @@ fn saved_message(saved: &str) -> Option<&'static str> {
         "plan" => "Tittel, bydel og periode er lagret.",
         "status" => "Status og vedtak er lagret.",
         "forside" => "Forsidens opplysninger er lagret.",
+        "logo" => "Logoen er lagret. Den står på forsiden av PDF- og Word-filene.",
+        "logo-fjernet" => "Logoen er fjernet.",
         "arkivert" => "Planen er arkivert. Den kan leses, men ikke endres, til den gjenopprettes.",
         "gjenopprettet" => "Planen er gjenopprettet og kan endres igjen.",
         _ => return None,
@@ -177,6 +194,7 @@ async fn page(
         csrf_token: access.principal.csrf().unwrap_or_default().to_owned(),
         archived: access.record.archived_at.map(time::oslo_display),
         can_delete: settings::may_delete(state, &access.principal),
+        has_logo: settings::has_logo(state, access).await?,
         values,
         bydeler: &BYDELER,
         statuses: PlanStatus::ALL
@@ -344,6 +362,75 @@ async fn save_cover(
         ..Values::of(&access.record)
     };
     apply(&state, &access, patch, typed, "forside").await
+}
+
+/// The logo form: the file in the `logo` part, its type from the part's `Content-Type`, else
+/// from its name's ending. A refused file comes back as the page with the reason (422).
+async fn save_logo(
+    State(state): State<AppState>,
+    access: PlanAccess,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Response, HttpError> {
+    access.require(Action::Manage)?;
+    let refused = || refused_page(&state, &access, Values::of(&access.record), "logo");
+    let Ok(mut form) = form else {
+        return refused().await;
+    };
+    let mut upload = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return refused().await,
+        };
+        if field.name() != Some("logo") {
+            continue;
+        }
+        let kind = field
+            .content_type()
+            .and_then(LogoKind::from_content_type)
+            .or_else(|| kind_of_file(field.file_name()?));
+        match read_upload(field).await {
+            Some(bytes) if !bytes.is_empty() => upload = Some((kind, bytes)),
+            _ => return refused().await,
+        }
+    }
+    let Some((kind, bytes)) = upload else {
+        return refused().await;
+    };
+    match settings::set_logo(&state, &access, kind, bytes).await {
+        Ok(()) => Ok(saved(&access, "logo")),
+        Err(ServiceError::Invalid { field, .. }) => {
+            refused_page(&state, &access, Values::of(&access.record), field).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A file's kind by its name's ending (`.png`, `.svg`), for browsers that send no image type.
+fn kind_of_file(name: &str) -> Option<LogoKind> {
+    let (_, ending) = name.rsplit_once('.')?;
+    LogoKind::from_name(&ending.to_ascii_lowercase())
+}
+
+/// An uploaded file's bytes; `None` when it is larger than a logo may be or cannot be read.
+async fn read_upload(mut field: Field<'_>) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.ok()? {
+        if bytes.len() + chunk.len() > MAX_LOGO_BYTES {
+            return None;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Some(bytes)
+}
+
+async fn remove_logo(
+    State(state): State<AppState>,
+    access: PlanAccess,
+) -> Result<Response, HttpError> {
+    settings::remove_logo(&state, &access).await?;
+    Ok(saved(&access, "logo-fjernet"))
 }
 
 async fn archive(State(state): State<AppState>, access: PlanAccess) -> Result<Response, HttpError> {

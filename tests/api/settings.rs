@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use reqwest::{Method, StatusCode};
-use samskriv::plan::{Adoption, NewPlan, PlanId, PlanSettings};
+use samskriv::export::{CoverLogo, LogoKind};
+use samskriv::plan::{Adoption, NewPlan, PlanId, PlanMeta, PlanSettings};
 use samskriv::storage::{self, Storage, StorageError};
 use serde_json::{Value, json};
 use yrs::{GetString, Text, Transact, WriteTxn};
@@ -412,6 +413,7 @@ async fn rows_of_plan(db: &storage::Db, plan: &str) -> Vec<(&'static str, i64)> 
         "plan_activity",
         "comment_threads",
         "comments",
+        "plan_logos",
     ] {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE plan_id = $1");
         let count: i64 = samskriv::on_db!(db, pool => sqlx::query_scalar(&sql)
@@ -446,9 +448,17 @@ async fn an_administrator_deletes_a_plan_and_everything_stored_with_it() {
         .post(&format!("{path}/invites"), &json!({"role": "reader"}))
         .await;
     assert!(status.is_success(), "{status} {invite}");
+    put_logo(
+        &Api::as_person(&f.app, &f.coordinator),
+        &f.plan,
+        "image/png",
+        png(8, 4),
+    )
+    .await;
     let db = f.app.storage.db();
     let before = rows_of_plan(&db, &f.plan).await;
     for table in [
+        "plan_logos",
         "plan_versions",
         "plan_members",
         "comment_threads",
@@ -731,6 +741,10 @@ async fn storage_story(backend: Backend) {
         .create_version(plan, "Vedtatt", &[0, 0])
         .await
         .expect("version");
+    let meta = PlanMeta {
+        title: "Plan".into(),
+        ..PlanMeta::default()
+    };
     let settings = PlanSettings {
         adopted: Some(Adoption {
             version: version.id,
@@ -741,18 +755,33 @@ async fn storage_story(backend: Backend) {
         date: "2026-03-20".into(),
         contact: "Kari Koordinator".into(),
     };
+    let renamed = PlanMeta {
+        title: "Ny plan".into(),
+        bydel: "Nordstrand".into(),
+        periode: "2026–2029".into(),
+        status: "vedtatt".into(),
+    };
     storage
-        .update_plan_settings(plan, &settings)
+        .update_plan_record(plan, &renamed, &settings)
         .await
         .expect("settings stored");
     let record = storage.get_plan(plan).await.expect("read").expect("plan");
     assert_eq!(record.settings, settings, "{backend:?}");
+    assert_eq!(
+        (
+            record.title.as_str(),
+            record.bydel.as_str(),
+            record.periode.as_str(),
+            record.status.as_str()
+        ),
+        ("Ny plan", "Nordstrand", "2026–2029", "vedtatt")
+    );
     let cleared = PlanSettings {
         adopted: None,
         ..settings.clone()
     };
     storage
-        .update_plan_settings(plan, &cleared)
+        .update_plan_record(plan, &meta, &cleared)
         .await
         .expect("cleared");
     assert_eq!(
@@ -766,7 +795,7 @@ async fn storage_story(backend: Backend) {
     );
     let unknown = PlanId::new_random();
     assert!(matches!(
-        storage.update_plan_settings(unknown, &settings).await,
+        storage.update_plan_record(unknown, &meta, &settings).await,
         Err(StorageError::PlanNotFound(id)) if id == unknown
     ));
 
@@ -812,7 +841,47 @@ async fn storage_story(backend: Backend) {
         None
     );
 
-    // Deleting takes the log, the snapshot and the versions along, and leaves other plans be.
+    // The cover logo: stored, replaced, removed; one per plan, of a plan that exists.
+    assert_eq!(storage.plan_logo(plan).await.expect("read"), None);
+    let first = CoverLogo {
+        kind: LogoKind::Png,
+        bytes: png(3, 2),
+    };
+    storage.set_plan_logo(plan, &first).await.expect("stored");
+    assert_eq!(
+        storage.plan_logo(plan).await.expect("read"),
+        Some(first.clone()),
+        "{backend:?}"
+    );
+    let second = CoverLogo {
+        kind: LogoKind::Svg,
+        bytes: b"<svg/>".to_vec(),
+    };
+    storage
+        .set_plan_logo(plan, &second)
+        .await
+        .expect("replaced");
+    assert_eq!(storage.plan_logo(plan).await.expect("read"), Some(second));
+    assert!(storage.delete_plan_logo(plan).await.expect("removed"));
+    assert!(
+        !storage
+            .delete_plan_logo(plan)
+            .await
+            .expect("none to remove")
+    );
+    assert_eq!(storage.plan_logo(plan).await.expect("read"), None);
+    assert!(
+        matches!(
+            storage.set_plan_logo(unknown, &first).await,
+            Err(StorageError::PlanNotFound(id)) if id == unknown
+        ),
+        "{backend:?}"
+    );
+    storage.set_plan_logo(plan, &first).await.expect("stored");
+    storage.set_plan_logo(other, &first).await.expect("stored");
+
+    // Deleting takes the log, the snapshot, the versions and the logo along, and leaves other
+    // plans be.
     storage
         .append_updates(plan, &[&[0, 0]])
         .await
@@ -852,6 +921,7 @@ async fn storage_story(backend: Backend) {
         1
     );
     assert!(storage.get_plan(other).await.expect("read").is_some());
+    assert_eq!(storage.plan_logo(other).await.expect("read"), Some(first));
 }
 
 #[tokio::test]
@@ -862,4 +932,594 @@ async fn storage_of_settings_archiving_and_deleting_on_sqlite() {
 #[tokio::test]
 async fn storage_of_settings_archiving_and_deleting_on_postgres() {
     storage_story(Backend::Postgres).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings are saved whole or not at all
+// ---------------------------------------------------------------------------------------------
+
+/// Makes the database refuse `event` (e.g. `UPDATE OF contact ON plans`) where `when` holds,
+/// on either back end, until [`allow_in_database`].
+async fn refuse_in_database(db: &storage::Db, name: &str, event: &str, when: &str) {
+    match db {
+        storage::Db::Sqlite(pool) => {
+            let sql = format!(
+                "CREATE TRIGGER {name} BEFORE {event} FOR EACH ROW WHEN {when}
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            );
+            sqlx::query(&sql).execute(pool).await.expect("trigger");
+        }
+        storage::Db::Postgres(pool) => {
+            sqlx::query(
+                "CREATE OR REPLACE FUNCTION refused_by_test() RETURNS trigger LANGUAGE plpgsql
+                 AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
+            )
+            .execute(pool)
+            .await
+            .expect("function");
+            let sql = format!(
+                "CREATE TRIGGER {name} BEFORE {event} FOR EACH ROW WHEN ({when})
+                 EXECUTE FUNCTION refused_by_test()"
+            );
+            sqlx::query(&sql).execute(pool).await.expect("trigger");
+        }
+    }
+}
+
+async fn allow_in_database(db: &storage::Db, name: &str, table: &str) {
+    let sql = match db {
+        storage::Db::Sqlite(_) => format!("DROP TRIGGER {name}"),
+        storage::Db::Postgres(_) => format!("DROP TRIGGER {name} ON {table}"),
+    };
+    samskriv::on_db!(db, pool => sqlx::query(&sql).execute(pool).await.map(|_| ()))
+        .expect("drop trigger");
+}
+
+/// The plan as created: its document, its record and the plan list all say so.
+async fn assert_untouched(api: &Api, plan: &str, backend: Backend) {
+    let (status, body) = api.get(&format!("/api/plans/{plan}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["meta"]["title"], "Ruspolitisk handlingsplan",
+        "{backend:?}: the document was written"
+    );
+    assert_eq!(
+        body["plan"]["title"], "Ruspolitisk handlingsplan",
+        "{backend:?}: the record's title was written"
+    );
+    assert_eq!(
+        body["plan"]["contact"], "",
+        "{backend:?}: the record's settings were written"
+    );
+    let (_, list) = api.get("/api/plans").await;
+    assert_eq!(list[0]["title"], "Ruspolitisk handlingsplan", "{backend:?}");
+}
+
+/// When the database refuses the record, the document is not written; when the document
+/// cannot be written, the record is put back.
+async fn settings_are_saved_whole_or_not_at_all(backend: Backend) {
+    let (app, _schema) = match backend {
+        Backend::Sqlite => (crate::helpers::TestApp::spawn().await, None),
+        Backend::Postgres => {
+            let Some(schema) = postgres_schema().await else {
+                return;
+            };
+            let app = crate::helpers::TestApp::spawn_with_url(&schema.url(), |_| {}).await;
+            (app, Some(schema))
+        }
+    };
+    let admin = app.admin().await;
+    let api = Api::as_person(&app, &admin);
+    let plan = api.create_plan("korus-ruspolitisk-handlingsplan@1").await;
+    let path = format!("/api/plans/{plan}");
+    let change = json!({"title": "Halvveis", "contact": "Kari Koordinator"});
+    let db = app.storage.db();
+
+    refuse_in_database(
+        &db,
+        "refuse_contact",
+        "UPDATE OF contact ON plans",
+        "NEW.contact = 'Kari Koordinator'",
+    )
+    .await;
+    let (status, body) = patch(&api, &path, change.clone()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_untouched(&api, &plan, backend).await;
+    allow_in_database(&db, "refuse_contact", "plans").await;
+
+    refuse_in_database(&db, "refuse_log", "INSERT ON plan_updates", "1 = 1").await;
+    let (status, body) = patch(&api, &path, change.clone()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_untouched(&api, &plan, backend).await;
+    allow_in_database(&db, "refuse_log", "plan_updates").await;
+
+    let (status, record) = patch(&api, &path, change).await;
+    assert_eq!(status, StatusCode::OK, "{record}");
+    let (_, body) = api.get(&path).await;
+    assert_eq!(body["meta"]["title"], "Halvveis", "{backend:?}");
+    assert_eq!(body["plan"]["title"], "Halvveis");
+    assert_eq!(body["plan"]["contact"], "Kari Koordinator");
+}
+
+#[tokio::test]
+async fn settings_are_saved_whole_or_not_at_all_on_sqlite() {
+    settings_are_saved_whole_or_not_at_all(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn settings_are_saved_whole_or_not_at_all_on_postgres() {
+    settings_are_saved_whole_or_not_at_all(Backend::Postgres).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cover logo
+// ---------------------------------------------------------------------------------------------
+
+/// A valid `width` × `height` RGB PNG.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().expect("header");
+    let pixels: Vec<u8> = (0..width * height)
+        .flat_map(|i| [0x1f, (i % 251) as u8, 0x79])
+        .collect();
+    writer.write_image_data(&pixels).expect("pixels");
+    writer.finish().expect("png");
+    out
+}
+
+/// An SVG logo that tries everything an SVG can: script, event handlers, a local file, a
+/// foreign document, an external link. Only the rectangle and the circle are a logo.
+const HOSTILE_SVG: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="300" height="100" onload="alert(document.cookie)">
+  <script>alert(document.cookie)</script>
+  <image xlink:href="file:///etc/passwd" width="10" height="10"/>
+  <foreignObject width="100" height="100"><iframe xmlns="http://www.w3.org/1999/xhtml" src="https://example.org/"/></foreignObject>
+  <a xlink:href="javascript:alert(1)"><rect width="300" height="100" fill="#1f4e79"/></a>
+  <circle cx="50" cy="50" r="40" fill="#ffffff" onclick="alert(2)"/>
+</svg>"##;
+
+const SVG_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
+
+fn logo_api_path(plan: &str) -> String {
+    format!("/api/plans/{plan}/logo")
+}
+
+/// `PUT /api/plans/{id}/logo` with the file as the body.
+async fn put_logo(
+    api: &Api,
+    plan: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
+    let response = api
+        .http
+        .put(format!("{}{}", api.base, logo_api_path(plan)))
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(bytes)
+        .send()
+        .await
+        .expect("PUT");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_coordinator_uploads_a_logo_that_members_read_back() {
+    let f = PlanPeople::new().await;
+    let coordinator = Api::as_person(&f.app, &f.coordinator);
+    let logo_path = format!("/plans/{}/logo", f.plan);
+    let (status, _, _) = coordinator.download(&logo_path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no logo yet");
+
+    let bytes = png(40, 10);
+    let (status, body) = put_logo(&coordinator, &f.plan, "image/png", bytes.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    for person in [&f.coordinator, &f.editor, &f.adviser, &f.reader] {
+        let (status, headers, got) = Api::as_person(&f.app, person).download(&logo_path).await;
+        assert_eq!(status, StatusCode::OK, "{}", person.name);
+        assert_eq!(headers["content-type"], "image/png");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(got, bytes, "the PNG as uploaded");
+    }
+    let (status, _, _) = Api::as_person(&f.app, &f.outsider)
+        .download(&logo_path)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "non-members learn nothing");
+
+    // An SVG is stored as usvg wrote it: nothing but the drawing is left.
+    let (status, body) = put_logo(
+        &coordinator,
+        &f.plan,
+        "image/svg+xml; charset=utf-8",
+        HOSTILE_SVG.into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, headers, got) = Api::as_person(&f.app, &f.reader).download(&logo_path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/svg+xml");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["content-security-policy"], SVG_POLICY);
+    let svg = String::from_utf8(got).expect("UTF-8").to_lowercase();
+    for gone in [
+        "<script",
+        "alert",
+        "onload",
+        "onclick",
+        "foreignobject",
+        "iframe",
+        "passwd",
+        "example.org",
+        "javascript",
+        "<image",
+    ] {
+        assert!(!svg.contains(gone), "{gone} survived: {svg}");
+    }
+    assert!(svg.contains("<svg") && svg.contains("<path"), "{svg}");
+
+    // Anything else is refused, naming the field, and changes nothing.
+    let jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00".to_vec();
+    for (content_type, upload, expected) in [
+        ("image/jpeg", jpeg.clone(), StatusCode::UNPROCESSABLE_ENTITY),
+        ("image/png", jpeg, StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "image/png",
+            b"garbage".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("image/png", Vec::new(), StatusCode::UNPROCESSABLE_ENTITY),
+        ("image/png", png(3001, 1), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "image/svg+xml",
+            b"<svg".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("image/svg+xml", png(4, 4), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "text/html",
+            b"<html><script>alert(1)</script></html>".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "image/png",
+            vec![0; 600 * 1024],
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ] {
+        let (status, body) = put_logo(&coordinator, &f.plan, content_type, upload).await;
+        assert_eq!(status, expected, "{content_type}: {body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| e.contains("logo")),
+            "{content_type}: {body}"
+        );
+    }
+    let (_, headers, _) = coordinator.download(&logo_path).await;
+    assert_eq!(headers["content-type"], "image/svg+xml", "still the SVG");
+
+    // Only the coordinator changes it; non-members see no plan; a session needs its CSRF token.
+    for person in [&f.editor, &f.adviser, &f.reader] {
+        let api = Api::as_person(&f.app, person);
+        let (status, _) = put_logo(&api, &f.plan, "image/png", png(2, 2)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{}", person.name);
+        let (status, _) = api.send(Method::DELETE, &logo_api_path(&f.plan), "").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{}", person.name);
+    }
+    let outsider = Api::as_person(&f.app, &f.outsider);
+    let (status, _) = put_logo(&outsider, &f.plan, "image/png", png(2, 2)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let mut cookie_only = reqwest::header::HeaderMap::new();
+    cookie_only.insert(
+        reqwest::header::COOKIE,
+        format!("samskriv_session={}", f.coordinator.session)
+            .parse()
+            .expect("header"),
+    );
+    let (status, _) = put_logo(
+        &Api::with_headers(&f.app, cookie_only),
+        &f.plan,
+        "image/png",
+        png(2, 2),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token");
+    let (_, headers, _) = coordinator.download(&logo_path).await;
+    assert_eq!(headers["content-type"], "image/svg+xml", "still the SVG");
+
+    // An archived plan's logo is read, not changed.
+    let (status, _) = coordinator
+        .post(&format!("/api/plans/{}/archive", f.plan), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = put_logo(&coordinator, &f.plan, "image/png", png(2, 2)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = coordinator
+        .send(Method::DELETE, &logo_api_path(&f.plan), "")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = coordinator.download(&logo_path).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = coordinator
+        .post(&format!("/api/plans/{}/restore", f.plan), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Removed, it is gone; removing none changes nothing.
+    for _ in 0..2 {
+        let (status, body) = coordinator
+            .send(Method::DELETE, &logo_api_path(&f.plan), "")
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+    let (status, _, _) = coordinator.download(&logo_path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// The images `pdfimages -list` finds in a PDF (poppler-utils; a missing tool fails the test).
+fn pdf_images(pdf: &[u8]) -> usize {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("plan.pdf");
+    std::fs::write(&path, pdf).expect("pdf written");
+    let output = std::process::Command::new("pdfimages")
+        .arg("-list")
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("pdfimages could not be run ({e}): apt-get install -y poppler-utils")
+        });
+    assert!(output.status.success(), "pdfimages: {output:?}");
+    // Two lines of column headings, then one line per image.
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .skip(2)
+        .filter(|line| !line.trim().is_empty())
+        .count()
+}
+
+/// A part of a .docx package, as bytes; `None` when it has no such part.
+fn docx_part(docx: &[u8], name: &str) -> Option<Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a zip archive");
+    let mut part = archive.by_name(name).ok()?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut part, &mut bytes).expect("part");
+    Some(bytes)
+}
+
+fn docx_text(docx: &[u8], name: &str) -> String {
+    String::from_utf8(docx_part(docx, name).expect(name)).expect("UTF-8")
+}
+
+/// LibreOffice converts the .docx to PDF, which holds the logo as an image. A missing
+/// `soffice` skips this outside CI (scripts/test installs it).
+fn libreoffice_shows_the_logo(docx: &[u8]) {
+    let soffice = std::process::Command::new("soffice")
+        .arg("--version")
+        .output();
+    if soffice.is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "soffice is missing in CI: scripts/test installs libreoffice-writer-nogui"
+        );
+        eprintln!("SKIPPED: soffice not found (apt-get install -y libreoffice-writer-nogui)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("plan.docx");
+    std::fs::write(&path, docx).expect("docx written");
+    let profile = format!(
+        "-env:UserInstallation=file://{}/profile",
+        dir.path().display()
+    );
+    let output = std::process::Command::new("soffice")
+        .args([
+            profile.as_str(),
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&path)
+        .output()
+        .expect("soffice runs");
+    let pdf = std::fs::read(dir.path().join("plan.pdf")).unwrap_or_else(|e| {
+        panic!(
+            "LibreOffice could not convert the .docx ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert!(pdf_images(&pdf) >= 1, "LibreOffice shows no logo");
+}
+
+#[tokio::test]
+async fn exports_put_the_logo_on_the_cover() {
+    let f = PlanPeople::new().await;
+    let coordinator = Api::as_person(&f.app, &f.coordinator);
+    let export = |format: &str| format!("/plans/{}/export.{format}", f.plan);
+    let download = |path: String| {
+        let api = &coordinator;
+        async move {
+            let (status, _, bytes) = api.download(&path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            bytes
+        }
+    };
+    let plain_pdf = download(export("pdf")).await;
+    let plain_md = download(export("md")).await;
+    assert_eq!(pdf_images(&plain_pdf), 0);
+    assert!(docx_part(&download(export("docx")).await, "word/media/logo.png").is_none());
+
+    // A PNG: in the PDF as an image, in the Word file as itself at 12 × 3 cm (40 × 10 pixels).
+    let logo = png(40, 10);
+    let (status, body) = put_logo(&coordinator, &f.plan, "image/png", logo.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let pdf = download(export("pdf")).await;
+    assert!(pdf.starts_with(b"%PDF"));
+    assert_eq!(pdf_images(&pdf), 1, "the logo");
+    assert_eq!(download(export("pdf")).await, pdf, "reproducible");
+    let docx = download(export("docx")).await;
+    assert_eq!(docx_part(&docx, "word/media/logo.png"), Some(logo));
+    let document = docx_text(&docx, "word/document.xml");
+    assert!(
+        document.contains(r#"<wp:extent cx="4320000" cy="1080000"/>"#),
+        "{document}"
+    );
+    assert!(document.contains(r#"r:embed="rIdLogo""#));
+    assert!(
+        docx_text(&docx, "word/_rels/document.xml.rels")
+            .contains(r#"Id="rIdLogo" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/logo.png""#)
+    );
+    assert!(
+        docx_text(&docx, "[Content_Types].xml")
+            .contains(r#"<Default Extension="png" ContentType="image/png"/>"#)
+    );
+    assert_eq!(download(export("docx")).await, docx, "reproducible");
+    libreoffice_shows_the_logo(&docx);
+    assert_eq!(
+        download(export("md")).await,
+        plain_md,
+        "Markdown has no logo"
+    );
+
+    // An SVG: drawn in the PDF, rasterized for Word at the same size.
+    let (status, body) = put_logo(&coordinator, &f.plan, "image/svg+xml", HOSTILE_SVG.into()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let pdf = download(export("pdf")).await;
+    assert!(pdf.starts_with(b"%PDF") && pdf != plain_pdf);
+    assert_eq!(download(export("pdf")).await, pdf, "reproducible");
+    let docx = download(export("docx")).await;
+    let raster = docx_part(&docx, "word/media/logo.png").expect("a PNG for Word");
+    let decoder = png::Decoder::new(std::io::Cursor::new(&raster));
+    let reader = decoder.read_info().expect("a PNG");
+    assert_eq!((reader.info().width, reader.info().height), (1063, 354));
+    assert!(
+        docx_text(&docx, "word/document.xml").contains(r#"<wp:extent cx="3240000" cy="1080000"/>"#)
+    );
+    assert_eq!(download(export("docx")).await, docx, "reproducible");
+
+    // A frozen version's export has the logo too.
+    let version = freeze(&f, "Høringsutkast").await;
+    let docx = download(format!("{}?version={version}", export("docx"))).await;
+    assert!(docx_part(&docx, "word/media/logo.png").is_some());
+}
+
+/// Posts the settings page's logo form (multipart), with the session's CSRF token when
+/// `with_token`.
+async fn post_logo_form(
+    f: &PlanPeople,
+    with_token: bool,
+    file_name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> (StatusCode, String, String) {
+    const BOUNDARY: &str = "samskriv-test-grense";
+    let mut body = Vec::new();
+    if with_token {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{}\r\n",
+                f.coordinator.csrf
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!(
+            "http://{}/plans/{}/innstillinger/logo",
+            f.app.addr, f.plan
+        ))
+        .header(
+            reqwest::header::COOKIE,
+            format!("samskriv_session={}", f.coordinator.session),
+        )
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("POST");
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, location, response.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn the_settings_page_uploads_shows_and_removes_the_logo() {
+    let f = PlanPeople::new().await;
+    let page_path = format!("/plans/{}/innstillinger", f.plan);
+    let coordinator = Api::as_person(&f.app, &f.coordinator);
+    let (_, page) = coordinator.page(&page_path).await;
+    assert!(page.contains("enctype=\"multipart/form-data\""), "{page}");
+    assert!(page.contains("<label for=\"logo\">Logo</label>"));
+    assert!(page.contains("Planen har ingen logo."));
+    assert!(!page.contains("Fjern logo"));
+
+    // A file of another kind comes back with the reason beside the field.
+    let (status, _, page) = post_logo_form(&f, true, "logo.txt", "text/plain", b"hei").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"logo-feil\""), "{page}");
+    assert!(page.contains("aria-invalid=\"true\""));
+    assert!(page.contains("Logoen må være en PNG- eller SVG-fil"));
+    // Without the CSRF token, nothing is stored.
+    let (status, _, _) = post_logo_form(&f, false, "logo.png", "image/png", &png(4, 4)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = coordinator
+        .download(&format!("/plans/{}/logo", f.plan))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // An SVG whose browser names no image type is known by its name.
+    let (status, location, _) = post_logo_form(
+        &f,
+        true,
+        "Bydel Nordstrand.SVG",
+        "application/octet-stream",
+        HOSTILE_SVG.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, format!("{page_path}?lagret=logo"));
+    let (_, page) = coordinator.page(&location).await;
+    assert!(page.contains("role=\"status\">Logoen er lagret."), "{page}");
+    assert!(page.contains(&format!(
+        "<img src=\"/plans/{}/logo\" height=\"80\" alt=\"Logoen som står på forsiden av PDF- og Word-filene\">",
+        f.plan
+    )));
+    assert!(page.contains("<label for=\"logo\">Ny logo</label>"));
+    let (_, headers, _) = coordinator
+        .download(&format!("/plans/{}/logo", f.plan))
+        .await;
+    assert_eq!(headers["content-type"], "image/svg+xml");
+
+    let (status, location, _) = post_form(&f, &f.coordinator, "/logo/fjern", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, format!("{page_path}?lagret=logo-fjernet"));
+    let (_, page) = coordinator.page(&location).await;
+    assert!(page.contains("role=\"status\">Logoen er fjernet."));
+    assert!(page.contains("Planen har ingen logo."));
+    let (status, _, _) = coordinator
+        .download(&format!("/plans/{}/logo", f.plan))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
