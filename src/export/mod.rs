@@ -37,6 +37,7 @@ pub mod docx;
 pub mod logo;
 pub mod markdown;
 pub mod pdf;
+pub mod report;
 pub mod sample;
 mod world;
 
