@@ -7,14 +7,15 @@
 // formatting, a list and a link), remote cursors and the presence list, tiltak rows added,
 // edited, typed in by both at once, reordered, deleted and restored, checklists and milestones,
 // per-person undo, a page taken offline that edits and comes back, a reload that keeps offline
-// edits (IndexedDB), target groups on the combined template, 300 rows timed, and an axe-core
+// edits (IndexedDB), the tiltak table on a 1366×768 laptop as a first-time visitor sees it
+// (title column share, keyboard, row panel), target groups on the combined template, 300 rows timed, and an axe-core
 // scan (WCAG 2.1 A/AA) that must find nothing. Screenshots go to <outDir>. The last line of
 // standard output is a JSON summary; the exit code is 0 only when everything held.
 //
 // The Rust test tests/api/browser.rs runs this and then reads GET /api/plans/<planId> to check
 // that the server stored what the browser typed, in the schema the server reads.
 
-import { scenarioArgs, setUp, WAIT, waitFor } from './harness.mjs'
+import { scenarioArgs, setUp, WAIT, waitFor, LAPTOP } from './harness.mjs'
 
 const { baseUrl, planId, outDir } = scenarioArgs('node tests/e2e/editor.mjs <baseUrl> <planId> <outDir>')
 const { browser, summary, check, newContext, watchErrors, shot, axeScan, finish } = await setUp({ outDir })
@@ -348,11 +349,107 @@ async function run () {
   await a.page.setViewportSize({ width: 1280, height: 900 })
   check('usable at 200 % zoom (no horizontal scrolling)')
 
+  await laptopTable()
   await targetGroups()
   await threeHundredRows()
 
   await a.context.close()
   await b.context.close()
+}
+
+/**
+ * The tiltak table on a 1366×768 laptop, with the side columns as a first-time visitor sees
+ * them: the title column gets at least 40 % of the table; keyboard moves between cells, the row
+ * panel opens from the row's «Åpne» button with Enter, shows every field of the template with a
+ * label, passes axe, and Esc closes it with focus back on the button. «Bred tabell» widens the
+ * table and is remembered.
+ */
+async function laptopTable () {
+  const context = await newContext({ viewport: LAPTOP, locale: 'nb-NO' })
+  await context.addInitScript(() => {
+    localStorage.setItem('samskriv.person', JSON.stringify({ name: 'Lise Laptop', unit: 'NAV', color: '#034b45' }))
+  })
+  const page = await context.newPage()
+  watchErrors(page, 'laptop', /favicon|404/)
+  await page.goto(planUrl)
+  await page.evaluate(() => window.samskriv.ready)
+  const table = `${TILTAK} .tiltak-gruppe[data-group="forebygging"] table`
+  const layoutOf = () => page.evaluate((sel) => {
+    const t = document.querySelector(sel)
+    const title = t.querySelector('thead th.kol-tittel')
+    const nav = document.querySelector('.innhold-nav')
+    return {
+      table: Math.round(t.getBoundingClientRect().width),
+      title: Math.round(title.getBoundingClientRect().width),
+      share: title.getBoundingClientRect().width / t.getBoundingClientRect().width,
+      contentsShown: !!nav && nav.getBoundingClientRect().width > 0,
+      commentsShown: !!document.getElementById('kommentarer') && !document.getElementById('kommentarer').hidden,
+      headings: [...document.querySelectorAll('.tiltak-editor')].map((ed) => {
+        const own = ed.closest('section').querySelector(':scope > h2, :scope > h3, :scope > h4')
+        return [own.tagName, [...ed.querySelectorAll('.tiltak-gruppe-tittel')].map((x) => x.tagName)]
+      })
+    }
+  }, table)
+  const first = await layoutOf()
+  summary.metrics.laptopTable = { viewport: `${LAPTOP.width}x${LAPTOP.height}`, ...first, share: +first.share.toFixed(3) }
+  if (first.share < 0.4) throw new Error(`at 1366×768 the title column is ${first.title} of ${first.table} px (${(first.share * 100).toFixed(1)} %), under 40 %`)
+  for (const [own, groups] of first.headings) {
+    const want = `H${Number(own.slice(1)) + 1}`
+    if (groups.some((tag) => tag !== want)) throw new Error(`tiltak group headings ${groups} under an ${own}`)
+  }
+  await page.locator(table).scrollIntoViewIfNeeded()
+  await shot(page, 'e-tiltak-1366.png')
+  check(`1366×768, first visit (contents shown: ${first.contentsShown}, comments shown: ${first.commentsShown}): title column ${first.title} of ${first.table} px (${(first.share * 100).toFixed(0)} %); group headings one level under their section`)
+
+  // Keyboard: Alt+arrows between cells, then the row's «Åpne» with Enter.
+  const rows = `${table} tbody tr[data-row-id]`
+  await page.locator(`${rows} textarea`).first().focus()
+  await page.keyboard.press('Alt+ArrowDown')
+  const down = await page.evaluate(() => ({ ctl: document.activeElement.dataset.ctl, row: [...document.activeElement.closest('tbody').children].indexOf(document.activeElement.closest('tr')) }))
+  if (down.row !== 1 || !down.ctl?.startsWith('main:')) throw new Error(`Alt+↓ went to ${JSON.stringify(down)}`)
+  let ctl = down.ctl
+  for (let i = 0; i < 8 && ctl !== 'apne'; i++) {
+    await page.keyboard.press('Alt+ArrowRight')
+    ctl = await page.evaluate(() => document.activeElement.dataset.ctl)
+  }
+  if (ctl !== 'apne') throw new Error(`Alt+→ never reached the row's «Åpne» (at ${ctl})`)
+  const openerRow = await page.evaluate(() => document.activeElement.closest('tr').dataset.rowId)
+  await page.keyboard.press('Enter')
+  const dialog = page.getByRole('dialog', { name: /^Tiltak \d+$/ })
+  await dialog.waitFor({ timeout: WAIT })
+  const panel = await page.evaluate(() => {
+    const d = document.querySelector('dialog.rad-panel')
+    const schema = JSON.parse(document.getElementById('plan-data').textContent).tiltak_schema
+    return {
+      modal: d.matches(':modal'),
+      focusInside: d.contains(document.activeElement),
+      fields: d.querySelectorAll('.rad-panel-felt > .felt').length,
+      labels: [...d.querySelectorAll('.rad-panel-felt > .felt')].map((f) => (f.querySelector(':scope > label, :scope > .felt-navn')?.textContent || '')),
+      want: schema.fields.map((f) => f.label),
+      counters: [...d.querySelectorAll('.tegn:not([hidden])')].map((c) => c.textContent),
+      limited: schema.fields.filter((f) => f.max_chars && ['text', 'long_text', 'deadline', 'number'].includes(f.type)).length
+    }
+  })
+  if (!panel.modal || !panel.focusInside) throw new Error(`the row panel is not a modal with focus inside: ${JSON.stringify(panel)}`)
+  if (JSON.stringify(panel.labels) !== JSON.stringify(panel.want)) throw new Error(`the row panel's fields ${JSON.stringify(panel.labels)}, not the template's ${JSON.stringify(panel.want)}`)
+  if (panel.counters.length !== panel.limited || panel.counters.some((c) => !/^\d+ \/ \d+ tegn/.test(c))) throw new Error(`length counters: ${JSON.stringify(panel.counters)} for ${panel.limited} limited fields`)
+  await shot(page, 'e-tiltak-panel-1366.png')
+  await axeScan(page, 'the row panel at 1366×768')
+  await page.keyboard.press('Escape')
+  await waitFor(page, () => !document.querySelector('dialog.rad-panel')?.open, null, 'the row panel to close on Esc')
+  const back = await page.evaluate(() => ({ ctl: document.activeElement.dataset.ctl, row: document.activeElement.closest('tr')?.dataset.rowId }))
+  if (back.ctl !== 'apne' || back.row !== openerRow) throw new Error(`after Esc focus is on ${JSON.stringify(back)}`)
+  check(`keyboard: Alt+arrows between cells, Enter on «Åpne» opens the row panel (modal, ${panel.fields} labelled fields, ${panel.counters.length} counters), Esc returns focus`)
+
+  // «Bred tabell»: the whole width, remembered.
+  await page.locator(`${TILTAK} .bred-knapp`).click()
+  const wide = await layoutOf()
+  if (wide.table <= first.table || wide.share < 0.4) throw new Error(`«Bred tabell»: ${JSON.stringify(wide)} after ${JSON.stringify(first)}`)
+  const remembered = await page.evaluate(() => localStorage.getItem('samskriv.tiltak.bred'))
+  await page.locator(`${TILTAK} .bred-knapp`).click()
+  summary.metrics.laptopTable.wideTable = wide.table
+  check(`«Bred tabell» widens the table to ${wide.table} px and is remembered (${remembered})`)
+  await context.close()
 }
 
 /** Target groups on the combined template: add, rename, reorder. */

@@ -15,6 +15,9 @@ const require = createRequire(import.meta.url)
 /** How long to wait for anything in a page, in milliseconds. */
 export const WAIT = 20_000
 
+/** A common laptop screen (and 1280×720's neighbour): the tiltak table must work at this size. */
+export const LAPTOP = { width: 1366, height: 768 }
+
 /** Stops the scenario before it starts: a message on standard error, exit code 1. */
 export function fail (message) {
   console.error(`FAIL: ${message}`)

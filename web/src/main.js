@@ -36,6 +36,67 @@ function headingTextOf (headingEl) {
   return [...headingEl.childNodes].map((n) => n.textContent.trim()).filter(Boolean).join(' ')
 }
 
+const CONTENTS_KEY = 'samskriv.innhold.apen'
+const WIDE_KEY = 'samskriv.tiltak.bred'
+
+function stored (key) {
+  try { return localStorage.getItem(key) } catch { return null }
+}
+
+function store (key, value) {
+  try { localStorage.setItem(key, String(value)) } catch { /* no storage */ }
+}
+
+/**
+ * The page's layout, remembered per person: the contents column folds into a strip above the
+ * plan («Innholdsfortegnelse», aria-expanded), and «Bred tabell» (in each tiltak table) gives the
+ * tables the page's whole width: the contents fold and the comments panel lies below the plan.
+ * On a first visit the contents are folded where the comments panel takes a third column but
+ * the screen is not wide (70–100rem, e.g. 1280 and 1366 px), so the tables keep their room.
+ */
+function pageLayout () {
+  const root = document.documentElement
+  const listeners = new Set()
+  let wide = stored(WIDE_KEY) === 'true'
+  const saved = stored(CONTENTS_KEY)
+  let contents = saved != null ? saved === 'true' : !window.matchMedia('(min-width: 70rem) and (max-width: 99.99rem)').matches
+  const nav = document.querySelector('.sidekolonne .innhold-nav')
+  let button = null
+  if (nav) {
+    nav.id ||= 'innholdsfortegnelse'
+    button = h('button', {
+      type: 'button', class: 'sekundaer liten innhold-bryter', 'aria-controls': nav.id,
+      onclick: () => {
+        const open = !(contents && !wide)
+        if (open && wide) setWide(false)
+        contents = open
+        store(CONTENTS_KEY, open)
+        apply()
+      }
+    }, 'Innholdsfortegnelse')
+    nav.before(h('div', { class: 'innhold-bryter-boks' }, button))
+  }
+  function apply () {
+    const shown = contents && !wide
+    root.classList.toggle('innhold-skjult', !shown)
+    root.classList.toggle('bred-tabell', wide)
+    button?.setAttribute('aria-expanded', String(shown))
+  }
+  function setWide (on) {
+    wide = on
+    store(WIDE_KEY, on)
+    apply()
+    for (const fn of listeners) fn(on)
+  }
+  apply()
+  return {
+    wide: () => wide,
+    setWide,
+    onChange: (fn) => listeners.add(fn),
+    offChange: (fn) => listeners.delete(fn)
+  }
+}
+
 function start () {
   const data = readPlanData()
   const planEl = document.getElementById('plan')
@@ -60,6 +121,7 @@ function start () {
   const presence = joinPresence(side || planEl, awareness, { me: pageContext(data).me, units })
   if (side) side.hidden = false
 
+  const layout = pageLayout()
   const undoManager = sharedUndoManager(doc)
   const comments = new Comments({ data, doc })
   const tables = new TiltakTables({
@@ -70,6 +132,7 @@ function start () {
     undoManager,
     editable,
     comments,
+    layout,
     targetSections: () => targetTiltakSections(doc, data.target_groups)
   })
   const views = { doc, origin: LOCAL, undoManager, editable, coordinator }

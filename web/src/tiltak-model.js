@@ -156,3 +156,71 @@ export function newRowValues (roles, groupKey) {
 export function maxChars (field) {
   return field.max_chars || 10000
 }
+
+/** The least share of the table's width the title field's column gets, whatever the widths. */
+export const TITLE_MIN_SHARE = 0.4
+
+/**
+ * CSS widths of the row's field columns (Map field name → CSS length): the template's relative
+ * `width`s share the table's width less `fixed` (the number and action columns), except that
+ * the title field's column never gets less than TITLE_MIN_SHARE of the table; the others then
+ * share what is left in their template proportions. The table fills its scroll box, a size
+ * container, so `100cqw` is the table's width: a length, which a fixed table layout honours
+ * (it takes a calc() that mixes percentages and lengths for `auto`).
+ */
+export function columnWidths (mainFields, titleField, fixed) {
+  const total = mainFields.reduce((sum, f) => sum + (f.width || 1), 0)
+  const widths = new Map()
+  const title = mainFields.length > 1 && mainFields.includes(titleField) ? titleField : null
+  if (!title) {
+    for (const f of mainFields) widths.set(f.name, `calc((100cqw - ${fixed}) * ${round((f.width || 1) / total)})`)
+    return widths
+  }
+  const own = title.width || 1
+  // A pixel over the minimum, so that the table's rounding never takes the column under it.
+  const titleCss = `max(calc((100cqw - ${fixed}) * ${round(own / total)}), calc(${TITLE_MIN_SHARE * 100}cqw + 1px))`
+  for (const f of mainFields) {
+    widths.set(f.name, f === title
+      ? titleCss
+      : `calc((100cqw - ${fixed} - ${titleCss}) * ${round((f.width || 1) / (total - own))})`)
+  }
+  return widths
+}
+
+function round (x) {
+  return Math.round(x * 10000) / 10000
+}
+
+/** Characters as the server counts them (Unicode code points, not UTF-16 units). */
+export function charCount (text) {
+  let n = text.length
+  // Only astral characters (surrogate pairs) make the two counts differ.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) { n -= 1; i += 1 }
+  }
+  return n
+}
+
+/** From this share of a field's limit on, the counter warns (and is announced once). */
+export const NEAR_LIMIT = 0.9
+
+/**
+ * The length counter of a text field with `length` characters: `level` is 'ok', 'naer' (from
+ * NEAR_LIMIT of the limit), 'grense' (at the limit) or 'over'; `shown` when the template sets
+ * the field's `max_chars` or the text nears the server's default limit; `text` as shown.
+ */
+export function counterState (length, field) {
+  const max = maxChars(field)
+  const level = length > max ? 'over' : length === max ? 'grense' : length >= Math.ceil(max * NEAR_LIMIT) ? 'naer' : 'ok'
+  const text = level === 'over' ? `${length} / ${max} tegn (${length - max} for mye)` : `${length} / ${max} tegn`
+  return { max, level, shown: !!field.max_chars || level !== 'ok', text }
+}
+
+/** What a screen reader is told when a field's counter reaches a new level (null: nothing). */
+export function counterMessage (label, length, max, level) {
+  if (level === 'naer') return `${label}: ${length} av ${max} tegn brukt.`
+  if (level === 'grense') return `${label}: grensen på ${max} tegn er nådd.`
+  if (level === 'over') return `${label}: ${length} tegn, ${length - max} over grensen på ${max}. Teksten må kortes ned.`
+  return null
+}

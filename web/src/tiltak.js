@@ -25,11 +25,19 @@ import { transactStep, deleteWithUndo } from './undo.js'
 import { readGoals } from './goals.js'
 import {
   NONE, tableRoles, isListKind, fieldValues, fieldChoices, groupDefs, groupItems, rowSections,
-  rowViews, validNumber, toggled, newRowValues, maxChars
+  rowViews, validNumber, toggled, newRowValues, maxChars, columnWidths, charCount, counterState,
+  counterMessage
 } from './tiltak-model.js'
 
-/** Width of the number and action columns together, beside the fields' relative widths. */
-const FIXED_COLUMNS = '10rem'
+/** Width of the number and action columns together (editor.css), beside the fields' widths. */
+const FIXED_COLUMNS = '13.5rem'
+
+const ARROWS = new Set(['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'])
+
+/** The first control of a table cell that takes focus, or null. */
+function focusableIn (cell) {
+  return cell?.querySelector('[data-ctl]:not([hidden])') || null
+}
 
 /** A copy of a row map for a move: same id and values, long texts as new Y.Text. */
 export function copyRow (map, fields) {
@@ -85,6 +93,16 @@ export class TiltakTables {
   setCommentCounts (counts) {
     this.commentCounts = counts
     this.eachRow((row) => row.setCommentCount(counts.get(row.id) || 0))
+  }
+
+  /** The row panel («Åpne»), made when first asked for. */
+  panel () {
+    this.rowPanel ||= new RowPanel()
+    return this.rowPanel
+  }
+
+  panelIfMade () {
+    return this.rowPanel || null
   }
 
   /** The section id of the first view that shows row `id`, or null. */
@@ -193,12 +211,38 @@ class TiltakView {
     this.count = h('p', { class: 'tiltak-antall', role: 'status' })
     this.undoButton = h('button', { type: 'button', class: 'sekundaer', onclick: () => this.undo('undo'), 'aria-keyshortcuts': 'Control+Z' }, 'Angre')
     this.redoButton = h('button', { type: 'button', class: 'sekundaer', onclick: () => this.undo('redo'), 'aria-keyshortcuts': 'Control+Shift+Z' }, 'Gjør om')
+    // «Bred tabell»: the tables get the page's whole width (the side columns step aside).
+    const layout = ctx.layout
+    if (layout) {
+      this.wideButton = h('button', {
+        type: 'button', class: 'sekundaer bred-knapp', 'aria-pressed': String(layout.wide()),
+        title: 'Gi tabellen hele sidens bredde: innholdsfortegnelsen og kommentarene legger seg utenfor',
+        onclick: () => layout.setWide(!layout.wide())
+      }, 'Bred tabell')
+      this.onWide = (on) => this.wideButton.setAttribute('aria-pressed', String(on))
+      layout.onChange(this.onWide)
+    }
     const filterBar = h('div', { class: 'tiltak-filter', role: 'group', 'aria-label': 'Filtrer tiltak' },
       this.filterSelects.map(({ field, select }) => h('div', { class: 'felt' }, h('label', { for: select.id }, field.label), select)),
-      ctx.editable ? h('div', { class: 'angre-knapper' }, this.undoButton, this.redoButton) : null)
+      h('div', { class: 'angre-knapper' }, this.wideButton, ctx.editable ? [this.undoButton, this.redoButton] : null))
     this.message = h('div', { class: 'tiltak-melding', role: 'status' })
+    // Said once when a field's length counter reaches a new level, never on every keystroke.
+    this.countLive = h('div', { class: 'skjult', 'aria-live': 'polite' })
+    this.hintId = `${this.key}-hjelp`
+    const hint = h('p', { class: 'skjult', id: this.hintId },
+      'Tastatur: Alt + piltast flytter til cellen over, under, til venstre eller høyre. ' +
+      (ctx.editable ? 'Alt + Shift + pil opp eller ned flytter tiltaket. ' : '') +
+      '«Åpne» viser alle feltene i tiltaket i et eget vindu; Esc lukker det.')
     this.groupsEl = h('div', { class: 'tiltak-grupper' })
-    this.el = h('div', { class: 'tiltak-editor', 'data-section-id': this.sectionId }, labels, filterBar, this.count, this.message, this.groupsEl)
+    this.el = h('div', { class: 'tiltak-editor', 'data-section-id': this.sectionId }, labels, hint, filterBar, this.count, this.message, this.countLive, this.groupsEl)
+    // Length counters: made when a text field first gets focus, updated as it is typed in.
+    const counted = (event) => {
+      const row = this.rowOf(event.target)
+      const control = row?.controlOf(event.target)
+      if (control) row.updateCounter(control, this.countLive)
+    }
+    this.el.addEventListener('focusin', counted)
+    this.el.addEventListener('input', counted)
     this.el.addEventListener('keydown', (event) => {
       const chord = undoChord(event)
       if (chord && ctx.editable && !event.target.closest?.('.tiltak-melding')) {
@@ -213,6 +257,11 @@ class TiltakView {
           event.preventDefault()
           this.move(row, event.key === 'ArrowUp' ? -1 : 1, event.target.dataset.ctl)
         }
+        return
+      }
+      // Alt+arrow: to the neighbouring cell (another row: the same column).
+      if (event.altKey && !event.shiftKey && !event.ctrlKey && !event.metaKey && ARROWS.has(event.key)) {
+        if (this.moveFocus(event.target, event.key)) event.preventDefault()
       }
     })
     // Replace the server-rendered tables.
@@ -228,7 +277,31 @@ class TiltakView {
     this.refreshUndo()
   }
 
+  /** Moves focus from `el` to the cell the arrow `key` points at; false when there is none. */
+  moveFocus (el, key) {
+    const cell = el.closest?.('td, th')
+    const tr = cell?.parentElement
+    if (!tr || !tr.matches('tr[data-row-id]:not(.tiltak-detaljer)') || !this.el.contains(tr)) return false
+    const cells = [...tr.children]
+    const at = cells.indexOf(cell)
+    const target = (row, i) => row.children[i]
+    let next = null
+    if (key === 'ArrowLeft' || key === 'ArrowRight') {
+      const dir = key === 'ArrowLeft' ? -1 : 1
+      for (let i = at + dir; i >= 0 && i < cells.length && !next; i += dir) next = focusableIn(cells[i])
+    } else {
+      const rows = [...this.el.querySelectorAll('tr[data-row-id]:not(.tiltak-detaljer):not([hidden])')]
+      const other = rows[rows.indexOf(tr) + (key === 'ArrowUp' ? -1 : 1)]
+      if (other) next = focusableIn(target(other, at)) || focusableIn(other)
+    }
+    if (!next) return false
+    next.focus()
+    next.scrollIntoView?.({ block: 'nearest', inline: 'nearest' })
+    return true
+  }
+
   destroy () {
+    if (this.onWide) this.ctx.layout.offChange(this.onWide)
     this.ctx.undoManager.off('stack-item-added', this.refreshUndo)
     this.ctx.undoManager.off('stack-item-popped', this.refreshUndo)
     for (const row of this.allRows()) row.destroy()
@@ -256,29 +329,40 @@ class TiltakView {
   buildGroup (def) {
     const captionId = uid('tg')
     const count = h('span', { class: 'antall' })
+    const headCount = h('span', { class: 'antall' })
     const caption = h('span', {}, def.label)
-    const total = this.roles.mainFields.reduce((sum, f) => sum + (f.width || 1), 0)
+    const widths = columnWidths(this.roles.mainFields, this.roles.titleField, FIXED_COLUMNS)
+    const title = this.roles.titleField
     const thead = h('thead', {}, h('tr', {},
       h('th', { scope: 'col', class: 'nr' }, 'Nr.'),
       this.roles.mainFields.map((f) => h('th', {
-        scope: 'col', class: `kol-${f.name}`, style: `width: calc((100% - ${FIXED_COLUMNS}) * ${(f.width || 1) / total})`
+        scope: 'col', class: `kol-${f.name}${f === title ? ' kol-tittel' : ''}`, style: `width: ${widths.get(f.name)}`
       }, f.label)),
       h('th', { scope: 'col', class: 'kol-handlinger' }, 'Handlinger')))
     const tbody = h('tbody')
-    const table = h('table', { class: 'tiltak-tabell redigerbar', 'aria-labelledby': captionId },
-      h('caption', { id: captionId }, caption, ' ', count), thead, tbody)
+    const table = h('table', { class: 'tiltak-tabell redigerbar', 'aria-labelledby': captionId, 'aria-describedby': this.hintId },
+      h('caption', { id: captionId, class: 'skjult' }, caption, ' ', count), thead, tbody)
     const empty = h('p', { class: 'tomt' }, 'Ingen tiltak i denne gruppen ennå.')
     const addLabel = h('span')
     const add = this.ctx.editable
       ? h('button', { type: 'button', class: 'sekundaer legg-til', onclick: () => this.addRow(def.key) }, addLabel)
       : null
-    const heading = h('h5', { class: 'skjult' }, def.label)
+    // The group's heading, one level under the section's (sticky at the top of the scroll box).
+    const headingText = h('span', {}, def.label)
+    const heading = h(this.headingTag(), { class: 'tiltak-gruppe-tittel' }, headingText, ' ', headCount)
     const el = h('div', { class: 'tiltak-gruppe', 'data-group': def.key }, heading, table, empty, add)
-    const group = { def, el, table, tbody, empty, count, rowsByMap: new Map(), order: [] }
+    const group = { def, el, table, tbody, empty, count, headCount, heading, rowsByMap: new Map(), order: [] }
+    // The column headings stick just under the group's heading, whatever its height.
+    this.headObserver ||= typeof ResizeObserver === 'function'
+      ? new ResizeObserver((entries) => {
+        for (const e of entries) e.target.parentElement?.style.setProperty('--gruppe-hode', `${e.target.offsetHeight}px`)
+      })
+      : null
+    this.headObserver?.observe(heading)
     group.setDef = (d) => {
       group.def = d
       caption.textContent = d.label
-      heading.textContent = d.label
+      headingText.textContent = d.label
       addLabel.textContent = `Legg til tiltak: ${d.short}`
     }
     group.setDef(def)
@@ -291,6 +375,7 @@ class TiltakView {
     for (const [key, group] of this.groups) {
       if (keys.has(key)) continue
       for (const row of group.rowsByMap.values()) row.destroy()
+      this.headObserver?.unobserve(group.heading)
       group.el.remove()
       this.groups.delete(key)
     }
@@ -309,6 +394,13 @@ class TiltakView {
 
   flushAll () {
     for (const row of this.allRows()) row.flush()
+  }
+
+  /** The tag of the groups' headings: one level under the section's heading. */
+  headingTag () {
+    const own = this.root.querySelector(':scope > h2, :scope > h3, :scope > h4, :scope > h5')
+    const level = own ? Number(own.tagName.slice(1)) : 4
+    return `h${Math.min(6, level + 1)}`
   }
 
   /** Re-renders rows (keyed by group and Y.Map), keeping focus where it was. */
@@ -429,6 +521,7 @@ class TiltakView {
       shown += visible
       const n = group.order.length
       group.count.textContent = `(${filtering ? `${visible} av ${n}` : n})`
+      group.headCount.textContent = group.count.textContent
       group.table.hidden = visible === 0
       // «Uten …» is shown only when it has rows; while filtering, groups without matches go.
       group.el.hidden = (group.def.key === NONE && n === 0 && !group.def.always) || (filtering && visible === 0)
@@ -545,6 +638,10 @@ class Row {
       this.tr.append(h('td', { class: `kol-${field.name}`, 'data-label': field.label }, control.el, i === 0 ? this.also : null))
     })
     this.detailsId = uid('detaljer')
+    // Every field of the row, with its label, in a dialog (made when first opened).
+    this.openButton = this.actionButton('apne', 'Åpne', 'Åpne', () => view.tables.panel().open(this, this.openButton))
+    this.openButton.setAttribute('aria-haspopup', 'dialog')
+    this.openButton.title = 'Åpne tiltaket med alle feltene'
     this.moreButton = this.actionButton('mer', 'Mer', 'Mer', () => this.toggleDetails())
     this.moreButton.title = 'Vis eller skjul flere felt'
     this.moreButton.setAttribute('aria-expanded', 'false')
@@ -566,16 +663,56 @@ class Row {
         onclick: () => comments.showRow(this.id)
       }, this.commentMark, this.commentCount)
     }
-    const actions = h('td', { class: 'kol-handlinger' }, h('div', { class: 'handlinger' }, this.commentMarker, this.moreButton,
-      this.commentButton,
+    // Two lines of buttons in a compact row: open, more, move; then comment, delete.
+    const actions = h('td', { class: 'kol-handlinger' }, h('div', { class: 'handlinger' }, this.commentMarker, this.openButton, this.moreButton,
       editable ? [
         this.upButton = this.actionButton('opp', '↑', 'Flytt opp', () => view.move(this, -1), 'Alt+Shift+ArrowUp'),
-        this.downButton = this.actionButton('ned', '↓', 'Flytt ned', () => view.move(this, 1), 'Alt+Shift+ArrowDown'),
-        this.actionButton('slett', 'Slett', 'Slett', () => view.delete(this))
-      ] : null))
+        this.downButton = this.actionButton('ned', '↓', 'Flytt ned', () => view.move(this, 1), 'Alt+Shift+ArrowDown')
+      ] : null,
+      this.commentButton,
+      editable ? this.actionButton('slett', 'Slett', 'Slett', () => view.delete(this)) : null))
     this.tr.append(actions)
     if (view.expanded.has(this.id)) this.toggleDetails(true)
     this.setCommentCount(view.tables.commentCounts.get(this.id) || 0)
+  }
+
+  /** The control (of this row, in the table or the row panel) an element belongs to. */
+  controlOf (el) {
+    const ctl = el?.dataset?.ctl
+    return ctl ? this.controls.get(ctl) || null : null
+  }
+
+  /**
+   * The length counter under a text field («123 / 500 tegn», linked by aria-describedby): made
+   * on first focus; over the limit the field is marked invalid. `live` hears, once per new level,
+   * that the text nears, reaches or passes the limit.
+   */
+  updateCounter (control, live) {
+    const el = control.el
+    if (!(el instanceof HTMLTextAreaElement || el instanceof HTMLInputElement)) return
+    const length = charCount(el.value)
+    const state = counterState(length, control.field)
+    if (!control.counter) {
+      if (!state.shown) return
+      control.counter = h('span', { class: 'tegn', id: uid('tegn') })
+      el.after(control.counter)
+      const described = el.getAttribute('aria-describedby')
+      el.setAttribute('aria-describedby', described ? `${described} ${control.counter.id}` : control.counter.id)
+      control.level = 'ok'
+    }
+    if (control.counter.textContent !== state.text) control.counter.textContent = state.text
+    control.counter.hidden = !state.shown
+    control.counter.dataset.niva = state.level
+    const over = state.level === 'over'
+    if (over !== !!control.over) {
+      control.over = over
+      el.setAttribute('aria-invalid', String(over))
+    }
+    if (state.level !== control.level) {
+      const message = state.level === 'ok' ? null : counterMessage(control.field.label, length, state.max, state.level)
+      control.level = state.level
+      if (message && live) { live.textContent = ''; setTimeout(() => { live.textContent = message }, 50) }
+    }
   }
 
   /** The row's name in messages and comment quotes: the schema's title field. */
@@ -663,7 +800,7 @@ class Row {
     else if (isListKind(field)) control = this.listControl(field, ctl, place)
     else control = this.inputControl(field, ctl)
     if (!control.labelWith) control.labelWith = (ids) => control.el.setAttribute('aria-labelledby', ids)
-    if (place === 'extra' && !control.el.id) control.el.id = uid('felt')
+    if (place !== 'main' && !control.el.id) control.el.id = uid('felt')
     this.controls.set(ctl, control)
     control.field = field
     control.refresh()
@@ -681,9 +818,16 @@ class Row {
   /** A long text: the row's Y.Text, bound to a textarea (see ytext-binding.js). */
   textAreaControl (field, ctl, place) {
     const { ctx } = this.view
-    const area = h('textarea', { 'data-ctl': ctl, rows: place === 'main' ? '2' : '3', readonly: !ctx.editable, maxlength: String(maxChars(field)) })
+    const area = h('textarea', {
+      'data-ctl': ctl, rows: place === 'main' ? '2' : '3', readonly: !ctx.editable, maxlength: String(maxChars(field)),
+      class: place === 'main' ? 'kompakt' : null
+    })
     const control = { el: area, binding: null, text: null }
     control.refresh = () => {
+      // A text longer than the limit (from another tool) is flagged; the counter says how much.
+      if (control.counter || (this.map.get(field.name)?.length ?? 0) > maxChars(field)) {
+        queueMicrotask(() => this.updateCounter(control, null))
+      }
       const value = this.map.get(field.name)
       if (value instanceof Y.Text) {
         if (control.text !== value) {
@@ -781,7 +925,7 @@ class Row {
     }
     const control = { el, labelled: true }
     control.labelWith = (ids) => summary.setAttribute('aria-labelledby', `${ids} ${valueId}`)
-    if (place === 'extra') {
+    if (place !== 'main') {
       control.caption = h('span', { class: 'felt-navn', id: uid('navn') }, field.label)
       control.labelWith(`${control.caption.id} ${this.numId}`)
     }
@@ -843,6 +987,7 @@ class Row {
 
   refreshMembership () {
     this.membership?.refresh()
+    this.panelMembership?.refresh()
   }
 
   /** Re-reads every control of a field kind (e.g. goals, when the plan's goals change). */
@@ -890,12 +1035,95 @@ class Row {
   }
 
   destroy () {
+    this.view.tables.panelIfMade()?.rowGone(this)
     for (const control of this.controls.values()) {
       control.binding?.destroy()
       if (control.write?.pending()) control.write.flush()
     }
     this.tr.remove()
     this.details?.remove()
+  }
+}
+
+/**
+ * The row panel: every field the template defines for a row, each with its label, editable, in
+ * a modal <dialog> (focus stays inside; Esc or «Lukk» closes it and focus goes back to where it
+ * was). One dialog for all tables, filled when opened and emptied when closed, so rows carry
+ * nothing extra.
+ */
+class RowPanel {
+  constructor () {
+    const titleId = uid('panel')
+    this.heading = h('h2', { id: titleId })
+    this.where = h('p', { class: 'rad-panel-gruppe' })
+    this.body = h('div', { class: 'rad-panel-felt' })
+    this.live = h('div', { class: 'skjult', 'aria-live': 'polite' })
+    const close = h('button', { type: 'button', class: 'sekundaer', onclick: () => this.close() }, 'Lukk')
+    this.el = h('dialog', { class: 'samskriv-dialog rad-panel', 'aria-labelledby': titleId },
+      h('div', { class: 'rad-panel-hode' }, this.heading, close), this.where, this.body, this.live)
+    const counted = (event) => {
+      const control = this.row?.controlOf(event.target)
+      if (control) this.row.updateCounter(control, this.live)
+    }
+    this.el.addEventListener('input', counted)
+    this.el.addEventListener('close', () => this.empty())
+    document.body.append(this.el)
+    this.row = null
+    this.opener = null
+  }
+
+  open (row, opener) {
+    if (this.row) this.close()
+    this.row = row
+    this.rowId = row.id
+    this.opener = opener || document.activeElement
+    const view = row.view
+    this.heading.textContent = `Tiltak ${row.numText.data}`
+    this.where.textContent = row.group.def.label
+    let first = null
+    for (const field of view.roles.fields) {
+      const control = row.makeControl(field, 'panel')
+      first ||= control.labelled ? control.el.querySelector('summary') : control.el
+      this.body.append(control.labelled
+        ? h('div', { class: `felt felt-${field.type}` }, control.caption, control.el)
+        : h('div', { class: `felt felt-${field.type}` }, h('label', { for: control.el.id }, field.label), control.el))
+      row.updateCounter(control, null)
+    }
+    row.panelMembership = row.makeMembership()
+    if (row.panelMembership) this.body.append(row.panelMembership.el)
+    this.el.showModal()
+    const title = view.roles.titleField && row.controls.get(`panel:${view.roles.titleField.name}`)
+    ;(title?.labelled ? title.el.querySelector('summary') : title?.el || first)?.focus()
+  }
+
+  /** The shown row went (deleted, or moved by someone and drawn anew): the panel closes. */
+  rowGone (row) {
+    if (this.row === row) this.close()
+  }
+
+  close () {
+    if (this.el.open) this.el.close()
+    this.empty()
+  }
+
+  empty () {
+    const row = this.row
+    if (!row) return
+    for (const [ctl, control] of row.controls) {
+      if (!ctl.startsWith('panel:')) continue
+      control.write?.flush()
+      control.binding?.destroy()
+      row.controls.delete(ctl)
+    }
+    row.panelMembership = null
+    this.body.replaceChildren()
+    this.row = null
+    // Back to where focus was; if that row was drawn anew, to its «Åpne» button.
+    const back = this.opener?.isConnected
+      ? this.opener
+      : document.querySelector(`tr[data-row-id="${CSS.escape(this.rowId)}"] [data-ctl="apne"]`)
+    this.opener = null
+    back?.focus()
   }
 }
 

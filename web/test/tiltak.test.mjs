@@ -6,7 +6,8 @@ import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import {
   NONE, tableRoles, fieldValues, fieldChoices, groupDefs, groupItems, rowSections, rowViews,
-  validNumber, toggled, newRowValues, maxChars
+  validNumber, toggled, newRowValues, maxChars, columnWidths, charCount, counterState, counterMessage,
+  TITLE_MIN_SHARE
 } from '../src/tiltak-model.js'
 import { schema, headingTag } from '../src/schema.js'
 
@@ -151,4 +152,39 @@ test('prose headings have levels 3 to 5, shown below the plan\'s own section hea
   assert.deepEqual([3, 4, 5].map(heading), ['h4', 'h5', 'h6'])
   const parsed = Object.fromEntries(schema.nodes.heading.spec.parseDOM.map((rule) => [rule.tag, rule.attrs.level]))
   assert.deepEqual(parsed, { h1: 3, h2: 3, h3: 3, h4: 3, h5: 4, h6: 5 })
+})
+
+test('the title column keeps its template share but never less than the minimum share', () => {
+  const roles = tableRoles(SCHEMA)
+  const widths = columnWidths(roles.mainFields, roles.titleField, '10rem')
+  // navn (4) and eier (1): the title field's share of the fields, or 40 % of the table.
+  assert.equal(widths.get('navn'), `max(calc((100cqw - 10rem) * 0.8), calc(${TITLE_MIN_SHARE * 100}cqw + 1px))`)
+  assert.equal(widths.get('eier'), `calc((100cqw - 10rem - ${widths.get('navn')}) * 1)`)
+  // Without a title among the columns, plain template proportions.
+  const plain = columnWidths(roles.mainFields, null, '10rem')
+  assert.equal(plain.get('navn'), 'calc((100cqw - 10rem) * 0.8)')
+  assert.equal(plain.get('eier'), 'calc((100cqw - 10rem) * 0.2)')
+  // Three columns: the others share what the title leaves, in their own proportions.
+  const fields = [{ name: 'a', width: 2 }, { name: 't', width: 1 }, { name: 'b', width: 6 }]
+  const three = columnWidths(fields, fields[1], '8rem')
+  assert.match(three.get('a'), /\* 0\.25\)$/)
+  assert.match(three.get('b'), /\* 0\.75\)$/)
+})
+
+test('lengths count characters as the server does, and the counter warns near and over the limit', () => {
+  assert.equal(charCount('Tiltak'), 6)
+  assert.equal(charCount('æøå 😀'), 5) // an astral character is one, not two UTF-16 units
+  const field = { name: 'x', label: 'Kort', type: 'text', max_chars: 20 }
+  assert.deepEqual(counterState(5, field), { max: 20, level: 'ok', shown: true, text: '5 / 20 tegn' })
+  assert.equal(counterState(18, field).level, 'naer')
+  assert.equal(counterState(20, field).level, 'grense')
+  assert.deepEqual(counterState(23, field), { max: 20, level: 'over', shown: true, text: '23 / 20 tegn (3 for mye)' })
+  // Without the template's max_chars: the server's limit, shown only near it.
+  const long = { name: 'y', label: 'Lang', type: 'long_text' }
+  assert.equal(counterState(3200, long).shown, false)
+  assert.equal(counterState(9500, long).shown, true)
+  assert.equal(counterState(9500, long).max, maxChars(long))
+  assert.equal(counterMessage('Kort', 5, 20, 'ok'), null)
+  assert.equal(counterMessage('Kort', 18, 20, 'naer'), 'Kort: 18 av 20 tegn brukt.')
+  assert.match(counterMessage('Kort', 23, 20, 'over'), /3 over grensen på 20/)
 })
