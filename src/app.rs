@@ -75,11 +75,7 @@ impl Application {
             registry.spawn_node_listener(events);
         }
         revocations.spawn_poller(registry.shutdown_token());
-        let public_url = config
-            .public_url
-            .clone()
-            .map(|url| url.trim_end_matches('/').to_owned())
-            .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
+        let (public_url, _) = crate::config::public_base(config.public_url.as_deref(), addr.port());
         let state = Services {
             storage,
             templates,

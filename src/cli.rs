@@ -257,25 +257,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// The public address links start with, as the server makes it (`src/app.rs`): `public_url`
-/// (`SAMSKRIV_PUBLIC_URL`) without a trailing `/`, else `http://localhost:PORT` from the listen
-/// address. The second value, when set, says that the address was guessed and how to set it.
+/// The public address links start with, as the server makes it ([`crate::config::public_base`]),
+/// from the listen address's port. The second value, when set, says that the address was
+/// guessed and how to set it.
 fn public_base(public_url: Option<&str>, listen: std::net::SocketAddr) -> (String, Option<String>) {
-    if let Some(url) = public_url.map(str::trim).filter(|u| !u.is_empty()) {
-        return (url.trim_end_matches('/').to_owned(), None);
-    }
     let port = if listen.port() == 0 {
         8080
     } else {
         listen.port()
     };
-    let base = format!("http://localhost:{port}");
-    let note = format!(
-        "Merk: SAMSKRIV_PUBLIC_URL (--public-url) er ikke satt, så lenken er gjettet ut fra \
-         lytteadressen {listen}: {base}. Virker ikke den for mottakeren, sett SAMSKRIV_PUBLIC_URL \
-         til adressen serveren nås på (den samme som serveren bruker) og lag lenken på nytt."
-    );
-    (base, Some(note))
+    let (base, guessed) = crate::config::public_base(public_url, port);
+    let note = guessed.then(|| {
+        format!(
+            "Merk: SAMSKRIV_PUBLIC_URL (--public-url) er ikke satt, så lenken er gjettet ut fra \
+             lytteadressen {listen}: {base}. Virker ikke den for mottakeren, sett SAMSKRIV_PUBLIC_URL \
+             til adressen serveren nås på (den samme som serveren bruker) og lag lenken på nytt."
+        )
+    });
+    (base, note)
 }
 
 async fn user_command(command: UserCommand) -> anyhow::Result<()> {

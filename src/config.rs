@@ -149,3 +149,13 @@ impl Default for LiveConfig {
         }
     }
 }
+
+/// The address links start with, for the server and the CLI alike: `public_url`
+/// (`--public-url`, `SAMSKRIV_PUBLIC_URL`) without a trailing `/`, else
+/// `http://localhost:PORT`. The flag says whether the address was guessed.
+pub fn public_base(public_url: Option<&str>, port: u16) -> (String, bool) {
+    match public_url.map(str::trim).filter(|url| !url.is_empty()) {
+        Some(url) => (url.trim_end_matches('/').to_owned(), false),
+        None => (format!("http://localhost:{port}"), true),
+    }
+}
