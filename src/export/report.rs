@@ -26,8 +26,12 @@ pub struct StatusReport {
     pub previous_round: Option<String>,
     /// The template's status options, in order.
     pub statuses: Vec<StatusOption>,
-    /// The value of the status option that counts as done («gjennomført»); "" for none.
+    /// The value of the status option that counts as done («gjennomført»): its counts are
+    /// the share done and each unit's `done`; "" (or a value not among `statuses`) for none.
     pub done_status: String,
+    /// The label of the template's `group_by` field («Mål», «Strategi»); "" when the
+    /// template does not group.
+    pub group_label: String,
     /// The tiltak grouped by the template's `group_by` (one group labelled "" when none).
     pub groups: Vec<ReportGroup>,
     /// Progress per responsible unit.
