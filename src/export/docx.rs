@@ -46,7 +46,7 @@ pub const LANGUAGE: &str = "nb-NO";
 const PAGE_WIDTH: u32 = 11_906;
 const PAGE_HEIGHT: u32 = 16_838;
 const SIDE_MARGIN: u32 = 1_247;
-const TEXT_WIDTH: u32 = PAGE_WIDTH - 2 * SIDE_MARGIN;
+pub(crate) const TEXT_WIDTH: u32 = PAGE_WIDTH - 2 * SIDE_MARGIN;
 /// The «Nr.» column of tiltak tables.
 const NUMBER_WIDTH: u32 = 600;
 /// Indentation of one list level.
@@ -75,7 +75,7 @@ pub fn to_docx(
 
 /// The cover logo as Word takes it: PNG bytes (an SVG is drawn by resvg) at its size on the
 /// cover in EMU (36 000 to the millimetre), stored as `word/media/logo.png`.
-struct WordLogo {
+pub(crate) struct WordLogo {
     png: Vec<u8>,
     cx: u64,
     cy: u64,
@@ -92,14 +92,32 @@ impl WordLogo {
         })
     }
 
-    /// The logo as an inline picture in its own paragraph (relationship `rIdLogo`). The
-    /// DrawingML namespaces are declared where they are used, as Word itself writes them.
+    /// The logo as an inline picture in its own paragraph (relationship `rIdLogo`).
     fn paragraph(&self) -> String {
-        let WordLogo { cx, cy, .. } = self;
         format!(
-            r#"<w:p><w:pPr><w:spacing w:after="240"/></w:pPr><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="1" name="Logo" descr="Logo"/><wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="{A_NS}" noChangeAspect="1"/></wp:cNvGraphicFramePr><a:graphic xmlns:a="{A_NS}"><a:graphicData uri="{PIC_NS}"><pic:pic xmlns:pic="{PIC_NS}"><pic:nvPicPr><pic:cNvPr id="1" name="logo.png" descr="Logo"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="rIdLogo"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"#
+            r#"<w:p><w:pPr><w:spacing w:after="240"/></w:pPr>{}</w:p>"#,
+            picture_run("rIdLogo", 1, "Logo", "logo.png", "Logo", self.cx, self.cy)
         )
     }
+}
+
+/// An inline picture as a run: relationship `rid`, drawing object `id` (unique in the
+/// document), `name` and file `file`, alternative text `descr` (an attribute: escaped here),
+/// `cx` × `cy` EMU. The DrawingML namespaces are declared where they are used, as Word itself
+/// writes them.
+pub(crate) fn picture_run(
+    rid: &str,
+    id: usize,
+    name: &str,
+    file: &str,
+    descr: &str,
+    cx: u64,
+    cy: u64,
+) -> String {
+    let (name, file, descr) = (attr(name), attr(file), attr(descr));
+    format!(
+        r#"<w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="{id}" name="{name}" descr="{descr}"/><wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="{A_NS}" noChangeAspect="1"/></wp:cNvGraphicFramePr><a:graphic xmlns:a="{A_NS}"><a:graphicData uri="{PIC_NS}"><pic:pic xmlns:pic="{PIC_NS}"><pic:nvPicPr><pic:cNvPr id="{id}" name="{file}" descr="{descr}"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"#
+    )
 }
 
 /// Where blocks are written: the heading level of their section, and whether they are inside
@@ -114,14 +132,17 @@ struct Place {
 
 /// The document body being written, and what it refers to.
 #[derive(Default)]
-struct Body {
-    xml: String,
+pub(crate) struct Body {
+    pub(crate) xml: String,
     /// Safe link targets, in order of first use: relationship `rIdLink{n}` is `links[n - 1]`.
     links: Vec<String>,
     /// Numbering instances: `(ordered, start, level)` for `w:numId` n + 1.
     lists: Vec<(bool, u32, u32)>,
     /// Whether the cover shows the logo (relationship `rIdLogo`).
     logo: bool,
+    /// Other PNG pictures, in order: relationship `rIdPicture{n}` is `pictures[n - 1]`,
+    /// stored as `word/media/{name}`; see [`Body::add_picture`].
+    pictures: Vec<(String, Vec<u8>)>,
 }
 
 impl Body {
@@ -261,7 +282,7 @@ impl Body {
 
     /// A heading in Word's heading style of `level` (1–6), with the section's number before
     /// its text; `ppr` is added to its paragraph properties.
-    fn heading_with(&mut self, level: u8, number: &str, text: &str, ppr: &str) {
+    pub(crate) fn heading_with(&mut self, level: u8, number: &str, text: &str, ppr: &str) {
         let level = level.clamp(1, 6);
         let text = if number.trim().is_empty() {
             text.to_owned()
@@ -333,7 +354,7 @@ impl Body {
     }
 
     /// A table of plain values with a header row, columns by relative width.
-    fn data_table(&mut self, columns: &[&str], widths: &[f32], rows: &[Vec<String>]) {
+    pub(crate) fn data_table(&mut self, columns: &[&str], widths: &[f32], rows: &[Vec<String>]) {
         let total: f32 = widths.iter().sum::<f32>().max(1.0);
         let twips: Vec<u32> = widths
             .iter()
@@ -359,7 +380,7 @@ impl Body {
         self.spacer();
     }
 
-    fn table_start(&mut self, widths: &[u32]) {
+    pub(crate) fn table_start(&mut self, widths: &[u32]) {
         self.xml.push_str(
             r#"<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>"#,
         );
@@ -370,7 +391,7 @@ impl Body {
     }
 
     /// The header row: repeated at the top of every page the table runs over, never split.
-    fn header_row(&mut self, cells: &[String], widths: &[u32]) {
+    pub(crate) fn header_row(&mut self, cells: &[String], widths: &[u32]) {
         self.xml
             .push_str("<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>");
         for (index, width) in widths.iter().enumerate() {
@@ -388,7 +409,7 @@ impl Body {
         self.xml.push_str("</w:tr>");
     }
 
-    fn cell_start(&mut self, width: u32, shading: &str) {
+    pub(crate) fn cell_start(&mut self, width: u32, shading: &str) {
         let _ = write!(
             self.xml,
             r#"<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shading}</w:tcPr>"#
@@ -396,7 +417,7 @@ impl Body {
     }
 
     /// An empty paragraph after a table, so that two tables never merge into one.
-    fn spacer(&mut self) {
+    pub(crate) fn spacer(&mut self) {
         self.xml
             .push_str(r#"<w:p><w:pPr><w:pStyle w:val="Tabellavstand"/></w:pPr></w:p>"#);
     }
@@ -619,13 +640,21 @@ impl Body {
     }
 
     /// A paragraph with paragraph properties `ppr` (already XML) and `runs` (already XML).
-    fn paragraph(&mut self, ppr: &str, runs: &str) {
+    pub(crate) fn paragraph(&mut self, ppr: &str, runs: &str) {
         self.xml.push_str("<w:p>");
         if !ppr.is_empty() {
             let _ = write!(self.xml, "<w:pPr>{ppr}</w:pPr>");
         }
         self.xml.push_str(runs);
         self.xml.push_str("</w:p>");
+    }
+
+    /// Adds a PNG picture stored as `word/media/{name}` (a plain file name of ours) and
+    /// returns its relationship id and its drawing object id (the logo is object 1).
+    pub(crate) fn add_picture(&mut self, name: &str, png: Vec<u8>) -> (String, usize) {
+        self.pictures.push((name.to_owned(), png));
+        let n = self.pictures.len();
+        (format!("rIdPicture{n}"), n + 1)
     }
 
     // ---------------------------------------------------------------------------------------
@@ -655,6 +684,14 @@ impl Body {
             let _ = write!(
                 out,
                 r#"<Relationship Id="rIdLogo" Type="{REL_TYPE}/image" Target="media/logo.png"/>"#
+            );
+        }
+        for (index, (name, _)) in self.pictures.iter().enumerate() {
+            let _ = write!(
+                out,
+                r#"<Relationship Id="rIdPicture{}" Type="{REL_TYPE}/image" Target="media/{}"/>"#,
+                index + 1,
+                attr(name)
             );
         }
         out.push_str("</Relationships>");
@@ -714,7 +751,7 @@ fn list_ppr(num: usize, level: u32) -> String {
 
 /// A run of text: bold and italic when asked, `rpr` (already XML: a character style) first.
 /// A newline is a line break, a tab a tab.
-fn run(text: &str, bold: bool, italic: bool, rpr: &str) -> String {
+pub(crate) fn run(text: &str, bold: bool, italic: bool, rpr: &str) -> String {
     let mut props = String::from(rpr);
     if bold {
         props.push_str("<w:b/>");
@@ -772,7 +809,7 @@ fn change_runs(line: &ChangeLine) -> String {
 
 /// Character data: `&`, `<` and `>` escaped, characters XML 1.0 does not allow dropped
 /// (control characters other than tab and line feed; a carriage return is a blank).
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -791,13 +828,13 @@ fn escape(text: &str) -> String {
 }
 
 /// An attribute value (quoted with `"`).
-fn attr(text: &str) -> String {
+pub(crate) fn attr(text: &str) -> String {
     escape(text).replace(['\n', '\t'], " ")
 }
 
 /// The running header (title, then the version or «Utkast» at the right margin, bold and
 /// coloured for a draft) and the footer with the page number; empty ones for the cover.
-fn header(title: &TitleBlock) -> String {
+pub(crate) fn header(title: &TitleBlock) -> String {
     let version = if title.draft {
         run(&title.version, true, false, r#"<w:color w:val="8A2A0A"/>"#)
     } else {
@@ -861,7 +898,7 @@ fn settings() -> String {
     )
 }
 
-/// The parts' content types; `png` when the package holds the logo.
+/// The parts' content types; `png` when the package holds the logo or another picture.
 fn content_types(png: bool) -> String {
     let main = "application/vnd.openxmlformats-officedocument.wordprocessingml";
     let png = if png {
@@ -902,14 +939,17 @@ fn app_properties() -> String {
 }
 
 /// The .docx package: its parts in a fixed order, each dated 1980-01-01 (the ZIP format's
-/// earliest date), deflated; the cover logo last.
-fn package(
+/// earliest date), deflated; the cover logo, then the body's other pictures, last.
+pub(crate) fn package(
     title: &TitleBlock,
     body: &Body,
     logo: Option<&WordLogo>,
 ) -> zip::result::ZipResult<Vec<u8>> {
     let parts: [(&str, String); 13] = [
-        ("[Content_Types].xml", content_types(logo.is_some())),
+        (
+            "[Content_Types].xml",
+            content_types(logo.is_some() || !body.pictures.is_empty()),
+        ),
         ("_rels/.rels", package_rels()),
         ("docProps/core.xml", core_properties(title)),
         ("docProps/app.xml", app_properties()),
@@ -935,6 +975,10 @@ fn package(
     if let Some(logo) = logo {
         zip.start_file("word/media/logo.png", options)?;
         zip.write_all(&logo.png)?;
+    }
+    for (name, png) in &body.pictures {
+        zip.start_file(format!("word/media/{name}"), options)?;
+        zip.write_all(png)?;
     }
     Ok(zip.finish()?.into_inner())
 }

@@ -164,14 +164,32 @@ impl CoverLogo {
         );
         let pixels = |mm: f64| ((mm / 25.4 * RASTER_DPI).round() as u32).max(1);
         let (width, height) = (pixels(width_mm), pixels(height_mm));
-        let mut pixmap = tiny_skia::Pixmap::new(width, height).ok_or(LogoError::Raster)?;
-        let transform = tiny_skia::Transform::from_scale(
-            width as f32 / tree.size().width(),
-            height as f32 / tree.size().height(),
-        );
-        resvg::render(&tree, transform, &mut pixmap.as_mut());
-        pixmap.encode_png().map_err(|_| LogoError::Raster)
+        draw_png(&tree, width, height)
     }
+}
+
+/// Draws `tree` as a `width` × `height` PNG.
+fn draw_png(tree: &usvg::Tree, width: u32, height: u32) -> Result<Vec<u8>, LogoError> {
+    let mut pixmap = tiny_skia::Pixmap::new(width, height).ok_or(LogoError::Raster)?;
+    let transform = tiny_skia::Transform::from_scale(
+        width as f32 / tree.size().width(),
+        height as f32 / tree.size().height(),
+    );
+    resvg::render(tree, transform, &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|_| LogoError::Raster)
+}
+
+/// An SVG document the exports draw themselves (the status report's chart) as a PNG of
+/// `scale` pixels per user unit, read like a logo ([`parse_svg`]: nothing outside it is
+/// loaded, text in the exports' fonts).
+pub(crate) fn svg_to_png(svg: &str, scale: f32) -> Result<Vec<u8>, LogoError> {
+    let tree = parse_svg(svg.as_bytes())?;
+    let pixels = |side: f32| ((side * scale).round() as u32).max(1);
+    draw_png(
+        &tree,
+        pixels(tree.size().width()),
+        pixels(tree.size().height()),
+    )
 }
 
 /// Scales `width` × `height` into the cover's box, rounded to 0.1 mm.

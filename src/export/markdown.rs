@@ -250,7 +250,7 @@ fn heading_marks(level: u8) -> String {
 
 /// A pipe table: plain-text column headings, and cells already written as Markdown (see
 /// [`cell_text`]); a row shorter than the header is padded.
-fn table_md(columns: &[String], rows: &[Vec<String>]) -> String {
+pub(crate) fn table_md(columns: &[String], rows: &[Vec<String>]) -> String {
     let width = columns.len().max(1);
     let mut out = String::new();
     row_md(columns.iter().map(|c| cell_text(c)), width, &mut out);
@@ -422,7 +422,7 @@ fn cell_block(block: &Block) -> String {
 /// Where inline text goes: a paragraph may break lines and each of its lines starts a block
 /// line; a heading, a table cell or a title-block value stays on one line after its marker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Paragraph,
     OneLine,
     /// One line right after a list marker, where `- ` or `1. ` would start a nested list.
@@ -430,7 +430,7 @@ enum Mode {
 }
 
 /// Plain text (no marks) as Markdown.
-fn text_md(text: &str, mode: Mode) -> String {
+pub(crate) fn text_md(text: &str, mode: Mode) -> String {
     inlines_md(
         &[Inline::Text {
             text: text.to_owned(),
@@ -443,7 +443,7 @@ fn text_md(text: &str, mode: Mode) -> String {
 }
 
 /// Text of a title-block value, heading or table cell: one line, escaped.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text_md(text, Mode::OneLine)
 }
 
@@ -462,7 +462,7 @@ struct Run<'a> {
 }
 
 /// Inline content as Markdown.
-fn inlines_md(inlines: &[Inline], mode: Mode) -> String {
+pub(crate) fn inlines_md(inlines: &[Inline], mode: Mode) -> String {
     // Split text into lines first: a newline in text is a line break, like a hard_break.
     let mut lines: Vec<Vec<Run<'_>>> = vec![Vec::new()];
     for inline in inlines {

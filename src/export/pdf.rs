@@ -68,8 +68,6 @@ pub fn to_pdf(
     let date = Datetime::from_ymd(year, month, day)
         .ok_or_else(|| ExportError::Typeset(format!("invalid date {year}-{month}-{day}")))?;
     let world = ExportWorld::new(json, date).with_logo(info.logo.as_ref());
-    let standards =
-        PdfStandards::new(&[PdfStandard::A_2a]).map_err(|e| ExportError::Pdf(e.to_string()))?;
     // A stable identifier: the same plan version gets the same PDF document id.
     let ident = format!(
         "samskriv:{}:{}:{}",
@@ -77,8 +75,20 @@ pub fn to_pdf(
         info.version.as_deref().unwrap_or(""),
         info.date_millis
     );
+    typeset(&world, &ident, date)
+}
+
+/// Compiles `world`'s template and writes it as PDF/A-2a (tagged), with the document id
+/// `ident` and the timestamp `date` (both fixed by the data, so the bytes are too).
+pub(super) fn typeset(
+    world: &ExportWorld,
+    ident: &str,
+    date: Datetime,
+) -> Result<Vec<u8>, ExportError> {
+    let standards =
+        PdfStandards::new(&[PdfStandard::A_2a]).map_err(|e| ExportError::Pdf(e.to_string()))?;
     let options = PdfOptions {
-        ident: Smart::Custom(&ident),
+        ident: Smart::Custom(ident),
         timestamp: Some(Timestamp::new_utc(date)),
         page_ranges: None,
         standards,
@@ -87,7 +97,7 @@ pub fn to_pdf(
     let _guard = COMPILE
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let result = typst::compile::<PagedDocument>(&world).output;
+    let result = typst::compile::<PagedDocument>(world).output;
     let bytes = result
         .map_err(|errors| ExportError::Typeset(diagnostics(&errors)))
         .and_then(|document| {
@@ -633,7 +643,8 @@ pub fn text(value: &str) -> String {
     breakable(&clean(value))
 }
 
-fn clean(value: &str) -> String {
+/// Text without control characters (other than line breaks), for metadata.
+pub(crate) fn clean(value: &str) -> String {
     value
         .chars()
         .map(|c| match c {

@@ -1,7 +1,7 @@
 //! The typst `World` of the PDF export: a few virtual files and four embedded fonts, nothing
 //! else. Typst asks the world for every file it reads (`#read`, `#json`, `#image`, `#import`,
 //! `#include`); this one answers only `/main.typ` (the export template, compiled in),
-//! `/plan.json` (the plan as data) and, when the plan has a cover logo, `/logo.png` or
+//! `/plan.json` (the plan as data, or the status report's data for its template) and, when the plan has a cover logo, `/logo.png` or
 //! `/logo.svg` (the checked logo, see [`super::logo`]), and `FileError::NotFound` for any other
 //! path, so nothing in a PDF can come from the server's disk.
 
@@ -18,6 +18,9 @@ use super::logo::{CoverLogo, LogoKind};
 
 /// The export template (typst markup written by us; user text never becomes markup).
 pub const TEMPLATE: &str = include_str!("../../templates/export/plan.typ");
+/// The status report's template (see [`super::report`]), compiled as `/main.typ` of a
+/// world made with [`ExportWorld::report`]; it reads the report's data from the same path.
+pub const REPORT_TEMPLATE: &str = include_str!("../../templates/export/report.typ");
 /// Where the template finds the plan's data: `json("/plan.json")`.
 pub const PLAN_JSON_PATH: &str = "/plan.json";
 const MAIN_PATH: &str = "/main.typ";
@@ -45,6 +48,7 @@ struct Shared {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
     main: Source,
+    report: Source,
 }
 
 static SHARED: LazyLock<Shared> = LazyLock::new(|| {
@@ -57,6 +61,7 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         book: LazyHash::new(FontBook::from_fonts(&fonts)),
         fonts,
         main: Source::new(main_id(), TEMPLATE.to_owned()),
+        report: Source::new(main_id(), REPORT_TEMPLATE.to_owned()),
     }
 });
 
@@ -85,6 +90,8 @@ pub struct ExportWorld {
     today: Datetime,
     /// The cover logo's file and bytes, when the plan has one.
     logo: Option<(FileId, Bytes)>,
+    /// `/main.typ` is the status report's template rather than the plan's.
+    report: bool,
 }
 
 impl ExportWorld {
@@ -95,6 +102,16 @@ impl ExportWorld {
             plan_json: Bytes::new(plan_json),
             today,
             logo: None,
+            report: false,
+        }
+    }
+
+    /// A world whose `/main.typ` is [`REPORT_TEMPLATE`], with the report's data at
+    /// [`PLAN_JSON_PATH`].
+    pub fn report(report_json: Vec<u8>, today: Datetime) -> Self {
+        ExportWorld {
+            report: true,
+            ..ExportWorld::new(report_json, today)
         }
     }
 
@@ -122,7 +139,9 @@ impl World for ExportWorld {
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
-        if id == main_id() {
+        if id == main_id() && self.report {
+            Ok(SHARED.report.clone())
+        } else if id == main_id() {
             Ok(SHARED.main.clone())
         } else {
             Err(not_found(id))
@@ -133,7 +152,11 @@ impl World for ExportWorld {
         if id == plan_json_id() {
             Ok(self.plan_json.clone())
         } else if id == main_id() {
-            Ok(Bytes::from_string(TEMPLATE))
+            Ok(Bytes::from_string(if self.report {
+                REPORT_TEMPLATE
+            } else {
+                TEMPLATE
+            }))
         } else if let Some((_, logo)) = self.logo.as_ref().filter(|(logo, _)| *logo == id) {
             Ok(logo.clone())
         } else {
