@@ -125,6 +125,8 @@ struct PlanResponse {
     tiltak_schema: TableSchema,
     /// Row ids of each tiltak section in use, in their groups, as pages and exports print them.
     tiltak_tables: Vec<TiltakTable>,
+    /// The plan's current status view: its latest closed status round, if any.
+    latest_closed_round: Option<crate::storage::rounds::Round>,
 }
 
 #[derive(Serialize)]
@@ -162,6 +164,7 @@ async fn get_plan(
     access: PlanAccess,
 ) -> Result<Json<PlanResponse>, HttpError> {
     require_current(&access)?;
+    let latest_closed_round = crate::service::rounds::latest_closed(&state, &access).await?;
     let PlanAccess {
         record, template, ..
     } = access;
@@ -200,6 +203,7 @@ async fn get_plan(
         view,
         tiltak_schema: template.tiltak.clone(),
         tiltak_tables,
+        latest_closed_round,
     }))
 }
 

@@ -10,6 +10,7 @@ mod error;
 pub mod extract;
 mod logo;
 mod members;
+mod rounds;
 mod structure;
 mod versions;
 
@@ -86,6 +87,7 @@ pub fn router() -> Router<AppState> {
         .merge(structure::router())
         .merge(diff::router())
         .merge(logo::router())
+        .merge(rounds::router())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod db;
 mod plans;
 mod postgres;
 pub mod revocation;
+pub mod rounds;
 mod sqlite;
 
 use std::sync::Arc;
@@ -176,7 +177,7 @@ pub trait Storage: Send + Sync + 'static {
     }
 
     /// Deletes the plan and everything stored with it (its log, snapshot, versions, comments,
-    /// members, invites, tokens, units, activity, logo) in one transaction; `false` when there was no
+    /// members, invites, tokens, units, activity, logo, status rounds) in one transaction; `false` when there was no
     /// such plan.
     async fn delete_plan(&self, id: PlanId) -> Result<bool> {
         plans::delete_plan(&self.db(), id).await

@@ -137,6 +137,16 @@ pub enum Problem {
         field: String,
         kind: String,
     },
+    #[error(
+        "`{0}` belongs on options of the tiltak table's `status_field` (the statuses of a status round)"
+    )]
+    RoundOptionOutsideStatus(&'static str),
+    #[error("only one status option can be `done`")]
+    SeveralDoneOptions,
+    #[error(
+        "a table with a `status_field` needs to say who reports each row: it has {0} `unit` fields, so set `responsible_field`"
+    )]
+    NoResponsibleField(usize),
     #[error("an `enum` or `multi_enum` field needs at least one option")]
     EnumWithoutOptions,
     #[error("only an `enum` or `multi_enum` field has options, but this field is `{0}`")]

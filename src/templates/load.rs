@@ -221,6 +221,60 @@ impl Checker {
             table.strategy_field.as_deref(),
             |kind| kind == FieldType::Enum,
         );
+        self.role(
+            table,
+            "status_field",
+            table.status_field.as_deref(),
+            |kind| kind == FieldType::Enum,
+        );
+        self.role(
+            table,
+            "indicator_field",
+            table.indicator_field.as_deref(),
+            |kind| !kind.is_list(),
+        );
+        self.role(
+            table,
+            "responsible_field",
+            table.responsible_field.as_deref(),
+            |kind| kind == FieldType::Unit,
+        );
+        self.round_options(table);
+    }
+
+    /// `requires_reason` and `done` are about status rounds: only on the status field's
+    /// options, and at most one option is done. With a status field, the table says who
+    /// answers for a row (one `unit` field, or `responsible_field`).
+    fn round_options(&mut self, table: &TableSchema) {
+        let status = table.status_field.as_deref();
+        for field in &table.fields {
+            let place = format!("tiltak field `{}`", field.name);
+            let is_status = status == Some(field.name.as_str());
+            let mut done = 0;
+            for option in &field.options {
+                let option_place = format!("{place}, option `{}`", option.value);
+                for (set, what) in [
+                    (option.requires_reason, "requires_reason"),
+                    (option.done, "done"),
+                ] {
+                    if set && !is_status {
+                        self.push(&option_place, Problem::RoundOptionOutsideStatus(what));
+                    }
+                }
+                done += usize::from(option.done);
+            }
+            if is_status && done > 1 {
+                self.push(&place, Problem::SeveralDoneOptions);
+            }
+        }
+        let units = table
+            .fields
+            .iter()
+            .filter(|field| field.field_type == FieldType::Unit)
+            .count();
+        if status.is_some() && table.responsible_field.is_none() && units != 1 {
+            self.push("tiltak table", Problem::NoResponsibleField(units));
+        }
     }
 
     /// A table role (`group_by`, …) must name a field of a kind that can play it.

@@ -27,6 +27,10 @@
 //! group_by = "strategi"             # optional: tables per option (enum, multi_enum) or plan goal (goals)
 //! strategy_field = "strategi"       # optional: enum whose options a plan goal may serve
 //! multi_group = "each"              # a row in several groups: "each" table, or "once" with its groups listed
+//! status_field = "status"          # optional: enum whose options a yearly status round reports, in order
+//! indicator_field = "indikator"     # optional: a row with a value here is asked for an indicator value
+//! responsible_field = "ansvarlig"   # optional: the unit field that says who reports a row (default:
+//!                                   # the table's one `unit` field)
 //!
 //! [[tiltak.fields]]
 //! name = "strategi"                 # code name (a-z, 0-9, "_"), as in the live document
@@ -46,6 +50,8 @@
 //! label = "Forebyggingsoffensiv for å hindre at rusproblemer oppstår"
 //! short_label = "Forebygging"       # optional, for narrow table cells
 //! help = "…"                        # optional
+//! requires_reason = true            # status options only: a status round needs a comment saying why
+//! done = true                       # status options only (at most one): counts as «gjennomført»
 //!
 //! # The section tree, in document order.
 //! [[sections]]

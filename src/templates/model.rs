@@ -217,6 +217,18 @@ pub struct TableSchema {
     /// How a row that belongs to several groups is printed.
     #[serde(default)]
     pub multi_group: MultiGroup,
+    /// The `enum` field whose options are the statuses a status round reports, in order;
+    /// `None`: the plan has no status rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_field: Option<String>,
+    /// The field that says how a tiltak's success is measured: a row with a value there is
+    /// asked for an indicator value in a status round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator_field: Option<String>,
+    /// The `unit` field naming who answers for a row (who reports it in a status round); the
+    /// table's one `unit` field when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsible_field: Option<String>,
 }
 
 /// How a row in several groups (a multi-valued group field, or several target groups) is printed.
@@ -369,6 +381,12 @@ pub struct EnumOption {
     pub short_label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// A status round refuses this status without a comment saying why (e.g. «Utsatt»).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requires_reason: bool,
+    /// This status counts as done in a status round's overview (the share «gjennomført»).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub done: bool,
 }
 
 impl EnumOption {
@@ -568,6 +586,41 @@ impl Template {
             .strategy_field
             .as_deref()
             .and_then(|name| self.field(name))
+    }
+
+    /// The `enum` field status rounds report, if the template has status rounds.
+    pub fn status_field(&self) -> Option<&FieldSchema> {
+        self.tiltak
+            .status_field
+            .as_deref()
+            .and_then(|name| self.field(name))
+    }
+
+    /// The field that says how a tiltak's success is measured, if any.
+    pub fn indicator_field(&self) -> Option<&FieldSchema> {
+        self.tiltak
+            .indicator_field
+            .as_deref()
+            .and_then(|name| self.field(name))
+    }
+
+    /// The `unit` field naming who answers for a row: `responsible_field`, or the table's one
+    /// `unit` field (`None` when it has none, or several and no `responsible_field`).
+    pub fn responsible_field(&self) -> Option<&FieldSchema> {
+        match &self.tiltak.responsible_field {
+            Some(name) => self.field(name),
+            None => {
+                let mut units = self
+                    .tiltak
+                    .fields
+                    .iter()
+                    .filter(|field| field.field_type == FieldType::Unit);
+                match (units.next(), units.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
+                }
+            }
+        }
     }
 
     /// The fields that are columns at `place`, in template order.

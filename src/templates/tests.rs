@@ -475,9 +475,37 @@ fn korus_tiltak_schema() {
             ("ikke_startet", "Ikke startet"),
             ("pabegynt", "Påbegynt"),
             ("gjennomfort", "Gjennomført"),
+            ("utsatt", "Utsatt"),
             ("utgar", "Utgår"),
         ]
     );
+    // Status rounds: the statuses, which need a reason, which is done, who reports.
+    assert_eq!(
+        template.status_field().map(|f| f.name.as_str()),
+        Some("status")
+    );
+    assert_eq!(
+        template.indicator_field().map(|f| f.name.as_str()),
+        Some("indikator")
+    );
+    assert_eq!(
+        template.responsible_field().map(|f| f.name.as_str()),
+        Some("ansvarlig")
+    );
+    let needs_reason: Vec<&str> = field("status")
+        .options
+        .iter()
+        .filter(|o| o.requires_reason)
+        .map(|o| o.value.as_str())
+        .collect();
+    assert_eq!(needs_reason, ["utsatt", "utgar"]);
+    let done: Vec<&str> = field("status")
+        .options
+        .iter()
+        .filter(|o| o.done)
+        .map(|o| o.value.as_str())
+        .collect();
+    assert_eq!(done, ["gjennomfort"]);
     let selektiv = field("forebygging").option("selektiv").expect("selektiv");
     assert!(
         selektiv
@@ -1319,4 +1347,56 @@ fn load_dir_errors_name_the_file() {
         .load_dir(&missing)
         .expect_err("missing dir");
     assert!(err.to_string().starts_with(&missing.display().to_string()));
+}
+
+#[test]
+fn status_round_roles_are_checked() {
+    let rounds = minimal_with(
+        "strategy_field = \"strategi\"",
+        "strategy_field = \"strategi\"\nstatus_field = \"status\"\nindicator_field = \"tiltak\"",
+    );
+    let template = parse_template(&rounds, "test.toml").expect("valid");
+    assert_eq!(
+        template.responsible_field().map(|f| f.name.as_str()),
+        Some("ansvarlig")
+    );
+    assert_error(
+        &minimal_with(
+            "strategy_field = \"strategi\"",
+            "strategy_field = \"strategi\"\nstatus_field = \"tiltak\"",
+        ),
+        &["`status_field` cannot be field `tiltak` of type `long_text`"],
+    );
+    assert_error(
+        &minimal_with(
+            "strategy_field = \"strategi\"",
+            "strategy_field = \"strategi\"\nindicator_field = \"maaling\"\nresponsible_field = \"strategi\"",
+        ),
+        &[
+            "`indicator_field` names `maaling`, which is not a field",
+            "`responsible_field` cannot be field `strategi` of type `enum`",
+        ],
+    );
+    // Round options belong on the status field; one option is done.
+    assert_error(
+        &minimal_with(
+            "{ value = \"tidlig_innsats\", label = \"Tidlig innsats\" }",
+            "{ value = \"tidlig_innsats\", label = \"Tidlig innsats\", requires_reason = true }",
+        ),
+        &[
+            "tiltak field `strategi`, option `tidlig_innsats`: `requires_reason` belongs on options of the tiltak table's `status_field`",
+        ],
+    );
+    assert_error(
+        &rounds.replace(
+            "options = [{ value = \"ikke_startet\", label = \"Ikke startet\" }]",
+            "options = [{ value = \"a\", label = \"A\", done = true }, { value = \"b\", label = \"B\", done = true }]",
+        ),
+        &["tiltak field `status`: only one status option can be `done`"],
+    );
+    // Without a responsible field, a round cannot know who reports a row.
+    assert_error(
+        &rounds.replace("type = \"unit\"", "type = \"text\""),
+        &["has 0 `unit` fields, so set `responsible_field`"],
+    );
 }

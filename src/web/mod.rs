@@ -8,6 +8,7 @@ pub mod errors;
 pub(crate) mod members;
 mod plan_page;
 pub mod render;
+mod rounds;
 mod settings;
 mod sign_in;
 mod versions;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(sign_in::router())
         .merge(members::router())
         .merge(settings::router())
+        .merge(rounds::router())
         .merge(diff::router())
         .route(
             "/plans/{plan_id}/versions",

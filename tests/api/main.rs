@@ -16,6 +16,7 @@ mod nodes;
 mod pages;
 mod plans;
 mod revocation;
+mod rounds;
 mod security;
 mod settings;
 mod storage;
