@@ -21,6 +21,7 @@
 //! update); each validates everything before changing anything, so an error leaves the
 //! document as it was.
 
+mod carry;
 mod completeness;
 mod diff;
 mod error;
@@ -38,6 +39,7 @@ mod tests;
 #[cfg(test)]
 mod tests_structure;
 
+pub use carry::{carry_over, reset_fields};
 pub use completeness::{
     Completeness, CompletenessCounts, EmptySection, IncompleteRow, MissingField, completeness,
 };

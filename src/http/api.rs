@@ -18,6 +18,7 @@ use crate::document::structure::flatten;
 use crate::document::{self, Completeness, PlanView, TiltakRow};
 use crate::plan::{PlanId, PlanRecord, PlanRequest};
 use crate::service::settings::{self, SettingsPatch};
+use crate::service::rollover::{self, RolloverRequest};
 use crate::service::{PlanAccess, Principal, plans, tiltak};
 use crate::templates::{SectionKind, TableSchema};
 
@@ -108,10 +109,19 @@ async fn create_plan(
     State(state): State<AppState>,
     principal: Principal,
     body: Bytes,
-) -> Result<impl IntoResponse, HttpError> {
-    let request: PlanRequest = parse_json(&body)?;
+) -> Result<axum::response::Response, HttpError> {
+    // `from_plan`: the next plan made from an earlier one (rullering).
+    let value: Value = parse_json(&body)?;
+    if value.get("from_plan").is_some() {
+        let request: RolloverRequest = serde_json::from_value(value)
+            .map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))?;
+        let created = rollover::create(&state, &principal, &request).await?;
+        return Ok((StatusCode::CREATED, Json(created)).into_response());
+    }
+    let request: PlanRequest = serde_json::from_value(value)
+        .map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))?;
     let record = plans::create(&state, &principal, &request).await?;
-    Ok((StatusCode::CREATED, Json(record)))
+    Ok((StatusCode::CREATED, Json(record)).into_response())
 }
 
 /// A plan with the structured view of its live document.
@@ -125,6 +135,10 @@ struct PlanResponse {
     tiltak_schema: TableSchema,
     /// Row ids of each tiltak section in use, in their groups, as pages and exports print them.
     tiltak_tables: Vec<TiltakTable>,
+    /// The plan this one was made from and the plans made from it (rullering), and the rows
+    /// carried to be revised.
+    #[serde(flatten)]
+    lineage: rollover::Lineage,
     /// The plan's current status view: its latest closed status round, if any.
     latest_closed_round: Option<crate::storage::rounds::Round>,
 }
@@ -164,6 +178,7 @@ async fn get_plan(
     access: PlanAccess,
 ) -> Result<Json<PlanResponse>, HttpError> {
     require_current(&access)?;
+    let lineage = rollover::lineage(&state, &access).await?;
     let latest_closed_round = crate::service::rounds::latest_closed(&state, &access).await?;
     let PlanAccess {
         record, template, ..
@@ -203,6 +218,7 @@ async fn get_plan(
         view,
         tiltak_schema: template.tiltak.clone(),
         tiltak_tables,
+        lineage,
         latest_closed_round,
     }))
 }

@@ -12,6 +12,7 @@ pub mod login_limit;
 pub mod members;
 pub mod plans;
 pub mod revocation;
+pub mod rollover;
 pub mod rounds;
 pub mod settings;
 pub mod structure;

@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 pub use self::db::Db;
-pub use self::plans::plan_archived;
+pub use self::plans::{Lineage, Rollover, plan_archived};
 pub use self::postgres::PostgresStorage;
 pub use self::sqlite::SqliteStorage;
 use crate::config::DatabaseConfig;
@@ -76,7 +76,7 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Creates a plan whose document starts as `initial_update` (a Yjs v1 update, may be empty).
     async fn create_plan(&self, plan: &NewPlan, initial_update: &[u8]) -> Result<PlanRecord> {
-        plans::create_plan(&self.db(), plan, initial_update, &[], None).await
+        plans::create_plan(&self.db(), plan, initial_update, &[], None, None).await
     }
 
     /// [`Self::create_plan`] with the plan's units in order and, when given, its coordinator (a
@@ -88,7 +88,34 @@ pub trait Storage: Send + Sync + 'static {
         units: &[&str],
         coordinator: Option<&str>,
     ) -> Result<PlanRecord> {
-        plans::create_plan(&self.db(), plan, initial_update, units, coordinator).await
+        plans::create_plan(&self.db(), plan, initial_update, units, coordinator, None).await
+    }
+
+    /// [`Self::create_plan_with_people`] for a plan made from another (rullering): its lineage,
+    /// rows to revise, the earlier plan's section units and (when asked) members come along in
+    /// the same transaction.
+    async fn create_rolled_over_plan(
+        &self,
+        plan: &NewPlan,
+        initial_update: &[u8],
+        units: &[&str],
+        coordinator: Option<&str>,
+        rollover: &Rollover<'_>,
+    ) -> Result<PlanRecord> {
+        plans::create_plan(
+            &self.db(),
+            plan,
+            initial_update,
+            units,
+            coordinator,
+            Some(rollover),
+        )
+        .await
+    }
+
+    /// The plan a plan was made from, the plans made from it, and its rows to revise.
+    async fn plan_lineage(&self, id: PlanId) -> Result<Lineage> {
+        plans::lineage(&self.db(), id).await
     }
 
     async fn get_plan(&self, id: PlanId) -> Result<Option<PlanRecord>> {

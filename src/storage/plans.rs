@@ -134,6 +134,7 @@ pub(super) async fn create_plan(
     initial_update: &[u8],
     units: &[&str],
     coordinator: Option<&str>,
+    rollover: Option<&Rollover<'_>>,
 ) -> Result<PlanRecord> {
     const PLAN: &str = "INSERT INTO plans (id, title, bydel, periode, template, is_demo, last_seq, created_at, updated_at)
                         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)";
@@ -143,6 +144,17 @@ pub(super) async fn create_plan(
                         ON CONFLICT (plan_id, name) DO NOTHING";
     const COORDINATOR: &str = "INSERT INTO plan_members (plan_id, user_id, role, unit, created_at)
                                VALUES ($1, $2, 'coordinator', NULL, $3)";
+    const LINEAGE: &str = "UPDATE plans SET previous_plan = $1 WHERE id = $2";
+    const SECTION_UNITS: &str = "INSERT INTO plan_section_units (plan_id, section_id, unit)
+                                 SELECT $1, section_id, unit FROM plan_section_units WHERE plan_id = $2";
+    const REVISE: &str =
+        "INSERT INTO plan_revise_rows (plan_id, row_id, position) VALUES ($1, $2, $3)";
+    // Deactivated accounts stay behind; the coordinator, inserted first, keeps that role.
+    const MEMBERS: &str = "INSERT INTO plan_members (plan_id, user_id, role, unit, created_at)
+                           SELECT $1, m.user_id, m.role, m.unit, $2
+                           FROM plan_members m JOIN users u ON u.id = m.user_id
+                           WHERE m.plan_id = $3 AND u.deactivated_at IS NULL
+                           ON CONFLICT (plan_id, user_id) DO NOTHING";
     let id = PlanId::new_random();
     let key = id.to_string();
     let now = now_millis();
@@ -165,11 +177,68 @@ pub(super) async fn create_plan(
         if let Some(user_id) = coordinator {
             sqlx::query(COORDINATOR).bind(&key).bind(user_id).bind(now).execute(&mut *tx).await?;
         }
+        if let Some(rollover) = rollover {
+            let previous = rollover.previous.to_string();
+            sqlx::query(LINEAGE).bind(&previous).bind(&key).execute(&mut *tx).await?;
+            sqlx::query(SECTION_UNITS).bind(&key).bind(&previous).execute(&mut *tx).await?;
+            for (position, row) in (1_i64..).zip(rollover.revise) {
+                sqlx::query(REVISE).bind(&key).bind(row).bind(position).execute(&mut *tx).await?;
+            }
+            if rollover.members {
+                sqlx::query(MEMBERS).bind(&key).bind(now).bind(&previous).execute(&mut *tx).await?;
+            }
+        }
         tx.commit().await?;
     });
     get_plan(db, id)
         .await?
         .ok_or(StorageError::PlanNotFound(id))
+}
+
+/// What a plan made from another (rullering) stores besides its document, in the same
+/// transaction: the plan it was made from, the carried rows to revise, the earlier plan's
+/// section units and, when asked, its members.
+#[derive(Debug, Clone, Copy)]
+pub struct Rollover<'a> {
+    pub previous: PlanId,
+    /// Row ids (in the new plan) carried with the disposition «endres», in table order.
+    pub revise: &'a [String],
+    /// Copy the earlier plan's memberships (role and unit).
+    pub members: bool,
+}
+
+/// A plan's place in its line of plans: the plan it was made from, if that still exists, and
+/// the plans made from it, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lineage {
+    pub previous: Option<PlanId>,
+    pub next: Vec<PlanId>,
+    /// Rows carried to this plan with the disposition «endres», in table order.
+    pub revise: Vec<String>,
+}
+
+pub(super) async fn lineage(db: &Db, id: PlanId) -> Result<Lineage> {
+    const PREVIOUS: &str = "SELECT previous_plan FROM plans WHERE id = $1";
+    const NEXT: &str = "SELECT id FROM plans WHERE previous_plan = $1 ORDER BY created_at, id";
+    const REVISE: &str = "SELECT row_id FROM plan_revise_rows WHERE plan_id = $1 ORDER BY position";
+    let key = id.to_string();
+    let (previous, next, revise): (Option<Option<String>>, Vec<String>, Vec<String>) = on_db!(db, pool => {
+        let previous = sqlx::query_scalar(PREVIOUS).bind(&key).fetch_optional(pool).await?;
+        let next = sqlx::query_scalar(NEXT).bind(&key).fetch_all(pool).await?;
+        let revise = sqlx::query_scalar(REVISE).bind(&key).fetch_all(pool).await?;
+        (previous, next, revise)
+    });
+    Ok(Lineage {
+        previous: previous
+            .flatten()
+            .map(|p| parse_column(&p, "plans.previous_plan"))
+            .transpose()?,
+        next: next
+            .iter()
+            .map(|n| parse_column(n, "plans.id"))
+            .collect::<Result<_>>()?,
+        revise,
+    })
 }
 
 pub(super) async fn get_plan(db: &Db, id: PlanId) -> Result<Option<PlanRecord>> {

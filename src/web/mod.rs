@@ -8,6 +8,7 @@ pub mod errors;
 pub(crate) mod members;
 mod plan_page;
 pub mod render;
+mod rollover;
 mod rounds;
 mod settings;
 mod sign_in;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(members::router())
         .merge(settings::router())
         .merge(rounds::router())
+        .merge(rollover::router())
         .merge(diff::router())
         .route(
             "/plans/{plan_id}/versions",
@@ -161,6 +163,9 @@ struct PlanPage {
     versions: versions::VersionsPanel,
     /// Coordinators get a link to the members page.
     can_manage: bool,
+    /// «Forrige plan» / «Neste plan» (rullering) and «Ny plan fra denne» for who may.
+    lineage: service::rollover::Lineage,
+    can_roll_over: bool,
 }
 
 fn render(page: &impl askama::Template) -> Result<Html<String>, HttpError> {
@@ -334,11 +339,14 @@ async fn plan_page_with(
             .find(|v| v.id == id)
             .map(|v| v.name.clone())
     });
+    let lineage = service::rollover::lineage(state, &access).await?;
     render(&PlanPage {
         account: AccountBar::of(&access.principal),
         page,
         versions,
         can_manage: access.may(Action::Manage),
+        lineage,
+        can_roll_over: service::rollover::may_roll_over(state, &access),
     })
 }
 

@@ -112,6 +112,9 @@ pub async fn panel(state: &AppState, access: &PlanAccess) -> Result<VersionsPane
 struct VersionPage {
     account: Option<super::AccountBar>,
     can_manage: bool,
+    /// The plan page's rullering links; a frozen version shows none.
+    lineage: crate::service::rollover::Lineage,
+    can_roll_over: bool,
     page: PlanPageData,
     versions: VersionsPanel,
 }
@@ -141,6 +144,8 @@ pub async fn version_page(
     let page = VersionPage {
         account: super::AccountBar::of(&access.principal),
         can_manage: false,
+        lineage: Default::default(),
+        can_roll_over: false,
         page: PlanPageData::build(
             &access.record,
             &view,

@@ -16,6 +16,7 @@ mod nodes;
 mod pages;
 mod plans;
 mod revocation;
+mod rollover;
 mod rounds;
 mod security;
 mod settings;
