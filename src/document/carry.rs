@@ -342,3 +342,81 @@ fn write_inlines<F: XmlFragment>(txn: &mut TransactionMut, parent: &F, inlines: 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use yrs::{Doc, Transact, WriteTxn};
+
+    use super::*;
+
+    fn text(text: &str, bold: bool, italic: bool, link: Option<&str>) -> Inline {
+        Inline::Text {
+            text: text.into(),
+            bold,
+            italic,
+            link: link.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn prose_is_written_back_as_it_reads() {
+        let paragraph = |content| Block::Paragraph { content };
+        let blocks = vec![
+            Block::Heading {
+                level: 4,
+                content: vec![Inline::plain("Overskrift")],
+            },
+            paragraph(vec![
+                Inline::plain("Vanlig "),
+                text("fet", true, false, None),
+                text(" og kursiv", false, true, None),
+                Inline::HardBreak,
+                text("lenke", false, false, Some("https://www.oslo.kommune.no")),
+                Inline::plain(" etter"),
+            ]),
+            Block::OrderedList {
+                start: 3,
+                items: vec![ListItem {
+                    blocks: vec![paragraph(vec![Inline::plain("Tredje")])],
+                }],
+            },
+            Block::Blockquote {
+                blocks: vec![paragraph(vec![Inline::plain("Sitat")])],
+            },
+            Block::Table {
+                rows: vec![vec![
+                    Cell {
+                        header: true,
+                        blocks: vec![paragraph(vec![Inline::plain("År")])],
+                    },
+                    Cell {
+                        header: false,
+                        blocks: vec![paragraph(vec![Inline::plain("2026")])],
+                    },
+                ]],
+            },
+        ];
+        let doc = Doc::new();
+        {
+            let mut txn = doc.transact_mut();
+            let fragment = txn.get_or_insert_xml_fragment(layout::section_fragment("a.b"));
+            write_blocks(&mut txn, &fragment, &blocks);
+            write_blocks(
+                &mut txn,
+                &fragment,
+                &[Block::Unknown {
+                    name: "image".into(),
+                    text: "Bildetekst".into(),
+                }],
+            );
+        }
+        let read = read_section(&doc.transact(), "a.b");
+        assert_eq!(read[..blocks.len()], blocks[..]);
+        assert_eq!(
+            read[blocks.len()],
+            Block::Paragraph {
+                content: vec![Inline::plain("Bildetekst")]
+            }
+        );
+    }
+}
