@@ -567,3 +567,94 @@ async fn every_page_fits_a_phone_passes_axe_and_a_removed_member_is_told_at_once
     assert_eq!(versions[0]["name"], "Utkast til BU", "{versions}");
     app.stop().await;
 }
+
+/// Status rounds (issue 16) in the browser: a unit editor reports on a phone (a missing reason
+/// refused beside the field, then saved), the coordinator sees the overview and closes the round;
+/// axe on every page. The server then has the editor's report and the round closed.
+#[tokio::test]
+async fn a_unit_reports_in_a_status_round_and_the_coordinator_closes_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let e2e = root.join("tests/e2e");
+    check_prerequisites(&e2e);
+    let _one_at_a_time = BROWSER.lock().await;
+    let app = TestApp::spawn_with(|c| c.open_editing = false).await;
+    let admin = app.admin().await;
+    let api = Api::as_person(&app, &admin);
+    let plan_id = api.create_plan("korus-ruspolitisk-handlingsplan").await;
+    let (status, body) = api
+        .post(
+            &format!("/api/plans/{plan_id}/tiltak"),
+            &json!([
+                {"strategi": "forebygging", "tiltak": "Foreldremøter om alkohol", "ansvarlig": ["NAV"],
+                 "indikator": "Antall møter"},
+                {"strategi": "tidlig_innsats", "tiltak": "Oppsøkende arbeid", "ansvarlig": ["Utekontakten"]},
+                {"strategi": "livskvalitet", "tiltak": "Samarbeid om bolig", "ansvarlig": ["NAV", "Utekontakten"]},
+            ]),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    let (_, version) = api
+        .post(
+            &format!("/api/plans/{plan_id}/versions"),
+            &json!({"name": "Vedtatt av BU"}),
+        )
+        .await;
+    let (status, body) = api
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/plans/{plan_id}"),
+            json!({"status": "vedtatt", "adopted": {"version": version["id"], "date": "2026-03-12", "sak": "BU-sak 12/26"}})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let (status, round) = api
+        .post(
+            &format!("/api/plans/{plan_id}/rounds"),
+            &json!({"name": "Status 2026", "deadline": "2026-12-01"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{round}");
+    let round = round["id"].as_str().expect("round id").to_owned();
+    let id: samskriv::plan::PlanId = plan_id.parse().expect("plan id");
+    use samskriv::access::Role;
+    let coordinator = app
+        .person("Kari Koordinator", Some((id, Role::Coordinator, None)))
+        .await;
+    let editor = app
+        .person("Nina Nav", Some((id, Role::Editor, Some("NAV"))))
+        .await;
+    let base = format!("http://localhost:{}", app.addr.port());
+    let out_dir = root.join("target/e2e-screenshots/rounds");
+    let sign_in = |p: &Person| format!("{}:{}", p.email, p.password);
+    let summary = run_scenario(
+        &e2e,
+        "rounds.mjs",
+        &base,
+        &plan_id,
+        &out_dir,
+        &[
+            ("SAMSKRIV_E2E_COORDINATOR", sign_in(&coordinator)),
+            ("SAMSKRIV_E2E_EDITOR", sign_in(&editor)),
+            ("SAMSKRIV_E2E_ROUND", round.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(summary["editor_forms"], 2, "{summary}");
+    assert!(out_dir.join("statusrunde-redaktor-390.png").exists());
+
+    let (_, view) = api
+        .get(&format!("/api/plans/{plan_id}/rounds/{round}"))
+        .await;
+    assert_eq!(view["closed"], true, "{view}");
+    let reported: Vec<&Value> = view["tiltak"]
+        .as_array()
+        .expect("tiltak")
+        .iter()
+        .filter_map(|t| t.get("entry").filter(|e| !e.is_null()))
+        .collect();
+    assert_eq!(reported.len(), 1, "{view}");
+    assert_eq!(reported[0]["status"], "utsatt");
+    assert_eq!(reported[0]["comment"], "Venter på nye stillinger");
+    app.stop().await;
+}
