@@ -322,7 +322,7 @@ mod tests {
         assert!(!valid_colour("#1f42a"));
         assert!(!valid_colour("#000000"));
         assert!(!valid_colour("red"));
-        assert_eq!(PALETTE.matches("'#").count(), 10);
+        assert_eq!(PALETTE.matches("'#").count(), 12);
     }
 
     #[test]

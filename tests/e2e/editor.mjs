@@ -439,7 +439,16 @@ async function laptopTable () {
   await waitFor(page, () => !document.querySelector('dialog.rad-panel')?.open, null, 'the row panel to close on Esc')
   const back = await page.evaluate(() => ({ ctl: document.activeElement.dataset.ctl, row: document.activeElement.closest('tr')?.dataset.rowId }))
   if (back.ctl !== 'apne' || back.row !== openerRow) throw new Error(`after Esc focus is on ${JSON.stringify(back)}`)
-  check(`keyboard: Alt+arrows between cells, Enter on «Åpne» opens the row panel (modal, ${panel.fields} labelled fields, ${panel.counters.length} counters), Esc returns focus`)
+  // Alt+Enter from a text cell opens the same panel; Esc returns to that cell.
+  await page.locator(`${rows} textarea`).first().focus()
+  const cellCtl = await page.evaluate(() => document.activeElement.dataset.ctl)
+  await page.keyboard.press('Alt+Enter')
+  await dialog.waitFor({ timeout: WAIT })
+  await page.keyboard.press('Escape')
+  await waitFor(page, () => !document.querySelector('dialog.rad-panel')?.open, null, 'the row panel to close on Esc after Alt+Enter')
+  const backToCell = await page.evaluate(() => document.activeElement.dataset.ctl)
+  if (backToCell !== cellCtl) throw new Error(`after Alt+Enter and Esc focus is on ${backToCell}, not ${cellCtl}`)
+  check(`keyboard: Alt+arrows between cells, Enter on «Åpne» or Alt+Enter in a cell opens the row panel (modal, ${panel.fields} labelled fields, ${panel.counters.length} counters), Esc returns focus`)
 
   // «Bred tabell»: the whole width, remembered.
   await page.locator(`${TILTAK} .bred-knapp`).click()

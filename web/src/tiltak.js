@@ -232,7 +232,7 @@ class TiltakView {
     const hint = h('p', { class: 'skjult', id: this.hintId },
       'Tastatur: Alt + piltast flytter til cellen over, under, til venstre eller høyre. ' +
       (ctx.editable ? 'Alt + Shift + pil opp eller ned flytter tiltaket. ' : '') +
-      '«Åpne» viser alle feltene i tiltaket i et eget vindu; Esc lukker det.')
+      '«Åpne» eller Alt + Enter viser alle feltene i tiltaket i et eget vindu; Esc lukker det.')
     this.groupsEl = h('div', { class: 'tiltak-grupper' })
     this.el = h('div', { class: 'tiltak-editor', 'data-section-id': this.sectionId }, labels, hint, filterBar, this.count, this.message, this.countLive, this.groupsEl)
     // Length counters: made when a text field first gets focus, updated as it is typed in.
@@ -256,6 +256,15 @@ class TiltakView {
         if (row) {
           event.preventDefault()
           this.move(row, event.key === 'ArrowUp' ? -1 : 1, event.target.dataset.ctl)
+        }
+        return
+      }
+      // Alt+Enter: the row's panel with all its fields, from any of its cells; Esc returns here.
+      if (event.altKey && !event.shiftKey && !event.ctrlKey && !event.metaKey && event.key === 'Enter') {
+        const row = this.rowOf(event.target)
+        if (row) {
+          event.preventDefault()
+          this.tables.panel().open(row, event.target)
         }
         return
       }
