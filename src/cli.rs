@@ -70,6 +70,10 @@ struct ExportArgs {
     /// Another version's id: what changed since it is printed as the last appendix.
     #[arg(long)]
     changes_since: Option<String>,
+    /// For a plan made from an earlier one: print the earlier plan's last closed status round
+    /// as the appendix «Status for forrige plan».
+    #[arg(long)]
+    previous_status: bool,
     /// Write here instead of to standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -424,6 +428,7 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
         plan,
         args.version.as_deref(),
         args.changes_since.as_deref(),
+        args.previous_status,
         args.format,
     )
     .await?

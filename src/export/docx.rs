@@ -277,6 +277,7 @@ impl Body {
                     self.paragraph("", &change_runs(line));
                 }
             }
+            Part::Table { table, .. } => super::report::data_table(self, table),
         }
     }
 

@@ -139,6 +139,7 @@ fn part_md(part: &Part<'_>, chunks: &mut Vec<String>) {
         // Emphasised, so that it does not read as the plan's text.
         Part::Unwritten => chunks.push(format!("_{UNWRITTEN}_")),
         Part::Changes(lines) => chunks.extend(lines.iter().map(change_md)),
+        Part::Table { table, .. } => chunks.push(super::report::text_table_md(table)),
     }
 }
 

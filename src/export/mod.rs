@@ -20,6 +20,9 @@
 //! - the plan's goals, right after the heading of the first tiltak section in use (before its
 //!   tables), or at the end of the body when no tiltak section is in use;
 //! - key figures as a table, milestones as a table, ticked checklist items by group;
+//! - when asked ([`ExportInfo::previous_status`]), for a plan made from an earlier one, the
+//!   earlier plan's last closed status round as «Vedlegg N Status for forrige plan», after the
+//!   plan's own appendices (see `StatusReport::appendix` in [`report`]);
 //! - when asked ([`ExportInfo::changes`]), what changed since an earlier version as the last
 //!   appendix, «Vedlegg N Endringer siden …» (see [`changes`]).
 //!
@@ -76,6 +79,10 @@ pub struct ExportInfo {
     /// What changed since an earlier version, printed as the last appendix; `None` for no
     /// such appendix.
     pub changes: Option<ChangesAppendix>,
+    /// The previous plan's last closed status round, printed as the appendix «Status for
+    /// forrige plan» after the plan's own appendices and before the changes; `None` for no
+    /// such appendix.
+    pub previous_status: Option<report::StatusReport>,
 }
 
 impl ExportInfo {
@@ -387,6 +394,12 @@ pub enum Part<'a> {
     Figures(Vec<Vec<String>>),
     /// Paragraphs of the changes appendix, with inserted and deleted text marked.
     Changes(Vec<ChangeLine>),
+    /// A table of plain text (the appendix «Status for forrige plan»); the cells of the
+    /// columns in `whole` (0-based: units, statuses) are never hyphenated.
+    Table {
+        table: report::TextTable,
+        whole: Vec<usize>,
+    },
     /// A draft's section that nobody has written yet: [`UNWRITTEN`], in a style of its own.
     Unwritten,
 }
@@ -538,15 +551,23 @@ impl<'a> ExportDoc<'a> {
             });
             builder.parts.push(builder.goals(1));
         }
+        // Numbered after the plan's appendices, as the plan numbers them: the previous plan's
+        // status, then what changed (always the last).
+        let mut next = all
+            .iter()
+            .filter(|section| section.appendix && !section.number.is_empty())
+            .count()
+            + 1;
+        if let Some(report) = &info.previous_status {
+            builder
+                .appendices
+                .push(report.appendix(format!("Vedlegg {next}")));
+            next += 1;
+        }
         if let Some(changes) = &info.changes {
-            // Numbered after the plan's appendices, as the plan numbers them.
-            let numbered = all
-                .iter()
-                .filter(|section| section.appendix && !section.number.is_empty())
-                .count();
             builder.appendices.push(changes::appendix(
                 changes,
-                format!("Vedlegg {}", numbered + 1),
+                format!("Vedlegg {next}"),
                 info.version.as_deref(),
             ));
         }

@@ -215,7 +215,7 @@ pub enum PdfPart {
     /// the cells of the columns in `whole` (0-based) are never hyphenated.
     #[serde(rename = "table")]
     Table {
-        columns: Vec<&'static str>,
+        columns: Vec<String>,
         widths: Vec<f32>,
         whole: Vec<usize>,
         rows: Vec<Vec<String>>,
@@ -431,7 +431,7 @@ impl PdfPart {
             },
             Part::Tiltak(table) => PdfPart::tiltak(table),
             Part::Milestones(milestones) => PdfPart::Table {
-                columns: MILESTONE_COLUMNS.to_vec(),
+                columns: MILESTONE_COLUMNS.map(str::to_owned).to_vec(),
                 widths: MILESTONE_WIDTHS.to_vec(),
                 whole: vec![MILESTONE_UNIT_COLUMN],
                 rows: milestones
@@ -457,7 +457,7 @@ impl PdfPart {
                     .collect(),
             },
             Part::Figures(rows) => PdfPart::Table {
-                columns: FIGURE_COLUMNS.to_vec(),
+                columns: FIGURE_COLUMNS.map(str::to_owned).to_vec(),
                 widths: FIGURE_WIDTHS.to_vec(),
                 whole: Vec::new(),
                 rows: rows.iter().map(|row| texts(row)).collect(),
@@ -465,6 +465,12 @@ impl PdfPart {
             Part::Unwritten => PdfPart::Unwritten { text: UNWRITTEN },
             Part::Changes(lines) => PdfPart::Changes {
                 lines: lines.iter().map(PdfChangeLine::new).collect(),
+            },
+            Part::Table { table, whole } => PdfPart::Table {
+                columns: texts(&table.columns),
+                widths: table.widths.clone(),
+                whole: whole.clone(),
+                rows: table.rows.iter().map(|row| texts(row)).collect(),
             },
         }
     }

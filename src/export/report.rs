@@ -33,7 +33,8 @@ use super::docx::{self, Body};
 use super::markdown::{Mode, one_line, table_md, text_md};
 use super::pdf::{clean, text, typeset};
 use super::world::ExportWorld;
-use super::{ExportError, TitleBlock, bydel_name};
+use super::{Appendix, ExportError, Part, TitleBlock, bydel_name};
+use crate::document::{Block, Inline};
 use crate::time;
 
 /// What an open round's report says on its title block and running header.
@@ -134,13 +135,14 @@ pub struct UnitProgress {
 // What every format prints
 // ---------------------------------------------------------------------------------------------
 
-/// A table of plain text: its column headings and rows (each format escapes the text).
+/// A table of plain text: its column headings and rows (each format escapes the text). The
+/// plan's exports print it too, in the appendix «Status for forrige plan» ([`Part::Table`]).
 #[derive(Debug, Clone, PartialEq)]
-struct TextTable {
-    columns: Vec<String>,
+pub struct TextTable {
+    pub columns: Vec<String>,
     /// Relative column widths, for the PDF and Word.
-    widths: Vec<f32>,
-    rows: Vec<Vec<String>>,
+    pub widths: Vec<f32>,
+    pub rows: Vec<Vec<String>>,
 }
 
 /// One bar of the chart: the status's label, its count, and its fill (one per status,
@@ -247,7 +249,7 @@ impl StatusReport {
 
     /// The name a group goes by: its label, «Alle tiltak» for the one group of a template
     /// that does not group, «Andre tiltak» for those without a group among groups.
-    fn group_name(&self, group: &ReportGroup) -> String {
+    pub(crate) fn group_name(&self, group: &ReportGroup) -> String {
         if !group.label.trim().is_empty() {
             group.label.clone()
         } else if self.groups.len() == 1 {
@@ -269,7 +271,7 @@ impl StatusReport {
 
     /// Per group: the count of each status, those not reported, the sum and the share done;
     /// a sum row when there is more than one group.
-    fn summary(&self) -> TextTable {
+    pub(crate) fn summary(&self) -> TextTable {
         let group_heading = match self.group_label.trim() {
             "" => "Tiltak".to_owned(),
             label => label.to_owned(),
@@ -460,6 +462,37 @@ impl StatusReport {
             _ => String::new(),
         }
     }
+
+    /// A group's tiltak as a table of plain text, [`StatusReport::tiltak_columns`] and a row
+    /// per tiltak, its «Label: value» lines after the last cell's text («… · Indikator: 12»):
+    /// for formats that print a cell as one line (Markdown, and the plan's appendix).
+    pub(crate) fn tiltak_table(&self, group: &ReportGroup) -> TextTable {
+        let columns = self.tiltak_columns();
+        let rows = group
+            .tiltak
+            .iter()
+            .map(|tiltak| {
+                let TiltakRow { mut cells, details } = self.tiltak_row(tiltak);
+                if let Some(last) = cells.last_mut() {
+                    for (label, detail) in &details {
+                        if !last.is_empty() {
+                            last.push_str(" · ");
+                        }
+                        let _ = write!(last, "{label}: {detail}");
+                    }
+                }
+                cells
+            })
+            .collect();
+        TextTable { rows, ..columns }
+    }
+
+    /// The columns of the tiltak tables whose cells are never hyphenated: units, status and
+    /// the change since the previous round.
+    pub(crate) fn tiltak_whole(&self) -> Vec<usize> {
+        let columns = if self.previous_round.is_some() { 5 } else { 4 };
+        (2..columns).collect()
+    }
 }
 
 fn count_at(counts: &[usize], index: usize) -> usize {
@@ -529,37 +562,13 @@ pub fn to_markdown(report: &StatusReport) -> String {
         chunks.push(text_table_md(&report.unit_table()));
     }
     chunks.push("## Tiltak".to_owned());
-    let columns = report.tiltak_columns().columns;
     for group in &report.groups {
         if !group.label.trim().is_empty() {
             chunks.push(format!("### {}", one_line(&group.label)));
         }
-        let rows: Vec<Vec<String>> = group
-            .tiltak
-            .iter()
-            .map(|tiltak| {
-                let row = report.tiltak_row(tiltak);
-                let last = row.cells.len() - 1;
-                row.cells
-                    .iter()
-                    .enumerate()
-                    .map(|(index, cell)| {
-                        let mut value = cell.clone();
-                        if index == last {
-                            for (label, detail) in &row.details {
-                                if !value.is_empty() {
-                                    value.push_str(" · ");
-                                }
-                                let _ = write!(value, "{label}: {detail}");
-                            }
-                        }
-                        one_line(&value)
-                    })
-                    .collect()
-            })
-            .collect();
-        if !rows.is_empty() {
-            chunks.push(table_md(&columns, &rows));
+        let table = report.tiltak_table(group);
+        if !table.rows.is_empty() {
+            chunks.push(text_table_md(&table));
         }
     }
     let mut out = chunks.join("\n\n");
@@ -568,7 +577,7 @@ pub fn to_markdown(report: &StatusReport) -> String {
 }
 
 /// A table of plain text as a pipe table (the headings are escaped by [`table_md`]).
-fn text_table_md(table: &TextTable) -> String {
+pub(crate) fn text_table_md(table: &TextTable) -> String {
     let rows: Vec<Vec<String>> = table
         .rows
         .iter()
@@ -729,9 +738,7 @@ impl PdfReport {
                     .collect(),
             },
             tiltak: PdfTiltak {
-                whole: (2..columns.columns.len())
-                    .filter(|index| *index < 4 || report.previous_round.is_some() && *index == 4)
-                    .collect(),
+                whole: report.tiltak_whole(),
                 columns: texts(&columns.columns),
                 widths: columns.widths,
                 groups: report
@@ -899,7 +906,7 @@ pub fn to_docx(report: &StatusReport) -> Result<Vec<u8>, ExportError> {
     docx::package(&title, &body, None).map_err(|e| ExportError::Docx(e.to_string()))
 }
 
-fn data_table(body: &mut Body, table: &TextTable) {
+pub(crate) fn data_table(body: &mut Body, table: &TextTable) {
     let columns: Vec<&str> = table.columns.iter().map(String::as_str).collect();
     body.data_table(&columns, &table.widths, &table.rows);
 }
@@ -982,6 +989,92 @@ fn chart_svg(report: &StatusReport) -> (String, f32) {
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_UNITS}" height="{height}" viewBox="0 0 {CHART_UNITS} {height}" font-family="Noto Sans"><rect width="100%" height="100%" fill="#ffffff"/>{shapes}</svg>"##
     );
     (svg, height)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan's appendix «Status for forrige plan»
+// ---------------------------------------------------------------------------------------------
+
+/// The heading of the appendix a rolled-over plan's exports add when asked
+/// (`previous_status`): the previous plan's last closed round.
+pub const PREVIOUS_STATUS_HEADING: &str = "Status for forrige plan";
+
+impl StatusReport {
+    /// The appendix `number` («Vedlegg N») of the plan made from this report's plan: which
+    /// plan and round it is (with the round's facts), the summary per group and each group's
+    /// tiltak with number, text, units, status and comment, as the report prints them.
+    pub(crate) fn appendix<'a>(&self, number: String) -> Appendix<'a> {
+        let fact = |label: &str, value: &str| Block::Paragraph {
+            content: vec![
+                Inline::Text {
+                    text: format!("{label}:"),
+                    bold: true,
+                    italic: false,
+                    link: None,
+                },
+                Inline::Text {
+                    text: format!(" {}", value.trim()),
+                    bold: false,
+                    italic: false,
+                    link: None,
+                },
+            ],
+        };
+        let mut blocks = vec![Block::Paragraph {
+            content: vec![Inline::Text {
+                text:
+                    "Status for tiltakene i forrige plan etter den siste avsluttede statusrunden."
+                        .to_owned(),
+                bold: false,
+                italic: false,
+                link: None,
+            }],
+        }];
+        for (label, value) in [
+            ("Plan", self.plan_title.as_str()),
+            ("Statusrunde", self.round_name.as_str()),
+        ] {
+            if !value.trim().is_empty() {
+                blocks.push(fact(label, value));
+            }
+        }
+        blocks.extend(self.facts().iter().map(|(label, value)| fact(label, value)));
+        let mut parts = vec![
+            Part::Blocks { level: 1, blocks },
+            Part::SubHeading {
+                level: 1,
+                text: "Oppsummering".to_owned(),
+            },
+            Part::Table {
+                table: self.summary(),
+                whole: Vec::new(),
+            },
+            Part::SubHeading {
+                level: 1,
+                text: "Tiltak".to_owned(),
+            },
+        ];
+        for group in &self.groups {
+            if !group.label.trim().is_empty() {
+                parts.push(Part::SubHeading {
+                    level: 2,
+                    text: group.label.clone(),
+                });
+            }
+            let table = self.tiltak_table(group);
+            if !table.rows.is_empty() {
+                parts.push(Part::Table {
+                    table,
+                    whole: self.tiltak_whole(),
+                });
+            }
+        }
+        Appendix {
+            number,
+            heading: PREVIOUS_STATUS_HEADING.to_owned(),
+            parts,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1612,5 +1705,184 @@ mod tests {
             pdf_has_colour(&pdf, [0x9d, 0xc3, 0xe6]),
             "the chart's picture"
         );
+    }
+
+    // -- the plan's appendix «Status for forrige plan» ---------------------------------------
+
+    /// The Nordstrand sample (which has one appendix of its own) and export information that
+    /// asks for the previous plan's status, and for what changed when `changes`.
+    fn plan_with_previous(
+        report: StatusReport,
+        changes: bool,
+    ) -> (
+        crate::templates::Template,
+        crate::document::PlanView,
+        super::super::ExportInfo,
+    ) {
+        let template = crate::templates::TemplateRegistry::builtin()
+            .expect("templates")
+            .latest("korus-ruspolitisk-handlingsplan")
+            .expect("template")
+            .clone();
+        let doc = super::super::sample::nordstrand_doc(&template).expect("sample");
+        let view = crate::document::plan_view(&doc, &template);
+        let info = super::super::ExportInfo {
+            version: Some("Vedtatt".to_owned()),
+            date_millis: CLOSED_AT,
+            previous_status: Some(report),
+            changes: changes.then(|| super::super::ChangesAppendix {
+                since: "Høringsutkast".to_owned(),
+                diff: crate::document::diff(&view, &view, &template),
+            }),
+            ..Default::default()
+        };
+        (template, view, info)
+    }
+
+    /// What the appendix must print of [`report`]: the round, statuses, units and comments.
+    const APPENDIX_FACTS: [&str; 11] = [
+        "Status 2026",
+        "4.5-1",
+        "Ungdomsklubb fredag kveld",
+        "Gjennomført",
+        "Endret fra Påbegynt",
+        "Holdt åpent",
+        "4.6-1",
+        "Utsatt",
+        "Mangler midler",
+        "Forebyggende tjenester",
+        "Ikke rapportert",
+    ];
+
+    #[test]
+    fn the_plan_appendix_in_markdown() {
+        let (template, view, info) = plan_with_previous(report(), true);
+        let markdown = super::super::to_markdown(&view, &template, &info);
+        assert_eq!(
+            markdown,
+            super::super::to_markdown(&view, &template, &info),
+            "reproducible"
+        );
+        // After the plan's own appendix, before what changed (always the last).
+        let own = markdown
+            .find("\n## Vedlegg 1 ")
+            .expect("the plan's appendix");
+        let at = markdown
+            .find("\n## Vedlegg 2 Status for forrige plan\n")
+            .expect("the appendix");
+        let changes = markdown
+            .find("\n## Vedlegg 3 Endringer siden Høringsutkast\n")
+            .expect("the changes");
+        assert!(own < at && at < changes);
+        let appendix = &markdown[at..changes];
+        for fact in APPENDIX_FACTS {
+            assert!(appendix.contains(fact), "{fact}: {appendix}");
+        }
+        assert!(
+            appendix.contains("\n**Statusrunde:** Status 2026\n"),
+            "{appendix}"
+        );
+        assert!(appendix.contains("### Oppsummering"), "{appendix}");
+        // The summary's counts per status of the first group, then the tiltak's rows.
+        assert!(
+            appendix.contains("| Færre unge debuterer med rus | 0 | 1 | 2 | 0 | 1 | 4 |"),
+            "{appendix}"
+        );
+        assert!(appendix.contains("#### Tidlig hjelp"), "{appendix}");
+        assert!(
+            appendix.contains(
+                "| 4.6-1 | Samtaletilbud | Helse, NAV | Utsatt | Endret fra Påbegynt | \
+                 Mangler midler i 2026 |"
+            ),
+            "{appendix}"
+        );
+
+        // Without it, no such appendix: what changed is Vedlegg 2.
+        let (_, _, mut without) = plan_with_previous(report(), true);
+        without.previous_status = None;
+        let plain = super::super::to_markdown(&view, &template, &without);
+        assert!(!plain.contains("Status for forrige plan"));
+        assert!(plain.contains("## Vedlegg 2 Endringer siden Høringsutkast"));
+
+        // Hostile text of the old plan stays text.
+        let (template, view, info) = plan_with_previous(hostile(), false);
+        let markdown = super::super::to_markdown(&view, &template, &info);
+        let appendix = markdown
+            .split_once("Status for forrige plan\n")
+            .expect("the appendix")
+            .1;
+        assert_eq!(
+            markdown_markup(appendix),
+            Vec::<String>::new(),
+            "{appendix}"
+        );
+        assert!(appendix.contains("alert(1)"));
+    }
+
+    #[test]
+    fn the_plan_appendix_in_pdf() {
+        let (template, view, info) = plan_with_previous(report(), true);
+        let pdf = super::super::to_pdf(&view, &template, &info).expect("pdf");
+        assert!(
+            pdf == super::super::to_pdf(&view, &template, &info).expect("pdf"),
+            "reproducible"
+        );
+        let text = squeeze(&pdf_text(&pdf));
+        let at = text
+            .find("Vedlegg 2 Status for forrige plan")
+            .unwrap_or_else(|| panic!("{text}"));
+        let changes = text
+            .rfind("Vedlegg 3 Endringer siden Høringsutkast")
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(at < changes);
+        let appendix = &text[at..changes];
+        for fact in APPENDIX_FACTS {
+            assert!(appendix.contains(fact), "{fact}: {appendix}");
+        }
+        assert!(appendix.contains("Statusrunde: Status 2026"), "{appendix}");
+
+        let (_, _, mut without) = plan_with_previous(report(), false);
+        without.previous_status = None;
+        let plain = pdf_text(&super::super::to_pdf(&view, &template, &without).expect("pdf"));
+        assert!(!plain.contains("Status for forrige plan"));
+
+        let (template, view, info) = plan_with_previous(hostile(), false);
+        let text = squeeze(&pdf_text(
+            &super::super::to_pdf(&view, &template, &info).expect("hostile text typesets"),
+        ));
+        assert!(text.contains("#set page(fill: red)"), "{text}");
+    }
+
+    #[test]
+    fn the_plan_appendix_in_docx() {
+        let (template, view, info) = plan_with_previous(report(), true);
+        let docx = super::super::to_docx(&view, &template, &info).expect("docx");
+        assert!(
+            docx == super::super::to_docx(&view, &template, &info).expect("docx"),
+            "reproducible"
+        );
+        let text = docx_text(&docx_xml(&docx, "word/document.xml"));
+        let at = text
+            .find("Vedlegg 2 Status for forrige plan")
+            .unwrap_or_else(|| panic!("{text}"));
+        let changes = text
+            .find("Vedlegg 3 Endringer siden Høringsutkast")
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(at < changes);
+        let appendix = &text[at..changes];
+        for fact in APPENDIX_FACTS {
+            assert!(appendix.contains(fact), "{fact}: {appendix}");
+        }
+
+        let (_, _, mut without) = plan_with_previous(report(), false);
+        without.previous_status = None;
+        let plain = super::super::to_docx(&view, &template, &without).expect("docx");
+        assert!(!docx_text(&docx_xml(&plain, "word/document.xml")).contains("forrige plan"));
+
+        let (template, view, info) = plan_with_previous(hostile(), false);
+        let docx = super::super::to_docx(&view, &template, &info).expect("docx");
+        let xml = docx_xml(&docx, "word/document.xml");
+        assert!(!xml.contains("<script>"));
+        assert!(docx_text(&xml).contains("<script>alert(1)</script>"));
     }
 }

@@ -6,7 +6,10 @@
 //! - `GET /plans/{id}/export.md`, `/plans/{id}/export.pdf` and `/plans/{id}/export.docx`
 //!   download the current state, or a version with `?version=<vid>`; `&changes_since=<vid>`
 //!   adds what changed since that version as the last appendix. A `changes_since` that is not
-//!   a version of the plan is refused (422) with a page that names it.
+//!   a version of the plan is refused (422) with a page that names it. `&previous_status=1`
+//!   (a plan made from an earlier one) adds the earlier plan's last closed status round as
+//!   the appendix «Status for forrige plan», before the changes; without a previous plan or a
+//!   closed round in it, it is refused (422) with a page that names it.
 
 use axum::Json;
 use axum::Router;
@@ -98,6 +101,7 @@ async fn get_version(
 pub struct ExportQuery {
     pub version: Option<String>,
     pub changes_since: Option<String>,
+    pub previous_status: Option<String>,
 }
 
 async fn export_markdown(
@@ -132,13 +136,18 @@ pub async fn export_response(
     query: &ExportQuery,
     format: Format,
 ) -> Result<Response, HttpError> {
-    let exported = match versions::export(
-        state,
-        access,
-        query.version.as_deref(),
-        query.changes_since.as_deref(),
-        format,
-    )
+    let exported = match async {
+        let previous_status = versions::previous_status_flag(query.previous_status.as_deref())?;
+        versions::export(
+            state,
+            access,
+            query.version.as_deref(),
+            query.changes_since.as_deref(),
+            previous_status,
+            format,
+        )
+        .await
+    }
     .await
     {
         Ok(exported) => exported,
@@ -146,6 +155,10 @@ pub async fn export_response(
             field: "changes_since",
             ..
         }) => return Ok(changes_since_refused(access)),
+        Err(ServiceError::Invalid {
+            field: versions::PREVIOUS_STATUS,
+            message,
+        }) => return Ok(previous_status_refused(access, &message)),
         Err(other) => return Err(other.into()),
     };
     let disposition =
@@ -179,6 +192,18 @@ fn changes_since_refused(access: &PlanAccess) -> Response {
          planen. Velg versjonen på nytt under «Versjoner» på planens side.",
         &format!("/plans/{}#versjoner", access.plan()),
         "Til planens versjoner",
+    )
+    .into_response_with(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// The page for a `previous_status` that cannot be printed (no previous plan, or no closed
+/// status round in it): why, in bokmål, naming the parameter (422).
+fn previous_status_refused(access: &PlanAccess, message: &str) -> Response {
+    crate::web::errors::MessagePage::new(
+        "Status for forrige plan kunne ikke tas med",
+        message,
+        &format!("/plans/{}", access.plan()),
+        "Til planen",
     )
     .into_response_with(StatusCode::UNPROCESSABLE_ENTITY)
 }

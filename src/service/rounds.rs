@@ -24,6 +24,7 @@ use crate::document::{self, PlanStatus, PlanView, TiltakRow};
 use crate::export::report::{ReportGroup, ReportTiltak, StatusOption, StatusReport, UnitProgress};
 use crate::export::{self, Format};
 use crate::plan::is_iso_date;
+use crate::storage::Storage;
 use crate::storage::accounts as people;
 use crate::storage::rounds::{self as store, Entry, NewEntry, Round};
 use crate::templates::{FieldSchema, Template};
@@ -284,7 +285,7 @@ pub async fn list(services: &Services, access: &PlanAccess) -> Result<Vec<Listed
         let total = match totals.get(&round.version_id) {
             Some(total) => *total,
             None => {
-                let view = adopted_view(services, access, &round).await?;
+                let view = adopted_view(services.storage.as_ref(), access, &round).await?;
                 totals.insert(round.version_id.clone(), view.tiltak.len());
                 view.tiltak.len()
             }
@@ -299,9 +300,9 @@ pub async fn list(services: &Services, access: &PlanAccess) -> Result<Vec<Listed
 }
 
 /// The round with this id, if the caller may see it.
-async fn find(services: &Services, access: &PlanAccess, round_id: &str) -> Result<Round> {
+async fn find(storage: &dyn Storage, access: &PlanAccess, round_id: &str) -> Result<Round> {
     access.require(Action::Read)?;
-    let round = store::get_round(&services.storage.db(), access.plan(), round_id)
+    let round = store::get_round(&storage.db(), access.plan(), round_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("the plan has no status round {round_id}")))?;
     if !may_see(access, &round) {
@@ -313,14 +314,13 @@ async fn find(services: &Services, access: &PlanAccess, round_id: &str) -> Resul
 }
 
 /// The frozen version a round reports on.
-async fn adopted_view(services: &Services, access: &PlanAccess, round: &Round) -> Result<PlanView> {
-    let (_, view) = super::versions::view(
-        services.storage.as_ref(),
-        &access.record,
-        &access.template,
-        &round.version_id,
-    )
-    .await?;
+async fn adopted_view(
+    storage: &dyn Storage,
+    access: &PlanAccess,
+    round: &Round,
+) -> Result<PlanView> {
+    let (_, view) =
+        super::versions::view(storage, &access.record, &access.template, &round.version_id).await?;
     Ok(view)
 }
 
@@ -356,16 +356,24 @@ fn number_key(number: &str) -> (bool, Vec<u64>) {
 
 /// The round with its tiltak, their reports and history, and the overviews.
 pub async fn view(services: &Services, access: &PlanAccess, round_id: &str) -> Result<RoundView> {
-    let round = find(services, access, round_id).await?;
+    view_stored(services.storage.as_ref(), access, round_id).await
+}
+
+/// [`view`] read from the database alone (the CLI's exports read it with no server).
+async fn view_stored(
+    storage: &dyn Storage,
+    access: &PlanAccess,
+    round_id: &str,
+) -> Result<RoundView> {
+    let round = find(storage, access, round_id).await?;
     let template = &access.template;
     let status = status_field(template)?;
-    let plan_view = adopted_view(services, access, &round).await?;
-    let db = services.storage.db();
+    let plan_view = adopted_view(storage, access, &round).await?;
+    let db = storage.db();
     let plan = access.plan();
     let rounds = store::list_rounds(&db, plan).await?;
     let entries = store::plan_entries(&db, plan).await?;
-    let version_name = services
-        .storage
+    let version_name = storage
         .list_versions(plan)
         .await?
         .into_iter()
@@ -442,7 +450,7 @@ pub async fn view(services: &Services, access: &PlanAccess, round_id: &str) -> R
     let is_done = |t: &RoundTiltak| {
         done_status.is_some_and(|done| t.entry.as_ref().is_some_and(|e| e.status == done.value))
     };
-    let by_unit = unit_overview(services, access, &tiltak, &is_done).await?;
+    let by_unit = unit_overview(storage, access, &tiltak, &is_done).await?;
     let by_group = group_overview(&plan_view, template, status, &tiltak, &is_done);
     let not_reported_units = by_unit
         .iter()
@@ -483,12 +491,12 @@ pub async fn view(services: &Services, access: &PlanAccess, round_id: &str) -> R
 /// Progress per responsible unit: the plan's units in their order, then any other name the
 /// responsible field holds (a partner written as free text), alphabetically.
 async fn unit_overview(
-    services: &Services,
+    storage: &dyn Storage,
     access: &PlanAccess,
     tiltak: &[RoundTiltak],
     is_done: &(dyn Fn(&RoundTiltak) -> bool + Sync),
 ) -> Result<Vec<UnitOverview>> {
-    let mut order = people::list_units(&services.storage.db(), access.plan()).await?;
+    let mut order = people::list_units(&storage.db(), access.plan()).await?;
     let mut others: Vec<String> = tiltak
         .iter()
         .flat_map(|t| t.units.iter())
@@ -576,13 +584,13 @@ pub async fn put_report(
 ) -> Result<Entry> {
     // Advisers and readers never report (an archived plan refuses everyone, saying why).
     access.require(Action::Edit)?;
-    let round = find(services, access, round_id).await?;
+    let round = find(services.storage.as_ref(), access, round_id).await?;
     if round.is_closed() {
         return Err(closed(&round));
     }
     let template = &access.template;
     let status = status_field(template)?;
-    let plan_view = adopted_view(services, access, &round).await?;
+    let plan_view = adopted_view(services.storage.as_ref(), access, &round).await?;
     let row = plan_view
         .tiltak
         .iter()
@@ -695,7 +703,7 @@ fn closed(round: &Round) -> Error {
 /// Closes an open round (coordinator): it is frozen from then on.
 pub async fn close(services: &Services, access: &PlanAccess, round_id: &str) -> Result<Round> {
     access.require(Action::Manage)?;
-    let round = find(services, access, round_id).await?;
+    let round = find(services.storage.as_ref(), access, round_id).await?;
     let db = services.storage.db();
     if !store::close_round(&db, access.plan(), &round.id).await? {
         return Err(closed(&round));
@@ -850,6 +858,20 @@ fn report_of(access: &PlanAccess, view: &RoundView) -> StatusReport {
             })
             .collect(),
     }
+}
+
+/// The status report of the plan's latest closed round (`None` before the first closes), read
+/// from the database alone: what a plan made from this one prints as its appendix «Status for
+/// forrige plan».
+pub async fn latest_closed_report(
+    storage: &dyn Storage,
+    access: &PlanAccess,
+) -> Result<Option<StatusReport>> {
+    let Some(round) = store::latest_closed_round(&storage.db(), access.plan()).await? else {
+        return Ok(None);
+    };
+    let view = view_stored(storage, access, &round.id).await?;
+    Ok(Some(report_of(access, &view)))
 }
 
 /// The plan's latest closed round: its current status view (`None` before the first closes).

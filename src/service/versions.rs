@@ -2,8 +2,8 @@
 //! from its stored state in a detached document, never from the live room, so what is frozen is
 //! exactly what was committed and never changes afterwards.
 
-use super::{Error, PlanAccess, Result, Services};
-use crate::access::Action;
+use super::{Error, PlanAccess, Principal, Result, Services};
+use crate::access::{Action, Actor, Role};
 use crate::document::{self, PlanView};
 use crate::export::{self, ChangesAppendix, ExportInfo, Format};
 use crate::plan::{PlanId, PlanRecord};
@@ -63,13 +63,16 @@ pub struct Exported {
 }
 
 /// Exports the current state, or a named version (`version_id`), in `format`; with
-/// `changes_since` (another version's id), what changed since that version is the last appendix.
-/// Readers may export versions only: the current draft is not yet the plan.
+/// `changes_since` (another version's id), what changed since that version is the last appendix;
+/// with `previous_status`, the previous plan's last closed status round is an appendix before
+/// it (the caller must be allowed to see the previous plan: else it is not found, as that plan
+/// would be). Readers may export versions only: the current draft is not yet the plan.
 pub async fn export(
     services: &Services,
     access: &PlanAccess,
     version_id: Option<&str>,
     changes_since: Option<&str>,
+    previous_status: bool,
     format: Format,
 ) -> Result<Exported> {
     let version_id = version_id.filter(|id| !id.is_empty());
@@ -114,7 +117,71 @@ pub async fn export(
     )
     .await?;
     let storage = services.storage.as_ref();
+    let info = if previous_status {
+        let previous = match storage.plan_lineage(record.id).await?.previous {
+            Some(previous) => Some(
+                PlanAccess::resolve(services, access.principal.clone(), &previous.to_string())
+                    .await?,
+            ),
+            None => None,
+        };
+        with_previous_status(storage, info, previous.as_ref()).await?
+    } else {
+        info
+    };
     render(storage, record, template, view, info, version_id, format).await
+}
+
+/// What names the appendix «Status for forrige plan» in a request: the query parameter
+/// (`?previous_status=1`) and the field of its refusals.
+pub const PREVIOUS_STATUS: &str = "previous_status";
+
+/// The flag `previous_status` as a query gives it: `1`, `true`, `ja` or `on` ask for the
+/// appendix; nothing, "", `0`, `false`, `nei` or `off` do not; anything else is refused.
+pub fn previous_status_flag(value: Option<&str>) -> Result<bool> {
+    match value.map(|v| v.trim().to_lowercase()).as_deref() {
+        None | Some("" | "0" | "false" | "nei" | "off") => Ok(false),
+        Some("1" | "true" | "ja" | "on") => Ok(true),
+        Some(_) => Err(Error::invalid(
+            PREVIOUS_STATUS,
+            format!("`{PREVIOUS_STATUS}` må være 1 (ta med status for forrige plan) eller 0"),
+        )),
+    }
+}
+
+/// `info` with the appendix «Status for forrige plan»: the status report of the last closed
+/// round of `previous` (the plan the exported plan was made from, as the caller sees it).
+/// Refused naming `previous_status` when there is no previous plan or it has no closed round:
+/// an empty appendix is never printed.
+async fn with_previous_status(
+    storage: &dyn Storage,
+    mut info: ExportInfo,
+    previous: Option<&PlanAccess>,
+) -> Result<ExportInfo> {
+    let Some(previous) = previous else {
+        return Err(Error::invalid(
+            PREVIOUS_STATUS,
+            format!(
+                "Planen er ikke laget fra en tidligere plan («Ny plan fra denne»), så det finnes \
+                 ingen forrige plan å vise status for ({PREVIOUS_STATUS})."
+            ),
+        ));
+    };
+    let report = crate::service::rounds::latest_closed_report(storage, previous)
+        .await?
+        .ok_or_else(|| {
+            Error::invalid(
+                PREVIOUS_STATUS,
+                format!(
+                    "Forrige plan, «{}», har ingen avsluttet statusrunde ennå, så det finnes \
+                     ingen status å vise ({PREVIOUS_STATUS}). Lukk en statusrunde i den planen \
+                     først.",
+                    previous.record.title
+                ),
+            )
+        })?;
+    info.previous_status = Some(report);
+    Ok(info)
 }
 
 /// `info` with the appendix of what changed from version `changes_since` to `view`. The
@@ -184,6 +251,7 @@ pub async fn export_stored(
     plan: PlanId,
     version_id: Option<&str>,
     changes_since: Option<&str>,
+    previous_status: bool,
     format: Format,
 ) -> Result<Exported> {
     let (record, template) = super::plans::stored_plan(storage, templates, plan).await?;
@@ -200,7 +268,37 @@ pub async fn export_stored(
         }
     };
     let info = with_changes(storage, &record, template, &view, info, changes_since).await?;
+    let info = if previous_status {
+        let previous = match storage.plan_lineage(plan).await?.previous {
+            Some(previous) => {
+                let (record, template) =
+                    super::plans::stored_plan(storage, templates, previous).await?;
+                Some(stored_access(record, template.clone()))
+            }
+            None => None,
+        };
+        with_previous_status(storage, info, previous.as_ref()).await?
+    } else {
+        info
+    };
     render(storage, &record, template, view, info, version_id, format).await
+}
+
+/// Access to a plan for the CLI, which works on the database directly as its owner: the
+/// coordinator's reading of it, by nobody in particular.
+fn stored_access(record: PlanRecord, template: Template) -> PlanAccess {
+    PlanAccess {
+        record,
+        template,
+        role: Role::Coordinator,
+        own_role: Role::Coordinator,
+        actor: Actor {
+            id: "anonymous".into(),
+            name: "Kommandolinjen".into(),
+            unit: None,
+        },
+        principal: Principal::Anonymous,
+    }
 }
 
 /// Typesets off the async threads (a PDF takes tens to hundreds of milliseconds), with the

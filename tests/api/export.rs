@@ -1383,6 +1383,7 @@ async fn exports_print_what_changed_since(app: &TestApp) {
         plan.parse().expect("plan id"),
         Some(&v2),
         Some(&foreign),
+        false,
         export::Format::Markdown,
     )
     .await

@@ -412,6 +412,162 @@ async fn an_adopted_plan_rolls_over_with_dispositions_on_postgres() {
     rolls_over_an_adopted_plan(app).await;
 }
 
+/// The new plan's exports with `previous_status`: the old plan's last closed round as the
+/// appendix «Status for forrige plan», in every format; refused without a closed round or a
+/// previous plan; not for someone who may not see the old plan.
+async fn exports_the_previous_plans_status(app: TestApp) {
+    let f = adopted_plan(app).await;
+    let api = Api::as_person(&f.app, &f.admin);
+    let [kept, changed, ended] = &f.rows;
+    let next = created(
+        &api,
+        "/api/plans",
+        json!({"from_plan": f.plan, "periode": "2029–2032", "dispositions": {}}),
+    )
+    .await;
+    let new_id = next["id"].as_str().expect("the new plan").to_owned();
+    let export = |format: &str| format!("/plans/{new_id}/export.{format}?previous_status=1");
+
+    // The old plan has no closed round yet (an open one does not count): refused, naming it.
+    let rounds = format!("/api/plans/{}/rounds", f.plan);
+    let round = created(
+        &api,
+        &rounds,
+        json!({"name": "Status 2026", "deadline": "2026-12-01"}),
+    )
+    .await["id"]
+        .as_str()
+        .expect("round")
+        .to_owned();
+    for format in ["md", "pdf", "docx"] {
+        let (status, page) = api.page(&export(format)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{format}: {page}");
+        assert!(page.contains("previous_status"), "{page}");
+        assert!(page.contains("ingen avsluttet statusrunde"), "{page}");
+    }
+    // A plan made from none, and a flag that is neither yes nor no.
+    let (status, page) = api
+        .page(&format!("/plans/{}/export.md?previous_status=1", f.plan))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("previous_status"), "{page}");
+    assert!(page.contains("ikke laget fra en tidligere plan"), "{page}");
+    let (status, page) = api
+        .page(&format!(
+            "/plans/{new_id}/export.md?previous_status=kanskje"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("previous_status"), "{page}");
+
+    // The round is reported and closed.
+    for (row, report) in [
+        (
+            kept,
+            json!({"status": "pabegynt", "comment": "To foreldremøter holdt"}),
+        ),
+        (
+            changed,
+            json!({"status": "gjennomfort", "comment": "Hver helg hele året"}),
+        ),
+        (
+            ended,
+            json!({"status": "utgar", "comment": "Kafeen er lagt ned"}),
+        ),
+    ] {
+        let path = format!("{rounds}/{round}/tiltak/{row}");
+        let (status, answer) = api.send(Method::PUT, &path, report.to_string()).await;
+        assert!(status.is_success(), "{path}: {status} {answer}");
+    }
+    let (status, answer) = api
+        .post(&format!("{rounds}/{round}/close"), &json!({}))
+        .await;
+    assert!(status.is_success(), "{status} {answer}");
+
+    let facts = [
+        "Status for forrige plan",
+        "Status 2026",
+        "Foreldremøter om alkohol",
+        "Påbegynt",
+        "To foreldremøter holdt",
+        "Oppsøkende arbeid i helgene",
+        "Gjennomført",
+        "Hver helg hele året",
+        "Nedlagt kafétilbud",
+        "Utgår",
+        "Kafeen er lagt ned",
+        "Utekontakten",
+    ];
+    let mut texts = Vec::new();
+    for format in ["md", "pdf", "docx"] {
+        let (status, _, bytes) = api.download(&export(format)).await;
+        assert_eq!(status, StatusCode::OK, "{format}");
+        let (again_status, _, again) = api.download(&export(format)).await;
+        assert_eq!(again_status, StatusCode::OK);
+        assert!(bytes == again, "{format}: the same bytes twice");
+        let text = match format {
+            "md" => String::from_utf8(bytes).expect("UTF-8"),
+            "pdf" => crate::rounds::pdf_text(&bytes)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => crate::rounds::docx_text(&bytes),
+        };
+        for fact in facts {
+            assert!(text.contains(fact), "{format}: {fact} in {text}");
+        }
+        texts.push(text);
+    }
+    assert!(texts[0].contains("## Vedlegg"), "{}", texts[0]);
+    let (status, _, plain) = api.download(&format!("/plans/{new_id}/export.md")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!String::from_utf8_lossy(&plain).contains("Status for forrige plan"));
+
+    // The CLI's way in: the database alone.
+    let stored = samskriv::service::versions::export_stored(
+        f.app.storage.as_ref(),
+        &samskriv::templates::TemplateRegistry::builtin().expect("templates"),
+        new_id.parse().expect("plan id"),
+        None,
+        None,
+        true,
+        samskriv::export::Format::Markdown,
+    )
+    .await
+    .expect("exported");
+    assert!(stored.bytes == api.download(&export("md")).await.2);
+
+    // Someone on the new plan only may export it, but not the old plan's status.
+    let newcomer = f
+        .app
+        .person(
+            "Nina Ny",
+            Some((new_id.parse().expect("plan id"), Role::Coordinator, None)),
+        )
+        .await;
+    let theirs = Api::as_person(&f.app, &newcomer);
+    let (status, _, _) = theirs.download(&format!("/plans/{new_id}/export.md")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, body) = theirs.download(&export("md")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!String::from_utf8_lossy(&body).contains("Status 2026"));
+    f.app.stop().await;
+}
+
+#[tokio::test]
+async fn previous_status_appendix_in_the_new_plans_exports() {
+    exports_the_previous_plans_status(TestApp::spawn_with(|c| c.open_editing = false).await).await;
+}
+
+#[tokio::test]
+async fn previous_status_appendix_in_the_new_plans_exports_on_postgres() {
+    let Some(schema) = postgres_schema().await else {
+        return;
+    };
+    let app = TestApp::spawn_with_url(&schema.url(), |c| c.open_editing = false).await;
+    exports_the_previous_plans_status(app).await;
+}
+
 #[tokio::test]
 async fn the_page_reviews_every_tiltak_and_makes_the_plan() {
     let f = adopted_plan(TestApp::spawn_with(|c| c.open_editing = false).await).await;

@@ -172,7 +172,7 @@ fn tiltak_of<'a>(round: &'a Value, row: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no tiltak {row} in {round}"))
 }
 
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("rapport.pdf");
     std::fs::write(&path, bytes).expect("pdf written");
@@ -184,7 +184,7 @@ fn pdf_text(bytes: &[u8]) -> String {
     String::from_utf8(output.stdout).expect("UTF-8")
 }
 
-fn docx_text(bytes: &[u8]) -> String {
+pub(crate) fn docx_text(bytes: &[u8]) -> String {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip archive");
     let mut file = archive.by_name("word/document.xml").expect("document.xml");
     let mut xml = String::new();
