@@ -17,8 +17,8 @@ use crate::access::Action;
 use crate::document::structure::flatten;
 use crate::document::{self, Completeness, PlanView, TiltakRow};
 use crate::plan::{PlanId, PlanRecord, PlanRequest};
-use crate::service::settings::{self, SettingsPatch};
 use crate::service::rollover::{self, RolloverRequest};
+use crate::service::settings::{self, SettingsPatch};
 use crate::service::{PlanAccess, Principal, plans, tiltak};
 use crate::templates::{SectionKind, TableSchema};
 
