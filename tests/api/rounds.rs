@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Api, Person, TestApp, postgres_schema};
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Backend {
     Sqlite,
     Postgres,
@@ -182,6 +182,30 @@ pub(crate) fn pdf_text(bytes: &[u8]) -> String {
         .expect("pdftotext runs (apt-get install -y poppler-utils)");
     assert!(output.status.success(), "pdftotext failed");
     String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+/// Renders the report's first page (with its chart) beside the browser tests' screenshots:
+/// `target/e2e-screenshots/rounds/rapport-side-1.png`.
+fn render_first_page(pdf: &[u8]) {
+    let out =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots/rounds");
+    std::fs::create_dir_all(&out).expect("screenshot directory");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("rapport.pdf");
+    std::fs::write(&path, pdf).expect("pdf written");
+    let status = Command::new("pdftoppm")
+        .args(["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&path)
+        .arg(out.join("rapport-side-1"))
+        .status()
+        .expect("pdftoppm runs (apt-get install -y poppler-utils)");
+    assert!(status.success(), "pdftoppm failed");
+    let png = std::fs::metadata(out.join("rapport-side-1.png")).expect("the rendered page");
+    assert!(
+        png.len() > 10_000,
+        "the rendered page is nearly empty: {} bytes",
+        png.len()
+    );
 }
 
 pub(crate) fn docx_text(bytes: &[u8]) -> String {
@@ -586,6 +610,9 @@ async fn the_yearly_cycle(backend: Backend) {
         text.contains(&number) && text.contains("Gjennomført"),
         "{text}"
     );
+    if backend == Backend::Sqlite {
+        render_first_page(&pdf);
+    }
     let (status, _, docx) = coordinator.download(&format!("{report}.docx")).await;
     assert_eq!(status, StatusCode::OK);
     let xml = docx_text(&docx);

@@ -364,7 +364,14 @@ class TiltakView {
     // The column headings stick just under the group's heading, whatever its height.
     this.headObserver ||= typeof ResizeObserver === 'function'
       ? new ResizeObserver((entries) => {
-        for (const e of entries) e.target.parentElement?.style.setProperty('--gruppe-hode', `${e.target.offsetHeight}px`)
+        // The observer's own size, not offsetHeight: reading layout here would lay the whole
+        // table out again for every heading.
+        for (const e of entries) {
+          const height = Math.round(e.borderBoxSize?.[0]?.blockSize ?? e.contentRect.height)
+          const value = `${height}px`
+          const style = e.target.parentElement?.style
+          if (style && style.getPropertyValue('--gruppe-hode') !== value) style.setProperty('--gruppe-hode', value)
+        }
       })
       : null
     this.headObserver?.observe(heading)
