@@ -15,7 +15,7 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::Serialize;
@@ -141,24 +141,5 @@ async fn report_response(
     format: Format,
 ) -> Result<Response, HttpError> {
     let exported = rounds::render_report(state, access, round_id, format).await?;
-    let disposition =
-        HeaderValue::from_str(&format!("attachment; filename=\"{}\"", exported.filename))
-            .map_err(|e| HttpError::Internal(format!("bad file name header: {e}")))?;
-    Ok((
-        StatusCode::OK,
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(exported.format.content_type()),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-        ],
-        exported.bytes,
-    )
-        .into_response())
+    super::versions::download(exported)
 }

@@ -161,6 +161,12 @@ pub async fn export_response(
         }) => return Ok(previous_status_refused(access, &message)),
         Err(other) => return Err(other.into()),
     };
+    download(exported)
+}
+
+/// An export (a plan's or a status report) as a file to save: its type, its name, never cached
+/// stale, never sniffed.
+pub fn download(exported: versions::Exported) -> Result<Response, HttpError> {
     let disposition =
         HeaderValue::from_str(&format!("attachment; filename=\"{}\"", exported.filename))
             .map_err(|e| HttpError::Internal(format!("bad file name header: {e}")))?;
