@@ -18,7 +18,6 @@ use axum::Router;
 use axum::routing::get;
 
 pub use self::error::{HttpError, Problem};
-pub use self::versions::export_response;
 
 /// The axum state of every surface: the services, which are cheap to clone per request.
 pub type AppState = crate::service::Services;
@@ -88,6 +87,35 @@ pub fn router() -> Router<AppState> {
         .merge(diff::router())
         .merge(logo::router())
         .merge(rounds::router())
+}
+
+/// An export (a plan's or a status report) as a file to save: its type, its name, never cached
+/// stale, never sniffed.
+pub fn download(
+    exported: crate::service::versions::Exported,
+) -> Result<axum::response::Response, HttpError> {
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::IntoResponse;
+    let disposition =
+        HeaderValue::from_str(&format!("attachment; filename=\"{}\"", exported.filename))
+            .map_err(|e| HttpError::Internal(format!("bad file name header: {e}")))?;
+    Ok((
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(exported.format.content_type()),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        exported.bytes,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

@@ -141,5 +141,5 @@ async fn report_response(
     format: Format,
 ) -> Result<Response, HttpError> {
     let exported = rounds::render_report(state, access, round_id, format).await?;
-    super::versions::download(exported)
+    super::download(exported)
 }

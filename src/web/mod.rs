@@ -5,6 +5,7 @@ mod account;
 mod assets;
 mod diff;
 pub mod errors;
+mod export;
 pub(crate) mod members;
 mod plan_page;
 pub mod render;
@@ -31,6 +32,7 @@ use crate::time;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(export::router())
         .route("/", get(index))
         .route("/plans", axum::routing::post(create_plan))
         .route("/plans/{plan_id}", get(plan_page))
