@@ -61,6 +61,12 @@ export function copyRow (map, fields) {
   return copy
 }
 
+/**
+ * Rows one render builds at once. The rest follow in later tasks, so a plan with hundreds of
+ * tiltak shows its first screens at once and stays responsive while the others are built.
+ */
+const ROWS_PER_TURN = 40
+
 export class TiltakTables {
   /**
    * @param {object} ctx  { doc, schema, units, origin, undoManager, editable, comments,
@@ -74,6 +80,9 @@ export class TiltakTables {
     this.goals = readGoals(this.goalsArray)
     this.views = []
     this.commentCounts = new Map() // row id → open comment threads
+    this.moreRows = null // the timer of the next batch of rows, while some are not built yet
+    /** Resolves once every row has been built (the first render comes in batches). */
+    this.complete = new Promise((resolve) => { this.resolveComplete = resolve })
     this.array.observeDeep((events) => this.onEvents(events))
     // Goals name groups (a goals group field) and choices (goals fields): redraw both.
     const goalsShape = [this.roles.groupField, ...this.roles.filterFields].some((f) => f?.type === 'goals')
@@ -107,12 +116,14 @@ export class TiltakTables {
 
   /** The section id of the first view that shows row `id`, or null. */
   sectionOfRow (id) {
+    this.finish()
     const view = this.views.find((v) => v.allRows().some((r) => r.id === id))
     return view?.sectionId || null
   }
 
   /** Puts focus on row `id` (clearing filters that hide it). */
   focusRow (id) {
+    this.finish()
     for (const view of this.views) {
       const row = view.allRows().find((r) => r.id === id)
       if (!row) continue
@@ -140,8 +151,13 @@ export class TiltakTables {
     return this.array.toArray().filter((item) => item instanceof Y.Map)
   }
 
-  /** Every view with the rows it shows, `[{map, others}]` (`others`: other sections of the row). */
-  renderAll () {
+  /**
+   * Every view with the rows it shows, `[{map, others}]` (`others`: other sections of the row).
+   * Builds at most ROWS_PER_TURN new rows unless `all`; the next batch follows in a later task.
+   */
+  renderAll ({ all = false } = {}) {
+    clearTimeout(this.moreRows)
+    this.moreRows = null
     // Page order decides which view is "first".
     this.views.sort((a, b) => (a.root.compareDocumentPosition(b.root) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))
     const ids = this.views.map((v) => v.sectionId)
@@ -153,7 +169,15 @@ export class TiltakTables {
         shown.get(id).push({ map, others: sections.filter((s) => s !== id && ids.includes(s)) })
       }
     }
-    for (const view of this.views) view.render(shown.get(view.sectionId))
+    const budget = { left: all ? Infinity : ROWS_PER_TURN, deferred: false }
+    for (const view of this.views) view.render(shown.get(view.sectionId), budget)
+    if (budget.deferred) this.moreRows = setTimeout(() => this.renderAll(), 0)
+    else this.resolveComplete()
+  }
+
+  /** Builds the rows not built yet, now: before a row is looked for, focused or printed. */
+  finish () {
+    if (this.moreRows !== null) this.renderAll({ all: true })
   }
 
   onEvents (events) {
@@ -419,8 +443,11 @@ class TiltakView {
     return `h${Math.min(6, level + 1)}`
   }
 
-  /** Re-renders rows (keyed by group and Y.Map), keeping focus where it was. */
-  render (entries) {
+  /**
+   * Re-renders rows (keyed by group and Y.Map), keeping focus where it was. New rows are built
+   * while `budget.left` lasts; the others are numbered and counted, and built by a later render.
+   */
+  render (entries, budget = { left: Infinity, deferred: false }) {
     const { roles } = this
     // Remember focus, to put it back if a row element is replaced (a move re-creates the map).
     const active = document.activeElement
@@ -445,10 +472,16 @@ class TiltakView {
       }
       const desired = []
       group.order = []
+      group.size = mine.length
       for (const { item, others } of mine) {
         let row = group.rowsByMap.get(item.map)
-        if (!row) { row = new Row(this, item.map, group); group.rowsByMap.set(item.map, row) }
         number += 1
+        if (!row) {
+          if (budget.left <= 0) { budget.deferred = true; continue }
+          budget.left -= 1
+          row = new Row(this, item.map, group)
+          group.rowsByMap.set(item.map, row)
+        }
         row.setNumber(number)
         // With "once", the row says where else it belongs.
         row.setAlso(roles.multiGroup === 'once'
@@ -464,7 +497,7 @@ class TiltakView {
         group.tbody.insertBefore(el, cursor)
       }
       while (cursor) { const next = cursor.nextSibling; cursor.remove(); cursor = next }
-      group.order.forEach((row, i) => row.setEnds(i === 0, i === group.order.length - 1))
+      group.order.forEach((row, i) => row.setEnds(i === 0, i === group.size - 1))
     }
     this.total = number
     this.refreshFilterChoices()
@@ -535,7 +568,7 @@ class TiltakView {
         if (match) visible += 1
       }
       shown += visible
-      const n = group.order.length
+      const n = group.size ?? group.order.length
       group.count.textContent = `(${filtering ? `${visible} av ${n}` : n})`
       group.headCount.textContent = group.count.textContent
       group.table.hidden = visible === 0
@@ -901,7 +934,8 @@ class Row {
   /**
    * multi_enum, goals and unit: a disclosure whose summary shows the chosen values, over a group
    * of checkboxes (and, for units, a text field for partners that are not units). Each change
-   * stores a new array.
+   * stores a new array. The checkboxes are made when the list is first opened: a table of 300
+   * rows would otherwise build thousands of them nobody looks at.
    */
   listControl (field, ctl, place) {
     const { ctx } = this.view
@@ -909,11 +943,7 @@ class Row {
     const valueId = uid('verdi')
     const shown = h('span', { id: valueId, class: 'valgt' })
     const summary = h('summary', { 'data-ctl': ctl }, shown)
-    const legendId = uid('forklaring')
-    const boxes = h('div', { class: 'avkrysninger' })
-    // The field's name: the column heading in the row; a visible label above it under «Mer».
-    const fieldset = h('fieldset', { class: 'valg-liste' }, h('legend', { id: legendId, class: 'skjult' }, field.label), boxes)
-    const el = h('details', { class: 'valg', 'data-field': field.name }, summary, fieldset)
+    const el = h('details', { class: 'valg', 'data-field': field.name }, summary)
     if (place === 'main') {
       // In a row the open list lies over the rows below: it closes when focus leaves it, or on Esc.
       el.addEventListener('focusout', (event) => { if (!el.contains(event.relatedTarget)) el.open = false })
@@ -923,13 +953,8 @@ class Row {
     }
     const unit = field.type === 'unit'
     const choices = () => (unit ? (ctx.units || []).map((u) => ({ value: u, short: u, label: u })) : fieldChoices(field, this.view.tables.goals))
+    let boxes = null
     let partners = null
-    if (unit) {
-      partners = h('input', { type: 'text', id: uid('partnere'), readonly: !editable, autocomplete: 'off', maxlength: String(maxChars(field)) })
-      fieldset.append(h('div', { class: 'felt' },
-        h('label', { for: partners.id }, 'Andre (ikke enheter i planen), skilt med komma'), partners))
-      partners.addEventListener('change', () => write())
-    }
     let key = null
     const write = () => {
       const known = choices().map((c) => c.value)
@@ -939,15 +964,8 @@ class Row {
         : mapList(this.map, field.name).filter((v) => !known.includes(v)) // unknown values are kept
       this.setList(field.name, [...known.filter((v) => ticked.includes(v)), ...others])
     }
-    const control = { el, labelled: true }
-    control.labelWith = (ids) => summary.setAttribute('aria-labelledby', `${ids} ${valueId}`)
-    if (place !== 'main') {
-      control.caption = h('span', { class: 'felt-navn', id: uid('navn') }, field.label)
-      control.labelWith(`${control.caption.id} ${this.numId}`)
-    }
-    control.refresh = () => {
-      const list = mapList(this.map, field.name)
-      const all = choices()
+    /** The boxes (and partners field) under the summary, ticked as the row is. */
+    const fillList = (list, all) => {
       const nextKey = all.map((c) => `${c.value}\u0001${c.short}`).join('\u0000')
       if (nextKey !== key) {
         key = nextKey
@@ -959,9 +977,38 @@ class Row {
         if (all.length === 0) boxes.append(h('p', { class: 'tomt' }, field.type === 'goals' ? 'Planen har ingen mål ennå.' : 'Ingen valg.'))
       }
       for (const box of boxes.querySelectorAll('input')) box.checked = list.includes(box.value)
-      const known = all.map((c) => c.value)
-      const rest = list.filter((v) => !known.includes(v))
-      if (partners && document.activeElement !== partners) partners.value = rest.join(', ')
+      if (partners && document.activeElement !== partners) {
+        const known = all.map((c) => c.value)
+        partners.value = list.filter((v) => !known.includes(v)).join(', ')
+      }
+    }
+    const build = () => {
+      if (boxes) return
+      boxes = h('div', { class: 'avkrysninger' })
+      // The field's name: the column heading in the row; a visible label above it under «Mer».
+      const fieldset = h('fieldset', { class: 'valg-liste' }, h('legend', { class: 'skjult' }, field.label), boxes)
+      if (unit) {
+        partners = h('input', { type: 'text', id: uid('partnere'), readonly: !editable, autocomplete: 'off', maxlength: String(maxChars(field)) })
+        fieldset.append(h('div', { class: 'felt' },
+          h('label', { for: partners.id }, 'Andre (ikke enheter i planen), skilt med komma'), partners))
+        partners.addEventListener('change', () => write())
+      }
+      el.append(fieldset)
+      fillList(mapList(this.map, field.name), choices())
+    }
+    // A click on the summary comes before the list opens; `toggle` covers opening from script.
+    summary.addEventListener('click', build)
+    el.addEventListener('toggle', () => { if (el.open) build() })
+    const control = { el, labelled: true }
+    control.labelWith = (ids) => summary.setAttribute('aria-labelledby', `${ids} ${valueId}`)
+    if (place !== 'main') {
+      control.caption = h('span', { class: 'felt-navn', id: uid('navn') }, field.label)
+      control.labelWith(`${control.caption.id} ${this.numId}`)
+    }
+    control.refresh = () => {
+      const list = mapList(this.map, field.name)
+      const all = choices()
+      if (boxes) fillList(list, all)
       const names = list.map((v) => all.find((c) => c.value === v)?.short || v)
       shown.textContent = names.length ? names.join(', ') : (editable ? 'Velg …' : '–')
     }
