@@ -23,6 +23,7 @@ pub mod room;
 pub mod secret;
 pub mod service;
 pub mod storage;
+pub mod suggestions;
 pub mod sync;
 pub mod templates;
 pub mod time;

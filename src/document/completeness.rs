@@ -21,7 +21,20 @@ pub struct Completeness {
     /// Checklists with nothing ticked.
     pub empty_checklists: Vec<EmptySection>,
     pub incomplete_tiltak: Vec<IncompleteRow>,
+    /// Open suggestions per section (filled in by the service, which reads them from storage):
+    /// a version frozen now would leave them behind.
+    pub open_suggestions: Vec<OpenSuggestions>,
     pub counts: CompletenessCounts,
+}
+
+/// A section's suggestions nobody has accepted or rejected yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenSuggestions {
+    /// The section's id; `None` for suggestions on a row in no tiltak section.
+    pub id: Option<String>,
+    pub heading: String,
+    pub number: String,
+    pub count: usize,
 }
 
 /// A section in use without content.
@@ -62,6 +75,8 @@ pub struct CompletenessCounts {
     pub incomplete_rows: usize,
     pub milestones: usize,
     pub milestones_done: usize,
+    /// Open suggestions in the whole plan (see [`Completeness::open_suggestions`]).
+    pub open_suggestions: usize,
 }
 
 /// Empty text sections, checklists with nothing ticked, and tiltak rows missing a required
@@ -171,6 +186,7 @@ pub fn completeness(view: &PlanView, template: &Template) -> Completeness {
         incomplete_rows: incomplete_tiltak.len(),
         milestones: view.milestones.len(),
         milestones_done: view.milestones.iter().filter(|m| m.done).count(),
+        open_suggestions: 0,
     };
     Completeness {
         complete: empty_sections.is_empty()
@@ -179,6 +195,7 @@ pub fn completeness(view: &PlanView, template: &Template) -> Completeness {
         empty_sections,
         empty_checklists,
         incomplete_tiltak,
+        open_suggestions: Vec::new(),
         counts,
     }
 }

@@ -41,7 +41,8 @@ mod tests_structure;
 
 pub use carry::{carry_over, reset_fields};
 pub use completeness::{
-    Completeness, CompletenessCounts, EmptySection, IncompleteRow, MissingField, completeness,
+    Completeness, CompletenessCounts, EmptySection, IncompleteRow, MissingField, OpenSuggestions,
+    completeness,
 };
 pub use diff::{
     Change, DiffCounts, FieldChange, GoalDiff, ParagraphDiff, PlanDiff, Run, RunKind, SectionDiff,
@@ -58,8 +59,8 @@ pub use structure::{
 };
 pub use tiltak::{
     FieldValue, GroupedRow, MAX_LIST_ITEMS, MAX_ROWS_PER_REQUEST, RowCells, RowGroup, RowOrigin,
-    TiltakRow, append_tiltak, group_rows, patch_tiltak, read_tiltak, rows_of_section,
-    tiltak_numbers, tiltak_section_ids,
+    TiltakRow, append_tiltak, check_new_tiltak, check_tiltak_field, group_rows, patch_tiltak,
+    read_tiltak, rows_of_section, tiltak_numbers, tiltak_section_ids,
 };
 pub use view::{
     DocMeta, Milestone, PlanView, ProseSection, SectionContent, initial_update, plan_view,

@@ -585,6 +585,52 @@ pub fn patch_tiltak(
     Ok(())
 }
 
+/// Checks a new value for one template field of one row as [`patch_tiltak`] would, writing
+/// nothing; returns the value as it would be stored (enum labels as their codes). For
+/// suggestions, which are checked when proposed and applied later.
+pub fn check_tiltak_field<T: ReadTxn>(
+    txn: &T,
+    template: &Template,
+    row_id: &str,
+    field: &str,
+    value: &Value,
+) -> Result<FieldValue, DocumentError> {
+    find_row(txn, row_id).ok_or_else(|| DocumentError::UnknownRow { id: quote(row_id) })?;
+    if template.field(field).is_none() {
+        return Err(DocumentError::UnknownField {
+            row: None,
+            field: quote(field),
+            known: known_fields(template),
+        });
+    }
+    let mut json = serde_json::Map::new();
+    json.insert(field.to_owned(), value.clone());
+    let context = Context::read(txn, template);
+    let checked = check_row(template, None, &json, &context)?;
+    Ok(checked
+        .values
+        .into_iter()
+        .next()
+        .map(|(_, value)| value)
+        .unwrap_or_else(|| FieldValue::Text(String::new())))
+}
+
+/// Checks one new row as [`append_tiltak`] would, writing nothing.
+pub fn check_new_tiltak<T: ReadTxn>(
+    txn: &T,
+    template: &Template,
+    row: &serde_json::Map<String, Value>,
+) -> Result<(), DocumentError> {
+    let context = Context::read(txn, template);
+    let checked = check_row(template, Some(0), row, &context)?;
+    if checked.id.is_some() {
+        return Err(DocumentError::Immutable {
+            field: row_key::ID.to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// Replaces a long_text cell's content, keeping its Y.Text (clients hold on to it).
 fn set_long_text(txn: &mut TransactionMut, map: &MapRef, name: &str, value: &str) {
     if let Some(Out::YText(text)) = map.get(txn, name) {

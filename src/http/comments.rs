@@ -9,7 +9,8 @@
 //!   deleting a thread's last comment deletes the thread;
 //! - `POST …/threads/{thread_id}/resolve` and `/reopen`: coordinators, or the thread's author;
 //! - `GET /api/plans/{plan_id}/threads/events`: server-sent events, `thread` with the full
-//!   thread after any change and `thread_deleted` with `{"id"}`.
+//!   thread after any change and `thread_deleted` with `{"id"}`; `suggestion` with the full
+//!   suggestion after it is made, accepted or rejected (see [`super::suggestions`]).
 //!
 //! Every reader of the plan reads threads; commenting takes [`Action::Comment`]. Thread and
 //! comment ids are looked up within the plan of the URL only, so another plan's ids are 404.
@@ -201,6 +202,11 @@ impl Listener {
             };
             let outcome = match received {
                 Ok(HubEvent::Thread(id)) => self.thread_changed(&id).await,
+                Ok(HubEvent::Suggestion(id)) => {
+                    super::suggestions::event(&self.state, self.plan, &self.template, &id)
+                        .await
+                        .map(|event| self.pending.extend(event))
+                }
                 // Changes were missed: send every thread as it is now.
                 Ok(HubEvent::Resync) | Err(RecvError::Lagged(_)) => self.everything().await,
                 Err(RecvError::Closed) => return None,
@@ -245,6 +251,8 @@ impl Listener {
         for thread in all {
             self.pending.push_back(thread_event(&thread)?);
         }
+        self.pending
+            .extend(super::suggestions::all_events(&self.state, self.plan, &self.template).await?);
         Ok(())
     }
 }

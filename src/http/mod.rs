@@ -12,6 +12,7 @@ mod logo;
 mod members;
 mod rounds;
 mod structure;
+mod suggestions;
 mod versions;
 
 use axum::Router;
@@ -87,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .merge(diff::router())
         .merge(logo::router())
         .merge(rounds::router())
+        .merge(suggestions::router())
 }
 
 /// An export (a plan's or a status report) as a file to save: its type, its name, never cached

@@ -16,6 +16,7 @@ pub mod rollover;
 pub mod rounds;
 pub mod settings;
 pub mod structure;
+pub mod suggestions;
 pub mod tiltak;
 pub mod versions;
 

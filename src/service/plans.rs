@@ -192,7 +192,9 @@ pub async fn completeness(services: &Services, access: &PlanAccess) -> Result<Co
     let view = services
         .current_view(&access.record, &access.template)
         .await?;
-    Ok(document::completeness(&view, &access.template))
+    let mut completeness = document::completeness(&view, &access.template);
+    super::suggestions::add_to_completeness(services, access, &mut completeness).await?;
+    Ok(completeness)
 }
 
 /// A plan and its template, read from the database without a server (the CLI).

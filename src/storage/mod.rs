@@ -12,6 +12,7 @@ mod postgres;
 pub mod revocation;
 pub mod rounds;
 mod sqlite;
+pub mod suggestions;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};

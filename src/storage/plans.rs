@@ -403,7 +403,8 @@ pub(super) async fn set_plan_archived(db: &Db, id: PlanId, at: Option<i64>) -> R
 /// Every table that stores something of a plan, children before parents. The foreign keys
 /// cascade as well; naming each table here keeps a deletion complete even where a cascade is
 /// missing, and a table added later still goes with its plan through its cascade.
-const PLAN_TABLES: [&str; 14] = [
+const PLAN_TABLES: [&str; 15] = [
+    "suggestions",
     "status_entries",
     "status_rounds",
     "plan_logos",

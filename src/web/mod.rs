@@ -331,6 +331,7 @@ async fn plan_page_with(
         &people.units,
     );
     page.annotate(&people.section_units, &people.last_edits);
+    service::suggestions::add_to_completeness(state, &access, &mut page.completeness).await?;
     page.can_configure = access.own_role.may(Action::Manage);
     let mut versions = versions::panel(state, &access).await?;
     versions.refused = refused_freeze;

@@ -18,13 +18,13 @@ use yrs::{
 
 use crate::helpers::*;
 
-const TEMPLATE: &str = "korus-ruspolitisk-handlingsplan@1";
+pub(crate) const TEMPLATE: &str = "korus-ruspolitisk-handlingsplan@1";
 /// A prose section of the KoRus template.
-const SECTION: &str = "hvor-star-vi.russituasjon";
-const PARAGRAPH: &str = "Ungdata viser at unge drikker mindre enn for ti år siden.";
+pub(crate) const SECTION: &str = "hvor-star-vi.russituasjon";
+pub(crate) const PARAGRAPH: &str = "Ungdata viser at unge drikker mindre enn for ti år siden.";
 
 impl PlanPeople {
-    fn api(&self, person: &Person) -> Api {
+    pub(crate) fn api(&self, person: &Person) -> Api {
         Api::as_person(&self.app, person)
     }
 
@@ -38,7 +38,7 @@ impl PlanPeople {
 
     /// A live client of `person` that has written [`PARAGRAPH`] into [`SECTION`], once the
     /// server has committed it.
-    async fn writer(&self, person: &Person) -> TestClient {
+    pub(crate) async fn writer(&self, person: &Person) -> TestClient {
         let mut live = TestClient::connect_as(&self.app.ws_url(&self.plan), person).await;
         live.edit(|txn| write_paragraph(txn, SECTION, PARAGRAPH))
             .await;
@@ -48,14 +48,14 @@ impl PlanPeople {
 }
 
 /// Writes a paragraph as y-prosemirror stores it: an XmlElement "paragraph" holding an XmlText.
-fn write_paragraph(txn: &mut TransactionMut, section: &str, text: &str) {
+pub(crate) fn write_paragraph(txn: &mut TransactionMut, section: &str, text: &str) {
     let fragment = txn.get_or_insert_xml_fragment(format!("section:{section}"));
     let paragraph = fragment.push_back(txn, XmlElementPrelim::empty("paragraph"));
     paragraph.push_back(txn, XmlTextPrelim::new(text));
 }
 
 /// The XmlText of the first paragraph of `section`.
-fn first_text<T: ReadTxn>(txn: &T, section: &str) -> XmlTextRef {
+pub(crate) fn first_text<T: ReadTxn>(txn: &T, section: &str) -> XmlTextRef {
     let fragment = txn
         .get_xml_fragment(format!("section:{section}"))
         .expect("section written");
@@ -68,7 +68,7 @@ fn first_text<T: ReadTxn>(txn: &T, section: &str) -> XmlTextRef {
     }
 }
 
-fn section_text(doc: &Doc, section: &str) -> String {
+pub(crate) fn section_text(doc: &Doc, section: &str) -> String {
     let txn = doc.transact();
     first_text(&txn, section).get_string(&txn)
 }
@@ -76,7 +76,7 @@ fn section_text(doc: &Doc, section: &str) -> String {
 /// A text anchor around `quote` in the first paragraph of `section` of `doc`, as the browser
 /// makes it: y-prosemirror's relative positions (associated with the character after each end,
 /// or the paragraph's text itself at its end), base64-encoded.
-fn text_anchor(doc: &Doc, section: &str, quote: &str) -> Value {
+pub(crate) fn text_anchor(doc: &Doc, section: &str, quote: &str) -> Value {
     let txn = doc.transact();
     let text = first_text(&txn, section);
     let content = text.get_string(&txn);
@@ -98,7 +98,12 @@ fn text_anchor(doc: &Doc, section: &str, quote: &str) -> Value {
 
 /// Waits until the server has committed everything `client` wrote: a fresh client (of `viewer`,
 /// or anonymous) receives it, and the server relays nothing it has not committed.
-async fn committed(app: &TestApp, plan: &str, viewer: Option<&Person>, client: &mut TestClient) {
+pub(crate) async fn committed(
+    app: &TestApp,
+    plan: &str,
+    viewer: Option<&Person>,
+    client: &mut TestClient,
+) {
     client.pump_for(Duration::from_millis(50)).await;
     let need = client.state_vector();
     let mut fresh = match viewer {

@@ -22,5 +22,6 @@ mod security;
 mod settings;
 mod storage;
 mod structure;
+mod suggestions;
 #[path = "../support/mod.rs"]
 mod support;

@@ -22,8 +22,23 @@ const CHANNEL_CAPACITY: usize = 256;
 pub enum HubEvent {
     /// This thread was created, changed or deleted.
     Thread(String),
+    /// This suggestion was made, accepted or rejected.
+    Suggestion(String),
     /// Changes may have been missed (another node's notifications were lost): read everything.
     Resync,
+}
+
+/// How another node names a suggestion on the comments' channel (thread ids are bare UUIDs).
+const SUGGESTION_PREFIX: &str = "suggestion:";
+
+impl HubEvent {
+    /// The event another node announced with `id` on the comments' channel.
+    fn from_node(id: String) -> HubEvent {
+        match id.strip_prefix(SUGGESTION_PREFIX) {
+            Some(suggestion) => HubEvent::Suggestion(suggestion.to_owned()),
+            None => HubEvent::Thread(id),
+        }
+    }
 }
 
 /// The per-plan channels of this server process. Cheap to clone.
@@ -83,6 +98,17 @@ impl CommentHub {
         }
     }
 
+    /// Tells this node's listeners, and the other nodes', that a suggestion was made or
+    /// decided. It travels to other nodes on the comments' channel, its id prefixed with
+    /// [`SUGGESTION_PREFIX`] (see [`HubEvent::from_node`]).
+    pub async fn suggestion_changed(&self, plan: PlanId, suggestion: &str) {
+        self.deliver(plan, HubEvent::Suggestion(suggestion.to_owned()));
+        let wire = format!("{SUGGESTION_PREFIX}{suggestion}");
+        if let Err(e) = self.inner.storage.publish_thread(plan, &wire).await {
+            tracing::warn!(%plan, error = %e, "cannot tell other nodes about a suggestion");
+        }
+    }
+
     /// Hands an event to this node's listeners of `plan` (if any).
     pub fn deliver(&self, plan: PlanId, event: HubEvent) {
         let mut plans = self.plans();
@@ -120,7 +146,7 @@ impl CommentHub {
                 };
                 match event {
                     NodeEvent::Thread { plan, thread } => {
-                        hub.deliver(plan, HubEvent::Thread(thread));
+                        hub.deliver(plan, HubEvent::from_node(thread));
                     }
                     NodeEvent::Reconnected => {
                         hub.resync_all();
@@ -188,6 +214,12 @@ mod tests {
             seq: 3,
             at_millis: 1,
         };
+        send.send(NodeEvent::Thread {
+            plan,
+            thread: "suggestion:s1".into(),
+        })
+        .await
+        .expect("sent");
         send.send(committed.clone()).await.expect("sent");
         send.send(NodeEvent::Reconnected).await.expect("sent");
         assert_eq!(rooms.recv().await, Some(committed));
@@ -195,6 +227,10 @@ mod tests {
         assert_eq!(
             listener.recv().await.ok(),
             Some(HubEvent::Thread("t".into()))
+        );
+        assert_eq!(
+            listener.recv().await.ok(),
+            Some(HubEvent::Suggestion("s1".into()))
         );
         assert_eq!(listener.recv().await.ok(), Some(HubEvent::Resync));
         drop(send);
