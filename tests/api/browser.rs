@@ -29,7 +29,7 @@ fn chromium_path() -> PathBuf {
 }
 
 /// Everything the scenario needs, with what to install when it is missing.
-fn check_prerequisites(e2e: &Path) {
+pub(crate) fn check_prerequisites(e2e: &Path) {
     let node = std::process::Command::new("node").arg("--version").output();
     assert!(
         node.as_ref().is_ok_and(|out| out.status.success()),
@@ -111,7 +111,7 @@ fn section<'a>(plan: &'a Value, id: &str) -> &'a Value {
 /// screenshots in `out_dir` and the sign-ins in `env`; fails the test with the scenario's output
 /// unless it succeeds within 5 minutes, and returns the JSON summary on its last line (`Null` if
 /// it printed none).
-async fn run_scenario(
+pub(crate) async fn run_scenario(
     e2e: &Path,
     script: &str,
     base: &str,
@@ -150,7 +150,7 @@ async fn run_scenario(
         .unwrap_or(Value::Null)
 }
 
-static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[tokio::test]
 async fn the_browser_editor_works_end_to_end_and_the_server_reads_what_it_wrote() {

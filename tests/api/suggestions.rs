@@ -526,3 +526,63 @@ async fn suggestions_are_made_and_accepted_across_two_nodes_on_postgres() {
     one.stop().await;
     two.stop().await;
 }
+
+/// An adviser and an editor in two real browsers (tests/e2e/suggestions.mjs): the adviser
+/// proposes a rewording, the editor sees it inline and accepts it; axe scans both views. Then
+/// the server's record of it.
+#[tokio::test]
+async fn an_adviser_proposes_a_rewording_in_the_browser_and_the_editor_accepts_it() {
+    use crate::browser::{BROWSER, check_prerequisites, run_scenario};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let e2e = root.join("tests/e2e");
+    check_prerequisites(&e2e);
+    let _one_at_a_time = BROWSER.lock().await;
+    let app = TestApp::spawn_with(|c| {
+        c.open_editing = false;
+        c.live.free_form_roots = false;
+    })
+    .await;
+    let admin = app.admin().await;
+    let plan = Api::as_person(&app, &admin)
+        .create_plan("korus-ruspolitisk-handlingsplan")
+        .await;
+    let id: PlanId = plan.parse().expect("plan id");
+    let adviser = app
+        .person("Rita Rådgiver", Some((id, Role::Adviser, Some("KoRus"))))
+        .await;
+    let editor = app
+        .person("Erik NAV", Some((id, Role::Editor, Some("NAV"))))
+        .await;
+    // localhost: the session cookie is `Secure`, which browsers accept on http://localhost.
+    let base = format!("http://localhost:{}", app.addr.port());
+    let out_dir = root.join("target/e2e-screenshots/suggestions");
+    let summary = run_scenario(
+        &e2e,
+        "suggestions.mjs",
+        &base,
+        &plan,
+        &out_dir,
+        &[
+            (
+                "SAMSKRIV_E2E_ADVISER",
+                format!("{}:{}", adviser.email, adviser.password),
+            ),
+            (
+                "SAMSKRIV_E2E_EDITOR",
+                format!("{}:{}", editor.email, editor.password),
+            ),
+        ],
+    )
+    .await;
+    let suggestion_id = summary["suggestion_id"].as_str().expect("suggestion id");
+    let (status, record) = Api::as_person(&app, &admin)
+        .get(&suggestion(&plan, suggestion_id))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{record}");
+    assert_eq!(record["status"], "accepted", "{record}");
+    assert_eq!(record["author"]["name"], "Rita Rådgiver", "{record}");
+    assert_eq!(record["decided_by"]["name"], "Erik NAV", "{record}");
+    assert_eq!(record["original"], "hele bydelen", "{record}");
+    assert_eq!(record["text"], "alle delene av bydelen", "{record}");
+    app.stop().await;
+}

@@ -1,5 +1,6 @@
 // The plan's threads from the server: the full list (GET), loaded on every (re)connect of the
-// event stream, and the stream's events (`thread`, `thread_deleted`) in between.
+// event stream, and the stream's events (`thread`, `thread_deleted`) in between; `suggestion`
+// events go to suggestions.js.
 
 import { ApiError, errorMessage } from './threads.js'
 
@@ -63,10 +64,12 @@ export class ThreadFeed {
       this.retry = 1000
       this.show.streamState('')
       this.reload()
+      this.show.opened?.()
     })
     const parse = (event) => { try { return JSON.parse(event.data) } catch { return null } }
     source.addEventListener('thread', (event) => this.store.event('thread', parse(event)))
     source.addEventListener('thread_deleted', (event) => this.store.event('thread_deleted', parse(event)))
+    source.addEventListener('suggestion', (event) => this.show.suggestion?.(parse(event)))
     source.addEventListener('error', () => {
       if (everOpen) this.show.streamState('Kommentarene oppdateres ikke direkte akkurat nå. Kobler til igjen …')
       // The browser reconnects by itself unless the server refused the stream: then retry here.

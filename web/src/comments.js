@@ -16,6 +16,7 @@ import { Composer } from './comment-composer.js'
 import { ThreadFeed } from './comment-feed.js'
 import { CommentPanel } from './comment-panel.js'
 import { RowKey, shared } from './layout.js'
+import { Suggestions } from './suggestions.js'
 
 export class Comments {
   /** @param {object} o { data: the page data, doc: the plan's Y.Doc } */
@@ -28,6 +29,7 @@ export class Comments {
     this.store = new ThreadStore((change) => this.changed(change))
     this.highlights = new Highlights(this)
     this.composer = new Composer(this)
+    this.suggestions = new Suggestions(this)
     this.feed = null // the threads from the server, once started
     this.panel = null // the «Kommentarer» panel, once started
     this.selected = null
@@ -46,12 +48,17 @@ export class Comments {
 
   /** The ProseMirror plugins for one prose section: highlights and, for advisers, the caret. */
   plugins (sectionId, { caret }) {
-    return this.highlights.plugins(sectionId, { caret, onRefused: () => this.refusedEdit(sectionId) })
+    return [
+      ...this.highlights.plugins(sectionId, { caret, onRefused: () => this.refusedEdit(sectionId) }),
+      ...this.suggestions.plugins(sectionId)
+    ]
   }
 
   /** The «Kommenter» button and its hint under a prose editor, or null for readers. */
   sectionControls (sectionId, headingText, getView) {
-    return this.composer.sectionControls(sectionId, headingText, getView)
+    const controls = this.composer.sectionControls(sectionId, headingText, getView)
+    this.suggestions.addButton(controls, sectionId, getView)
+    return controls
   }
 
   /** Someone who may only comment tried to change the text. */
@@ -135,9 +142,12 @@ export class Comments {
     this.feed = new ThreadFeed(this.api, this.store, {
       loadError: (text) => { this.panel.loadError.textContent = text },
       streamState: (text) => { this.panel.streamState.textContent = text },
-      settled: () => this.scheduleRender()
+      settled: () => this.scheduleRender(),
+      suggestion: (suggestion) => this.suggestions.event(suggestion),
+      opened: () => this.suggestions.load()
     })
     this.panel = new CommentPanel(this, { side, layout })
+    this.suggestions.mount(this.panel)
     this.feed.start()
   }
 

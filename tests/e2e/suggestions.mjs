@@ -1,0 +1,141 @@
+// End-to-end test of suggestions in Samskriv's browser editor, in real headless Chromium
+// (Debian's package, driven by playwright-core).
+//
+//   SAMSKRIV_E2E_ADVISER=email:password SAMSKRIV_E2E_EDITOR=email:password \
+//     node tests/e2e/suggestions.mjs <baseUrl> <planId> <outDir>
+//
+// An editor writes a sentence; a KoRus adviser selects words of it with the keyboard, presses
+// «Foreslå endring» and proposes a rewording. The editor sees the proposal live and inline (the
+// old words struck through in <del>, the new ones in <ins>, each with hidden words saying so) and
+// in the comments panel with its author, and accepts it; both see the new text. An axe-core scan
+// (WCAG 2.1 A/AA) of both pages finds nothing. The last line of standard output is a JSON summary
+// (`checks`, `suggestion_id`); the exit code is 0 only when everything held.
+
+import { fail, scenarioArgs, setUp, WAIT, waitFor } from './harness.mjs'
+
+const { baseUrl, planId, outDir } = scenarioArgs('node tests/e2e/suggestions.mjs <baseUrl> <planId> <outDir> (with SAMSKRIV_E2E_ADVISER and SAMSKRIV_E2E_EDITOR)')
+
+function credentials (name) {
+  const value = process.env[name]
+  const at = value ? value.indexOf(':') : -1
+  if (!value || at <= 0) fail(`${name} must be set to "email:password" of an account that is a member of the plan`)
+  return { email: value.slice(0, at), password: value.slice(at + 1) }
+}
+const ADVISER = credentials('SAMSKRIV_E2E_ADVISER')
+const EDITOR = credentials('SAMSKRIV_E2E_EDITOR')
+
+const { summary, check, newContext, watchErrors, shot, axeScan, finish } = await setUp({ outDir, summary: { suggestion_id: null } })
+
+const TEXT = {
+  sentence: 'Vi skal nå unge i hele bydelen.',
+  old: 'hele bydelen',
+  proposed: 'alle delene av bydelen',
+  after: 'Vi skal nå unge i alle delene av bydelen.'
+}
+
+const planUrl = `${baseUrl}/plans/${planId}`
+const editorSel = (section) => `.prosa-innhold[data-section-id="${section}"]`
+/** An element's text without the remote cursors' name labels and the hidden helper words. */
+const plain = (el) => {
+  if (!el) return null
+  const copy = el.cloneNode(true)
+  for (const widget of copy.querySelectorAll('.ProseMirror-yjs-cursor, .skjult')) widget.remove()
+  return copy.textContent
+}
+
+async function signIn (label, { email, password }) {
+  const context = await newContext({ viewport: { width: 1366, height: 900 }, locale: 'nb-NO', timezoneId: 'Europe/Oslo' })
+  await context.addInitScript(`window.__plain = ${plain.toString()}`)
+  const page = await context.newPage()
+  watchErrors(page, label, /favicon|404/)
+  await page.goto(`${baseUrl}/login`)
+  await page.locator('#email').fill(email)
+  await page.locator('#password').fill(password)
+  await Promise.all([
+    page.waitForURL((url) => new URL(url).pathname === '/', { timeout: WAIT }),
+    page.getByRole('button', { name: 'Logg inn' }).click()
+  ])
+  await page.goto(planUrl)
+  const data = await page.evaluate(() => JSON.parse(document.getElementById('plan-data').textContent))
+  await page.evaluate(() => window.samskriv.ready)
+  await waitFor(page, () => window.samskriv.provider.synced, null, `${label}'s first sync`)
+  if (await page.locator('#kommentarer').isHidden()) await page.locator('.kommentar-bryter').click()
+  await page.locator('#kommentarer').waitFor({ state: 'visible', timeout: WAIT })
+  return { context, page, label, data }
+}
+
+async function run () {
+  const editor = await signIn('the editor', EDITOR)
+  const adviser = await signIn('the adviser', ADVISER)
+  summary.metrics.roles = { editor: editor.data.role, adviser: adviser.data.role }
+  if (adviser.data.can_edit) throw new Error('the adviser may edit: the scenario needs an adviser who may not')
+
+  // The editor writes a sentence; the adviser sees it live.
+  const section = await editor.page.locator('.prosa-innhold').first().getAttribute('data-section-id')
+  await editor.page.locator(editorSel(section)).click()
+  await editor.page.keyboard.press('Control+End')
+  const empty = await editor.page.$eval(editorSel(section), (el) => window.__plain(el).trim() === '')
+  if (!empty) await editor.page.keyboard.press('Enter')
+  await editor.page.keyboard.type(TEXT.sentence)
+  await waitFor(adviser.page, ([sel, want]) => window.__plain(document.querySelector(sel))?.includes(want), [editorSel(section), TEXT.sentence], 'the sentence in the adviser\'s page')
+  check('the editor\'s sentence appears live for the adviser')
+
+  // The adviser selects «hele bydelen» with the keyboard and proposes new words.
+  await adviser.page.locator(editorSel(section)).click()
+  await adviser.page.keyboard.press('Control+End')
+  await adviser.page.keyboard.press('ArrowLeft') // before the full stop
+  for (let i = 0; i < TEXT.old.length; i++) {
+    await adviser.page.keyboard.press('Shift+ArrowLeft')
+    await adviser.page.waitForTimeout(20)
+  }
+  const selected = await adviser.page.evaluate((s) => {
+    const view = window.samskriv.comments.views.get(s)
+    const { from, to } = view.state.selection
+    return view.state.doc.textBetween(from, to)
+  }, section)
+  if (selected !== TEXT.old) throw new Error(`the adviser selected "${selected}"`)
+  await adviser.page.locator(`section[data-section-id="${section}"] button.foresla`).click()
+  const field = adviser.page.getByLabel('Ny tekst', { exact: true })
+  await field.waitFor({ state: 'visible', timeout: WAIT })
+  if (await field.inputValue() !== TEXT.old) throw new Error(`the form starts from "${await field.inputValue()}"`)
+  await field.fill(TEXT.proposed)
+  await adviser.page.getByRole('button', { name: 'Send forslag' }).click()
+  const item = '#kommentarer .forslag-trad'
+  await waitFor(adviser.page, (sel) => document.querySelector(sel) !== null, item, 'the suggestion in the adviser\'s panel')
+  summary.suggestion_id = await adviser.page.$eval(item, (el) => el.dataset.suggestionId)
+  await waitFor(adviser.page, ([sel, want]) => [...document.querySelectorAll(`${sel} ins.forslag-innsatt`)].some((el) => window.__plain(el) === want), [editorSel(section), TEXT.proposed], 'the proposal inline in the adviser\'s text')
+  const unchanged = await adviser.page.$eval(editorSel(section), (el, old) => {
+    const copy = el.cloneNode(true)
+    for (const ins of copy.querySelectorAll('ins')) ins.remove()
+    return window.__plain(copy).includes(old)
+  }, TEXT.sentence)
+  if (!unchanged) throw new Error('the adviser\'s suggestion changed the text itself')
+  check('the adviser selects words, presses «Foreslå endring» and sends a rewording; the text itself is unchanged')
+  await shot(adviser.page, 'radgiver-forslag.png')
+  await axeScan(adviser.page, 'the adviser\'s page with a suggestion')
+
+  // The editor sees it live: inline (struck through and inserted, in words too) and in the panel.
+  await waitFor(editor.page, ([sel, want]) => [...document.querySelectorAll(`${sel} ins.forslag-innsatt`)].some((el) => window.__plain(el) === want), [editorSel(section), TEXT.proposed], 'the proposal inline in the editor\'s text')
+  const struck = await editor.page.$$eval(`${editorSel(section)} del.forslag-slettet`, (els) => els.map((el) => window.__plain(el)).join(''))
+  if (struck !== TEXT.old) throw new Error(`struck through: "${struck}"`)
+  const said = await editor.page.$eval(`${editorSel(section)} ins.forslag-innsatt .skjult`, (el) => el.textContent)
+  if (!/Forslag fra .*settes inn/.test(said)) throw new Error(`the inserted words are not named in words: "${said}"`)
+  const card = await editor.page.locator(item).textContent()
+  if (!card.includes(adviser.data.me.name)) throw new Error(`the suggestion does not name its author: "${card}"`)
+  if (!card.includes(`Erstatt «${TEXT.old}» med «${TEXT.proposed}»`)) throw new Error(`the suggestion reads "${card}"`)
+  check('the editor sees the suggestion live, inline (<del>/<ins> with hidden words) and in the panel with its author')
+  await shot(editor.page, 'redaktor-forslag.png')
+  await axeScan(editor.page, 'the editor\'s page with a suggestion')
+
+  // The editor accepts it: both see the new text; the suggestion leaves the panel.
+  await editor.page.locator(item).getByRole('button', { name: /^Godta/ }).click()
+  for (const p of [editor, adviser]) {
+    await waitFor(p.page, ([sel, want]) => window.__plain(document.querySelector(sel))?.includes(want) && !document.querySelector(`${sel} ins.forslag-innsatt`), [editorSel(section), TEXT.after], `the accepted text in ${p.label}'s page`)
+    await waitFor(p.page, (sel) => document.querySelector(sel) === null, item, `the suggestion gone from ${p.label}'s panel`)
+  }
+  check('the editor accepts it; both see the new text live and the suggestion leaves the panel')
+  await shot(editor.page, 'redaktor-godtatt.png')
+  await axeScan(editor.page, 'the editor\'s page after accepting')
+}
+
+await finish(run)

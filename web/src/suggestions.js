@@ -1,0 +1,317 @@
+// Suggestions: proposed wording that an editor of the section's unit or the coordinator accepts
+// or rejects (the server applies an accepted one as the accepter's edit).
+//
+// - In each prose editor, an open suggestion shows inline: the words it would replace struck
+//   through (<del>) and the proposed words after them (<ins>), each with a hidden «Forslag:»
+//   so it is never told by colour alone.
+// - «Foreslå endring» under each prose editor (beside «Kommenter») proposes new words for the
+//   selection (an empty selection proposes an insertion, empty new words a deletion).
+//   Advisers always suggest; editors and coordinators switch «Foreslå endringer» on, which keeps
+//   their typing from changing the text.
+// - The comments panel lists the open suggestions with their author and unit; those who may
+//   edit accept («Godta») or reject («Avvis», with an optional reason) there. An out-of-date
+//   one shows the words as they are now and is accepted only after confirming.
+//
+// Suggestions arrive live on the comments' event stream (`suggestion` events, comment-feed.js).
+
+import { Plugin, PluginKey } from 'prosemirror-state'
+import { Decoration, DecorationSet } from 'prosemirror-view'
+import { ySyncPluginKey } from 'y-prosemirror'
+import { h, uid, planSection, sectionHeadingText } from './util.js'
+import { ThreadsApi, absolute, decodePosition, textAnchor, personLabel, formatTime, errorMessage, clip } from './threads.js'
+
+export const KEY = new PluginKey('samskriv-forslag')
+
+/** The suggestions API of one plan (the threads API's requests on another path). */
+export class SuggestionsApi extends ThreadsApi {
+  constructor (planId, ctx, fetchFn) {
+    super(planId, ctx, fetchFn)
+    this.base = `/api/plans/${encodeURIComponent(planId)}/suggestions`
+  }
+
+  create (body) { return this.request('POST', '', body) }
+  accept (id, confirmStale) { return this.request('POST', `/${encodeURIComponent(id)}/accept`, { confirm_stale: !!confirmStale }) }
+  reject (id, reason) { return this.request('POST', `/${encodeURIComponent(id)}/reject`, reason ? { reason } : {}) }
+}
+
+/** What a suggestion proposes, in words. */
+export function describe (s) {
+  if (s.kind === 'text') {
+    const before = clip(s.original || '', 300)
+    const after = clip(s.text || '', 300)
+    if (!before) return `Sett inn «${after}»`
+    if (!after) return `Slett «${before}»`
+    return `Erstatt «${before}» med «${after}»`
+  }
+  const show = (v) => Array.isArray(v) ? v.join(', ') : (v ?? '')
+  if (s.kind === 'field') return `${s.field}: «${clip(show(s.original), 300)}» blir «${clip(show(s.value), 300)}»`
+  const row = s.new_row || {}
+  const title = Object.values(row).find((v) => typeof v === 'string' && v.length > 3) || ''
+  return `Nytt tiltak: «${clip(title, 300)}»`
+}
+
+export class Suggestions {
+  /** @param {object} comments the Comments it lives beside: `data`, `ctx`, `views`, `say` */
+  constructor (comments) {
+    this.c = comments
+    this.ctx = comments.ctx
+    this.api = new SuggestionsApi(comments.data.plan_id, this.ctx)
+    this.items = new Map() // id → suggestion
+    this.views = new Map() // section id → EditorView
+    this.canPropose = this.ctx.canComment
+    this.canDecide = this.ctx.role === 'editor' || this.ctx.role === 'coordinator'
+    this.suggesting = false // «Foreslå endringer» is on (editors and coordinators)
+    this.pending = null // the suggestion being written: { anchor, label, returnTo }
+    this.el = null
+  }
+
+  // ——— Data ———
+
+  async load () {
+    try {
+      const all = await this.api.list()
+      this.items = new Map((Array.isArray(all) ? all : []).map((s) => [s.id, s]))
+      this.refresh()
+    } catch { /* the comments' load error says the server cannot be reached */ }
+  }
+
+  event (s) {
+    if (!s || typeof s.id !== 'string') return
+    const before = this.items.get(s.id)
+    this.items.set(s.id, s)
+    if (before && before.status === 'open' && s.status !== 'open') {
+      this.c.say(s.status === 'accepted' ? 'Et forslag ble godtatt.' : 'Et forslag ble avvist.')
+    }
+    this.refresh()
+  }
+
+  open () { return [...this.items.values()].filter((s) => s.status === 'open') }
+
+  refresh () {
+    for (const view of this.views.values()) {
+      if (!view.isDestroyed) view.dispatch(view.state.tr.setMeta(KEY, true))
+    }
+    this.render()
+  }
+
+  // ——— The prose editors ———
+
+  plugins (sectionId) {
+    const self = this
+    return [new Plugin({
+      key: KEY,
+      state: {
+        init: () => DecorationSet.empty,
+        apply (tr, set, _old, state) {
+          if (tr.getMeta(KEY) || tr.getMeta(ySyncPluginKey) !== undefined) return self.decorations(sectionId, state)
+          return set.map(tr.mapping, tr.doc)
+        }
+      },
+      // «Foreslå endringer»: one's own typing does not change the text.
+      filterTransaction: (tr) => {
+        if (!self.suggesting || !tr.docChanged || tr.getMeta(ySyncPluginKey) !== undefined) return true
+        self.hint(sectionId, 'Du foreslår endringer: merk teksten og trykk «Foreslå endring».')
+        return false
+      },
+      props: { decorations: (state) => KEY.getState(state) },
+      view (view) {
+        self.views.set(sectionId, view)
+        setTimeout(() => { if (!view.isDestroyed) view.dispatch(view.state.tr.setMeta(KEY, true)) }, 0)
+        return { destroy () { if (self.views.get(sectionId) === view) self.views.delete(sectionId) } }
+      }
+    })]
+  }
+
+  decorations (sectionId, state) {
+    const ys = ySyncPluginKey.getState(state)
+    if (!ys || !ys.binding) return DecorationSet.empty
+    const { doc: ydoc, type: fragment, binding } = ys
+    const decorations = []
+    for (const s of this.open()) {
+      if (s.kind !== 'text' || s.anchor?.section !== sectionId) continue
+      const from = absolute(ydoc, fragment, decodePosition(s.anchor.start), binding.mapping)
+      const to = absolute(ydoc, fragment, decodePosition(s.anchor.end), binding.mapping)
+      if (from == null || to == null || to < from) continue
+      const who = personLabel(s.author)
+      if (to > from) {
+        decorations.push(Decoration.widget(from, () => h('span', { class: 'skjult' }, `Forslag fra ${who}, slettes: `), { side: -1, key: `d${s.id}` }))
+        decorations.push(Decoration.inline(from, to, { nodeName: 'del', class: 'forslag-slettet', 'data-suggestion-id': s.id }))
+      }
+      if (s.text) {
+        decorations.push(Decoration.widget(to, () => h('ins', { class: 'forslag-innsatt', 'data-suggestion-id': s.id, contenteditable: 'false' },
+          h('span', { class: 'skjult' }, `Forslag fra ${who}, settes inn: `), s.text), { side: 1, key: `i${s.id}:${s.text}` }))
+      }
+    }
+    return DecorationSet.create(state.doc, decorations)
+  }
+
+  hint (sectionId, text) {
+    const line = planSection(sectionId)?.querySelector('.kommenter-linje .kommenter-hjelp')
+    if (line && line.textContent !== text) line.textContent = text
+  }
+
+  /** Adds «Foreslå endring» to a prose editor's comment controls. */
+  addButton (controls, sectionId, getView) {
+    if (!this.canPropose || !controls) return
+    const button = h('button', {
+      type: 'button',
+      class: 'sekundaer liten foresla',
+      title: 'Foreslå ny tekst for det som er markert',
+      'data-section-id': sectionId
+    }, 'Foreslå endring', h('span', { class: 'skjult' }, ` i ${sectionHeadingText(planSection(sectionId))}`))
+    button.addEventListener('mousedown', (event) => event.preventDefault())
+    button.addEventListener('click', () => {
+      const view = getView()
+      if (!view || !this.compose(sectionId, view)) this.hint(sectionId, 'Sett markøren i teksten, eller merk ordene du vil endre, og trykk så Foreslå endring.')
+    })
+    controls.el.insertBefore(button, controls.el.children[1] || null)
+    controls.el.insertBefore(document.createTextNode(' '), button)
+  }
+
+  compose (sectionId, view) {
+    const ys = ySyncPluginKey.getState(view.state)
+    if (!ys || !ys.binding) return false
+    const { from, to } = view.state.selection
+    const $from = view.state.doc.resolve(from)
+    if (!$from.parent.isTextblock || !$from.sameParent(view.state.doc.resolve(to))) return false
+    const text = view.state.doc.textBetween(from, to, '\n', ' ')
+    const anchor = textAnchor({ section: sectionId, from, to, fragment: ys.type, mapping: ys.binding.mapping, text })
+    anchor.quote = clip(text)
+    this.pending = { anchor, label: sectionHeadingText(planSection(sectionId)), returnTo: () => view.focus() }
+    const f = this.form
+    f.place.textContent = this.pending.label
+    f.quote.textContent = text ? `Nå: «${clip(text, 300)}»` : 'Ny tekst settes inn der markøren står.'
+    f.textarea.value = text
+    f.error.textContent = ''
+    f.el.hidden = false
+    this.c.panel?.setOpen(true, false)
+    f.textarea.focus()
+    return true
+  }
+
+  close (returnFocus) {
+    const pending = this.pending
+    this.pending = null
+    this.form.el.hidden = true
+    this.form.error.textContent = ''
+    if (returnFocus) pending?.returnTo()
+  }
+
+  async submit () {
+    if (!this.pending) return
+    const f = this.form
+    f.submit.setAttribute('aria-disabled', 'true')
+    try {
+      const s = await this.api.create({ anchor: this.pending.anchor, text: f.textarea.value })
+      this.items.set(s.id, s)
+      this.close(false)
+      this.refresh()
+      this.c.say('Forslaget er lagret.')
+      this.itemViews.get(s.id)?.focus()
+    } catch (error) {
+      f.error.textContent = errorMessage(error.status ?? 0, error.serverText, 'Forslaget ble ikke lagret')
+      f.textarea.focus()
+    } finally {
+      f.submit.removeAttribute('aria-disabled')
+    }
+  }
+
+  // ——— The panel ———
+
+  /** Builds the «Forslag» part of the comments panel. */
+  mount (panel) {
+    const textarea = h('textarea', { id: 'nytt-forslag-tekst', rows: '3', 'aria-describedby': 'nytt-forslag-sitat' })
+    const error = h('p', { class: 'feil', role: 'alert' })
+    const place = h('p', { class: 'trad-sted' })
+    const quote = h('p', { class: 'sitat', id: 'nytt-forslag-sitat' })
+    const submit = h('button', { type: 'submit' }, 'Send forslag')
+    const form = h('form', { class: 'nytt-forslag', 'aria-labelledby': 'nytt-forslag-tittel', hidden: true, novalidate: true },
+      h('h3', { id: 'nytt-forslag-tittel' }, 'Nytt forslag'), place, quote,
+      h('div', { class: 'felt' }, h('label', { for: textarea.id }, 'Ny tekst'), textarea),
+      error,
+      h('div', { class: 'knapper' }, submit, h('button', { type: 'button', class: 'sekundaer', onclick: () => this.close(true) }, 'Avbryt')))
+    form.addEventListener('submit', (event) => { event.preventDefault(); this.submit() })
+    form.addEventListener('keydown', (event) => { if (event.key === 'Escape') { event.preventDefault(); this.close(true) } })
+    this.form = { el: form, textarea, error, place, quote, submit }
+
+    this.list = h('ol', { class: 'trader forslag-liste', 'aria-labelledby': 'forslag-tittel' })
+    this.empty = h('p', { class: 'tomt' }, 'Ingen åpne forslag.')
+    this.itemViews = new Map()
+    const mode = this.canDecide
+      ? h('button', { type: 'button', class: 'sekundaer liten', 'aria-pressed': 'false', onclick: (event) => this.setSuggesting(event.currentTarget) }, 'Foreslå endringer')
+      : null
+    this.el = h('section', { class: 'forslag', 'aria-labelledby': 'forslag-tittel' },
+      h('h3', { id: 'forslag-tittel' }, 'Forslag'), mode, form, this.empty, this.list)
+    panel.el.insertBefore(this.el, panel.list)
+    this.load()
+  }
+
+  setSuggesting (button) {
+    this.suggesting = !this.suggesting
+    button.setAttribute('aria-pressed', String(this.suggesting))
+    this.c.say(this.suggesting
+      ? 'Foreslå endringer er på: det du skriver endrer ikke teksten. Merk ord og trykk Foreslå endring.'
+      : 'Foreslå endringer er av: du endrer teksten direkte.')
+  }
+
+  render () {
+    if (!this.el) return
+    const open = this.open()
+    this.empty.hidden = open.length > 0
+    for (const [id, li] of this.itemViews) {
+      if (!open.some((s) => s.id === id)) { li.remove(); this.itemViews.delete(id) }
+    }
+    for (const s of open) {
+      const old = this.itemViews.get(s.id)
+      const li = this.item(s)
+      if (old) {
+        if (old.contains(document.activeElement)) continue // do not pull the form from under someone
+        old.replaceWith(li)
+      } else this.list.append(li)
+      this.itemViews.set(s.id, li)
+    }
+  }
+
+  item (s) {
+    const id = uid('forslag')
+    const where = s.kind === 'text'
+      ? sectionHeadingText(planSection(s.section))
+      : s.tiltak_number ? `Tiltak ${s.tiltak_number}` : 'Tiltak'
+    const error = h('p', { class: 'feil', role: 'alert' })
+    const li = h('li', { class: 'trad forslag-trad', tabindex: '-1', 'aria-labelledby': `${id}-hva`, 'data-suggestion-id': s.id },
+      h('p', { class: 'trad-sted' }, where),
+      h('p', { id: `${id}-hva` }, describe(s)),
+      h('p', { class: 'trad-meta' }, `Forslag fra ${personLabel(s.author)}, ${formatTime(s.created_at)}`))
+    let confirm = null
+    if (s.gone) li.append(h('p', { class: 'advarsel' }, 'Teksten forslaget gjelder, finnes ikke lenger. Forslaget kan bare avvises.'))
+    else if (s.stale) {
+      const now = Array.isArray(s.current) ? s.current.join(', ') : (s.current ?? '')
+      confirm = h('input', { type: 'checkbox', id: `${id}-bekreft` })
+      li.append(h('p', { class: 'advarsel' }, `Teksten er endret siden forslaget ble gitt. Nå står det: «${clip(now, 300)}».`),
+        h('div', { class: 'felt avkrysning' }, confirm, h('label', { for: confirm.id }, 'Jeg har sett endringen og vil godta forslaget likevel')))
+    }
+    if (this.canDecide) {
+      const reason = h('input', { type: 'text', id: `${id}-grunn`, maxlength: '2000' })
+      const act = async (button, run, action) => {
+        error.textContent = ''
+        button.setAttribute('aria-disabled', 'true')
+        try {
+          const done = await run()
+          if (done) this.event(done)
+        } catch (e) {
+          error.textContent = errorMessage(e.status ?? 0, e.serverText, action)
+        } finally {
+          button.removeAttribute('aria-disabled')
+        }
+      }
+      const accept = h('button', { type: 'button' }, 'Godta', h('span', { class: 'skjult' }, ` forslaget fra ${personLabel(s.author)}`))
+      accept.addEventListener('click', () => act(accept, () => this.api.accept(s.id, confirm?.checked), 'Forslaget ble ikke godtatt'))
+      const reject = h('button', { type: 'button', class: 'sekundaer' }, 'Avvis', h('span', { class: 'skjult' }, ` forslaget fra ${personLabel(s.author)}`))
+      reject.addEventListener('click', () => act(reject, () => this.api.reject(s.id, reason.value.trim()), 'Forslaget ble ikke avvist'))
+      li.append(h('div', { class: 'felt' }, h('label', { for: reason.id }, 'Begrunnelse hvis du avviser (valgfritt)'), reason),
+        h('div', { class: 'knapper' }, s.gone ? null : accept, reject))
+    }
+    li.append(error)
+    return li
+  }
+}
