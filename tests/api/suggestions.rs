@@ -114,6 +114,14 @@ async fn an_advisers_tiltak_suggestion_accepted_by_the_coordinator_changes_the_r
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(row_title(live.doc(), &f.row).as_deref(), Some(ROW_TITLE));
 
+    // A version frozen before it is accepted, to compare with afterwards.
+    let (status, version) = coordinator
+        .post(
+            &format!("/api/plans/{}/versions", f.plan),
+            &json!({"name": "Før forslaget"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{version}");
     let (status, accepted) = coordinator
         .post(&format!("{}/accept", suggestion(&f.plan, &id)), &json!({}))
         .await;
@@ -133,6 +141,27 @@ async fn an_advisers_tiltak_suggestion_accepted_by_the_coordinator_changes_the_r
         .expect("the row");
     assert_eq!(row[TITLE_FIELD], PROPOSED);
     assert!(markdown(&coordinator, &f.plan).await.contains(PROPOSED));
+    // The comparison of versions shows it like any other edit.
+    let (status, diff) = coordinator
+        .get(&format!(
+            "/api/plans/{}/diff?from={}&to=current",
+            f.plan,
+            id_of(&version)
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{diff}");
+    let changed = diff["tiltak"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] == f.row.as_str()))
+        .unwrap_or_else(|| panic!("the row in the comparison: {diff:#}"));
+    let title = changed["fields"]
+        .as_array()
+        .and_then(|fields| fields.iter().find(|x| x["field"] == TITLE_FIELD))
+        .unwrap_or_else(|| panic!("the title in the comparison: {changed:#}"));
+    assert_eq!(
+        (title["old"].clone(), title["new"].clone()),
+        (json!(ROW_TITLE), json!(PROPOSED))
+    );
     // The edit is the coordinator's in the update log's record of who changed what.
     let plan_id: PlanId = f.plan.parse().expect("plan id");
     let edits = samskriv::storage::activity::last_edits(&f.app.storage.db(), plan_id)

@@ -30,7 +30,8 @@ const TEXT = {
   sentence: 'Vi skal nå unge i hele bydelen.',
   old: 'hele bydelen',
   proposed: 'alle delene av bydelen',
-  after: 'Vi skal nå unge i alle delene av bydelen.'
+  after: 'Vi skal nå unge i alle delene av bydelen.',
+  question: 'Gjelder dette også Nordstrand?'
 }
 
 const planUrl = `${baseUrl}/plans/${planId}`
@@ -126,6 +127,13 @@ async function run () {
   check('the editor sees the suggestion live, inline (<del>/<ins> with hidden words) and in the panel with its author')
   await shot(editor.page, 'redaktor-forslag.png')
   await axeScan(editor.page, 'the editor\'s page with a suggestion')
+
+  // The editor asks about it in a comment thread on the same words.
+  await editor.page.locator(item).getByRole('button', { name: /^Diskuter/ }).click()
+  await editor.page.getByLabel('Kommentar', { exact: true }).fill(TEXT.question)
+  await editor.page.getByRole('button', { name: 'Send kommentar' }).click()
+  await waitFor(adviser.page, (q) => [...document.querySelectorAll('#kommentarer .trad')].some((el) => el.textContent.includes(q)), TEXT.question, 'the question about the suggestion in the adviser\'s panel')
+  check('the editor discusses the suggestion in a comment thread on the same words; the adviser sees it live')
 
   // The editor accepts it: both see the new text; the suggestion leaves the panel.
   await editor.page.locator(item).getByRole('button', { name: /^Godta/ }).click()

@@ -311,6 +311,20 @@ export class Suggestions {
       li.append(h('div', { class: 'felt' }, h('label', { for: reason.id }, 'Begrunnelse hvis du avviser (valgfritt)'), reason),
         h('div', { class: 'knapper' }, s.gone ? null : accept, reject))
     }
+    // Discussing it: a comment thread on the same words (or row), in the same panel.
+    const anchor = s.kind === 'text' && s.anchor
+      ? { kind: 'text', section: s.anchor.section, start: s.anchor.start, end: s.anchor.end, quote: clip(s.original || s.text || '') }
+      : s.kind === 'field' ? { kind: 'tiltak', row: s.row, quote: clip(s.row_title || '') } : null
+    if (anchor && this.canPropose) {
+      const discuss = h('button', { type: 'button', class: 'sekundaer liten' }, 'Diskuter', h('span', { class: 'skjult' }, ` forslaget fra ${personLabel(s.author)} i en kommentar`))
+      discuss.addEventListener('click', () => this.c.composer.open({
+        anchor,
+        rel: anchor.kind === 'text' ? { start: decodePosition(anchor.start), end: decodePosition(anchor.end) } : null,
+        label: where,
+        returnTo: () => discuss.isConnected && discuss.focus()
+      }))
+      li.append(h('div', { class: 'knapper' }, discuss))
+    }
     li.append(error)
     return li
   }
