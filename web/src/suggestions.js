@@ -34,8 +34,14 @@ export class SuggestionsApi extends ThreadsApi {
   reject (id, reason) { return this.request('POST', `/${encodeURIComponent(id)}/reject`, reason ? { reason } : {}) }
 }
 
-/** What a suggestion proposes, in words. */
-export function describe (s) {
+/** A field's values as the table shows them: option labels for codes, lists joined. */
+function shownValue (field, value) {
+  const items = Array.isArray(value) ? value : (value == null || value === '' ? [] : [String(value)])
+  return items.map((item) => (field?.options || []).find((o) => o.value === item)?.label || item).join(', ')
+}
+
+/** What a suggestion proposes, in words; `schema` is the page's tiltak schema (for labels). */
+export function describe (s, schema) {
   if (s.kind === 'text') {
     const before = clip(s.original || '', 300)
     const after = clip(s.text || '', 300)
@@ -43,11 +49,19 @@ export function describe (s) {
     if (!after) return `Slett «${before}»`
     return `Erstatt «${before}» med «${after}»`
   }
-  const show = (v) => Array.isArray(v) ? v.join(', ') : (v ?? '')
-  if (s.kind === 'field') return `${s.field}: «${clip(show(s.original), 300)}» blir «${clip(show(s.value), 300)}»`
+  const fields = schema?.fields || []
+  if (s.kind === 'field') {
+    const field = fields.find((f) => f.name === s.field)
+    const before = shownValue(field, s.original)
+    const after = shownValue(field, s.value)
+    const label = field?.label || s.field
+    if (!after) return `${label}: tøm «${clip(before, 300)}»`
+    return before ? `${label}: «${clip(before, 300)}» blir «${clip(after, 300)}»` : `${label}: «${clip(after, 300)}»`
+  }
   const row = s.new_row || {}
-  const title = Object.values(row).find((v) => typeof v === 'string' && v.length > 3) || ''
-  return `Nytt tiltak: «${clip(title, 300)}»`
+  const parts = fields.filter((f) => row[f.name] != null && row[f.name] !== '' && !(Array.isArray(row[f.name]) && !row[f.name].length))
+    .map((f) => `${f.label}: ${clip(shownValue(f, row[f.name]), 300)}`)
+  return `Nytt tiltak – ${parts.join('; ') || 'uten innhold'}`
 }
 
 export class Suggestions {
@@ -280,7 +294,7 @@ export class Suggestions {
     const error = h('p', { class: 'feil', role: 'alert' })
     const li = h('li', { class: 'trad forslag-trad', tabindex: '-1', 'aria-labelledby': `${id}-hva`, 'data-suggestion-id': s.id },
       h('p', { class: 'trad-sted' }, where),
-      h('p', { id: `${id}-hva` }, describe(s)),
+      h('p', { id: `${id}-hva` }, describe(s, this.c.data.tiltak_schema)),
       h('p', { class: 'trad-meta' }, `Forslag fra ${personLabel(s.author)}, ${formatTime(s.created_at)}`))
     let confirm = null
     if (s.gone) li.append(h('p', { class: 'advarsel' }, 'Teksten forslaget gjelder, finnes ikke lenger. Forslaget kan bare avvises.'))
