@@ -32,6 +32,8 @@ pub enum AppError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("sign-in with the identity provider: {0}")]
+    Oidc(#[from] service::oidc::OidcConfigError),
 }
 
 /// A built server, bound to its port but not yet serving.
@@ -76,6 +78,7 @@ impl Application {
         }
         revocations.spawn_poller(registry.shutdown_token());
         let (public_url, _) = crate::config::public_base(config.public_url.as_deref(), addr.port());
+        let oidc = service::oidc::Oidc::from_config(&config.oidc, &public_url)?;
         let state = Services {
             storage,
             templates,
@@ -91,6 +94,8 @@ impl Application {
                 public_url: public_url.clone(),
                 metrics_token: config.metrics_token.clone(),
                 trusted_proxy: config.trusted_proxy,
+                oidc,
+                local_passwords: config.oidc.local_passwords,
             },
         };
         Ok(Application {

@@ -32,6 +32,8 @@ struct ServeDefaults {
     config: ServeConfig,
 }
 
+// Parsed once at start: the server's settings may make it the largest variant by far.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server.

@@ -74,12 +74,76 @@ pub struct ServeConfig {
     /// setting the header is ignored and the peer's own address counts.
     #[arg(long, env = "SAMSKRIV_TRUSTED_PROXY")]
     pub trusted_proxy: Option<IpAddr>,
+
+    #[command(flatten)]
+    pub oidc: OidcConfig,
 }
 
 impl ServeConfig {
     pub fn access_policy(&self) -> AccessPolicy {
         AccessPolicy {
             open_editing: self.open_editing,
+        }
+    }
+}
+
+/// Sign-in with the municipality's identity provider (OpenID Connect: Entra ID, Keycloak,
+/// ID-porten), and whether passwords still work beside it.
+#[derive(Debug, Clone, Args)]
+pub struct OidcConfig {
+    /// The provider's issuer URL (its discovery document is ISSUER/.well-known/openid-configuration).
+    /// Without it, people sign in with passwords only. HTTPS, except on this machine (tests).
+    #[arg(long, env = "SAMSKRIV_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    /// This server's client id at the provider.
+    #[arg(long, env = "SAMSKRIV_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// The client secret (a confidential client); without it the server signs in as a public
+    /// client, with PKCE alone. Never printed.
+    #[arg(long, env = "SAMSKRIV_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+
+    /// The provider's name on the sign-in button: «Logg inn med NAME».
+    #[arg(long, env = "SAMSKRIV_OIDC_NAME", default_value = "OpenID Connect")]
+    pub oidc_name: String,
+
+    /// The scopes asked for, separated by spaces or commas (`openid` is always asked for).
+    #[arg(
+        long,
+        env = "SAMSKRIV_OIDC_SCOPES",
+        default_value = "openid email profile"
+    )]
+    pub oidc_scopes: String,
+
+    /// The claim that holds the person's e-mail address (`email`; Entra ID may use
+    /// `preferred_username` or `upn`).
+    #[arg(long, env = "SAMSKRIV_OIDC_CLAIM", default_value = "email")]
+    pub oidc_claim: String,
+
+    /// E-mail domains whose people may sign in (comma-separated, e.g. `bsn.oslo.kommune.no`);
+    /// empty: any domain the provider vouches for.
+    #[arg(long, env = "SAMSKRIV_OIDC_ALLOWED_DOMAINS", value_delimiter = ',')]
+    pub oidc_allowed_domains: Vec<String>,
+
+    /// Sign-in with e-mail and password. `false` hides the password form and refuses password
+    /// sign-in: people sign in at the provider only.
+    #[arg(long, env = "SAMSKRIV_LOCAL_PASSWORDS", default_value_t = true, action = ArgAction::Set)]
+    pub local_passwords: bool,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        OidcConfig {
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_name: "OpenID Connect".into(),
+            oidc_scopes: "openid email profile".into(),
+            oidc_claim: "email".into(),
+            oidc_allowed_domains: Vec::new(),
+            local_passwords: true,
         }
     }
 }

@@ -34,6 +34,10 @@ pub struct AuthSettings {
     pub metrics_token: Option<String>,
     /// The reverse proxy whose `X-Forwarded-For` names the client (for the login limit).
     pub trusted_proxy: Option<std::net::IpAddr>,
+    /// The identity provider people may sign in at (OpenID Connect), when one is configured.
+    pub oidc: Option<Arc<super::oidc::Oidc>>,
+    /// Whether e-mail and password sign people in (`--local-passwords`).
+    pub local_passwords: bool,
 }
 
 /// Checks a password; refuses with [`Error::TooManyAttempts`] after too many attempts for the
@@ -46,6 +50,9 @@ pub async fn login(
     password: &str,
     client: Option<std::net::IpAddr>,
 ) -> Result<Option<User>> {
+    if !services.auth.local_passwords {
+        return Err(Error::Forbidden("password sign-in is switched off".into()));
+    }
     let key = store::normalize_email(email);
     let client_key = client.map(|ip| format!("client:{ip}"));
     let limiter = &services.auth.limiter;

@@ -10,6 +10,7 @@ pub mod diff;
 mod error;
 pub mod login_limit;
 pub mod members;
+pub mod oidc;
 pub mod plans;
 pub mod revocation;
 pub mod rollover;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod activity;
 pub mod comments;
 mod db;
+pub mod oidc;
 mod plans;
 mod postgres;
 pub mod revocation;

@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use super::account::AccountBar;
 use super::errors::MessagePage;
+use super::oidc::{ProviderButton, button as provider_button};
 use super::render;
 use crate::http::extract::{self as auth, SESSION_COOKIE};
 use crate::http::{AppState, HttpError};
@@ -37,6 +38,10 @@ pub fn router() -> Router<AppState> {
 #[template(path = "pages/login.html")]
 struct LoginPage {
     account: Option<AccountBar>,
+    /// «Logg inn med …», when an identity provider is configured.
+    provider: Option<ProviderButton>,
+    /// Whether the password form is shown (`--local-passwords`).
+    local_passwords: bool,
     error: Option<String>,
     email: String,
     next: String,
@@ -61,6 +66,10 @@ struct WelcomePage {
     login_href: String,
     /// The login-form token, on forms that sign a new account in.
     login_token: Option<String>,
+    /// «Logg inn med …» on an invite for someone not signed in.
+    provider: Option<ProviderButton>,
+    /// Whether the form is shown (not to someone without an account when passwords are off).
+    show_form: bool,
 }
 
 fn message(status: StatusCode, heading: &str, text: &str) -> Result<Response, HttpError> {
@@ -72,7 +81,7 @@ fn message(status: StatusCode, heading: &str, text: &str) -> Result<Response, Ht
 /// and reads back the same: `//host`, `/\\host`, full URLs and any control character or space
 /// (`/<TAB>/host`, which browsers read as `//host`; a line break, which no header may hold) fall
 /// back to `/`.
-fn safe_next(next: &str) -> String {
+pub(super) fn safe_next(next: &str) -> String {
     const HOME: &str = "/";
     if !next.starts_with('/')
         || next.chars().any(|c| c.is_control() || c.is_whitespace())
@@ -119,11 +128,14 @@ async fn login_page(
         return Ok(Redirect::to(&safe_next(&query.neste)).into_response());
     }
     let (jar, login_token) = auth::login_form_token(&state.auth, jar);
+    let next = safe_next(&query.neste);
     let page = render(&LoginPage {
         account: None,
+        provider: provider_button(&state, &next),
+        local_passwords: state.auth.local_passwords,
         error: None,
         email: String::new(),
-        next: safe_next(&query.neste),
+        next,
         login_token,
     })?;
     Ok((jar, page).into_response())
@@ -152,6 +164,8 @@ async fn login(
     let refuse = |status: StatusCode, error: String| -> Result<Response, HttpError> {
         let page = render(&LoginPage {
             account: None,
+            provider: provider_button(&state, &safe_next(&form.neste)),
+            local_passwords: state.auth.local_passwords,
             error: Some(error),
             email: form.email.clone(),
             next: safe_next(&form.neste),
@@ -159,6 +173,10 @@ async fn login(
         })?;
         Ok((status, jar.clone(), page).into_response())
     };
+    if !state.auth.local_passwords {
+        tracing::warn!("login refused: password sign-in is switched off");
+        return refuse(StatusCode::FORBIDDEN, PASSWORDS_OFF.into());
+    }
     if !token_matches {
         // A form from another site, or from a page older than its cookie: nothing is checked.
         tracing::warn!("login refused: the form's token does not match its cookie");
@@ -200,16 +218,48 @@ async fn login(
     }
 }
 
+/// What `--local-passwords false` answers a password form.
+const PASSWORDS_OFF: &str = "Innlogging med passord er slått av på denne serveren. Bruk knappen \
+    for å logge inn hos identitetsleverandøren.";
+
+/// The page after signing out of a session started at the identity provider: the browser goes on
+/// to the provider's logout at once (a redirect from this form's answer would break the pages'
+/// `form-action 'self'`; a refresh is a navigation of its own), with a link in case it does not.
+#[derive(askama::Template)]
+#[template(path = "pages/logged_out.html")]
+struct LoggedOutPage {
+    account: Option<AccountBar>,
+    provider: String,
+    logout_url: String,
+}
+
 async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, HttpError> {
+    let mut provider_logout = None;
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        // Read before the session ends: its ID token ends with it.
+        provider_logout = crate::service::oidc::provider_logout(&state, cookie.value()).await;
         accounts::end_session(&state, cookie.value()).await?;
     }
     let jar = jar.add(auth::expired_session_cookie());
-    Ok((jar, Redirect::to("/login")).into_response())
+    match (provider_logout, state.auth.oidc.as_ref()) {
+        (Some(logout_url), Some(provider)) => {
+            let page = render(&LoggedOutPage {
+                account: None,
+                provider: provider.name.clone(),
+                logout_url,
+            })?;
+            Ok((jar, page).into_response())
+        }
+        _ => Ok((jar, Redirect::to("/login")).into_response()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // One-time sign-in links
+
+const WELCOME_PASSWORDS_OFF: &str = "Denne serveren bruker ikke passord: alle logger inn hos \
+    identitetsleverandøren. En konto laget med `samskriv user create` knyttes til innloggingen \
+    første gang eieren logger inn der, når leverandøren bekrefter e-postadressen.";
 
 const LINK_GONE: &str = "Lenken er brukt, utløpt eller ukjent. En innloggingslenke virker én \
     gang og i 24 timer. Be den som sendte deg lenken – koordinatoren for planen du skal være med \
@@ -220,6 +270,13 @@ async fn welcome_page(
     Path(token): Path<String>,
     jar: CookieJar,
 ) -> Result<Response, HttpError> {
+    if !state.auth.local_passwords {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Passord er slått av",
+            WELCOME_PASSWORDS_OFF,
+        );
+    }
     let Some(link) = accounts::sign_in_link(&state, &token).await? else {
         return message(StatusCode::GONE, "Lenken virker ikke", LINK_GONE);
     };
@@ -273,6 +330,8 @@ fn welcome_form(
         // The form signs the browser in: it must be this site's own (another site must not
         // sign a browser into an account of its choosing).
         login_token: Some(login_token),
+        provider: None,
+        show_form: true,
     }
 }
 
@@ -315,6 +374,13 @@ async fn welcome(
     jar: CookieJar,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, HttpError> {
+    if !state.auth.local_passwords {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Passord er slått av",
+            WELCOME_PASSWORDS_OFF,
+        );
+    }
     let Some(link) = accounts::sign_in_link(&state, &token).await? else {
         return message(StatusCode::GONE, "Lenken virker ikke", LINK_GONE);
     };
@@ -408,7 +474,9 @@ fn invite_intro(invite: &Invite, title: &str) -> String {
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn invite_form(
+    state: &AppState,
     token: &str,
     invite: &Invite,
     title: &str,
@@ -439,12 +507,18 @@ fn invite_form(
         } else {
             "Lag konto og bli med".into()
         },
-        login_href: if signed_in {
+        login_href: if signed_in || !state.auth.local_passwords {
             String::new()
         } else {
             format!("/login?neste=/invitasjon/{token}")
         },
         login_token: if signed_in { None } else { login_token },
+        provider: if signed_in {
+            None
+        } else {
+            provider_button(state, &format!("/invitasjon/{token}"))
+        },
+        show_form: signed_in || state.auth.local_passwords,
     }
 }
 
@@ -460,6 +534,7 @@ async fn invite_page(
     };
     let (jar, login_token) = auth::login_form_token(&state.auth, jar);
     let page = render(&invite_form(
+        &state,
         &token,
         &invite,
         &title,
@@ -486,6 +561,7 @@ async fn accept_invite(
     let (jar, login_token) = auth::login_form_token(&state.auth, jar);
     let again = |status: StatusCode, error: String| -> Result<Response, HttpError> {
         let page = invite_form(
+            &state,
             &token,
             &invite,
             &title,
@@ -508,6 +584,9 @@ async fn accept_invite(
         }
         Some(user) => (user.clone(), false),
         None => {
+            if !state.auth.local_passwords {
+                return again(StatusCode::FORBIDDEN, PASSWORDS_OFF.into());
+            }
             // Making an account signs the browser in: the form must be this site's own.
             if !token_matches {
                 return again(

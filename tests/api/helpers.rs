@@ -78,6 +78,7 @@ pub fn test_config(db_path: &Path) -> ServeConfig {
         cookie_secure: true,
         metrics_token: None,
         trusted_proxy: None,
+        oidc: samskriv::config::OidcConfig::default(),
     }
 }
 

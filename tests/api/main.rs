@@ -13,6 +13,7 @@ mod helpers;
 mod hostile;
 mod live;
 mod nodes;
+mod oidc;
 mod pages;
 mod plans;
 mod revocation;
