@@ -576,6 +576,13 @@ async fn an_adviser_proposes_a_rewording_in_the_browser_and_the_editor_accepts_i
         .create_plan("korus-ruspolitisk-handlingsplan")
         .await;
     let id: PlanId = plan.parse().expect("plan id");
+    let (status, rows) = Api::as_person(&app, &admin)
+        .post(
+            &format!("/api/plans/{plan}/tiltak"),
+            &json!([{"strategi": "forebygging", "tiltak": ROW_TITLE}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rows}");
     let adviser = app
         .person("Rita Rådgiver", Some((id, Role::Adviser, Some("KoRus"))))
         .await;
@@ -613,5 +620,13 @@ async fn an_adviser_proposes_a_rewording_in_the_browser_and_the_editor_accepts_i
     assert_eq!(record["decided_by"]["name"], "Erik NAV", "{record}");
     assert_eq!(record["original"], "hele bydelen", "{record}");
     assert_eq!(record["text"], "alle delene av bydelen", "{record}");
+    // The adviser's tiltak suggestion from the panel waits, open, for someone to decide.
+    let (_, open) = Api::as_person(&app, &admin)
+        .get(&format!("{}?status=open", suggestions(&plan)))
+        .await;
+    assert_eq!(open.as_array().map(Vec::len), Some(1), "{open}");
+    assert_eq!(open[0]["kind"], "field");
+    assert_eq!(open[0]["value"], summary["row_suggestion"]);
+    assert_eq!(open[0]["author"]["name"], "Rita Rådgiver");
     app.stop().await;
 }

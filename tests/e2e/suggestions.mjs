@@ -7,7 +7,9 @@
 // An editor writes a sentence; a KoRus adviser selects words of it with the keyboard, presses
 // «Foreslå endring» and proposes a rewording. The editor sees the proposal live and inline (the
 // old words struck through in <del>, the new ones in <ins>, each with hidden words saying so) and
-// in the comments panel with its author, and accepts it; both see the new text. An axe-core scan
+// in the comments panel with its author, discusses it in a comment thread and accepts it; both
+// see the new text. The adviser also proposes a new title for the plan's tiltak row (which the
+// Rust test adds) from the panel's «Foreslå endring i et tiltak». An axe-core scan
 // (WCAG 2.1 A/AA) of both pages finds nothing. The last line of standard output is a JSON summary
 // (`checks`, `suggestion_id`); the exit code is 0 only when everything held.
 
@@ -31,7 +33,9 @@ const TEXT = {
   old: 'hele bydelen',
   proposed: 'alle delene av bydelen',
   after: 'Vi skal nå unge i alle delene av bydelen.',
-  question: 'Gjelder dette også Nordstrand?'
+  question: 'Gjelder dette også Nordstrand?',
+  row: 'Foreldremøter om alkohol',
+  rowProposed: 'Foreldremøter om alkohol og snus'
 }
 
 const planUrl = `${baseUrl}/plans/${planId}`
@@ -104,6 +108,7 @@ async function run () {
   const item = '#kommentarer .forslag-trad'
   await waitFor(adviser.page, (sel) => document.querySelector(sel) !== null, item, 'the suggestion in the adviser\'s panel')
   summary.suggestion_id = await adviser.page.$eval(item, (el) => el.dataset.suggestionId)
+  summary.row_suggestion = TEXT.rowProposed
   await waitFor(adviser.page, ([sel, want]) => [...document.querySelectorAll(`${sel} ins.forslag-innsatt`)].some((el) => window.__plain(el) === want), [editorSel(section), TEXT.proposed], 'the proposal inline in the adviser\'s text')
   const unchanged = await adviser.page.$eval(editorSel(section), (el, old) => {
     const copy = el.cloneNode(true)
@@ -112,6 +117,17 @@ async function run () {
   }, TEXT.sentence)
   if (!unchanged) throw new Error('the adviser\'s suggestion changed the text itself')
   check('the adviser selects words, presses «Foreslå endring» and sends a rewording; the text itself is unchanged')
+
+  // The adviser proposes a new title for the plan's tiltak from the panel.
+  await adviser.page.locator('.tiltak-forslag-boks summary').click()
+  await adviser.page.getByLabel('Tiltaket det gjelder', { exact: true }).selectOption({ index: 0 })
+  await adviser.page.getByLabel('Felt', { exact: true }).selectOption({ label: 'Tiltak' })
+  const value = adviser.page.getByLabel('Ny verdi', { exact: true })
+  if (await value.inputValue() !== TEXT.row) throw new Error(`the value starts from "${await value.inputValue()}"`)
+  await value.fill(TEXT.rowProposed)
+  await adviser.page.getByRole('button', { name: 'Send forslag om tiltaket' }).click()
+  await waitFor(adviser.page, (want) => [...document.querySelectorAll('#kommentarer .forslag-trad')].some((el) => el.textContent.includes(want)), `Tiltak: «${TEXT.row}» blir «${TEXT.rowProposed}»`, 'the tiltak suggestion in the adviser\'s panel')
+  check('the adviser proposes a new value for a tiltak field from the panel')
   await shot(adviser.page, 'radgiver-forslag.png')
   await axeScan(adviser.page, 'the adviser\'s page with a suggestion')
 
@@ -121,25 +137,26 @@ async function run () {
   if (struck !== TEXT.old) throw new Error(`struck through: "${struck}"`)
   const said = await editor.page.$eval(`${editorSel(section)} ins.forslag-innsatt .skjult`, (el) => el.textContent)
   if (!/Forslag fra .*settes inn/.test(said)) throw new Error(`the inserted words are not named in words: "${said}"`)
-  const card = await editor.page.locator(item).textContent()
+  const card = await editor.page.locator(item).first().textContent()
   if (!card.includes(adviser.data.me.name)) throw new Error(`the suggestion does not name its author: "${card}"`)
   if (!card.includes(`Erstatt «${TEXT.old}» med «${TEXT.proposed}»`)) throw new Error(`the suggestion reads "${card}"`)
-  check('the editor sees the suggestion live, inline (<del>/<ins> with hidden words) and in the panel with its author')
+  await waitFor(editor.page, (want) => [...document.querySelectorAll('#kommentarer .forslag-trad')].some((el) => el.textContent.includes(want)), `Tiltak: «${TEXT.row}» blir «${TEXT.rowProposed}»`, 'the tiltak suggestion in the editor\'s panel')
+  check('the editor sees the suggestions live, inline (<del>/<ins> with hidden words) and in the panel with their author')
   await shot(editor.page, 'redaktor-forslag.png')
   await axeScan(editor.page, 'the editor\'s page with a suggestion')
 
   // The editor asks about it in a comment thread on the same words.
-  await editor.page.locator(item).getByRole('button', { name: /^Diskuter/ }).click()
+  await editor.page.locator(item).first().getByRole('button', { name: /^Diskuter/ }).click()
   await editor.page.getByLabel('Kommentar', { exact: true }).fill(TEXT.question)
   await editor.page.getByRole('button', { name: 'Send kommentar' }).click()
   await waitFor(adviser.page, (q) => [...document.querySelectorAll('#kommentarer .trad')].some((el) => el.textContent.includes(q)), TEXT.question, 'the question about the suggestion in the adviser\'s panel')
   check('the editor discusses the suggestion in a comment thread on the same words; the adviser sees it live')
 
   // The editor accepts it: both see the new text; the suggestion leaves the panel.
-  await editor.page.locator(item).getByRole('button', { name: /^Godta/ }).click()
+  await editor.page.locator(item).first().getByRole('button', { name: /^Godta/ }).click()
   for (const p of [editor, adviser]) {
     await waitFor(p.page, ([sel, want]) => window.__plain(document.querySelector(sel))?.includes(want) && !document.querySelector(`${sel} ins.forslag-innsatt`), [editorSel(section), TEXT.after], `the accepted text in ${p.label}'s page`)
-    await waitFor(p.page, (sel) => document.querySelector(sel) === null, item, `the suggestion gone from ${p.label}'s panel`)
+    await waitFor(p.page, (sel) => document.querySelectorAll(sel).length === 1, item, `the accepted suggestion gone from ${p.label}'s panel`)
   }
   check('the editor accepts it; both see the new text live and the suggestion leaves the panel')
   await shot(editor.page, 'redaktor-godtatt.png')

@@ -18,6 +18,7 @@ import { Plugin, PluginKey } from 'prosemirror-state'
 import { Decoration, DecorationSet } from 'prosemirror-view'
 import { ySyncPluginKey } from 'y-prosemirror'
 import { h, uid, planSection, sectionHeadingText } from './util.js'
+import { RowKey, shared } from './layout.js'
 import { ThreadsApi, absolute, decodePosition, textAnchor, personLabel, formatTime, errorMessage, clip } from './threads.js'
 
 export const KEY = new PluginKey('samskriv-forslag')
@@ -248,6 +249,8 @@ export class Suggestions {
     form.addEventListener('keydown', (event) => { if (event.key === 'Escape') { event.preventDefault(); this.close(true) } })
     this.form = { el: form, textarea, error, place, quote, submit }
 
+    const rowForm = this.canPropose ? this.rowForm() : null
+
     this.list = h('ol', { class: 'trader forslag-liste', 'aria-labelledby': 'forslag-tittel' })
     this.empty = h('p', { class: 'tomt' }, 'Ingen åpne forslag.')
     this.itemViews = new Map()
@@ -255,9 +258,79 @@ export class Suggestions {
       ? h('button', { type: 'button', class: 'sekundaer liten', 'aria-pressed': 'false', onclick: (event) => this.setSuggesting(event.currentTarget) }, 'Foreslå endringer')
       : null
     this.el = h('section', { class: 'forslag', 'aria-labelledby': 'forslag-tittel' },
-      h('h3', { id: 'forslag-tittel' }, 'Forslag'), mode, form, this.empty, this.list)
+      h('h3', { id: 'forslag-tittel' }, 'Forslag'), mode, form, rowForm, this.empty, this.list)
     panel.el.insertBefore(this.el, panel.list)
     this.load()
+  }
+
+  /** Fields a value can be proposed for here: those with one value (text, choice, date, number). */
+  singleFields () {
+    return (this.c.data.tiltak_schema?.fields || []).filter((f) => ['text', 'long_text', 'enum', 'deadline', 'number'].includes(f.type))
+  }
+
+  /** The plan's rows now: id and title (the schema's title field, else the first text). */
+  rows () {
+    const fields = this.singleFields()
+    const titleField = this.c.data.tiltak_schema?.title_field || fields.find((f) => f.type === 'long_text')?.name
+    return shared.tiltak(this.c.doc).toArray()
+      .filter((m) => typeof m?.get === 'function' && typeof m.get(RowKey.ID) === 'string')
+      .map((m, i) => {
+        const title = m.get(titleField)
+        return { id: m.get(RowKey.ID), title: `${i + 1}. ${clip(String(title ?? '').trim() || 'Tiltak uten tekst', 80)}` }
+      })
+  }
+
+  /** «Foreslå endring i et tiltak»: a row, one of its fields and the new value. */
+  rowForm () {
+    const row = h('select', { id: 'tiltak-forslag-rad' })
+    const field = h('select', { id: 'tiltak-forslag-felt' })
+    const valueBox = h('div', { class: 'felt' })
+    const error = h('p', { class: 'feil', role: 'alert' })
+    const submit = h('button', { type: 'submit' }, 'Send forslag', h('span', { class: 'skjult' }, ' om tiltaket'))
+    let input = null
+    const fields = () => this.singleFields()
+    const showValue = () => {
+      const f = fields().find((x) => x.name === field.value)
+      input = f?.type === 'enum'
+        ? h('select', { id: 'tiltak-forslag-verdi' }, h('option', { value: '' }, '(tom)'), ...(f.options || []).map((o) => h('option', { value: o.value }, o.label)))
+        : f?.type === 'long_text'
+          ? h('textarea', { id: 'tiltak-forslag-verdi', rows: '3' })
+          : h('input', { id: 'tiltak-forslag-verdi', type: 'text' })
+      const m = shared.tiltak(this.c.doc).toArray().find((x) => typeof x?.get === 'function' && x.get(RowKey.ID) === row.value)
+      const now = m?.get(field.value)
+      input.value = now == null ? '' : String(now)
+      valueBox.replaceChildren(h('label', { for: input.id }, 'Ny verdi'), input)
+    }
+    const fill = () => {
+      row.replaceChildren(...this.rows().map((r) => h('option', { value: r.id }, r.title)))
+      field.replaceChildren(...fields().map((f) => h('option', { value: f.name }, f.label)))
+      showValue()
+    }
+    row.addEventListener('change', showValue)
+    field.addEventListener('change', showValue)
+    const form = h('form', { class: 'tiltak-forslag', novalidate: true },
+      h('div', { class: 'felt' }, h('label', { for: row.id }, 'Tiltaket det gjelder'), row),
+      h('div', { class: 'felt' }, h('label', { for: field.id }, 'Felt'), field),
+      valueBox, error, h('div', { class: 'knapper' }, submit))
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault()
+      error.textContent = ''
+      if (!row.value || !field.value || !input) { error.textContent = 'Velg et tiltak og et felt.'; return }
+      submit.setAttribute('aria-disabled', 'true')
+      try {
+        const s = await this.api.create({ row: row.value, field: field.value, value: input.value })
+        this.event(s)
+        this.c.say('Forslaget er lagret.')
+        details.open = false
+      } catch (e) {
+        error.textContent = errorMessage(e.status ?? 0, e.serverText, 'Forslaget ble ikke lagret')
+      } finally {
+        submit.removeAttribute('aria-disabled')
+      }
+    })
+    const details = h('details', { class: 'tiltak-forslag-boks' }, h('summary', {}, 'Foreslå endring i et tiltak'), form)
+    details.addEventListener('toggle', () => { if (details.open) fill() })
+    return details
   }
 
   setSuggesting (button) {
