@@ -543,12 +543,20 @@ async function threeHundredRows () {
     window.addEventListener('input', () => window.__js.push(performance.now() - window.__t))
   })
   await c.page.keyboard.press('Control+End')
+  // The renderer's own accounting (script, layout) over the typing: steadier than wall time on a
+  // busy machine.
+  const cdp = await c.page.context().newCDPSession(c.page)
+  await cdp.send('Performance.enable')
+  const perf = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]))
+  const perf0 = await perf()
   const typed = ' ekstra tekst'
   const before = await c.page.$eval(cell, (el) => el.value)
   const tType = Date.now()
   await c.page.keyboard.type(typed, { delay: 30 })
   await waitFor(d.page, ([sel, want]) => document.querySelector(sel)?.value === want, [cell, before + typed], 'the typed text in the other page')
   const remoteMs = Date.now() - tType - typed.length * 30
+  const perf1 = await perf()
+  const perKey = (name) => +((perf1[name] - perf0[name]) * 1000 / typed.length).toFixed(2)
   const lat = await c.page.evaluate(() => window.__lat)
   lat.sort((x, y) => x - y)
   const js = await c.page.evaluate(() => window.__js)
@@ -572,6 +580,8 @@ async function threeHundredRows () {
     scriptStartToReadyMs: Math.round(m.readyMs),
     keystrokeToNextFrameMs: { median: +lat[Math.floor(lat.length / 2)].toFixed(1), max: +lat[lat.length - 1].toFixed(1), samples: lat.length },
     keystrokeScriptMs: { median: +js[Math.floor(js.length / 2)].toFixed(1), max: +js[js.length - 1].toFixed(1) },
+    rendererPerKeystrokeMs: { script: perKey('ScriptDuration'), layout: perKey('LayoutDuration'), style: perKey('RecalcStyleDuration') },
+    domNodes: perf1.Nodes,
     typedTextAtOtherPageMsAfterLastKey: Math.max(0, remoteMs),
     oneKeystrokeToOtherPageMs: Math.round(single[0])
   }
