@@ -14,6 +14,7 @@ mod hostile;
 mod live;
 mod nodes;
 mod oidc;
+mod oidc;
 mod pages;
 mod plans;
 mod revocation;

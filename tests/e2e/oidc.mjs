@@ -26,7 +26,13 @@ await finish(async () => {
   const context = await newContext({ viewport: { width: 1366, height: 768 } })
   const page = await context.newPage()
   page.setDefaultTimeout(WAIT)
-  watchErrors(page, 'oidc', /favicon/)
+  // A missing favicon (Samskriv's and the provider's) is the only 404 allowed: the console
+  // message names no address, so the responses are watched for that.
+  watchErrors(page, 'oidc', /status of 404/)
+  const missing = []
+  page.on('response', (response) => {
+    if (response.status() === 404 && !/\/favicon\.ico$/.test(new URL(response.url()).pathname)) missing.push(response.url())
+  })
 
   const planUrl = `${baseUrl}/plans/${planId}`
   await page.goto(planUrl)
@@ -60,5 +66,6 @@ await finish(async () => {
   await page.goto(planUrl)
   await page.waitForURL((url) => url.pathname === '/login')
   check('signed out: the plan asks her to sign in again')
+  if (missing.length) throw new Error(`not found: ${missing.join(', ')}`)
   await context.close()
 })
