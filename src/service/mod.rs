@@ -11,7 +11,6 @@ mod error;
 pub mod login_limit;
 pub mod members;
 pub mod oidc;
-pub mod oidc;
 pub mod plans;
 pub mod revocation;
 pub mod rollover;

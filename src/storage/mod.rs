@@ -8,7 +8,6 @@ pub mod activity;
 pub mod comments;
 mod db;
 pub mod oidc;
-pub mod oidc;
 mod plans;
 mod postgres;
 pub mod revocation;

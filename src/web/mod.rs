@@ -8,7 +8,6 @@ pub mod errors;
 mod export;
 pub(crate) mod members;
 mod oidc;
-mod oidc;
 mod plan_page;
 pub mod render;
 mod rollover;
@@ -40,7 +39,6 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{plan_id}", get(plan_page))
         .route("/plans/{plan_id}/mangler", get(completeness_panel))
         .merge(sign_in::router())
-        .merge(oidc::router())
         .merge(oidc::router())
         .merge(members::router())
         .merge(settings::router())

@@ -79,7 +79,6 @@ pub fn test_config(db_path: &Path) -> ServeConfig {
         metrics_token: None,
         trusted_proxy: None,
         oidc: samskriv::config::OidcConfig::default(),
-        oidc: samskriv::config::OidcConfig::default(),
     }
 }
 

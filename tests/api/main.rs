@@ -14,7 +14,6 @@ mod hostile;
 mod live;
 mod nodes;
 mod oidc;
-mod oidc;
 mod pages;
 mod plans;
 mod revocation;
