@@ -88,8 +88,9 @@ impl ServeConfig {
 }
 
 /// Sign-in with the municipality's identity provider (OpenID Connect: Entra ID, Keycloak,
-/// ID-porten), and whether passwords still work beside it.
-#[derive(Debug, Clone, Args)]
+/// ID-porten), and whether passwords still work beside it. Its `Debug` leaves the client secret
+/// out.
+#[derive(Clone, Args)]
 pub struct OidcConfig {
     /// The provider's issuer URL (its discovery document is ISSUER/.well-known/openid-configuration).
     /// Without it, people sign in with passwords only. HTTPS, except on this machine (tests).
@@ -131,6 +132,24 @@ pub struct OidcConfig {
     /// sign-in: people sign in at the provider only.
     #[arg(long, env = "SAMSKRIV_LOCAL_PASSWORDS", default_value_t = true, action = ArgAction::Set)]
     pub local_passwords: bool,
+}
+
+impl std::fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("oidc_issuer", &self.oidc_issuer)
+            .field("oidc_client_id", &self.oidc_client_id)
+            .field(
+                "oidc_client_secret",
+                &self.oidc_client_secret.as_ref().map(|_| "…"),
+            )
+            .field("oidc_name", &self.oidc_name)
+            .field("oidc_scopes", &self.oidc_scopes)
+            .field("oidc_claim", &self.oidc_claim)
+            .field("oidc_allowed_domains", &self.oidc_allowed_domains)
+            .field("local_passwords", &self.local_passwords)
+            .finish()
+    }
 }
 
 impl Default for OidcConfig {

@@ -745,6 +745,19 @@ mod tests {
     }
 
     #[test]
+    fn the_client_secret_is_never_printed() {
+        let config = OidcConfig {
+            oidc_client_secret: Some("hemmelig-klientnokkel".into()),
+            ..config(Some("https://idp.example.no"))
+        };
+        assert!(!format!("{config:?}").contains("hemmelig"));
+        let oidc = Oidc::from_config(&config, "https://s.no")
+            .expect("valid")
+            .expect("configured");
+        assert!(!format!("{oidc:?}").contains("hemmelig"));
+    }
+
+    #[test]
     fn domains_match_exactly() {
         let config = OidcConfig {
             oidc_allowed_domains: vec!["Oslo.Kommune.no".into(), " @bydel.no ".into()],
