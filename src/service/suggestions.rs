@@ -324,17 +324,8 @@ pub async fn accept(
         .await;
     let applied = match applied {
         Ok(Ok(applied)) => applied,
-        failed => {
-            if let Err(e) = store::undecide(&db, plan, &suggestion.id).await {
-                tracing::error!(suggestion = %suggestion.id, error = %e,
-                    "an acceptance that was not applied could not be undone");
-            }
-            return Err(match failed {
-                Ok(Err(e)) => e.into(),
-                Err(e) => e.into(),
-                Ok(Ok(_)) => unreachable!("handled above"),
-            });
-        }
+        Ok(Err(e)) => return Err(reopen(&db, plan, &suggestion.id, e.into()).await),
+        Err(e) => return Err(reopen(&db, plan, &suggestion.id, e.into()).await),
     };
     services
         .comments
@@ -345,6 +336,15 @@ pub async fn accept(
     load(services, plan, &access.template, &suggestion.id)
         .await?
         .ok_or_else(not_found)
+}
+
+/// Opens a suggestion again whose acceptance was not applied; returns why it was not.
+async fn reopen(db: &crate::storage::Db, plan: PlanId, id: &str, why: Error) -> Error {
+    if let Err(e) = store::undecide(db, plan, id).await {
+        tracing::error!(suggestion = %id, error = %e,
+            "an acceptance that was not applied could not be undone");
+    }
+    why
 }
 
 /// Rejects a suggestion, with an optional reason. Deciders as for [`accept`]; the author may

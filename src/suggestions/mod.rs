@@ -164,13 +164,13 @@ pub enum ProposalInput {
 impl SuggestionInput {
     /// Checks the form: exactly one of the three shapes, lengths bounded.
     pub fn validate(self) -> Result<ProposalInput, SuggestionError> {
-        let bounded = |value: &Value, name: &'static str| {
+        fn bounded<T: Serialize>(value: &T, name: &'static str) -> Result<(), SuggestionError> {
             if serde_json::to_string(value).map_or(true, |json| json.len() > MAX_VALUE_BYTES) {
                 Err(SuggestionError::TooLong(name))
             } else {
                 Ok(())
             }
-        };
+        }
         match self {
             SuggestionInput {
                 anchor: Some(anchor),
@@ -224,11 +224,7 @@ impl SuggestionInput {
                 value: None,
                 new_row: Some(fields),
             } => {
-                let value = Value::Object(fields);
-                bounded(&value, "new_row")?;
-                let Value::Object(fields) = value else {
-                    unreachable!("made an object above")
-                };
+                bounded(&fields, "new_row")?;
                 Ok(ProposalInput::Row { fields })
             }
             _ => Err(SuggestionError::Shape),

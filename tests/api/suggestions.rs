@@ -630,3 +630,44 @@ async fn an_adviser_proposes_a_rewording_in_the_browser_and_the_editor_accepts_i
     assert_eq!(open[0]["author"]["name"], "Rita Rådgiver");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_acceptance_the_plan_refuses_leaves_the_suggestion_open() {
+    let f = PlanPeople::new().await;
+    let coordinator = f.api(&f.coordinator);
+    let goals = format!("/api/plans/{}/goals", f.plan);
+    let (status, goal) = coordinator
+        .post(&goals, &json!({"title": "Færre unge drikker"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{goal}");
+    let goal = id_of(&goal);
+    let (status, made) = f
+        .api(&f.adviser)
+        .post(
+            &suggestions(&f.plan),
+            &json!({"row": f.row, "field": "mal", "value": [goal]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    // The goal goes before anyone accepts: the value is no longer one the plan takes.
+    let (status, _) = coordinator
+        .send(reqwest::Method::DELETE, &format!("{goals}/{goal}"), "")
+        .await;
+    assert!(status.is_success(), "{status}");
+    let path = suggestion(&f.plan, &id_of(&made));
+    let (status, refused) = coordinator
+        .post(&format!("{path}/accept"), &json!({"confirm_stale": true}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let (_, now) = coordinator.get(&path).await;
+    assert_eq!(now["status"], "open", "{now}");
+    assert_eq!(now["decided_by"], Value::Null);
+    let (_, plan) = coordinator.get(&format!("/api/plans/{}", f.plan)).await;
+    assert_eq!(plan["tiltak"][0]["mal"], json!([]));
+    // It can still be rejected.
+    let (status, _) = coordinator
+        .post(&format!("{path}/reject"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    f.app.stop().await;
+}
