@@ -873,6 +873,75 @@ async fn with_passwords_off_only_the_provider_signs_in() {
     let answer = sign_in(&mut Browser::new(), &app, "kari").await;
     assert_eq!(answer.status(), 303);
 
+    // An invite offers the provider only, and makes no account with a password.
+    let plan = app.create_plan().await;
+    let (_, token) = store::create_invite(
+        &db,
+        plan,
+        Role::Reader,
+        None,
+        None,
+        std::time::Duration::from_secs(3600),
+    )
+    .await
+    .expect("invite");
+    let invite_url = format!("{}/invitasjon/{token}", base(&app));
+    let mut browser = Browser::new();
+    let page = browser.get(&invite_url).await.text().await.expect("page");
+    assert!(
+        page.contains(&format!("Logg inn med {PROVIDER_NAME}")),
+        "{page}"
+    );
+    assert!(
+        !page.contains("type=\"password\""),
+        "no account form: {page}"
+    );
+    let login_token = page
+        .split("name=\"login_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let refused = browser
+        .post(
+            &invite_url,
+            &[
+                ("name", "Mallory"),
+                ("email", "mallory@oslo.kommune.no"),
+                ("password", "et langt nok passord"),
+                ("login_token", &login_token),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert!(
+        store::user_by_email(&db, "mallory@oslo.kommune.no")
+            .await
+            .expect("read")
+            .is_none(),
+        "no account made"
+    );
+    // A one-time link to choose a password is refused as well.
+    let (_, link) = samskriv::service::accounts::create_user_with_link(
+        &db,
+        "nils@oslo.kommune.no",
+        "Nils",
+        false,
+    )
+    .await
+    .expect("account with link");
+    let welcome = browser
+        .get(&format!("{}/velkommen/{link}", base(&app)))
+        .await;
+    assert_eq!(welcome.status(), 403);
+    assert!(
+        welcome
+            .text()
+            .await
+            .expect("page")
+            .contains("Passord er slått av")
+    );
+
     // With passwords on, the login page offers both.
     let (_provider, app) = provider_and_server(ProviderSetup::with(json!({}))).await;
     let page = reqwest::get(format!("{}/login", base(&app)))
