@@ -25,6 +25,14 @@ export function fail (message) {
 }
 
 /** `<baseUrl> <planId> <outDir>` from the command line; without them, fails with `usage`. */
+/** The sign-in in the environment variable `name` ("email:password"); fails without one. */
+export function credentials (name) {
+  const value = process.env[name]
+  const at = value ? value.indexOf(':') : -1
+  if (!value || at <= 0) fail(`${name} must be set to "email:password" of an account that is a member of the plan`)
+  return { email: value.slice(0, at), password: value.slice(at + 1) }
+}
+
 export function scenarioArgs (usage) {
   const [baseUrl, planId, outDir] = process.argv.slice(2)
   if (!baseUrl || !planId || !outDir) fail(`usage: ${usage}`)

@@ -19,16 +19,10 @@
 // lenger tilgang til denne planen» (an alert) and takes no more typing. The last line of standard
 // output is a JSON summary; the exit code is 0 only when everything held.
 
-import { fail, scenarioArgs, setUp, WAIT, waitFor } from './harness.mjs'
+import { credentials, fail, scenarioArgs, setUp, WAIT, waitFor } from './harness.mjs'
 
 const { baseUrl, planId, outDir } = scenarioArgs('node tests/e2e/pages.mjs <baseUrl> <planId> <outDir> (with SAMSKRIV_E2E_COORDINATOR, _EDITOR, _LOWERED, _ADVISER and _NEWCOMER)')
 
-function credentials (name) {
-  const value = process.env[name]
-  const at = value ? value.indexOf(':') : -1
-  if (!value || at <= 0) fail(`${name} must be set to "email:password" of an account that is a member of the plan`)
-  return { email: value.slice(0, at), password: value.slice(at + 1) }
-}
 const COORDINATOR = credentials('SAMSKRIV_E2E_COORDINATOR')
 const EDITOR = credentials('SAMSKRIV_E2E_EDITOR')
 const LOWERED = credentials('SAMSKRIV_E2E_LOWERED')

@@ -14,16 +14,10 @@
 // nothing on any of these pages. The last line of standard output is a JSON summary; the exit
 // code is 0 only when everything held.
 
-import { fail, scenarioArgs, setUp, WAIT } from './harness.mjs'
+import { credentials, fail, scenarioArgs, setUp, WAIT } from './harness.mjs'
 
 const { baseUrl, planId, outDir } = scenarioArgs('node tests/e2e/rounds.mjs <baseUrl> <planId> <outDir> (with SAMSKRIV_E2E_COORDINATOR, _EDITOR and _ROUND)')
 
-function credentials (name) {
-  const value = process.env[name]
-  const at = value ? value.indexOf(':') : -1
-  if (!value || at <= 0) fail(`${name} must be set to "email:password" of an account that is a member of the plan`)
-  return { email: value.slice(0, at), password: value.slice(at + 1) }
-}
 const COORDINATOR = credentials('SAMSKRIV_E2E_COORDINATOR')
 const EDITOR = credentials('SAMSKRIV_E2E_EDITOR')
 const ROUND = process.env.SAMSKRIV_E2E_ROUND || fail('SAMSKRIV_E2E_ROUND must be the id of an open status round of the plan')

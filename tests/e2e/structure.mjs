@@ -14,16 +14,10 @@
 // must not scroll sideways at 390 px. The last line of standard output is a JSON summary
 // (`checks`, `local_section_id`, `goal_title`, `row_id`); the exit code is 0 only when everything held.
 
-import { fail, scenarioArgs, setUp, WAIT, waitFor } from './harness.mjs'
+import { credentials, scenarioArgs, setUp, WAIT, waitFor } from './harness.mjs'
 
 const { baseUrl, planId, outDir } = scenarioArgs('node tests/e2e/structure.mjs <baseUrl> <planId> <outDir> (with SAMSKRIV_E2E_COORDINATOR and SAMSKRIV_E2E_EDITOR)')
 
-function credentials (name) {
-  const value = process.env[name]
-  const at = value ? value.indexOf(':') : -1
-  if (!value || at <= 0) fail(`${name} must be set to "email:password" of an account that is a member of the plan`)
-  return { email: value.slice(0, at), password: value.slice(at + 1) }
-}
 const COORDINATOR = credentials('SAMSKRIV_E2E_COORDINATOR')
 const EDITOR = credentials('SAMSKRIV_E2E_EDITOR')
 

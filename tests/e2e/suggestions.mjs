@@ -13,16 +13,10 @@
 // (WCAG 2.1 A/AA) of both pages finds nothing. The last line of standard output is a JSON summary
 // (`checks`, `suggestion_id`); the exit code is 0 only when everything held.
 
-import { fail, scenarioArgs, setUp, WAIT, waitFor } from './harness.mjs'
+import { credentials, scenarioArgs, setUp, WAIT, waitFor } from './harness.mjs'
 
 const { baseUrl, planId, outDir } = scenarioArgs('node tests/e2e/suggestions.mjs <baseUrl> <planId> <outDir> (with SAMSKRIV_E2E_ADVISER and SAMSKRIV_E2E_EDITOR)')
 
-function credentials (name) {
-  const value = process.env[name]
-  const at = value ? value.indexOf(':') : -1
-  if (!value || at <= 0) fail(`${name} must be set to "email:password" of an account that is a member of the plan`)
-  return { email: value.slice(0, at), password: value.slice(at + 1) }
-}
 const ADVISER = credentials('SAMSKRIV_E2E_ADVISER')
 const EDITOR = credentials('SAMSKRIV_E2E_EDITOR')
 
