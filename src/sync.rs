@@ -236,6 +236,18 @@ pub fn encode(message: &Message) -> bytes::Bytes {
     bytes::Bytes::from(message.encode_v1())
 }
 
+/// `message` as one server-to-client WebSocket frame (binary, final, unmasked), ready for the
+/// socket: encoded once, written as it is to every connection it is relayed to.
+pub fn websocket_frame(message: &bytes::Bytes) -> bytes::Bytes {
+    use tungstenite::protocol::frame::Frame;
+    use tungstenite::protocol::frame::coding::{Data, OpCode};
+    let frame = Frame::message(message.clone(), OpCode::Data(Data::Binary), true);
+    let mut out = Vec::with_capacity(frame.len());
+    // Writing into a `Vec` cannot fail.
+    let _ = frame.format(&mut out);
+    bytes::Bytes::from(out)
+}
+
 /// The frame telling a client its change was refused (y-protocols auth, permission denied).
 pub fn permission_denied(reason: &str) -> bytes::Bytes {
     encode(&Message::Auth(Some(reason.to_owned())))
@@ -507,6 +519,29 @@ mod tests {
             .encode_state_as_update_v1(&StateVector::default());
         let frame = Message::Sync(SyncMessage::Update(update.clone())).encode_v1();
         (frame, update)
+    }
+
+    #[test]
+    fn a_relayed_frame_is_what_the_websocket_library_reads() {
+        use tungstenite::protocol::frame::FrameHeader;
+        for len in [0usize, 1, 125, 126, 65_535, 65_536, 200_000] {
+            let message = bytes::Bytes::from(vec![7u8; len]);
+            let frame = websocket_frame(&message);
+            let mut cursor = std::io::Cursor::new(&frame[..]);
+            let (header, length) = FrameHeader::parse(&mut cursor)
+                .ok()
+                .flatten()
+                .expect("a whole header");
+            assert!(header.is_final && header.mask.is_none());
+            assert_eq!(
+                header.opcode,
+                tungstenite::protocol::frame::coding::OpCode::Data(
+                    tungstenite::protocol::frame::coding::Data::Binary
+                )
+            );
+            assert_eq!(length as usize, len);
+            assert_eq!(&frame[cursor.position() as usize..], &message[..]);
+        }
     }
 
     /// Splits a frame and decodes each payload as the session does; the first error wins.

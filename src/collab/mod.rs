@@ -5,6 +5,7 @@
 //! whole connection. Credentials: the session cookie, or `?token=` for service tokens.
 
 mod session;
+mod wire;
 
 use axum::Router;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ use tokio_tungstenite::WebSocketStream;
 use tungstenite::protocol::{Role, WebSocketConfig};
 
 use crate::http::{AppState, HttpError};
-use crate::room::Participant;
+use crate::room::{Outbox, Participant};
 use crate::service::revocation::Needs;
 use crate::service::{PlanMember, Principal};
 
@@ -70,17 +71,17 @@ async fn upgrade(
         .max_frame_size(Some(max))
         // Small buffers: most connections are idle most of the time.
         .read_buffer_size(4 * 1024)
+        // Each frame the library writes (pongs, pings, the close) goes to the outbox at once.
         .write_buffer_size(0);
     tokio::spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
-                let socket = WebSocketStream::from_raw_socket(
-                    TokioIo::new(upgraded),
-                    Role::Server,
-                    Some(config),
-                )
-                .await;
-                session::run(socket, state.registry, plan, participant, live).await;
+                // The room writes to the socket itself (see `room::Outbox`); the session reads.
+                let (read, write) = tokio::io::split(TokioIo::new(upgraded));
+                let outbox = Arc::new(Outbox::new(Box::new(write), live.send_queue.max(4)));
+                let io = wire::Wire::new(read, outbox.clone());
+                let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+                session::run(socket, outbox, state.registry, plan, participant, live).await;
             }
             Err(e) => tracing::debug!(error = %e, "upgrade failed"),
         }

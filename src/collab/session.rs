@@ -1,25 +1,25 @@
-//! One client connection: reads its frames into the room, writes the room's frames out, pings it,
+//! One client connection: reads its frames into the room, writes out what the socket did not take
+//! of the room's frames (the room writes them itself: `room::Outbox`), pings it,
 //! and closes it with a clear code when anything goes wrong.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use hyper_util::rt::TokioIo;
 use tokio::io::AsyncReadExt;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 
+use super::wire::Wire;
 use crate::config::LiveConfig;
 use crate::metrics::Metrics;
 use crate::plan::PlanId;
-use crate::room::{ConnId, Direct, Participant, Registry, RoomHandle, presence};
+use crate::room::{ConnId, Ended, Outbox, Participant, Registry, RoomHandle, presence};
 use crate::sync::{self, Incoming, Raw, close};
 use tungstenite::Message;
 use tungstenite::protocol::CloseFrame;
 
 /// The upgraded connection (see `collab::upgrade`).
-pub type WebSocket = tokio_tungstenite::WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+pub type WebSocket = tokio_tungstenite::WebSocketStream<Wire>;
 
 /// Close code when the access the connection was opened with is taken away (signed out, token
 /// revoked, removed from the plan, role changed): a client that still has access reconnects
@@ -32,20 +32,28 @@ enum End {
     Gone,
 }
 
-#[tracing::instrument(skip(socket, registry, config), fields(conn))]
+/// Serves one connection: `outbox` is the way out to `socket`, shared with the plan's room,
+/// which writes its relays there itself; this task reads, pings, and writes out what the
+/// socket did not take at once.
+#[tracing::instrument(skip(socket, outbox, registry, config), fields(conn))]
 pub async fn run(
     mut socket: WebSocket,
+    outbox: Arc<Outbox>,
     registry: Registry,
     plan: PlanId,
     participant: Arc<Participant>,
     config: LiveConfig,
 ) {
     let shutdown = registry.shutdown_token();
-    let (room, joined) = match registry.join(plan, participant.clone()).await {
+    let (room, joined) = match registry
+        .join(plan, participant.clone(), outbox.clone())
+        .await
+    {
         Ok(joined) => joined,
         Err(e) => {
             tracing::warn!(error = %e, "could not join the plan's room");
             send_close(&mut socket, close::INTERNAL, "plan unavailable", &config).await;
+            outbox.finish(config.send_timeout()).await;
             return;
         }
     };
@@ -54,8 +62,6 @@ pub async fn run(
     let metrics = registry.metrics().clone();
     metrics.connections.inc();
     tracing::debug!(can_edit = participant.can_edit, "connected");
-    let mut relays = joined.relays;
-    let mut direct = joined.direct;
 
     let ping_every = config.ping_interval();
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
@@ -89,30 +95,15 @@ pub async fn run(
                     }
                 }
             },
-            to_send = direct.recv() => match to_send {
-                Some(Direct::Frame(frame)) => {
-                    if let Err(end) = send(&mut socket, Message::Binary(frame), &config).await {
-                        break end;
-                    }
+            // The room's frames are written by the room; this writes what the socket did not
+            // take at once, and learns when the room closes the connection.
+            ended = outbox.serve(config.send_timeout()) => break match ended {
+                Ended::Close(code, reason) => End::Close(code, reason),
+                Ended::Stalled => {
+                    tracing::info!("client stopped reading; closing so it resyncs");
+                    End::Close(close::LAGGING, "stopped reading; reconnect to resync".into())
                 }
-                Some(Direct::Close { code, reason }) => break End::Close(code, reason),
-                None => break End::Close(close::LAGGING, "fell behind the plan; reconnect to resync".into()),
-            },
-            relay = relays.recv() => match relay {
-                Ok(relay) => {
-                    let for_us = relay.from != conn || relay.echo;
-                    if for_us
-                        && let Err(end) =
-                            send(&mut socket, Message::Binary(relay.frame.clone()), &config).await
-                    {
-                        break end;
-                    }
-                }
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::info!(missed, "client fell behind; closing so it resyncs");
-                    break End::Close(close::LAGGING, format!("fell {missed} messages behind; reconnect to resync"));
-                }
-                Err(RecvError::Closed) => break End::Close(close::GOING_AWAY, "plan closed; reconnect".into()),
+                Ended::Failed => End::Gone,
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > ping_every * 2 {
@@ -130,9 +121,14 @@ pub async fn run(
     metrics.connections.dec();
     if let End::Close(code, reason) = end {
         send_close(&mut socket, code, &reason, &config).await;
+        // A slow reader still gets the close after what is queued before it; a dead one is
+        // dropped.
+        outbox.finish(config.send_timeout()).await;
         if code == close::TOO_BIG {
             drain(&mut socket, &config).await;
         }
+    } else {
+        outbox.finish(Duration::ZERO).await;
     }
     tracing::debug!("disconnected");
 }

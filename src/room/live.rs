@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Weak};
 
-use tokio::sync::{OnceCell, broadcast, mpsc};
+use tokio::sync::{OnceCell, mpsc};
 use tokio_util::sync::CancellationToken;
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
@@ -17,9 +17,10 @@ use yrs::updates::encoder::Encode;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 
 use super::document::{inserts_unknown, load_document};
+use super::outbox::{Outbox, PLAN_CLOSED};
 use super::presence::Presence;
 use super::registry::Shared;
-use super::{Command, ConnId, Direct, Joined, Participant, Relay, RoomError, RoomHandle};
+use super::{Command, ConnId, Joined, Participant, RoomError, RoomHandle};
 use crate::access::Actor;
 use crate::config::LiveConfig;
 use crate::document;
@@ -32,8 +33,17 @@ use crate::templates::{Template, TemplateRegistry};
 
 /// One connection as the room sees it.
 struct Conn {
-    direct: mpsc::Sender<Direct>,
+    /// Where the room writes to it.
+    outbox: Arc<Outbox>,
     participant: Arc<Participant>,
+}
+
+impl Drop for Conn {
+    /// A connection the room lets go without closing it (the room stops, or panics) is closed
+    /// so that its client reconnects; one already closing, or already gone, keeps its code.
+    fn drop(&mut self) {
+        self.outbox.close(PLAN_CLOSED.0, PLAN_CLOSED.1);
+    }
 }
 
 /// An update applied to the document and waiting for its commit.
@@ -53,7 +63,6 @@ pub(super) struct LiveRoom {
     presence: Presence,
     storage: Arc<dyn Storage>,
     config: LiveConfig,
-    relays: broadcast::Sender<Arc<Relay>>,
     conns: HashMap<ConnId, Conn>,
     pending: Vec<Pending>,
     /// Awareness clients changed by this node's connections since the last flush; relayed as
@@ -89,7 +98,6 @@ impl LiveRoom {
         config: LiveConfig,
         metrics: Arc<Metrics>,
     ) -> Self {
-        let (relays, _) = broadcast::channel(config.send_queue.max(1));
         document::layout::define_roots(&mut doc.transact_mut());
         let guard = LiveGuard::install(&doc, template.clone());
         let meta = document::read_meta(&doc);
@@ -100,7 +108,6 @@ impl LiveRoom {
             presence: Presence::default(),
             storage,
             config,
-            relays,
             conns: HashMap::new(),
             pending: Vec::new(),
             awareness_changed: HashSet::new(),
@@ -202,15 +209,14 @@ impl LiveRoom {
             Command::Join {
                 conn,
                 participant,
+                outbox,
                 reply,
             } => {
-                let relays = self.relays.subscribe();
-                let (direct, direct_rx) = mpsc::channel(self.config.send_queue.max(4));
                 let can_edit = participant.can_edit;
                 self.conns.insert(
                     conn,
                     Conn {
-                        direct,
+                        outbox,
                         participant,
                     },
                 );
@@ -223,12 +229,7 @@ impl LiveRoom {
                 if let Some(frame) = self.awareness_frame() {
                     self.direct(conn, frame);
                 }
-                let joined = Joined {
-                    conn,
-                    relays,
-                    direct: direct_rx,
-                };
-                if reply.send(joined).is_err() {
+                if reply.send(Joined { conn }).is_err() {
                     self.remove_conn(conn);
                 }
             }
@@ -649,12 +650,34 @@ impl LiveRoom {
         }
     }
 
-    fn relay(&self, from: ConnId, frame: bytes::Bytes, echo: bool) {
+    /// Writes a message to every connection but its origin (awareness to its origin too, as
+    /// y-websocket's server does: a lone client's provider counts those echoes as signs of life).
+    /// The WebSocket frame is encoded once for all of them; a connection that has fallen behind
+    /// is closed.
+    fn relay(&mut self, from: ConnId, message: bytes::Bytes, echo: bool) {
         if !echo {
             self.metrics.updates_relayed.inc();
         }
-        // No receivers is fine: nobody else is in the room.
-        let _ = self.relays.send(Arc::new(Relay { from, frame, echo }));
+        let frame = crate::sync::websocket_frame(&message);
+        let behind: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(id, _)| echo || **id != from)
+            .filter(|(_, c)| !c.outbox.push(&frame))
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in behind {
+            self.fell_behind(conn);
+        }
+    }
+
+    fn fell_behind(&mut self, conn: ConnId) {
+        tracing::info!(plan = %self.plan, conn, "client fell behind; closing so it resyncs");
+        self.close(
+            conn,
+            close::LAGGING,
+            "fell behind the plan; reconnect to resync",
+        );
     }
 
     /// Rebuilds the document from the database plus the pending updates, after a failure that
@@ -722,24 +745,20 @@ impl LiveRoom {
         (!update.clients.is_empty()).then(|| encode(&Message::Awareness(update)))
     }
 
-    /// Sends a frame to one connection. A connection whose queue is full has fallen behind: it
-    /// is dropped, and its session closes it so the client resyncs.
-    fn direct(&mut self, conn: ConnId, frame: bytes::Bytes) {
-        let delivered = self
-            .conns
-            .get(&conn)
-            .is_some_and(|c| c.direct.try_send(Direct::Frame(frame)).is_ok());
-        if !delivered {
-            self.remove_conn(conn);
+    /// Sends a message to one connection. A connection whose queue is full has fallen behind:
+    /// it is closed so the client resyncs.
+    fn direct(&mut self, conn: ConnId, message: bytes::Bytes) {
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        if !c.outbox.push(&crate::sync::websocket_frame(&message)) {
+            self.fell_behind(conn);
         }
     }
 
     fn close(&mut self, conn: ConnId, code: u16, reason: &str) {
         if let Some(c) = self.conns.get(&conn) {
-            let _ = c.direct.try_send(Direct::Close {
-                code,
-                reason: reason.to_owned(),
-            });
+            c.outbox.close(code, reason);
         }
         self.remove_conn(conn);
     }

@@ -1,12 +1,13 @@
 //! Live plan rooms: one task per loaded plan owns its `yrs::Doc` and awareness.
 //!
 //! Sessions talk to a room through a [`RoomHandle`]. The room commits every update to the
-//! database before anything derived from it leaves the room, then relays it to the other
-//! connections through a bounded broadcast channel; a connection that falls behind that channel
-//! is closed so its client resyncs, never silently skipped.
+//! database before anything derived from it leaves the room, then writes it, encoded once, to
+//! the other connections' sockets itself ([`Outbox`]); a connection that falls behind is closed
+//! so its client resyncs, never silently skipped.
 
 mod document;
 mod live;
+mod outbox;
 pub mod presence;
 mod registry;
 #[cfg(test)]
@@ -14,13 +15,13 @@ mod tests;
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use yrs::{Doc, TransactionMut};
 
 pub use self::document::load_document;
 pub use self::live::touched_roots;
+pub use self::outbox::{Ended, Outbox};
 pub use self::registry::Registry;
 use crate::access::Actor;
 use crate::storage::{NodeEvent, StorageError};
@@ -28,17 +29,6 @@ use crate::sync::Incoming;
 
 /// Identifies one connection within the server process.
 pub type ConnId = u64;
-
-/// A frame relayed to every connection of a room except its origin.
-#[derive(Debug)]
-pub struct Relay {
-    /// The connection the content came from; it already has it.
-    pub from: ConnId,
-    pub frame: Bytes,
-    /// Awareness is echoed to its sender too, as y-websocket's server does: a lone client's
-    /// provider counts those echoes as signs of life.
-    pub echo: bool,
-}
 
 /// Who is on a connection, as the room needs to know it: whether their content updates are
 /// accepted, and whom the update log and the sections' "last edited by" credit.
@@ -62,24 +52,17 @@ impl Participant {
     }
 }
 
-/// What a room sends to one connection only.
-#[derive(Debug)]
-pub enum Direct {
-    Frame(Bytes),
-    Close { code: u16, reason: String },
-}
-
-/// Given to a session when it joins a room.
+/// Given to a session when it joins a room. From then on the room writes to the connection
+/// through the outbox the session joined with.
 pub struct Joined {
     pub conn: ConnId,
-    pub relays: broadcast::Receiver<Arc<Relay>>,
-    pub direct: mpsc::Receiver<Direct>,
 }
 
 pub(crate) enum Command {
     Join {
         conn: ConnId,
         participant: Arc<Participant>,
+        outbox: Arc<Outbox>,
         reply: oneshot::Sender<Joined>,
     },
     Frame {
@@ -193,12 +176,18 @@ impl RoomHandle {
         result.await.map_err(|_| RoomError::Closed)?
     }
 
-    async fn join(&self, conn: ConnId, participant: Arc<Participant>) -> Option<Joined> {
+    async fn join(
+        &self,
+        conn: ConnId,
+        participant: Arc<Participant>,
+        outbox: Arc<Outbox>,
+    ) -> Option<Joined> {
         let (reply, joined) = oneshot::channel();
         self.commands
             .send(Command::Join {
                 conn,
                 participant,
+                outbox,
                 reply,
             })
             .await

@@ -125,16 +125,18 @@ impl Registry {
         result
     }
 
-    /// Joins a connection to a plan's room. Retries when it meets a room that is just closing.
+    /// Joins a connection to a plan's room, which writes to it through `outbox`. Retries when it
+    /// meets a room that is just closing.
     pub async fn join(
         &self,
         plan: PlanId,
         participant: Arc<super::Participant>,
+        outbox: Arc<super::Outbox>,
     ) -> Result<(RoomHandle, Joined), RoomError> {
         loop {
             let handle = self.room(plan).await?;
             let conn = self.shared.next_conn.fetch_add(1, Ordering::Relaxed);
-            if let Some(joined) = handle.join(conn, participant.clone()).await {
+            if let Some(joined) = handle.join(conn, participant.clone(), outbox.clone()).await {
                 return Ok((handle, joined));
             }
             tokio::task::yield_now().await;

@@ -129,7 +129,13 @@ async fn run_room(edits: Vec<Edit>) -> Result<(), TestCaseError> {
     ];
     let mut joined = Vec::new();
     for person in &people {
-        joined.push(registry.join(plan, person.clone()).await.map_err(fail)?);
+        let outbox = Arc::new(super::Outbox::detached(1024));
+        joined.push(
+            registry
+                .join(plan, person.clone(), outbox)
+                .await
+                .map_err(fail)?,
+        );
     }
     // Offsets in UTF-16 code units, as Yjs clients count them.
     let docs: Vec<Doc> = (1..=3u64)
