@@ -28,29 +28,45 @@ pub struct Edit<'a> {
     pub actor: &'a Actor,
 }
 
-/// Upserts one [`Edit`]: `$1` plan, `$2` target, `$3` actor id, `$4` name, `$5` unit, `$6` time.
-/// Both databases number `$n` parameters the same way.
-pub(super) const UPSERT: &str =
-    "INSERT INTO plan_activity (plan_id, target, actor_id, actor_name, actor_unit, edited_at)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (plan_id, target) DO UPDATE SET actor_id = excluded.actor_id,
-       actor_name = excluded.actor_name, actor_unit = excluded.actor_unit,
-       edited_at = excluded.edited_at";
+/// Upserts `rows` [`Edit`]s in one statement: `$1` plan, `$2` time, then per row its target,
+/// actor id, name and unit. Both databases number `$n` parameters the same way. The targets of
+/// one statement must differ (PostgreSQL updates a row at most once per statement).
+pub(super) fn upsert_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let at = 3 + row * 4;
+            format!("($1, ${at}, ${}, ${}, ${}, $2)", at + 1, at + 2, at + 3)
+        })
+        .collect();
+    format!(
+        "INSERT INTO plan_activity (plan_id, target, actor_id, actor_name, actor_unit, edited_at)
+         VALUES {}
+         ON CONFLICT (plan_id, target) DO UPDATE SET actor_id = excluded.actor_id,
+           actor_name = excluded.actor_name, actor_unit = excluded.actor_unit,
+           edited_at = excluded.edited_at",
+        values.join(", ")
+    )
+}
 
-/// Upserts each [`Edit`] of `$edits` for plan `$plan` at `$now` inside the open transaction `$tx`,
-/// on either database: the last edits share the commit of the updates that made them.
+/// Most rows of one upsert statement: well under either database's limit of parameters.
+pub(super) const UPSERT_ROWS: usize = 100;
+
+/// Upserts each [`Edit`] of `$edits` (distinct targets) for plan `$plan` at `$now` inside the
+/// open transaction `$tx`, on either database, in as few statements as the rows need (one for
+/// a commit's usual handful): the last edits share the commit of the updates that made them.
 macro_rules! upsert_edits {
     ($tx:expr, $plan:expr, $edits:expr, $now:expr) => {
-        for edit in $edits {
-            sqlx::query($crate::storage::activity::UPSERT)
-                .bind($plan)
-                .bind(edit.target)
-                .bind(&edit.actor.id)
-                .bind(&edit.actor.name)
-                .bind(edit.actor.unit.as_deref())
-                .bind($now)
-                .execute(&mut *$tx)
-                .await?;
+        for rows in $edits.chunks($crate::storage::activity::UPSERT_ROWS) {
+            let sql = $crate::storage::activity::upsert_sql(rows.len());
+            let mut query = sqlx::query(&sql).bind($plan).bind($now);
+            for edit in rows {
+                query = query
+                    .bind(edit.target)
+                    .bind(&edit.actor.id)
+                    .bind(&edit.actor.name)
+                    .bind(edit.actor.unit.as_deref());
+            }
+            query.execute(&mut *$tx).await?;
         }
     };
 }

@@ -1,12 +1,14 @@
 //! SQLite storage: one file, WAL journal, created and migrated on first open.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Row, SqliteConnection, SqlitePool};
 
 use super::{LogEntry, Result, Storage, StorageError, now_millis};
 use crate::config::SqliteSynchronous as Synchronous;
@@ -15,6 +17,17 @@ use crate::plan::PlanId;
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
     pool: SqlitePool,
+    /// The connection that appends to the update log: a commit of a few updates is one round
+    /// trip to it (see [`append_in_one`]). SQLite has one writer at a time anyway.
+    writer: Arc<tokio::sync::Mutex<Writer>>,
+}
+
+#[derive(Debug)]
+struct Writer {
+    conn: SqliteConnection,
+    /// An append began and did not finish (its future was dropped): the transaction it opened
+    /// may still be open, and is rolled back before the next one.
+    unfinished: bool,
 }
 
 impl SqliteStorage {
@@ -40,10 +53,20 @@ impl SqliteStorage {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            // A connection to a local file does not go stale: no test query (a round trip to
+            // the connection's thread) before each use.
+            .test_before_acquire(false)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStorage { pool })
+        let writer = Writer {
+            conn: options.connect().await?,
+            unfinished: false,
+        };
+        Ok(SqliteStorage {
+            pool,
+            writer: Arc::new(tokio::sync::Mutex::new(writer)),
+        })
     }
 }
 
@@ -56,6 +79,9 @@ impl Storage for SqliteStorage {
         updates: &[LogEntry<'_>],
         edits: &[super::activity::Edit<'_>],
     ) -> Result<i64> {
+        if updates.len() <= ONE_TRIP_ENTRIES && edits.len() <= ONE_TRIP_EDITS {
+            return self.append_in_one(id, updates, edits).await;
+        }
         let key = id.to_string();
         let now = now_millis();
         let count = i64::try_from(updates.len()).unwrap_or(i64::MAX);
@@ -83,4 +109,105 @@ impl Storage for SqliteStorage {
     fn db(&self) -> super::Db {
         super::Db::Sqlite(self.pool.clone())
     }
+}
+
+/// Most log entries and last edits appended in one round trip; a larger commit (rare: a batch of
+/// many people's updates) takes one statement each.
+const ONE_TRIP_ENTRIES: usize = 16;
+const ONE_TRIP_EDITS: usize = 64;
+
+impl SqliteStorage {
+    /// Appends a commit's entries and last edits as one script on the writer connection:
+    /// `BEGIN`, the sequence numbers, the entries, the last edits, `COMMIT`. The connection's
+    /// thread runs it in one go, where a transaction of separate statements costs a round trip
+    /// (two thread wake-ups) each. Committed exactly when the script ran to its end; otherwise
+    /// it is rolled back.
+    async fn append_in_one(
+        &self,
+        id: PlanId,
+        updates: &[LogEntry<'_>],
+        edits: &[super::activity::Edit<'_>],
+    ) -> Result<i64> {
+        let key = id.to_string();
+        let now = now_millis();
+        let count = i64::try_from(updates.len()).unwrap_or(i64::MAX);
+        let sql = one_trip_sql(updates.len(), edits.len());
+        let mut query = sqlx::query(&sql).bind(&key).bind(now).bind(count);
+        for update in updates {
+            query = query.bind(update.data).bind(update.author);
+        }
+        for edit in edits {
+            query = query
+                .bind(edit.target)
+                .bind(&edit.actor.id)
+                .bind(&edit.actor.name)
+                .bind(edit.actor.unit.as_deref());
+        }
+        let mut writer = self.writer.lock().await;
+        if writer.unfinished {
+            // "No transaction is active" is the usual answer, and fine.
+            let _ = sqlx::query("ROLLBACK").execute(&mut writer.conn).await;
+        }
+        writer.unfinished = true;
+        let result = query.fetch_all(&mut writer.conn).await;
+        let last = match result {
+            Ok(rows) => rows.first().map(|row| row.try_get::<i64, _>(0)).transpose(),
+            Err(e) => Err(e),
+        };
+        match last {
+            Ok(last) => {
+                writer.unfinished = false;
+                last.ok_or(StorageError::PlanNotFound(id))
+            }
+            Err(e) => {
+                if sqlx::query("ROLLBACK")
+                    .execute(&mut writer.conn)
+                    .await
+                    .is_ok()
+                {
+                    writer.unfinished = false;
+                }
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// The script of [`SqliteStorage::append_in_one`]: `$1` plan, `$2` time, `$3` number of
+/// entries, then each entry's data and author, then each last edit's target, actor id, name and
+/// unit. Entry `i` (from 0) of `n` gets sequence number `last - n + 1 + i`.
+fn one_trip_sql(entries: usize, edits: usize) -> String {
+    let mut sql = String::from(
+        "BEGIN;\n\
+         UPDATE plans SET last_seq = last_seq + $3, updated_at = $2 WHERE id = $1 RETURNING last_seq;\n",
+    );
+    for i in 0..entries {
+        let at = 4 + 2 * i;
+        let _ = writeln!(
+            sql,
+            "INSERT INTO plan_updates (plan_id, seq, data, created_at, author) \
+             SELECT $1, last_seq - {back}, ${at}, $2, ${author} FROM plans WHERE id = $1;",
+            back = entries - 1 - i,
+            author = at + 1,
+        );
+    }
+    if edits > 0 {
+        let first = 4 + 2 * entries;
+        let values: Vec<String> = (0..edits)
+            .map(|e| {
+                let at = first + 4 * e;
+                format!("($1, ${at}, ${}, ${}, ${}, $2)", at + 1, at + 2, at + 3)
+            })
+            .collect();
+        let _ = writeln!(
+            sql,
+            "INSERT INTO plan_activity (plan_id, target, actor_id, actor_name, actor_unit, edited_at) \
+             VALUES {} ON CONFLICT (plan_id, target) DO UPDATE SET actor_id = excluded.actor_id, \
+             actor_name = excluded.actor_name, actor_unit = excluded.actor_unit, \
+             edited_at = excluded.edited_at;",
+            values.join(", ")
+        );
+    }
+    sql.push_str("COMMIT;");
+    sql
 }
