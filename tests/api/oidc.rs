@@ -117,11 +117,21 @@ impl TestProvider {
         assert_eq!(ready.as_deref(), Some("ready"));
     }
 
-    /// Stops the provider: from now on it cannot be reached.
+    /// Stops the provider: from now on it cannot be reached. Its port stays taken by a listener
+    /// that closes every connection at once, so no other test's provider can answer there.
     pub async fn stop(&mut self) {
         self.stdin.take();
         let _ = self.child.kill().await;
         let _ = self.child.wait().await;
+        let address = self.issuer.trim_start_matches("http://").to_owned();
+        let squatter = tokio::net::TcpListener::bind(&address)
+            .await
+            .unwrap_or_else(|e| panic!("the stopped provider's port {address} is free: {e}"));
+        tokio::spawn(async move {
+            while let Ok((connection, _)) = squatter.accept().await {
+                drop(connection);
+            }
+        });
     }
 }
 
