@@ -136,6 +136,11 @@ async function run () {
   if (!card.includes(`Erstatt «${TEXT.old}» med «${TEXT.proposed}»`)) throw new Error(`the suggestion reads "${card}"`)
   await waitFor(editor.page, (want) => [...document.querySelectorAll('#kommentarer .forslag-trad')].some((el) => el.textContent.includes(want)), `Tiltak: «${TEXT.row}» blir «${TEXT.rowProposed}»`, 'the tiltak suggestion in the editor\'s panel')
   check('the editor sees the suggestions live, inline (<del>/<ins> with hidden words) and in the panel with their author')
+  // The row the tiltak suggestion is for is marked in the table, in words; the marker leads to it.
+  await waitFor(editor.page, () => [...document.querySelectorAll('.tiltak-tabell button.forslag-merke')].some((b) => !b.hidden && b.textContent.startsWith('1 forslag')), null, 'the tiltak suggestion marked on its row')
+  await editor.page.locator('.tiltak-tabell button.forslag-merke:not([hidden])').first().click()
+  await waitFor(editor.page, (want) => document.activeElement?.classList.contains('forslag-trad') && document.activeElement.textContent.includes(want), `blir «${TEXT.rowProposed}»`, 'focus on the row\'s suggestion in the panel')
+  check('the row with a tiltak suggestion is marked in the table («1 forslag»); its marker moves focus to the suggestion in the panel')
   await shot(editor.page, 'redaktor-forslag.png')
   await axeScan(editor.page, 'the editor\'s page with a suggestion')
 

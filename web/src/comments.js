@@ -74,6 +74,7 @@ export class Comments {
   attachTables (tables) {
     this.tables = tables
     tables.setCommentCounts(openRowCounts(this.store.list()))
+    tables.setSuggestionCounts(this.suggestions.rowCounts())
     shared.tiltak(this.doc).observe(() => {
       this.scheduleRender()
       this.refreshNumbers()

@@ -102,7 +102,26 @@ export class Suggestions {
 
   open () { return [...this.items.values()].filter((s) => s.status === 'open') }
 
+  /** Open suggestions for a row's fields, per row id: the table marks those rows. */
+  rowCounts () {
+    const counts = new Map()
+    for (const s of this.open()) if (s.kind === 'field' && s.row) counts.set(s.row, (counts.get(s.row) || 0) + 1)
+    return counts
+  }
+
+  /** A row's marker was pressed: the panel opens at the row's first open suggestion. */
+  showRow (rowId) {
+    const first = this.open().find((s) => s.kind === 'field' && s.row === rowId)
+    const li = first && this.itemViews?.get(first.id)
+    if (!li) return
+    const panel = this.c.panel
+    if (panel && !panel.open) panel.setOpen(true, false)
+    li.scrollIntoView?.({ block: 'nearest' })
+    li.focus({ preventScroll: true })
+  }
+
   refresh () {
+    this.c.tables?.setSuggestionCounts(this.rowCounts())
     for (const view of this.views.values()) {
       if (!view.isDestroyed) view.dispatch(view.state.tr.setMeta(KEY, true))
     }

@@ -80,6 +80,7 @@ export class TiltakTables {
     this.goals = readGoals(this.goalsArray)
     this.views = []
     this.commentCounts = new Map() // row id → open comment threads
+    this.suggestionCounts = new Map() // row id → open suggestions for its fields
     this.moreRows = null // the timer of the next batch of rows, while some are not built yet
     /** Resolves once every row has been built (the first render comes in batches). */
     this.complete = new Promise((resolve) => { this.resolveComplete = resolve })
@@ -102,6 +103,12 @@ export class TiltakTables {
   setCommentCounts (counts) {
     this.commentCounts = counts
     this.eachRow((row) => row.setCommentCount(counts.get(row.id) || 0))
+  }
+
+  /** Marks rows with open suggestions (`counts`: row id → number). */
+  setSuggestionCounts (counts) {
+    this.suggestionCounts = counts
+    this.eachRow((row) => row.setSuggestionCount(counts.get(row.id) || 0))
   }
 
   /** The row panel («Åpne»), made when first asked for. */
@@ -711,9 +718,19 @@ class Row {
         'aria-labelledby': `${markId} ${this.numId}`,
         onclick: () => comments.showRow(this.id)
       }, this.commentMark, this.commentCount)
+      // Shown while the row has open suggestions; shows the first in the panel.
+      this.suggestionCount = h('span', { class: 'skjult' })
+      // The visible words are the start of the button's name (WCAG 2.5.3).
+      this.suggestionMark = h('span')
+      const suggestionId = uid('knapp')
+      this.suggestionMarker = h('button', {
+        type: 'button', id: suggestionId, class: 'handling forslag-merke', 'data-ctl': 'forslag', hidden: true,
+        'aria-labelledby': `${suggestionId} ${this.numId}`,
+        onclick: () => comments.suggestions?.showRow(this.id)
+      }, this.suggestionMark, this.suggestionCount)
     }
     // Two lines of buttons in a compact row: open, more, move; then comment, delete.
-    const actions = h('td', { class: 'kol-handlinger' }, h('div', { class: 'handlinger' }, this.commentMarker, this.openButton, this.moreButton,
+    const actions = h('td', { class: 'kol-handlinger' }, h('div', { class: 'handlinger' }, this.commentMarker, this.suggestionMarker, this.openButton, this.moreButton,
       editable ? [
         this.upButton = this.actionButton('opp', '↑', 'Flytt opp', () => view.move(this, -1), 'Alt+Shift+ArrowUp'),
         this.downButton = this.actionButton('ned', '↓', 'Flytt ned', () => view.move(this, 1), 'Alt+Shift+ArrowDown')
@@ -723,6 +740,7 @@ class Row {
     this.tr.append(actions)
     if (view.expanded.has(this.id)) this.toggleDetails(true)
     this.setCommentCount(view.tables.commentCounts.get(this.id) || 0)
+    this.setSuggestionCount(view.tables.suggestionCounts.get(this.id) || 0)
   }
 
   /** The control (of this row, in the table or the row panel) an element belongs to. */
@@ -784,6 +802,15 @@ class Row {
     this.tr.classList.toggle('har-kommentar', n > 0)
     this.commentMark.textContent = String(n)
     this.commentCount.textContent = n === 1 ? '1 åpen kommentar til' : `${n} åpne kommentarer til`
+  }
+
+  setSuggestionCount (n) {
+    if (!this.suggestionMarker || this.suggestionN === n) return
+    this.suggestionN = n
+    this.suggestionMarker.hidden = n === 0
+    this.tr.classList.toggle('har-forslag', n > 0)
+    this.suggestionMark.textContent = `${n} forslag`
+    this.suggestionCount.textContent = n === 1 ? ' som er åpent, til' : ' som er åpne, til'
   }
 
   actionButton (ctl, visible, spoken, onclick, shortcut) {
