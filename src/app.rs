@@ -94,9 +94,9 @@ impl Application {
                 public_url: public_url.clone(),
                 metrics_token: config.metrics_token.clone(),
                 trusted_proxy: config.trusted_proxy,
-                oidc,
                 local_passwords: config.oidc.local_passwords,
             },
+            oidc,
         };
         Ok(Application {
             listener,

@@ -34,8 +34,6 @@ pub struct AuthSettings {
     pub metrics_token: Option<String>,
     /// The reverse proxy whose `X-Forwarded-For` names the client (for the login limit).
     pub trusted_proxy: Option<std::net::IpAddr>,
-    /// The identity provider people may sign in at (OpenID Connect), when one is configured.
-    pub oidc: Option<Arc<super::oidc::Oidc>>,
     /// Whether e-mail and password sign people in (`--local-passwords`).
     pub local_passwords: bool,
 }

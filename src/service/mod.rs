@@ -50,6 +50,8 @@ pub struct Services {
     pub policy: AccessPolicy,
     pub live: LiveConfig,
     pub auth: AuthSettings,
+    /// The identity provider people may sign in at (OpenID Connect), when one is configured.
+    pub oidc: Option<Arc<oidc::Oidc>>,
 }
 
 impl Services {

@@ -344,11 +344,7 @@ pub struct Started {
 /// cookie, and the provider's authorization URL (code flow, S256). `next` is where the browser
 /// goes once signed in (already checked to be a path on this site).
 pub async fn start(services: &Services, next: &str) -> Result<Started, OidcError> {
-    let oidc = services
-        .auth
-        .oidc
-        .as_ref()
-        .ok_or(OidcError::NotConfigured)?;
+    let oidc = services.oidc.as_ref().ok_or(OidcError::NotConfigured)?;
     let client = oidc.client(oidc.metadata().await?);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
@@ -471,11 +467,7 @@ pub async fn finish(
     flow_cookie: Option<&str>,
     callback: Callback,
 ) -> Result<SignedIn, OidcError> {
-    let oidc = services
-        .auth
-        .oidc
-        .as_ref()
-        .ok_or(OidcError::NotConfigured)?;
+    let oidc = services.oidc.as_ref().ok_or(OidcError::NotConfigured)?;
     let db = services.storage.db();
     let flow = match flow_cookie.filter(|c| !c.is_empty()) {
         Some(cookie) => store::take_flow(&db, cookie).await?,
@@ -654,7 +646,7 @@ async fn account_for(
 /// session ends (its ID token goes with it). A provider that cannot be reached costs only its
 /// own logout: the local one happens regardless.
 pub async fn provider_logout(services: &Services, session: &str) -> Option<String> {
-    let oidc = services.auth.oidc.as_ref()?;
+    let oidc = services.oidc.as_ref()?;
     let (issuer, id_token) = match store::session_token(&services.storage.db(), session).await {
         Ok(found) => found?,
         Err(e) => {

@@ -38,7 +38,7 @@ pub struct ProviderButton {
 /// The button that signs in at the provider and comes back to `next`, when a provider is
 /// configured.
 pub fn button(state: &AppState, next: &str) -> Option<ProviderButton> {
-    let provider = state.auth.oidc.as_ref()?;
+    let provider = state.oidc.as_ref()?;
     let href = if next == "/" || next.is_empty() {
         START_PATH.to_owned()
     } else {
@@ -118,7 +118,6 @@ async fn callback(
 /// cookie goes too: a flow is used once, whatever its outcome.
 fn refused(state: &AppState, jar: CookieJar, error: OidcError) -> Result<Response, HttpError> {
     let name = state
-        .auth
         .oidc
         .as_ref()
         .map_or_else(|| "identitetsleverandøren".to_owned(), |o| o.name.clone());

@@ -241,7 +241,7 @@ async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Respons
         accounts::end_session(&state, cookie.value()).await?;
     }
     let jar = jar.add(auth::expired_session_cookie());
-    match (provider_logout, state.auth.oidc.as_ref()) {
+    match (provider_logout, state.oidc.as_ref()) {
         (Some(logout_url), Some(provider)) => {
             let page = render(&LoggedOutPage {
                 account: None,
