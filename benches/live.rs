@@ -188,6 +188,9 @@ struct Fanout {
     steady: Latency,
     /// One edit sent the moment every reader and the writer had joined: one sample per reader.
     just_joined: Latency,
+    /// The server process's CPU time (user and system) per paced edit, from the first paced
+    /// send until every reader had every edit: the cost of one relayed update to all readers.
+    server_cpu_per_edit: Option<Duration>,
 }
 
 async fn live_traffic(scale: &Scale, sync: SqliteSynchronous) -> Result<LiveTraffic> {
@@ -227,11 +230,16 @@ async fn measure_fanout(
     let (mut writer, _) = connect(server, plan).await?;
     let mut sent = write(&mut writer, 0..1, Pacing::FlatOut).await?;
     tokio::time::sleep(SETTLE).await;
+    let cpu_before = server_cpu(server);
     sent.extend(write(&mut writer, 1..edits + 1, Pacing::Every(scale.fanout_pace)).await?);
 
     let mut just_joined = Vec::with_capacity(readers);
     let mut steady = Vec::with_capacity(edits * readers);
-    for arrivals in join_readers(collecting).await? {
+    let arrived = join_readers(collecting).await?;
+    let server_cpu_per_edit = cpu_before
+        .zip(server_cpu(server))
+        .map(|(before, after)| after.saturating_sub(before) / edits.max(1) as u32);
+    for arrivals in arrived {
         let mut latencies = sent
             .iter()
             .zip(&arrivals.times)
@@ -242,7 +250,25 @@ async fn measure_fanout(
     Ok(Fanout {
         steady: Latency::of(steady),
         just_joined: Latency::of(just_joined),
+        server_cpu_per_edit,
     })
+}
+
+/// The server process's CPU time so far (user and system, from /proc).
+fn server_cpu(server: &ServerProcess) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", server.child.id()?)).ok()?;
+    // After the command name, which may itself hold spaces: utime and stime are the 12th and
+    // 13th fields, in clock ticks (100 a second on Linux).
+    let fields: Vec<u64> = stat
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .map_while(|n| n.parse().ok())
+        .collect();
+    let ticks = fields.first()? + fields.get(1)?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 /// Burst figures: how fast one writer's updates reach every reader when it sends flat out.
@@ -971,6 +997,7 @@ impl Report {
                 "normal p99",
                 "normal max",
                 "normal just joined (max)",
+                "server CPU per edit, full / normal",
             ]
             .map(String::from)
             .to_vec(),
@@ -987,13 +1014,20 @@ impl Report {
                 ms(normal.steady.p99),
                 ms(normal.steady.max),
                 ms(normal.just_joined.max),
+                format!(
+                    "{} / {}",
+                    cpu_per_edit(full.server_cpu_per_edit),
+                    cpu_per_edit(normal.server_cpu_per_edit)
+                ),
             ]);
         }
         format!(
             "### Fan-out latency by `--sqlite-synchronous` mode\n\n\
              One writer, {} edits {} ms apart, starting {} ms after the last reader joined; \
              every (edit, reader) pair is a sample of send → arrival. \"Just joined\": one edit \
-             sent the moment the writer had joined, before those {} ms.\n\n{}\n",
+             sent the moment the writer had joined, before those {} ms. Server CPU: the server \
+             process's user and system time from the first paced edit until every reader had \
+             the last, divided by the edits (10 ms ticks: a rough figure).\n\n{}\n",
             self.scale.fanout_edits,
             self.scale.fanout_pace.as_millis(),
             SETTLE.as_millis(),
@@ -1072,6 +1106,10 @@ fn table(rows: &[Vec<String>]) -> String {
         }
     }
     out
+}
+
+fn cpu_per_edit(cpu: Option<Duration>) -> String {
+    cpu.map_or_else(|| "-".into(), |cpu| format!("{} µs", cpu.as_micros()))
 }
 
 fn ms(duration: Duration) -> String {
