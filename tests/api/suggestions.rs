@@ -628,6 +628,20 @@ async fn an_adviser_proposes_a_rewording_in_the_browser_and_the_editor_accepts_i
     assert_eq!(open[0]["kind"], "field");
     assert_eq!(open[0]["value"], summary["row_suggestion"]);
     assert_eq!(open[0]["author"]["name"], "Rita Rådgiver");
+    // The new tiltak proposed in the browser was accepted with only what she filled in.
+    let (_, accepted) = Api::as_person(&app, &admin)
+        .get(&format!("{}?status=accepted", suggestions(&plan)))
+        .await;
+    let row = accepted
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["kind"] == "row"))
+        .unwrap_or_else(|| panic!("no accepted new row: {accepted}"));
+    assert_eq!(
+        row["new_row"],
+        json!({"tiltak": summary["new_row"], "status": "pabegynt"}),
+        "{row}"
+    );
+    assert_eq!(row["decided_by"]["name"], "Erik NAV", "{row}");
     app.stop().await;
 }
 

@@ -9,7 +9,9 @@
 // old words struck through in <del>, the new ones in <ins>, each with hidden words saying so) and
 // in the comments panel with its author, discusses it in a comment thread and accepts it; both
 // see the new text. The adviser also proposes a new title for the plan's tiltak row (which the
-// Rust test adds) from the panel's «Foreslå endring i et tiltak». An axe-core scan
+// Rust test adds) from the panel's «Foreslå endring i et tiltak», and a new tiltak (a title and
+// a status) from «Foreslå nytt tiltak», whose refusal by the server (too long a deadline) names
+// the field in bokmål; the editor accepts the new row and both tables have it. An axe-core scan
 // (WCAG 2.1 A/AA) of both pages finds nothing. The last line of standard output is a JSON summary
 // (`checks`, `suggestion_id`); the exit code is 0 only when everything held.
 
@@ -29,11 +31,19 @@ const TEXT = {
   after: 'Vi skal nå unge i alle delene av bydelen.',
   question: 'Gjelder dette også Nordstrand?',
   row: 'Foreldremøter om alkohol',
-  rowProposed: 'Foreldremøter om alkohol og snus'
+  rowProposed: 'Foreldremøter om alkohol og snus',
+  newRow: 'Kurs for trenere i idrettslag',
+  newRowCard: 'Nytt tiltak – Tiltak: Kurs for trenere i idrettslag; Status: Påbegynt'
 }
 
 const planUrl = `${baseUrl}/plans/${planId}`
 const editorSel = (section) => `.prosa-innhold[data-section-id="${section}"]`
+/** Refusals the scenario asks for on purpose (each one's console error is expected once). */
+const expected = { refusals: 0 }
+
+/** Whether the plan's tiltak table shows a row with `want` as its text (a cell or a field). */
+const tableHas = (want) => [...document.querySelectorAll('.tiltak-tabell tbody tr')]
+  .some((tr) => tr.textContent.includes(want) || [...tr.querySelectorAll('textarea, input')].some((el) => el.value === want))
 /** An element's text without the remote cursors' name labels and the hidden helper words. */
 const plain = (el) => {
   if (!el) return null
@@ -46,7 +56,7 @@ async function signIn (label, { email, password }) {
   const context = await newContext({ viewport: { width: 1366, height: 900 }, locale: 'nb-NO', timezoneId: 'Europe/Oslo' })
   await context.addInitScript(`window.__plain = ${plain.toString()}`)
   const page = await context.newPage()
-  watchErrors(page, label, /favicon|404/)
+  watchErrors(page, label, { test: (text) => /favicon|404/.test(text) || (/status of 422/.test(text) && expected.refusals > 0 && expected.refusals-- > 0) })
   await page.goto(`${baseUrl}/login`)
   await page.locator('#email').fill(email)
   await page.locator('#password').fill(password)
@@ -122,6 +132,38 @@ async function run () {
   await adviser.page.getByRole('button', { name: 'Send forslag om tiltaket' }).click()
   await waitFor(adviser.page, (want) => [...document.querySelectorAll('#kommentarer .forslag-trad')].some((el) => el.textContent.includes(want)), `Tiltak: «${TEXT.row}» blir «${TEXT.rowProposed}»`, 'the tiltak suggestion in the adviser\'s panel')
   check('the adviser proposes a new value for a tiltak field from the panel')
+
+  // The adviser proposes a new tiltak from «Foreslå nytt tiltak»: a title and a status.
+  const newRowBox = adviser.page.locator('.nytt-tiltak-boks')
+  await newRowBox.locator('summary').click()
+  const newRowSend = newRowBox.getByRole('button', { name: 'Send forslag om nytt tiltak' })
+  await newRowSend.click()
+  await waitFor(adviser.page, () => document.querySelector('.nytt-tiltak-boks [role="alert"]')?.textContent.includes('Fyll ut minst ett felt'), null, 'the empty new tiltak refused in words')
+  const deadline = newRowBox.getByLabel('Frist', { exact: true })
+  await deadline.fill('2'.repeat(101))
+  expected.refusals = 1
+  await newRowSend.click()
+  await waitFor(adviser.page, () => document.querySelector('.nytt-tiltak-boks [role="alert"]')?.textContent.includes('«Frist» er for langt: høyst 100 tegn'), null, 'the server\'s refusal naming «Frist» in bokmål')
+  const onDeadline = await adviser.page.evaluate(() => document.activeElement?.labels?.[0]?.textContent === 'Frist' && document.activeElement.getAttribute('aria-invalid') === 'true')
+  if (!onDeadline) throw new Error('focus is not on the refused field')
+  check('«Foreslå nytt tiltak» says when nothing is filled in; a field the server refuses is named in bokmål in the alert and gets focus')
+  await deadline.fill('')
+  await newRowBox.getByLabel('Tiltak', { exact: true }).fill(TEXT.newRow)
+  await newRowBox.getByLabel('Status', { exact: true }).selectOption({ label: 'Påbegynt' })
+  // On a phone (390 px) the form fits the screen: no control reaches past its right edge.
+  await adviser.page.setViewportSize({ width: 390, height: 844 })
+  await newRowBox.scrollIntoViewIfNeeded()
+  await shot(adviser.page, 'radgiver-nytt-tiltak-390.png')
+  const overflow = await newRowBox.evaluate((box) => [box, ...box.querySelectorAll('input, select, textarea, label, button, fieldset')]
+    .filter((el) => el.getClientRects().length && el.getBoundingClientRect().right > window.innerWidth + 0.5)
+    .map((el) => `${el.tagName} ${el.id || el.textContent.slice(0, 30)} ${Math.round(el.getBoundingClientRect().right)}`))
+  await adviser.page.setViewportSize({ width: 1366, height: 900 })
+  if (overflow.length) throw new Error(`«Foreslå nytt tiltak» is wider than a 390 px screen: ${overflow.join('; ')}`)
+  await axeScan(adviser.page, 'the adviser\'s form for a new tiltak')
+  await newRowSend.click()
+  await waitFor(adviser.page, (want) => document.activeElement?.classList.contains('forslag-trad') && document.activeElement.textContent.includes(want), TEXT.newRowCard, 'focus on the new tiltak suggestion in the adviser\'s panel')
+  if (await newRowBox.evaluate((el) => el.open)) throw new Error('«Foreslå nytt tiltak» stayed open')
+  check('the adviser proposes a new tiltak (title and status only); it shows in the panel as «Nytt tiltak – …» and takes focus')
   await shot(adviser.page, 'radgiver-forslag.png')
   await axeScan(adviser.page, 'the adviser\'s page with a suggestion')
 
@@ -135,6 +177,7 @@ async function run () {
   if (!card.includes(adviser.data.me.name)) throw new Error(`the suggestion does not name its author: "${card}"`)
   if (!card.includes(`Erstatt «${TEXT.old}» med «${TEXT.proposed}»`)) throw new Error(`the suggestion reads "${card}"`)
   await waitFor(editor.page, (want) => [...document.querySelectorAll('#kommentarer .forslag-trad')].some((el) => el.textContent.includes(want)), `Tiltak: «${TEXT.row}» blir «${TEXT.rowProposed}»`, 'the tiltak suggestion in the editor\'s panel')
+  await waitFor(editor.page, (want) => [...document.querySelectorAll('#kommentarer .forslag-trad')].some((el) => el.textContent.includes(want)), TEXT.newRowCard, 'the new tiltak suggestion in the editor\'s panel')
   check('the editor sees the suggestions live, inline (<del>/<ins> with hidden words) and in the panel with their author')
   // The row the tiltak suggestion is for is marked in the table, in words; the marker leads to it.
   await waitFor(editor.page, () => [...document.querySelectorAll('.tiltak-tabell button.forslag-merke')].some((b) => !b.hidden && b.textContent.startsWith('1 forslag')), null, 'the tiltak suggestion marked on its row')
@@ -155,9 +198,23 @@ async function run () {
   await editor.page.locator(item).first().getByRole('button', { name: /^Godta/ }).click()
   for (const p of [editor, adviser]) {
     await waitFor(p.page, ([sel, want]) => window.__plain(document.querySelector(sel))?.includes(want) && !document.querySelector(`${sel} ins.forslag-innsatt`), [editorSel(section), TEXT.after], `the accepted text in ${p.label}'s page`)
-    await waitFor(p.page, (sel) => document.querySelectorAll(sel).length === 1, item, `the accepted suggestion gone from ${p.label}'s panel`)
+    await waitFor(p.page, (sel) => document.querySelectorAll(sel).length === 2, item, `the accepted suggestion gone from ${p.label}'s panel`)
   }
   check('the editor accepts it; both see the new text live and the suggestion leaves the panel')
+
+  // The editor accepts the new tiltak: both tables have the row, with the proposed status.
+  await editor.page.locator(item).filter({ hasText: TEXT.newRowCard }).getByRole('button', { name: /^Godta/ }).click()
+  for (const p of [editor, adviser]) {
+    await waitFor(p.page, tableHas, TEXT.newRow, `the new tiltak in ${p.label}'s table`)
+    await waitFor(p.page, (sel) => document.querySelectorAll(sel).length === 1, item, `the accepted new tiltak gone from ${p.label}'s panel`)
+    const status = await p.page.evaluate((want) => {
+      const row = window.samskriv.doc.getArray('tiltak').toArray().find((m) => String(m.get('tiltak') ?? '') === want)
+      return row ? [row.get('status'), row.get('frist') ?? null] : null
+    }, TEXT.newRow)
+    if (!status || status[0] !== 'pabegynt' || (status[1] != null && String(status[1]) !== '')) throw new Error(`the new row in ${p.label}'s page: ${JSON.stringify(status)}`)
+  }
+  summary.new_row = TEXT.newRow
+  check('the editor accepts the new tiltak; both tables have the row (title and status as proposed, nothing else)')
   await shot(editor.page, 'redaktor-godtatt.png')
   await axeScan(editor.page, 'the editor\'s page after accepting')
 }

@@ -20,6 +20,8 @@ import { ySyncPluginKey } from 'y-prosemirror'
 import { h, uid, planSection, sectionHeadingText } from './util.js'
 import { RowKey, shared } from './layout.js'
 import { ThreadsApi, absolute, decodePosition, textAnchor, personLabel, formatTime, errorMessage, clip } from './threads.js'
+import { fieldChoices, isListKind } from './tiltak-model.js'
+import { readGoals } from './goals.js'
 
 export const KEY = new PluginKey('samskriv-forslag')
 
@@ -31,18 +33,24 @@ export class SuggestionsApi extends ThreadsApi {
   }
 
   create (body) { return this.request('POST', '', body) }
+  /** A proposed new row: `fields` as the API's rows are written (field name → text or list). */
+  createRow (fields) { return this.create({ new_row: fields }) }
   accept (id, confirmStale) { return this.request('POST', `/${encodeURIComponent(id)}/accept`, { confirm_stale: !!confirmStale }) }
   reject (id, reason) { return this.request('POST', `/${encodeURIComponent(id)}/reject`, reason ? { reason } : {}) }
 }
 
-/** A field's values as the table shows them: option labels for codes, lists joined. */
-function shownValue (field, value) {
+/** A field's values as the table shows them: option (and goal) labels for codes, lists joined. */
+function shownValue (field, value, goals) {
   const items = Array.isArray(value) ? value : (value == null || value === '' ? [] : [String(value)])
-  return items.map((item) => (field?.options || []).find((o) => o.value === item)?.label || item).join(', ')
+  const choices = field ? fieldChoices(field, goals) : []
+  return items.map((item) => choices.find((o) => o.value === item)?.label || item).join(', ')
 }
 
-/** What a suggestion proposes, in words; `schema` is the page's tiltak schema (for labels). */
-export function describe (s, schema) {
+/**
+ * What a suggestion proposes, in words; `schema` is the page's tiltak schema (for labels),
+ * `goals` the plan's goals (`[{id, title}]`, for a goals field's titles).
+ */
+export function describe (s, schema, goals = []) {
   if (s.kind === 'text') {
     const before = clip(s.original || '', 300)
     const after = clip(s.text || '', 300)
@@ -53,16 +61,60 @@ export function describe (s, schema) {
   const fields = schema?.fields || []
   if (s.kind === 'field') {
     const field = fields.find((f) => f.name === s.field)
-    const before = shownValue(field, s.original)
-    const after = shownValue(field, s.value)
+    const before = shownValue(field, s.original, goals)
+    const after = shownValue(field, s.value, goals)
     const label = field?.label || s.field
     if (!after) return `${label}: tøm «${clip(before, 300)}»`
     return before ? `${label}: «${clip(before, 300)}» blir «${clip(after, 300)}»` : `${label}: «${clip(after, 300)}»`
   }
   const row = s.new_row || {}
   const parts = fields.filter((f) => row[f.name] != null && row[f.name] !== '' && !(Array.isArray(row[f.name]) && !row[f.name].length))
-    .map((f) => `${f.label}: ${clip(shownValue(f, row[f.name]), 300)}`)
+    .map((f) => `${f.label}: ${clip(shownValue(f, row[f.name], goals), 300)}`)
   return `Nytt tiltak – ${parts.join('; ') || 'uten innhold'}`
+}
+
+/**
+ * A proposed new row from its form's controls (`[{field, read}]`): only the fields given, text
+ * trimmed, lists of the chosen values; nothing for a field left empty.
+ */
+export function proposedRow (controls) {
+  const row = {}
+  for (const { field, read } of controls) {
+    const value = read()
+    if (Array.isArray(value) ? value.length > 0 : typeof value === 'string' && value.trim() !== '') {
+      row[field.name] = Array.isArray(value) ? value : value.trim()
+    }
+  }
+  return row
+}
+
+/**
+ * A refused new row in bokmål: the server names the field in its (English) check messages,
+ * e.g. "rows[0]: field `frist` is 101 characters long; the limit is 100". Returns the message
+ * and the field's name (its control takes focus), or no field when none is named.
+ */
+export function rowError (status, serverText, fields = []) {
+  const action = 'Forslaget ble ikke lagret'
+  const text = serverText || ''
+  if (status === 0 || status === 401 || status === 403 || status === 413 || status >= 500) {
+    return { message: errorMessage(status, text, action), field: null }
+  }
+  if (status === 404) return { message: `${action}: planen finnes ikke lenger.`, field: null }
+  const name = /(?:field|for) `+([^`]+)`+/.exec(text)?.[1]
+  const field = fields.find((f) => f.name === name)
+  if (field) {
+    const label = `«${field.label}»`
+    const max = /the limit is (\d+)/.exec(text)?.[1]
+    const why = max ? `${label} er for langt: høyst ${max} tegn.`
+      : /must be a number/.test(text) ? `${label} må være et tall.`
+        : /not allowed|allowed values/.test(text) ? `${label} har en verdi som ikke kan velges. Velg på nytt.`
+          : /needs a value|is empty/.test(text) ? `${label} må fylles ut.`
+            : `${label} ble ikke godtatt. Sjekk verdien.`
+    return { message: `${action}. ${why}`, field: field.name }
+  }
+  // The server's own bokmål messages («Feltet … er for langt») come after the input's name.
+  const norwegian = /[«»æøåÆØÅ]/.test(text) ? text.replace(/^[a-z_]+: /, '') : ''
+  return { message: errorMessage(status, norwegian, action), field: null }
 }
 
 export class Suggestions {
@@ -269,6 +321,7 @@ export class Suggestions {
     this.form = { el: form, textarea, error, place, quote, submit }
 
     const rowForm = this.canPropose ? this.rowForm() : null
+    const newRowForm = this.canPropose ? this.newRowForm() : null
 
     this.list = h('ol', { class: 'trader forslag-liste', 'aria-labelledby': 'forslag-tittel' })
     this.empty = h('p', { class: 'tomt' }, 'Ingen åpne forslag.')
@@ -277,7 +330,7 @@ export class Suggestions {
       ? h('button', { type: 'button', class: 'sekundaer liten', 'aria-pressed': 'false', onclick: (event) => this.setSuggesting(event.currentTarget) }, 'Foreslå endringer')
       : null
     this.el = h('section', { class: 'forslag', 'aria-labelledby': 'forslag-tittel' },
-      h('h3', { id: 'forslag-tittel' }, 'Forslag'), mode, form, rowForm, this.empty, this.list)
+      h('h3', { id: 'forslag-tittel' }, 'Forslag'), mode, form, rowForm, newRowForm, this.empty, this.list)
     panel.el.insertBefore(this.el, panel.list)
     this.load()
   }
@@ -341,6 +394,7 @@ export class Suggestions {
         this.event(s)
         this.c.say('Forslaget er lagret.')
         details.open = false
+        this.itemViews.get(s.id)?.focus()
       } catch (e) {
         error.textContent = errorMessage(e.status ?? 0, e.serverText, 'Forslaget ble ikke lagret')
       } finally {
@@ -349,6 +403,111 @@ export class Suggestions {
     })
     const details = h('details', { class: 'tiltak-forslag-boks' }, h('summary', {}, 'Foreslå endring i et tiltak'), form)
     details.addEventListener('toggle', () => { if (details.open) fill() })
+    return details
+  }
+
+  /** The plan's goals now, `[{id, title}]`. */
+  goals () {
+    return this.c.doc ? readGoals(shared.goals(this.c.doc)) : []
+  }
+
+  /**
+   * One field's control in «Foreslå nytt tiltak», empty: `{field, box, focus, read, mark}`.
+   * Choices are a select with their labels; list kinds a group of labelled checkboxes (units:
+   * the plan's units; goals: the plan's goals); long text a textarea; the rest a text input.
+   */
+  newRowControl (field) {
+    const id = uid('nytt-tiltak-felt')
+    if (isListKind(field)) {
+      const choices = field.type === 'unit'
+        ? (this.c.data.units || []).map((u) => (typeof u === 'string' ? u : u?.name)).filter(Boolean).map((name) => ({ value: name, label: name }))
+        : fieldChoices(field, this.goals())
+      const boxes = choices.map((choice, i) => h('input', { type: 'checkbox', id: `${id}-${i}`, value: choice.value }))
+      const box = h('fieldset', { class: 'valg-liste', id },
+        h('legend', {}, field.label),
+        boxes.length
+          ? h('div', { class: 'avkrysninger' }, ...boxes.map((input, i) => h('div', { class: 'avkrysning' }, input, h('label', { for: input.id }, choices[i].label))))
+          : h('p', { class: 'tomt' }, field.type === 'goals' ? 'Planen har ingen mål ennå.' : 'Ingen valg.'))
+      return {
+        field,
+        box,
+        focus: () => (boxes[0] || box).focus(),
+        read: () => boxes.filter((b) => b.checked).map((b) => b.value),
+        mark: () => {} // the message names the field; focus goes to its first box
+      }
+    }
+    const control = field.type === 'enum'
+      ? h('select', { id }, h('option', { value: '' }, '(ikke valgt)'), ...fieldChoices(field).map((o) => h('option', { value: o.value }, o.label)))
+      : field.type === 'long_text'
+        ? h('textarea', { id, rows: '2' })
+        : h('input', { id, type: 'text', inputmode: field.type === 'number' ? 'decimal' : null, autocomplete: 'off' })
+    return {
+      field,
+      box: h('div', { class: 'felt' }, h('label', { for: id }, field.label), control),
+      focus: () => control.focus(),
+      read: () => control.value,
+      mark: (bad) => { if (bad) control.setAttribute('aria-invalid', 'true'); else control.removeAttribute('aria-invalid') }
+    }
+  }
+
+  /** «Foreslå nytt tiltak»: a control per field of the schema; only what is filled in is sent. */
+  newRowForm () {
+    const fields = () => this.c.data.tiltak_schema?.fields || []
+    const body = h('div', { class: 'nytt-tiltak-felter' })
+    const error = h('p', { class: 'feil', role: 'alert' })
+    const submit = h('button', { type: 'submit' }, 'Send forslag', h('span', { class: 'skjult' }, ' om nytt tiltak'))
+    let controls = []
+    const build = () => {
+      controls = fields().map((f) => this.newRowControl(f))
+      body.replaceChildren(...controls.map((c) => c.box))
+      error.textContent = ''
+    }
+    const form = h('form', { class: 'nytt-tiltak-forslag', novalidate: true },
+      h('p', { class: 'hjelp' }, 'Fyll ut det du vil foreslå. Tomme felt sendes ikke.'),
+      body, error, h('div', { class: 'knapper' }, submit))
+    const summary = h('summary', {}, 'Foreslå nytt tiltak')
+    const details = h('details', { class: 'nytt-tiltak-boks' }, summary, form)
+    // Built when opened (the plan's units and goals as they are then), kept while filled in.
+    details.addEventListener('toggle', () => {
+      if (details.open && (!controls.length || !Object.keys(proposedRow(controls)).length)) build()
+    })
+    details.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || !details.open) return
+      event.preventDefault()
+      details.open = false
+      summary.focus()
+    })
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault()
+      if (submit.getAttribute('aria-disabled') === 'true') return
+      error.textContent = ''
+      for (const c of controls) c.mark(false)
+      const row = proposedRow(controls)
+      if (!Object.keys(row).length) {
+        error.textContent = 'Fyll ut minst ett felt i det nye tiltaket.'
+        controls[0]?.focus()
+        return
+      }
+      submit.setAttribute('aria-disabled', 'true')
+      try {
+        const s = await this.api.createRow(row)
+        this.event(s)
+        this.c.say('Forslaget om nytt tiltak er lagret.')
+        build()
+        details.open = false
+        const item = this.itemViews.get(s.id)
+        if (item) item.focus()
+        else summary.focus()
+      } catch (e) {
+        const { message, field } = rowError(e.status ?? 0, e.serverText, fields())
+        error.textContent = message
+        const bad = controls.find((c) => c.field.name === field)
+        bad?.mark(true)
+        bad?.focus()
+      } finally {
+        submit.removeAttribute('aria-disabled')
+      }
+    })
     return details
   }
 
@@ -386,7 +545,7 @@ export class Suggestions {
     const error = h('p', { class: 'feil', role: 'alert' })
     const li = h('li', { class: 'trad forslag-trad', tabindex: '-1', 'aria-labelledby': `${id}-hva`, 'data-suggestion-id': s.id },
       h('p', { class: 'trad-sted' }, where),
-      h('p', { id: `${id}-hva` }, describe(s, this.c.data.tiltak_schema)),
+      h('p', { id: `${id}-hva` }, describe(s, this.c.data.tiltak_schema, this.goals())),
       h('p', { class: 'trad-meta' }, `Forslag fra ${personLabel(s.author)}, ${formatTime(s.created_at)}`))
     let confirm = null
     if (s.gone) li.append(h('p', { class: 'advarsel' }, 'Teksten forslaget gjelder, finnes ikke lenger. Forslaget kan bare avvises.'))
