@@ -192,9 +192,6 @@ function start () {
     const t2 = performance.now()
     tables.renderAll()
     metrics.tiltakRenderMs = performance.now() - t2
-    tables.complete.then(() => { metrics.tiltakAllRowsMs = performance.now() - t2 })
-    // A printout wants every row: build the ones still waiting.
-    window.addEventListener('beforeprint', () => tables.finish())
     metrics.mountMs = performance.now() - t1
     metrics.readyMs = performance.now() - t0
     metrics.tiltakRows = tables.maps().length
@@ -208,8 +205,6 @@ function start () {
 
   window.samskriv = {
     doc, provider, awareness, persistence, undoManager, ready, metrics, comments,
-    /** Resolves once every tiltak row is built (they come in batches after the first screen). */
-    tablesComplete: tables.complete,
     schema: { nodes: NODE_NAMES, marks: MARK_NAMES },
     /** Tests: cut the live connection and keep it cut (edits stay local). */
     goOffline () { provider.disconnect() },

@@ -61,12 +61,6 @@ export function copyRow (map, fields) {
   return copy
 }
 
-/**
- * Rows one render builds at once. The rest follow in later tasks, so a plan with hundreds of
- * tiltak shows its first screens at once and stays responsive while the others are built.
- */
-const ROWS_PER_TURN = 40
-
 export class TiltakTables {
   /**
    * @param {object} ctx  { doc, schema, units, origin, undoManager, editable, comments,
@@ -81,9 +75,6 @@ export class TiltakTables {
     this.views = []
     this.commentCounts = new Map() // row id → open comment threads
     this.suggestionCounts = new Map() // row id → open suggestions for its fields
-    this.moreRows = null // the timer of the next batch of rows, while some are not built yet
-    /** Resolves once every row has been built (the first render comes in batches). */
-    this.complete = new Promise((resolve) => { this.resolveComplete = resolve })
     this.array.observeDeep((events) => this.onEvents(events))
     // Goals name groups (a goals group field) and choices (goals fields): redraw both.
     const goalsShape = [this.roles.groupField, ...this.roles.filterFields].some((f) => f?.type === 'goals')
@@ -123,14 +114,12 @@ export class TiltakTables {
 
   /** The section id of the first view that shows row `id`, or null. */
   sectionOfRow (id) {
-    this.finish()
     const view = this.views.find((v) => v.allRows().some((r) => r.id === id))
     return view?.sectionId || null
   }
 
   /** Puts focus on row `id` (clearing filters that hide it). */
   focusRow (id) {
-    this.finish()
     for (const view of this.views) {
       const row = view.allRows().find((r) => r.id === id)
       if (!row) continue
@@ -158,13 +147,8 @@ export class TiltakTables {
     return this.array.toArray().filter((item) => item instanceof Y.Map)
   }
 
-  /**
-   * Every view with the rows it shows, `[{map, others}]` (`others`: other sections of the row).
-   * Builds at most ROWS_PER_TURN new rows unless `all`; the next batch follows in a later task.
-   */
-  renderAll ({ all = false } = {}) {
-    clearTimeout(this.moreRows)
-    this.moreRows = null
+  /** Every view with the rows it shows, `[{map, others}]` (`others`: other sections of the row). */
+  renderAll () {
     // Page order decides which view is "first".
     this.views.sort((a, b) => (a.root.compareDocumentPosition(b.root) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))
     const ids = this.views.map((v) => v.sectionId)
@@ -176,15 +160,7 @@ export class TiltakTables {
         shown.get(id).push({ map, others: sections.filter((s) => s !== id && ids.includes(s)) })
       }
     }
-    const budget = { left: all ? Infinity : ROWS_PER_TURN, deferred: false }
-    for (const view of this.views) view.render(shown.get(view.sectionId), budget)
-    if (budget.deferred) this.moreRows = setTimeout(() => this.renderAll(), 0)
-    else this.resolveComplete()
-  }
-
-  /** Builds the rows not built yet, now: before a row is looked for, focused or printed. */
-  finish () {
-    if (this.moreRows !== null) this.renderAll({ all: true })
+    for (const view of this.views) view.render(shown.get(view.sectionId))
   }
 
   onEvents (events) {
@@ -450,11 +426,8 @@ class TiltakView {
     return `h${Math.min(6, level + 1)}`
   }
 
-  /**
-   * Re-renders rows (keyed by group and Y.Map), keeping focus where it was. New rows are built
-   * while `budget.left` lasts; the others are numbered and counted, and built by a later render.
-   */
-  render (entries, budget = { left: Infinity, deferred: false }) {
+  /** Re-renders rows (keyed by group and Y.Map), keeping focus where it was. */
+  render (entries) {
     const { roles } = this
     // Remember focus, to put it back if a row element is replaced (a move re-creates the map).
     const active = document.activeElement
@@ -479,16 +452,10 @@ class TiltakView {
       }
       const desired = []
       group.order = []
-      group.size = mine.length
       for (const { item, others } of mine) {
         let row = group.rowsByMap.get(item.map)
+        if (!row) { row = new Row(this, item.map, group); group.rowsByMap.set(item.map, row) }
         number += 1
-        if (!row) {
-          if (budget.left <= 0) { budget.deferred = true; continue }
-          budget.left -= 1
-          row = new Row(this, item.map, group)
-          group.rowsByMap.set(item.map, row)
-        }
         row.setNumber(number)
         // With "once", the row says where else it belongs.
         row.setAlso(roles.multiGroup === 'once'
@@ -504,7 +471,7 @@ class TiltakView {
         group.tbody.insertBefore(el, cursor)
       }
       while (cursor) { const next = cursor.nextSibling; cursor.remove(); cursor = next }
-      group.order.forEach((row, i) => row.setEnds(i === 0, i === group.size - 1))
+      group.order.forEach((row, i) => row.setEnds(i === 0, i === group.order.length - 1))
     }
     this.total = number
     this.refreshFilterChoices()
@@ -575,7 +542,7 @@ class TiltakView {
         if (match) visible += 1
       }
       shown += visible
-      const n = group.size ?? group.order.length
+      const n = group.order.length
       group.count.textContent = `(${filtering ? `${visible} av ${n}` : n})`
       group.headCount.textContent = group.count.textContent
       group.table.hidden = visible === 0
