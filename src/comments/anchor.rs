@@ -22,9 +22,7 @@ use yrs::{Doc, Offset, OffsetKind, ReadTxn, StickyIndex, Transact, XmlFragment, 
 
 use super::{Anchor, CommentError};
 use crate::document::layout::{node, section_fragment, xml_text_plain};
-use crate::document::{
-    TiltakRow, plan_structure, prose_sections, read_goals, read_tiltak, tiltak_numbers,
-};
+use crate::document::{TiltakRow, plan_structure, prose_sections, read_tiltak, tiltak_numbers_in};
 use crate::templates::Template;
 
 /// Whether the anchored text (or row) is still in the document.
@@ -198,12 +196,7 @@ pub fn resolve_all(doc: &Doc, template: &Template, anchors: &[Anchor]) -> Vec<An
     } else {
         Vec::new()
     };
-    let numbers = if rows.is_empty() {
-        HashMap::new()
-    } else {
-        let structure = plan_structure(&txn, template);
-        tiltak_numbers(&structure, &rows, &read_goals(&txn), template)
-    };
+    let numbers = tiltak_numbers_in(&txn, &rows, template);
     anchors
         .iter()
         .map(|anchor| match anchor {

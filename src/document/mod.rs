@@ -60,7 +60,7 @@ pub use structure::{
 pub use tiltak::{
     FieldValue, GroupedRow, MAX_LIST_ITEMS, MAX_ROWS_PER_REQUEST, RowCells, RowGroup, RowOrigin,
     TiltakRow, append_tiltak, check_new_tiltak, check_tiltak_field, group_rows, patch_tiltak,
-    read_tiltak, rows_of_section, tiltak_numbers, tiltak_section_ids,
+    read_tiltak, rows_of_section, tiltak_numbers, tiltak_numbers_in, tiltak_section_ids,
 };
 pub use view::{
     DocMeta, Milestone, PlanView, ProseSection, SectionContent, initial_update, plan_view,

@@ -182,6 +182,21 @@ pub fn rows_of_section<'a>(
         .collect()
 }
 
+/// The numbers of `rows` as [`tiltak_numbers`] gives them, with the plan's structure and goals
+/// read from `txn`: for callers that hold only the rows (comment anchors, suggestions). Reads
+/// nothing when there are no rows.
+pub fn tiltak_numbers_in<'r, T: ReadTxn>(
+    txn: &T,
+    rows: &'r [TiltakRow],
+    template: &Template,
+) -> HashMap<&'r str, String> {
+    if rows.is_empty() {
+        return HashMap::new();
+    }
+    let structure = super::structure::plan_structure(txn, template);
+    tiltak_numbers(&structure, rows, &read_goals(txn), template)
+}
+
 /// The number each row is printed with, by row id: `<section number>-<row number>` in the first
 /// tiltak section in use that prints it (a row printed in several tables keeps its first), as
 /// the plan page and the exports number their tables. Takes the plan's parts rather than a

@@ -7,8 +7,6 @@
 //! are compared with the words when it was proposed. Applying replaces exactly that range, so
 //! text typed around it by others stays.
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
 use yrs::branch::BranchPtr;
 use yrs::types::TypeRef;
@@ -18,8 +16,7 @@ use yrs::{Doc, OffsetKind, ReadTxn, StickyIndex, Text, Transact, TransactionMut,
 use super::{Proposal, ProposalInput, Suggestion, SuggestionError};
 use crate::comments::{Anchor, anchor};
 use crate::document::{
-    self, DocumentError, FieldValue, RowOrigin, TiltakRow, plan_structure, read_goals, read_tiltak,
-    tiltak_numbers,
+    self, DocumentError, FieldValue, RowOrigin, TiltakRow, read_tiltak, tiltak_numbers_in,
 };
 use crate::templates::Template;
 
@@ -208,12 +205,7 @@ pub fn standing_all(doc: &Doc, template: &Template, suggestions: &[Suggestion]) 
     } else {
         Vec::new()
     };
-    let numbers = if rows.is_empty() {
-        HashMap::new()
-    } else {
-        let structure = plan_structure(&txn, template);
-        tiltak_numbers(&structure, &rows, &read_goals(&txn), template)
-    };
+    let numbers = tiltak_numbers_in(&txn, &rows, template);
     suggestions
         .iter()
         .map(|suggestion| match &suggestion.proposal {
