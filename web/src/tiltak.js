@@ -677,27 +677,15 @@ class Row {
     }
     if (comments) {
       // Shown while the row has open comment threads; opens the first in the panel.
-      this.commentCount = h('span', { class: 'skjult' })
-      this.commentMark = h('span', { 'aria-hidden': 'true' })
-      const markId = uid('knapp')
-      this.commentMarker = h('button', {
-        type: 'button', id: markId, class: 'handling kommentar-merke', 'data-ctl': 'kommentarer', hidden: true,
-        'aria-labelledby': `${markId} ${this.numId}`,
-        onclick: () => comments.showRow(this.id)
-      }, this.commentMark, this.commentCount)
-      // Shown while the row has open suggestions; shows the first in the panel.
-      this.suggestionCount = h('span', { class: 'skjult' })
-      // The visible words are the start of the button's name (WCAG 2.5.3).
-      this.suggestionMark = h('span')
-      const suggestionId = uid('knapp')
-      this.suggestionMarker = h('button', {
-        type: 'button', id: suggestionId, class: 'handling forslag-merke', 'data-ctl': 'forslag', hidden: true,
-        'aria-labelledby': `${suggestionId} ${this.numId}`,
-        onclick: () => comments.suggestions?.showRow(this.id)
-      }, this.suggestionMark, this.suggestionCount)
+      this.commentMarker = this.marker('kommentarer', 'kommentar-merke', 'har-kommentar', () => comments.showRow(this.id),
+        (n) => [String(n), n === 1 ? '1 åpen kommentar til' : `${n} åpne kommentarer til`], { markHidden: true })
+      // Shown while the row has open suggestions; shows the first in the panel. The visible
+      // words are the start of the button's name (WCAG 2.5.3).
+      this.suggestionMarker = this.marker('forslag', 'forslag-merke', 'har-forslag', () => comments.suggestions?.showRow(this.id),
+        (n) => [`${n} forslag`, n === 1 ? ' som er åpent, til' : ' som er åpne, til'])
     }
     // Two lines of buttons in a compact row: open, more, move; then comment, delete.
-    const actions = h('td', { class: 'kol-handlinger' }, h('div', { class: 'handlinger' }, this.commentMarker, this.suggestionMarker, this.openButton, this.moreButton,
+    const actions = h('td', { class: 'kol-handlinger' }, h('div', { class: 'handlinger' }, this.commentMarker?.el, this.suggestionMarker?.el, this.openButton, this.moreButton,
       editable ? [
         this.upButton = this.actionButton('opp', '↑', 'Flytt opp', () => view.move(this, -1), 'Alt+Shift+ArrowUp'),
         this.downButton = this.actionButton('ned', '↓', 'Flytt ned', () => view.move(this, 1), 'Alt+Shift+ArrowDown')
@@ -762,23 +750,35 @@ class Row {
     this.also.hidden = !text
   }
 
-  setCommentCount (n) {
-    if (!this.commentMarker || this.commentN === n) return
-    this.commentN = n
-    this.commentMarker.hidden = n === 0
-    this.tr.classList.toggle('har-kommentar', n > 0)
-    this.commentMark.textContent = String(n)
-    this.commentCount.textContent = n === 1 ? '1 åpen kommentar til' : `${n} åpne kommentarer til`
+  /**
+   * A button shown while the row has `n` open things (threads, suggestions): `words(n)` gives
+   * its visible mark and the hidden words that, with the row's number, make its name.
+   */
+  marker (ctl, cls, rowClass, onclick, words, { markHidden = false } = {}) {
+    const mark = h('span', { 'aria-hidden': markHidden ? 'true' : null })
+    const spoken = h('span', { class: 'skjult' })
+    const id = uid('knapp')
+    const el = h('button', {
+      type: 'button', id, class: `handling ${cls}`, 'data-ctl': ctl, hidden: true,
+      'aria-labelledby': `${id} ${this.numId}`,
+      onclick
+    }, mark, spoken)
+    let shown = null
+    const set = (n) => {
+      if (shown === n) return
+      shown = n
+      el.hidden = n === 0
+      this.tr.classList.toggle(rowClass, n > 0)
+      const [visible, hidden] = words(n)
+      mark.textContent = visible
+      spoken.textContent = hidden
+    }
+    return { el, set }
   }
 
-  setSuggestionCount (n) {
-    if (!this.suggestionMarker || this.suggestionN === n) return
-    this.suggestionN = n
-    this.suggestionMarker.hidden = n === 0
-    this.tr.classList.toggle('har-forslag', n > 0)
-    this.suggestionMark.textContent = `${n} forslag`
-    this.suggestionCount.textContent = n === 1 ? ' som er åpent, til' : ' som er åpne, til'
-  }
+  setCommentCount (n) { this.commentMarker?.set(n) }
+
+  setSuggestionCount (n) { this.suggestionMarker?.set(n) }
 
   actionButton (ctl, visible, spoken, onclick, shortcut) {
     const id = uid('knapp')
