@@ -15,6 +15,8 @@
 // The Rust test tests/api/browser.rs runs this and then reads GET /api/plans/<planId> to check
 // that the server stored what the browser typed, in the schema the server reads.
 
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { scenarioArgs, setUp, WAIT, waitFor, LAPTOP } from './harness.mjs'
 
 const { baseUrl, planId, outDir } = scenarioArgs('node tests/e2e/editor.mjs <baseUrl> <planId> <outDir>')
@@ -35,7 +37,7 @@ export const TEXT = {
   indikator: 'Antall ungdommer som deltar'
 }
 
-async function openPerson (name, unit, url, { preset = false } = {}) {
+async function openPerson (name, unit, url, { preset = false, profile = null } = {}) {
   const context = await newContext({ viewport: { width: 1280, height: 900 }, locale: 'nb-NO' })
   if (preset) {
     await context.addInitScript(([n, u]) => {
@@ -44,6 +46,14 @@ async function openPerson (name, unit, url, { preset = false } = {}) {
   }
   const page = await context.newPage()
   watchErrors(page, name, /favicon|404|ERR_INTERNET_DISCONNECTED/)
+  // With `profile` (a file name), the page's load is recorded by the CPU profiler
+  // (Chrome DevTools' .cpuprofile format).
+  const cdp = profile ? await context.newCDPSession(page) : null
+  if (cdp) {
+    await cdp.send('Profiler.enable')
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 })
+    await cdp.send('Profiler.start')
+  }
   await page.goto(url)
   if (!preset) {
     // The name and unit are asked once, in an accessible dialog.
@@ -54,6 +64,10 @@ async function openPerson (name, unit, url, { preset = false } = {}) {
   }
   await page.evaluate(() => window.samskriv.ready)
   await waitFor(page, () => window.samskriv.provider.synced, null, `${name}'s first sync`)
+  if (cdp) {
+    const { profile: recorded } = await cdp.send('Profiler.stop')
+    writeFileSync(join(outDir, profile), JSON.stringify(recorded))
+  }
   return { context, page, name }
 }
 
@@ -520,7 +534,9 @@ async function threeHundredRows () {
   if (posted.status !== 201) throw new Error(`bulk import: ${posted.status} ${await posted.text()}`)
   const url = `${baseUrl}/plans/${created.id}`
   const t0 = Date.now()
-  const c = await openPerson('Kari Nordmann', 'NAV', url, { preset: true })
+  // SAMSKRIV_E2E_PROFILE=1: the first page's load is profiled into <outDir>/rows300.cpuprofile.
+  const profile = process.env.SAMSKRIV_E2E_PROFILE ? 'rows300.cpuprofile' : null
+  const c = await openPerson('Kari Nordmann', 'NAV', url, { preset: true, profile })
   const loadMs = Date.now() - t0
   const d = await openPerson('Ola Hansen', 'Utekontakten', url, { preset: true })
   const m = await c.page.evaluate(() => window.samskriv.metrics)
@@ -578,7 +594,7 @@ async function threeHundredRows () {
     scriptStartToReadyMs: Math.round(m.readyMs),
     keystrokeToNextFrameMs: { median: +lat[Math.floor(lat.length / 2)].toFixed(1), max: +lat[lat.length - 1].toFixed(1), samples: lat.length },
     keystrokeScriptMs: { median: +js[Math.floor(js.length / 2)].toFixed(1), max: +js[js.length - 1].toFixed(1) },
-    rendererPerKeystrokeMs: { script: perKey('ScriptDuration'), layout: perKey('LayoutDuration'), style: perKey('RecalcStyleDuration') },
+    rendererPerKeystrokeMs: { script: perKey('ScriptDuration'), layout: perKey('LayoutDuration'), style: perKey('RecalcStyleDuration'), task: perKey('TaskDuration') },
     domNodes: perf1.Nodes,
     typedTextAtOtherPageMsAfterLastKey: Math.max(0, remoteMs),
     oneKeystrokeToOtherPageMs: Math.round(single[0])

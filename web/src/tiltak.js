@@ -34,6 +34,9 @@ const FIXED_COLUMNS = '13.5rem'
 
 const ARROWS = new Set(['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'])
 
+/** The rows' action buttons (their data-ctl) and the words that, with the row's number, name them. */
+const ACTIONS = { apne: 'Åpne', opp: 'Flytt opp', ned: 'Flytt ned', kommenter: 'Kommenter', slett: 'Slett' }
+
 /** The first control of a table cell that takes focus, or null. */
 function focusableIn (cell) {
   return cell?.querySelector('[data-ctl]:not([hidden])') || null
@@ -197,10 +200,51 @@ class TiltakView {
     this.pendingFocus = null
     this.total = 0
     this.key = uid('tv')
+    this.rowsByTr = new WeakMap() // a row's <tr> (and its «Mer» row) → Row
+    this.prototypeRow = null
     this.build()
   }
 
+  /**
+   * The <tr> every row of this view is cloned from: the number cell, one cell per column with
+   * its control, and the action buttons, without ids, values or listeners.
+   */
+  rowPrototype () {
+    if (this.prototypeRow) return this.prototypeRow
+    const { ctx, roles } = this
+    const editable = ctx.editable
+    const comments = ctx.comments
+    // A glyph (↑) is hidden from speech: the action's hidden name speaks for it.
+    const action = (ctl, visible, name, shortcut) => h('button', {
+      type: 'button',
+      class: `handling handling-${ctl}`,
+      'data-ctl': ctl,
+      'aria-keyshortcuts': shortcut || null,
+      title: shortcut ? `${name} (${shortcut.replace('Arrow', '').replace('Up', '↑').replace('Down', '↓')})` : name
+    }, visible !== name ? h('span', { 'aria-hidden': 'true' }, visible) : visible)
+    const open = action('apne', 'Åpne', ACTIONS.apne)
+    open.setAttribute('aria-haspopup', 'dialog')
+    open.title = 'Åpne tiltaket med alle feltene'
+    const more = action('mer', 'Mer', 'Mer')
+    more.title = 'Vis eller skjul flere felt'
+    more.setAttribute('aria-expanded', 'false')
+    this.prototypeRow = h('tr', {},
+      h('th', { scope: 'row', class: 'nr' }, h('span', { class: 'skjult' }, 'Tiltak '), document.createTextNode('')),
+      roles.mainFields.map((field, i) => h('td', { class: `kol-${field.name}`, 'data-label': field.label },
+        controlElement(field, 'main', editable), i === 0 ? h('p', { class: 'ogsa-i', hidden: true }) : null)),
+      // Two lines of buttons in a compact row: open, more, move; then comment, delete.
+      h('td', { class: 'kol-handlinger' }, h('div', { class: 'handlinger' },
+        open, more,
+        editable ? [action('opp', '↑', ACTIONS.opp, 'Alt+Shift+ArrowUp'), action('ned', '↓', ACTIONS.ned, 'Alt+Shift+ArrowDown')] : null,
+        comments?.canComment ? action('kommenter', 'Kommenter', ACTIONS.kommenter) : null,
+        editable ? action('slett', 'Slett', ACTIONS.slett) : null)))
+    return this.prototypeRow
+  }
+
   labelId (field) { return `${this.key}-felt-${field.name}` }
+
+  /** The id of an action's hidden name (ACTIONS), which with the row's number names its button. */
+  actionLabelId (ctl) { return `${this.key}-handling-${ctl}` }
 
   allRows () {
     return [...this.groups.values()].flatMap((g) => [...g.rowsByMap.values()])
@@ -209,7 +253,8 @@ class TiltakView {
   build () {
     const { ctx, roles } = this
     // Hidden field names, referenced by every control's aria-labelledby.
-    const labels = h('div', { hidden: true }, roles.fields.map((f) => h('span', { id: this.labelId(f) }, f.label)))
+    const labels = h('div', { hidden: true }, roles.fields.map((f) => h('span', { id: this.labelId(f) }, f.label)),
+      Object.entries(ACTIONS).map(([ctl, name]) => h('span', { id: this.actionLabelId(ctl) }, name)))
     this.filterSelects = roles.filterFields.map((field) => {
       const select = h('select', { id: `${this.key}-f-${field.name}`, 'data-field': field.name })
       select.addEventListener('change', () => { this.filters.set(field.name, select.value); this.applyFilters() })
@@ -250,6 +295,12 @@ class TiltakView {
     }
     this.el.addEventListener('focusin', counted)
     this.el.addEventListener('input', counted)
+    // The rows' action buttons, all through one handler (see Row.act).
+    this.el.addEventListener('click', (event) => {
+      const button = event.target.closest?.('button.handling[data-ctl]')
+      if (!button || button.getAttribute('aria-disabled') === 'true') return
+      this.rowsByTr.get(button.closest('tr'))?.act(button.dataset.ctl)
+    })
     this.el.addEventListener('keydown', (event) => {
       const chord = undoChord(event)
       if (chord && ctx.editable && !event.target.closest?.('.tiltak-melding')) {
@@ -326,11 +377,8 @@ class TiltakView {
 
   /** The row (in this view) of an element inside it. */
   rowOf (el) {
-    const groupEl = el.closest?.('.tiltak-gruppe')
     const tr = el.closest?.('tr[data-row-id]')
-    if (!groupEl || !tr) return null
-    const group = [...this.groups.values()].find((g) => g.el === groupEl)
-    return group && [...group.rowsByMap.values()].find((r) => r.id === tr.dataset.rowId)
+    return (tr && this.rowsByTr.get(tr)) || null
   }
 
   undo (which) {
@@ -642,6 +690,12 @@ class TiltakView {
 }
 
 class Row {
+  /**
+   * A row is a clone of its view's row prototype (`TiltakView.rowPrototype`): one native copy
+   * instead of a hundred elements made one by one, which is most of a 300-row table's first
+   * render. What differs per row (ids, the labels that name the row, bindings) is set here; the
+   * action buttons answer through the view's one click handler (`act`).
+   */
   constructor (view, map, group) {
     this.view = view
     this.map = map
@@ -649,53 +703,66 @@ class Row {
     this.id = mapText(map, RowKey.ID)
     this.controls = new Map() // ctl → control
     this.details = null
-    const editable = view.ctx.editable
+    this.tr = view.rowPrototype().cloneNode(true)
+    this.tr.dataset.rowId = this.id
+    view.rowsByTr.set(this.tr, this)
+    const parts = new Map()
+    for (const el of this.tr.querySelectorAll('[data-ctl]')) parts.set(el.dataset.ctl, el)
+    const number = this.tr.firstElementChild
     this.numId = uid('nr')
-    this.numText = document.createTextNode('')
-    this.tr = h('tr', { 'data-row-id': this.id },
-      h('th', { scope: 'row', class: 'nr', id: this.numId }, h('span', { class: 'skjult' }, 'Tiltak '), this.numText))
-    this.also = h('p', { class: 'ogsa-i', hidden: true })
-    view.roles.mainFields.forEach((field, i) => {
-      const control = this.makeControl(field, 'main')
+    number.id = this.numId
+    this.numText = number.lastChild
+    this.also = this.tr.querySelector('.ogsa-i')
+    for (const field of view.roles.mainFields) {
+      const ctl = `main:${field.name}`
+      const part = parts.get(ctl)
+      // A list's data-ctl is on its summary; the control is the <details> around it.
+      const control = this.makeControl(field, 'main', isListKind(field) ? part.parentElement : part)
       control.labelWith(`${view.labelId(field)} ${this.numId}`)
-      this.tr.append(h('td', { class: `kol-${field.name}`, 'data-label': field.label }, control.el, i === 0 ? this.also : null))
-    })
-    this.detailsId = uid('detaljer')
-    // Every field of the row, with its label, in a dialog (made when first opened).
-    this.openButton = this.actionButton('apne', 'Åpne', 'Åpne', () => view.tables.panel().open(this, this.openButton))
-    this.openButton.setAttribute('aria-haspopup', 'dialog')
-    this.openButton.title = 'Åpne tiltaket med alle feltene'
-    this.moreButton = this.actionButton('mer', 'Mer', 'Mer', () => this.toggleDetails())
-    this.moreButton.title = 'Vis eller skjul flere felt'
-    this.moreButton.setAttribute('aria-expanded', 'false')
-    this.moreButton.setAttribute('aria-controls', this.detailsId)
-    const comments = view.ctx.comments
-    if (comments?.canComment) {
-      this.commentButton = this.actionButton('kommenter', 'Kommenter', 'Kommenter', () => {
-        comments.composeRow(this.id, this.title(), this.commentButton)
-      })
     }
-    if (comments) {
+    // An action's button is named by the action and the row's number: «Slett Tiltak 5».
+    const button = (ctl) => {
+      const el = parts.get(ctl)
+      el?.setAttribute('aria-labelledby', `${view.actionLabelId(ctl)} ${this.numId}`)
+      return el
+    }
+    this.openButton = button('apne')
+    // «Mer» says «Mindre» while open: its own words name it.
+    this.moreButton = parts.get('mer')
+    this.moreButton.id = uid('knapp')
+    this.moreButton.setAttribute('aria-labelledby', `${this.moreButton.id} ${this.numId}`)
+    this.detailsId = uid('detaljer')
+    this.moreButton.setAttribute('aria-controls', this.detailsId)
+    this.upButton = button('opp')
+    this.downButton = button('ned')
+    this.commentButton = button('kommenter')
+    button('slett')
+    if (view.ctx.comments) {
       // Shown while the row has open comment threads; opens the first in the panel.
-      this.commentMarker = this.marker('kommentarer', 'kommentar-merke', 'har-kommentar', () => comments.showRow(this.id),
+      this.commentMarker = this.marker('kommentarer', 'kommentar-merke', 'har-kommentar',
         (n) => [String(n), n === 1 ? '1 åpen kommentar til' : `${n} åpne kommentarer til`], { markHidden: true })
       // Shown while the row has open suggestions; shows the first in the panel. The visible
       // words are the start of the button's name (WCAG 2.5.3).
-      this.suggestionMarker = this.marker('forslag', 'forslag-merke', 'har-forslag', () => comments.suggestions?.showRow(this.id),
+      this.suggestionMarker = this.marker('forslag', 'forslag-merke', 'har-forslag',
         (n) => [`${n} forslag`, n === 1 ? ' som er åpent, til' : ' som er åpne, til'])
     }
-    // Two lines of buttons in a compact row: open, more, move; then comment, delete.
-    const actions = h('td', { class: 'kol-handlinger' }, h('div', { class: 'handlinger' }, this.commentMarker?.el, this.suggestionMarker?.el, this.openButton, this.moreButton,
-      editable ? [
-        this.upButton = this.actionButton('opp', '↑', 'Flytt opp', () => view.move(this, -1), 'Alt+Shift+ArrowUp'),
-        this.downButton = this.actionButton('ned', '↓', 'Flytt ned', () => view.move(this, 1), 'Alt+Shift+ArrowDown')
-      ] : null,
-      this.commentButton,
-      editable ? this.actionButton('slett', 'Slett', 'Slett', () => view.delete(this)) : null))
-    this.tr.append(actions)
     if (view.expanded.has(this.id)) this.toggleDetails(true)
     this.setCommentCount(view.tables.commentCounts.get(this.id) || 0)
     this.setSuggestionCount(view.tables.suggestionCounts.get(this.id) || 0)
+  }
+
+  /** What an action button of this row (`ctl`, from the prototype) does when pressed. */
+  act (ctl) {
+    const { view } = this
+    const comments = view.ctx.comments
+    if (ctl === 'apne') view.tables.panel().open(this, this.openButton)
+    else if (ctl === 'mer') this.toggleDetails()
+    else if (ctl === 'opp') view.move(this, -1)
+    else if (ctl === 'ned') view.move(this, 1)
+    else if (ctl === 'kommenter') comments?.composeRow(this.id, this.title(), this.commentButton)
+    else if (ctl === 'slett') view.delete(this)
+    else if (ctl === 'kommentarer') comments?.showRow(this.id)
+    else if (ctl === 'forslag') comments?.suggestions?.showRow(this.id)
   }
 
   /** The control (of this row, in the table or the row panel) an element belongs to. */
@@ -751,52 +818,38 @@ class Row {
   }
 
   /**
-   * A button shown while the row has `n` open things (threads, suggestions): `words(n)` gives
-   * its visible mark and the hidden words that, with the row's number, make its name.
+   * A button shown while the row has `n` open things (threads, suggestions), first among the
+   * row's actions; made when first needed. `words(n)` gives its visible mark and the hidden words
+   * that, with the row's number, make its name.
    */
-  marker (ctl, cls, rowClass, onclick, words, { markHidden = false } = {}) {
-    const mark = h('span', { 'aria-hidden': markHidden ? 'true' : null })
-    const spoken = h('span', { class: 'skjult' })
-    const id = uid('knapp')
-    const el = h('button', {
-      type: 'button', id, class: `handling ${cls}`, 'data-ctl': ctl, hidden: true,
-      'aria-labelledby': `${id} ${this.numId}`,
-      onclick
-    }, mark, spoken)
-    let shown = null
-    const set = (n) => {
+  marker (ctl, cls, rowClass, words, { markHidden = false } = {}) {
+    const marker = { el: null }
+    let mark, spoken
+    let shown = 0
+    marker.set = (n) => {
       if (shown === n) return
       shown = n
-      el.hidden = n === 0
+      if (!marker.el) {
+        mark = h('span', { 'aria-hidden': markHidden ? 'true' : null })
+        spoken = h('span', { class: 'skjult' })
+        const id = uid('knapp')
+        marker.el = h('button', { type: 'button', id, class: `handling ${cls}`, 'data-ctl': ctl, 'aria-labelledby': `${id} ${this.numId}` }, mark, spoken)
+        // Comment threads' marker first, then the suggestions', then «Åpne».
+        if (ctl === 'kommentarer') this.openButton.parentElement.prepend(marker.el)
+        else this.openButton.before(marker.el)
+      }
+      marker.el.hidden = n === 0
       this.tr.classList.toggle(rowClass, n > 0)
       const [visible, hidden] = words(n)
       mark.textContent = visible
       spoken.textContent = hidden
     }
-    return { el, set }
+    return marker
   }
 
   setCommentCount (n) { this.commentMarker?.set(n) }
 
   setSuggestionCount (n) { this.suggestionMarker?.set(n) }
-
-  actionButton (ctl, visible, spoken, onclick, shortcut) {
-    const id = uid('knapp')
-    const glyph = visible !== spoken
-    return h('button', {
-      type: 'button',
-      id,
-      class: `handling handling-${ctl}`,
-      'data-ctl': ctl,
-      'aria-labelledby': `${id} ${this.numId}`,
-      'aria-keyshortcuts': shortcut || null,
-      title: shortcut ? `${spoken} (${shortcut.replace('Arrow', '').replace('Up', '↑').replace('Down', '↓')})` : spoken,
-      onclick: (event) => {
-        if (event.currentTarget.getAttribute('aria-disabled') === 'true') return
-        onclick()
-      }
-    }, glyph ? [h('span', { 'aria-hidden': 'true' }, visible), h('span', { class: 'skjult' }, spoken)] : visible)
-  }
 
   setNumber (n) {
     const text = String(n)
@@ -804,7 +857,9 @@ class Row {
   }
 
   setEnds (first, last) {
-    if (!this.upButton) return
+    if (!this.upButton || (this.first === first && this.last === last)) return
+    this.first = first
+    this.last = last
     this.upButton.setAttribute('aria-disabled', String(first))
     this.downButton.setAttribute('aria-disabled', String(last))
   }
@@ -830,18 +885,23 @@ class Row {
       if (this.membership) grid.append(this.membership.el)
       this.details = h('tr', { class: 'tiltak-detaljer', id: this.detailsId, 'data-row-id': this.id },
         h('td', { colspan: String(cols) }, grid))
+      view.rowsByTr.set(this.details, this)
       this.tr.after(this.details)
     }
     if (this.details) this.details.hidden = !open || this.tr.hidden
   }
 
-  makeControl (field, place) {
+  /**
+   * The control of `field` in `place` ('main': the row in the table, 'extra': under «Mer»,
+   * 'panel': the row panel), on `el` when the row's clone brought it, else on a new one.
+   */
+  makeControl (field, place, el = controlElement(field, place, this.view.ctx.editable)) {
     const ctl = `${place}:${field.name}`
     let control
-    if (field.type === 'enum') control = this.enumControl(field, ctl)
-    else if (field.type === 'long_text') control = this.textAreaControl(field, ctl, place)
-    else if (isListKind(field)) control = this.listControl(field, ctl, place)
-    else control = this.inputControl(field, ctl)
+    if (field.type === 'enum') control = this.enumControl(field, el)
+    else if (field.type === 'long_text') control = this.textAreaControl(field, el)
+    else if (isListKind(field)) control = this.listControl(field, el, place)
+    else control = this.inputControl(field, el)
     if (!control.labelWith) control.labelWith = (ids) => control.el.setAttribute('aria-labelledby', ids)
     if (place !== 'main' && !control.el.id) control.el.id = uid('felt')
     this.controls.set(ctl, control)
@@ -850,21 +910,14 @@ class Row {
     return control
   }
 
-  enumControl (field, ctl) {
-    const select = h('select', { 'data-ctl': ctl, disabled: !this.view.ctx.editable })
-    select.append(h('option', { value: '' }, field.required ? 'Velg …' : '–'))
-    for (const o of fieldChoices(field)) select.append(h('option', { value: o.value, title: o.label }, o.short))
+  enumControl (field, select) {
     select.addEventListener('change', () => this.set(field.name, select.value))
     return { el: select, refresh: () => setSelect(select, mapText(this.map, field.name)) }
   }
 
   /** A long text: the row's Y.Text, bound to a textarea (see ytext-binding.js). */
-  textAreaControl (field, ctl, place) {
+  textAreaControl (field, area) {
     const { ctx } = this.view
-    const area = h('textarea', {
-      'data-ctl': ctl, rows: place === 'main' ? '2' : '3', readonly: !ctx.editable, maxlength: String(maxChars(field)),
-      class: place === 'main' ? 'kompakt' : null
-    })
     const control = { el: area, binding: null, text: null }
     control.refresh = () => {
       // A text longer than the limit (from another tool) is flagged; the counter says how much.
@@ -895,14 +948,8 @@ class Row {
   }
 
   /** text, deadline and number: an input written a moment after typing stops. */
-  inputControl (field, ctl) {
+  inputControl (field, input) {
     const number = field.type === 'number'
-    const input = h('input', {
-      type: 'text', 'data-ctl': ctl, readonly: !this.view.ctx.editable, autocomplete: 'off',
-      maxlength: String(maxChars(field)),
-      inputmode: number ? 'decimal' : null,
-      placeholder: field.type === 'deadline' ? 'f.eks. 2026' : null
-    })
     const write = debounce(() => {
       const value = input.value.trim() === '' ? '' : input.value
       // A number that is not one is not stored; the field says so.
@@ -931,13 +978,13 @@ class Row {
    * stores a new array. The checkboxes are made when the list is first opened: a table of 300
    * rows would otherwise build thousands of them nobody looks at.
    */
-  listControl (field, ctl, place) {
+  listControl (field, el, place) {
     const { ctx } = this.view
     const editable = ctx.editable
+    const summary = el.firstElementChild
+    const shown = summary.firstElementChild
     const valueId = uid('verdi')
-    const shown = h('span', { id: valueId, class: 'valgt' })
-    const summary = h('summary', { 'data-ctl': ctl }, shown)
-    const el = h('details', { class: 'valg', 'data-field': field.name }, summary)
+    shown.id = valueId
     if (place === 'main') {
       // In a row the open list lies over the rows below: it closes when focus leaves it, or on Esc.
       el.addEventListener('focusout', (event) => { if (!el.contains(event.relatedTarget)) el.open = false })
@@ -1184,9 +1231,41 @@ class RowPanel {
   }
 }
 
-function setSelect (select, value) {
-  if (![...select.options].some((o) => o.value === value)) {
-    select.append(h('option', { value, 'data-ukjent': 'true' }, `${value} (ukjent verdi)`))
+/**
+ * The element of a field's control, as every row has it: no ids, no listeners, no value (the
+ * control sets those). Rows clone it from their view's prototype; «Mer» and the panel make it.
+ */
+function controlElement (field, place, editable) {
+  const ctl = `${place}:${field.name}`
+  if (field.type === 'enum') {
+    return h('select', { 'data-ctl': ctl, disabled: !editable },
+      h('option', { value: '' }, field.required ? 'Velg …' : '–'),
+      fieldChoices(field).map((o) => h('option', { value: o.value, title: o.label }, o.short)))
   }
-  if (select.value !== value) select.value = value
+  if (field.type === 'long_text') {
+    return h('textarea', {
+      'data-ctl': ctl, rows: place === 'main' ? '2' : '3', readonly: !editable, maxlength: String(maxChars(field)),
+      class: place === 'main' ? 'kompakt' : null
+    })
+  }
+  if (isListKind(field)) {
+    return h('details', { class: 'valg', 'data-field': field.name },
+      h('summary', { 'data-ctl': ctl }, h('span', { class: 'valgt' })))
+  }
+  return h('input', {
+    type: 'text', 'data-ctl': ctl, readonly: !editable, autocomplete: 'off',
+    maxlength: String(maxChars(field)),
+    inputmode: field.type === 'number' ? 'decimal' : null,
+    placeholder: field.type === 'deadline' ? 'f.eks. 2026' : null
+  })
+}
+
+/** Chooses `value`; a value the template does not know gets an option of its own, marked. */
+function setSelect (select, value) {
+  if (select.value === value) return
+  select.value = value
+  if (select.value !== value) {
+    select.append(h('option', { value, 'data-ukjent': 'true' }, `${value} (ukjent verdi)`))
+    select.value = value
+  }
 }
