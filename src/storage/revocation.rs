@@ -113,20 +113,18 @@ pub async fn session_by_hash(db: &Db, session: &str) -> Result<Option<(User, Str
 /// Tokens revoked and accounts deactivated at or after `since` (unix milliseconds, the clock of
 /// whoever revoked): how a server learns of what the CLI did while it runs.
 pub async fn revoked_since(db: &Db, since: i64) -> Result<Vec<AccessChange>> {
-    const TOKENS: &str = "SELECT id FROM service_tokens WHERE revoked_at >= $1";
-    const USERS: &str = "SELECT id FROM users WHERE deactivated_at >= $1";
-    let tokens: Vec<String> =
-        on_db!(db, pool => sqlx::query_scalar(TOKENS).bind(since).fetch_all(pool).await)?;
-    let users: Vec<String> =
-        on_db!(db, pool => sqlx::query_scalar(USERS).bind(since).fetch_all(pool).await)?;
-    Ok(tokens
+    // One query, not one per table: the server asks every half second while anyone is
+    // connected, and each query is a round trip to a database connection's thread.
+    const SQL: &str = "SELECT 't', id FROM service_tokens WHERE revoked_at >= $1
+                       UNION ALL SELECT 'u', id FROM users WHERE deactivated_at >= $1";
+    let rows: Vec<(String, String)> =
+        on_db!(db, pool => sqlx::query_as(SQL).bind(since).fetch_all(pool).await)?;
+    Ok(rows
         .into_iter()
-        .map(|token| AccessChange::TokenRevoked { token })
-        .chain(
-            users
-                .into_iter()
-                .map(|user| AccessChange::UserDeactivated { user }),
-        )
+        .map(|(kind, id)| match kind.as_str() {
+            "t" => AccessChange::TokenRevoked { token: id },
+            _ => AccessChange::UserDeactivated { user: id },
+        })
         .collect())
 }
 
