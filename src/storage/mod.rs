@@ -37,6 +37,9 @@ pub enum StorageError {
     PlanNotFound(PlanId),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// The SQLite update log's writer (its own connection, see `storage::sqlite`) failed.
+    #[error("appending to the update log failed: {0}")]
+    Writer(String),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported DATABASE_URL '{0}': expected sqlite://PATH or postgres://…")]

@@ -1,14 +1,12 @@
 //! SQLite storage: one file, WAL journal, created and migrated on first open.
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Row, SqliteConnection, SqlitePool};
 
 use super::{LogEntry, Result, Storage, StorageError, now_millis};
 use crate::config::SqliteSynchronous as Synchronous;
@@ -17,17 +15,8 @@ use crate::plan::PlanId;
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
     pool: SqlitePool,
-    /// The connection that appends to the update log: a commit of a few updates is one round
-    /// trip to it (see [`append_in_one`]). SQLite has one writer at a time anyway.
-    writer: Arc<tokio::sync::Mutex<Writer>>,
-}
-
-#[derive(Debug)]
-struct Writer {
-    conn: SqliteConnection,
-    /// An append began and did not finish (its future was dropped): the transaction it opened
-    /// may still be open, and is rolled back before the next one.
-    unfinished: bool,
+    /// Appends to the update log (see [`Writer`]).
+    writer: Writer,
 }
 
 impl SqliteStorage {
@@ -56,54 +45,47 @@ impl SqliteStorage {
             // A connection to a local file does not go stale: no test query (a round trip to
             // the connection's thread) before each use.
             .test_before_acquire(false)
-            .connect_with(options.clone())
+            .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        let writer = Writer {
-            conn: options.connect().await?,
-            unfinished: false,
-        };
-        Ok(SqliteStorage {
-            pool,
-            writer: Arc::new(tokio::sync::Mutex::new(writer)),
-        })
+        // The file as SQLite resolved it, for the writer's own connection.
+        let file: String =
+            sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_one(&pool)
+                .await?;
+        let writer = Writer::open(&file, synchronous)?;
+        Ok(SqliteStorage { pool, writer })
     }
 }
 
 #[async_trait]
 impl Storage for SqliteStorage {
-    #[tracing::instrument(skip(self, updates), fields(count = updates.len()))]
     async fn append_entries(
         &self,
         id: PlanId,
         updates: &[LogEntry<'_>],
         edits: &[super::activity::Edit<'_>],
     ) -> Result<i64> {
-        if updates.len() <= ONE_TRIP_ENTRIES && edits.len() <= ONE_TRIP_EDITS {
-            return self.append_in_one(id, updates, edits).await;
-        }
-        let key = id.to_string();
-        let now = now_millis();
-        let count = i64::try_from(updates.len()).unwrap_or(i64::MAX);
-        let mut tx = self.pool.begin().await?;
-        let last = super::plans::reserve_seqs!(tx, id, &key, count, now);
-        let mut seq = last - count;
-        for update in updates {
-            seq += 1;
-            sqlx::query(
-                "INSERT INTO plan_updates (plan_id, seq, data, created_at, author) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(&key)
-            .bind(seq)
-            .bind(update.data)
-            .bind(now)
-            .bind(update.author)
-            .execute(&mut *tx)
-            .await?;
-        }
-        super::activity::upsert_edits!(tx, &key, edits, now);
-        tx.commit().await?;
-        Ok(last)
+        let append = Append {
+            plan: id.to_string(),
+            now: now_millis(),
+            entries: updates
+                .iter()
+                .map(|u| (u.data.to_vec(), u.author.map(str::to_owned)))
+                .collect(),
+            edits: edits
+                .iter()
+                .map(|e| {
+                    let actor = e.actor;
+                    let names = [e.target.to_owned(), actor.id.clone(), actor.name.clone()];
+                    (names, actor.unit.clone())
+                })
+                .collect(),
+        };
+        self.writer
+            .append(append)
+            .await?
+            .ok_or(StorageError::PlanNotFound(id))
     }
 
     fn db(&self) -> super::Db {
@@ -111,103 +93,114 @@ impl Storage for SqliteStorage {
     }
 }
 
-/// Most log entries and last edits appended in one round trip; a larger commit (rare: a batch of
-/// many people's updates) takes one statement each.
-const ONE_TRIP_ENTRIES: usize = 16;
-const ONE_TRIP_EDITS: usize = 64;
+/// The connection that appends to the update log: a rusqlite connection on a thread of its own.
+///
+/// A commit is one job handed to the thread and one answer back. Through sqlx, the same commit
+/// (one script, `BEGIN` … `COMMIT`) was answered statement by statement by sqlx's connection
+/// thread, and every answer woke the waiting room again: two or three thread hand-offs per
+/// commit instead of one. SQLite has one writer at a time anyway; the pool's connections keep
+/// doing everything else.
+#[derive(Debug, Clone)]
+struct Writer {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
 
-impl SqliteStorage {
-    /// Appends a commit's entries and last edits as one script on the writer connection:
-    /// `BEGIN`, the sequence numbers, the entries, the last edits, `COMMIT`. The connection's
-    /// thread runs it in one go, where a transaction of separate statements costs a round trip
-    /// (two thread wake-ups) each. Committed exactly when the script ran to its end; otherwise
-    /// it is rolled back.
-    async fn append_in_one(
-        &self,
-        id: PlanId,
-        updates: &[LogEntry<'_>],
-        edits: &[super::activity::Edit<'_>],
-    ) -> Result<i64> {
-        let key = id.to_string();
-        let now = now_millis();
-        let count = i64::try_from(updates.len()).unwrap_or(i64::MAX);
-        let sql = one_trip_sql(updates.len(), edits.len());
-        let mut query = sqlx::query(&sql).bind(&key).bind(now).bind(count);
-        for update in updates {
-            query = query.bind(update.data).bind(update.author);
-        }
-        for edit in edits {
-            query = query
-                .bind(edit.target)
-                .bind(&edit.actor.id)
-                .bind(&edit.actor.name)
-                .bind(edit.actor.unit.as_deref());
-        }
-        let mut writer = self.writer.lock().await;
-        if writer.unfinished {
-            // "No transaction is active" is the usual answer, and fine.
-            let _ = sqlx::query("ROLLBACK").execute(&mut writer.conn).await;
-        }
-        writer.unfinished = true;
-        let result = query.fetch_all(&mut writer.conn).await;
-        let last = match result {
-            Ok(rows) => rows.first().map(|row| row.try_get::<i64, _>(0)).transpose(),
-            Err(e) => Err(e),
+/// One commit for the writer: the plan, the time, each entry's data and author, each last
+/// edit's target, actor id and name, and unit.
+struct Append {
+    plan: String,
+    now: i64,
+    entries: Vec<(Vec<u8>, Option<String>)>,
+    edits: Vec<([String; 3], Option<String>)>,
+}
+
+/// A commit and where its answer goes: the last sequence number, or `None` for an unknown plan.
+struct Job {
+    append: Append,
+    done: tokio::sync::oneshot::Sender<rusqlite::Result<Option<i64>>>,
+}
+
+impl Writer {
+    /// Opens the writer's connection to `file` (created and migrated already) and starts its
+    /// thread, which ends when the last handle to the writer is dropped.
+    fn open(file: &str, synchronous: Synchronous) -> Result<Self> {
+        let writer_error = |e: rusqlite::Error| StorageError::Writer(e.to_string());
+        let conn = rusqlite::Connection::open_with_flags(
+            file,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(writer_error)?;
+        // The same settings as the pool's connections (journal_mode=WAL is the file's own).
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(writer_error)?;
+        let synchronous = match synchronous {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
         };
-        match last {
-            Ok(last) => {
-                writer.unfinished = false;
-                last.ok_or(StorageError::PlanNotFound(id))
-            }
-            Err(e) => {
-                if sqlx::query("ROLLBACK")
-                    .execute(&mut writer.conn)
-                    .await
-                    .is_ok()
-                {
-                    writer.unfinished = false;
+        conn.pragma_update(None, "synchronous", synchronous)
+            .map_err(writer_error)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(writer_error)?;
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("samskriv-log-writer".into())
+            .spawn(move || {
+                let mut conn = conn;
+                for job in queue {
+                    let _ = job.done.send(append(&mut conn, &job.append));
                 }
-                Err(e.into())
-            }
-        }
+            })
+            .map_err(|e| StorageError::Writer(e.to_string()))?;
+        Ok(Writer { jobs })
+    }
+
+    /// Commits `append`. When this returns `Ok`, the entries are durable; when the future is
+    /// dropped before, the commit still runs to its end or is rolled back whole.
+    async fn append(&self, append: Append) -> Result<Option<i64>> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let gone = || StorageError::Writer("the log writer has stopped".into());
+        self.jobs.send(Job { append, done }).map_err(|_| gone())?;
+        answer
+            .await
+            .map_err(|_| gone())?
+            .map_err(|e| StorageError::Writer(e.to_string()))
     }
 }
 
-/// The script of [`SqliteStorage::append_in_one`]: `$1` plan, `$2` time, `$3` number of
-/// entries, then each entry's data and author, then each last edit's target, actor id, name and
-/// unit. Entry `i` (from 0) of `n` gets sequence number `last - n + 1 + i`.
-fn one_trip_sql(entries: usize, edits: usize) -> String {
-    let mut sql = String::from(
-        "BEGIN;\n\
-         UPDATE plans SET last_seq = last_seq + $3, updated_at = $2 WHERE id = $1 RETURNING last_seq;\n",
-    );
-    for i in 0..entries {
-        let at = 4 + 2 * i;
-        let _ = writeln!(
-            sql,
-            "INSERT INTO plan_updates (plan_id, seq, data, created_at, author) \
-             SELECT $1, last_seq - {back}, ${at}, $2, ${author} FROM plans WHERE id = $1;",
-            back = entries - 1 - i,
-            author = at + 1,
-        );
+/// One commit on the writer's connection: the sequence numbers, the entries, the last edits,
+/// in one transaction (rolled back when any step fails, or the plan is unknown).
+fn append(conn: &mut rusqlite::Connection, job: &Append) -> rusqlite::Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    let count = i64::try_from(job.entries.len()).unwrap_or(i64::MAX);
+    let tx = conn.transaction()?;
+    let last: Option<i64> = tx
+        .prepare_cached(
+            "UPDATE plans SET last_seq = last_seq + ?1, updated_at = ?2 WHERE id = ?3 RETURNING last_seq",
+        )?
+        .query_row(rusqlite::params![count, job.now, job.plan], |row| row.get(0))
+        .optional()?;
+    let Some(last) = last else {
+        return Ok(None);
+    };
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO plan_updates (plan_id, seq, data, created_at, author) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut seq = last - count;
+        for (data, author) in &job.entries {
+            seq += 1;
+            insert.execute(rusqlite::params![job.plan, seq, data, job.now, author])?;
+        }
     }
-    if edits > 0 {
-        let first = 4 + 2 * entries;
-        let values: Vec<String> = (0..edits)
-            .map(|e| {
-                let at = first + 4 * e;
-                format!("($1, ${at}, ${}, ${}, ${}, $2)", at + 1, at + 2, at + 3)
-            })
-            .collect();
-        let _ = writeln!(
-            sql,
-            "INSERT INTO plan_activity (plan_id, target, actor_id, actor_name, actor_unit, edited_at) \
-             VALUES {} ON CONFLICT (plan_id, target) DO UPDATE SET actor_id = excluded.actor_id, \
-             actor_name = excluded.actor_name, actor_unit = excluded.actor_unit, \
-             edited_at = excluded.edited_at;",
-            values.join(", ")
-        );
+    for rows in job.edits.chunks(super::activity::UPSERT_ROWS) {
+        // `?n` is SQLite's numbered parameter; `$n` would be named, numbered by first use.
+        let sql = super::activity::upsert_sql(rows.len()).replace('$', "?");
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&job.plan, &job.now];
+        for ([target, actor_id, actor_name], unit) in rows {
+            params.extend([target as &dyn rusqlite::ToSql, actor_id, actor_name, unit]);
+        }
+        tx.prepare_cached(&sql)?.execute(params.as_slice())?;
     }
-    sql.push_str("COMMIT;");
-    sql
+    tx.commit()?;
+    Ok(Some(last))
 }
