@@ -652,8 +652,9 @@ impl LiveRoom {
 
     /// Writes a message to every connection but its origin (awareness to its origin too, as
     /// y-websocket's server does: a lone client's provider counts those echoes as signs of life).
-    /// The WebSocket frame is encoded once for all of them; a connection that has fallen behind
-    /// is closed.
+    /// The WebSocket frame is encoded once for all of them and written by the room to the first
+    /// [`DIRECT_WRITES`] sockets; the others' own tasks write it, on whichever core is free. A
+    /// connection that has fallen behind is closed.
     fn relay(&mut self, from: ConnId, message: bytes::Bytes, echo: bool) {
         if !echo {
             self.metrics.updates_relayed.inc();
@@ -663,8 +664,16 @@ impl LiveRoom {
             .conns
             .iter()
             .filter(|(id, _)| echo || **id != from)
-            .filter(|(_, c)| !c.outbox.push(&frame))
-            .map(|(id, _)| *id)
+            .enumerate()
+            .filter(|(n, (_, c))| {
+                let taken = if *n < DIRECT_WRITES {
+                    c.outbox.push(&frame)
+                } else {
+                    c.outbox.push_queued(&frame)
+                };
+                !taken
+            })
+            .map(|(_, (id, _))| *id)
             .collect();
         for conn in behind {
             self.fell_behind(conn);
@@ -818,6 +827,12 @@ enum Refusal {
     /// It writes what the plan does not have, or what only the coordinator may change.
     NotAllowed(String),
 }
+
+/// Sockets the room writes a relayed frame to itself. A write takes about 5–7 µs, so up to 64
+/// of them cost less than waking 64 tasks would; in a bigger room the rest is left to the
+/// connections' own tasks, so the second core shares the writes and the last reader does not
+/// wait for 200 writes in a row.
+const DIRECT_WRITES: usize = 64;
 
 /// How often a room on a shared database checks the log and expires stale remote awareness.
 const REMOTE_CHECK: std::time::Duration = std::time::Duration::from_secs(10);

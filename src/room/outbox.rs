@@ -100,11 +100,26 @@ impl Outbox {
     /// Hands the room's frame (already a whole WebSocket frame) to the connection. `false` when
     /// the connection is closing or has fallen `limit` frames behind: the room then closes it.
     pub fn push(&self, frame: &Bytes) -> bool {
+        self.hand_over(frame, true)
+    }
+
+    /// Like [`Self::push`], but the frame is only queued: the connection's own task writes it.
+    /// For a room with many connections, where writing to every socket from the room's task
+    /// alone would keep the last of them waiting while the other core idles.
+    pub fn push_queued(&self, frame: &Bytes) -> bool {
+        self.hand_over(frame, false)
+    }
+
+    fn hand_over(&self, frame: &Bytes, write_now: bool) -> bool {
         let mut state = self.state();
         if state.closing.is_some() || state.failed || state.queue.len() >= self.limit {
             return false;
         }
-        self.write_or_queue(&mut state, frame.clone());
+        if write_now {
+            self.write_or_queue(&mut state, frame.clone());
+        } else {
+            self.queue(&mut state, frame.clone());
+        }
         true
     }
 
@@ -163,6 +178,11 @@ impl Outbox {
                 }
             }
         }
+        self.queue(state, bytes);
+    }
+
+    /// Queues `bytes` for the connection's task, waking it when the queue was empty.
+    fn queue(&self, state: &mut State, bytes: Bytes) {
         if state.queue.is_empty() {
             state.stalled_since = Some(Instant::now());
             self.wake.notify_one();
@@ -302,6 +322,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_frame_handed_to_the_connections_task_waits_for_it() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let (client, accepted) = tokio::join!(tokio::net::TcpStream::connect(addr), async {
+            listener.accept().await
+        });
+        let _client = client.expect("connect");
+        let outbox = Outbox::new(Box::new(accepted.expect("accept").0), 4);
+        let frame = Bytes::from_static(b"x");
+        assert!(outbox.push(&frame));
+        assert_eq!(outbox.queued(), 0, "an empty socket takes a frame at once");
+        assert!(outbox.push_queued(&frame));
+        assert_eq!(outbox.queued(), 1, "handed over: queued, not written");
+        assert!(outbox.push(&frame));
+        assert_eq!(outbox.queued(), 2, "a later frame waits behind it");
+    }
+
+    #[tokio::test]
     async fn frames_reach_the_socket_in_order_and_a_queue_drains() {
         use tokio::io::AsyncReadExt;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -319,7 +359,13 @@ mod tests {
         for i in 0..2_000u32 {
             let frame = Bytes::from(vec![(i % 251) as u8; 1024]);
             expected.extend_from_slice(&frame);
-            assert!(outbox.push(&frame));
+            // Frames written at once and frames left to the connection's task, mixed (a room
+            // whose connections come and go hands one connection frames both ways).
+            if i % 7 == 3 {
+                assert!(outbox.push_queued(&frame));
+            } else {
+                assert!(outbox.push(&frame));
+            }
             if i == 1_000 {
                 outbox.write_own(b"own").expect("own bytes");
                 expected.extend_from_slice(b"own");
