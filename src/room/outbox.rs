@@ -294,6 +294,15 @@ pub(super) const PLAN_CLOSED: (u16, &str) = (close::GOING_AWAY, "plan closed; re
 mod tests {
     use super::*;
     use std::sync::Arc;
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// Both ends of a loopback TCP connection: the client's, and the server's.
+    async fn connected() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let (client, accepted) = tokio::join!(TcpStream::connect(addr), listener.accept());
+        (client.expect("connect"), accepted.expect("accept").0)
+    }
 
     #[test]
     fn a_detached_outbox_is_bounded_and_closes_once() {
@@ -323,15 +332,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_frame_handed_to_the_connections_task_waits_for_it() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let (client, accepted) = tokio::join!(tokio::net::TcpStream::connect(addr), async {
-            listener.accept().await
-        });
-        let _client = client.expect("connect");
-        let outbox = Outbox::new(Box::new(accepted.expect("accept").0), 4);
+        let (_client, server) = connected().await;
+        let outbox = Outbox::new(Box::new(server), 4);
         let frame = Bytes::from_static(b"x");
         assert!(outbox.push(&frame));
         assert_eq!(outbox.queued(), 0, "an empty socket takes a frame at once");
@@ -344,15 +346,7 @@ mod tests {
     #[tokio::test]
     async fn frames_reach_the_socket_in_order_and_a_queue_drains() {
         use tokio::io::AsyncReadExt;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let (client, accepted) = tokio::join!(tokio::net::TcpStream::connect(addr), async {
-            listener.accept().await
-        });
-        let mut client = client.expect("connect");
-        let server = accepted.expect("accept").0;
+        let (mut client, server) = connected().await;
         let outbox = Arc::new(Outbox::new(Box::new(server), 1 << 20));
         // More than a socket's buffers hold, so part of it is queued and served later.
         let mut expected = Vec::new();
