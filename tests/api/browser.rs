@@ -309,14 +309,8 @@ async fn an_adviser_comments_in_the_browser_and_the_coordinator_resolves_it_live
         &plan_id,
         &out_dir,
         &[
-            (
-                "SAMSKRIV_E2E_ADVISER",
-                format!("{}:{}", adviser.email, adviser.password),
-            ),
-            (
-                "SAMSKRIV_E2E_EDITOR",
-                format!("{}:{}", editor.email, editor.password),
-            ),
+            ("SAMSKRIV_E2E_ADVISER", adviser.sign_in()),
+            ("SAMSKRIV_E2E_EDITOR", editor.sign_in()),
         ],
     )
     .await;
@@ -395,14 +389,8 @@ async fn the_coordinator_shapes_the_plan_in_the_browser_and_others_see_it_live()
         &plan_id,
         &out_dir,
         &[
-            (
-                "SAMSKRIV_E2E_COORDINATOR",
-                format!("{}:{}", coordinator.email, coordinator.password),
-            ),
-            (
-                "SAMSKRIV_E2E_EDITOR",
-                format!("{}:{}", editor.email, editor.password),
-            ),
+            ("SAMSKRIV_E2E_COORDINATOR", coordinator.sign_in()),
+            ("SAMSKRIV_E2E_EDITOR", editor.sign_in()),
         ],
     )
     .await;
@@ -527,7 +515,6 @@ async fn every_page_fits_a_phone_passes_axe_and_a_removed_member_is_told_at_once
     let newcomer = app.person("Nina Ny", None).await;
     let base = format!("http://localhost:{}", app.addr.port());
     let out_dir = root.join("target/e2e-screenshots/pages");
-    let sign_in = |p: &Person| format!("{}:{}", p.email, p.password);
     let summary = run_scenario(
         &e2e,
         "pages.mjs",
@@ -535,10 +522,10 @@ async fn every_page_fits_a_phone_passes_axe_and_a_removed_member_is_told_at_once
         &plan_id,
         &out_dir,
         &[
-            ("SAMSKRIV_E2E_COORDINATOR", sign_in(&coordinator)),
-            ("SAMSKRIV_E2E_EDITOR", sign_in(&editor)),
-            ("SAMSKRIV_E2E_LOWERED", sign_in(&lowered)),
-            ("SAMSKRIV_E2E_ADVISER", sign_in(&adviser)),
+            ("SAMSKRIV_E2E_COORDINATOR", coordinator.sign_in()),
+            ("SAMSKRIV_E2E_EDITOR", editor.sign_in()),
+            ("SAMSKRIV_E2E_LOWERED", lowered.sign_in()),
+            ("SAMSKRIV_E2E_ADVISER", adviser.sign_in()),
             ("SAMSKRIV_E2E_NEWCOMER", newcomer.email.clone()),
         ],
     )
@@ -626,7 +613,6 @@ async fn a_unit_reports_in_a_status_round_and_the_coordinator_closes_it() {
         .await;
     let base = format!("http://localhost:{}", app.addr.port());
     let out_dir = root.join("target/e2e-screenshots/rounds");
-    let sign_in = |p: &Person| format!("{}:{}", p.email, p.password);
     let summary = run_scenario(
         &e2e,
         "rounds.mjs",
@@ -634,8 +620,8 @@ async fn a_unit_reports_in_a_status_round_and_the_coordinator_closes_it() {
         &plan_id,
         &out_dir,
         &[
-            ("SAMSKRIV_E2E_COORDINATOR", sign_in(&coordinator)),
-            ("SAMSKRIV_E2E_EDITOR", sign_in(&editor)),
+            ("SAMSKRIV_E2E_COORDINATOR", coordinator.sign_in()),
+            ("SAMSKRIV_E2E_EDITOR", editor.sign_in()),
             ("SAMSKRIV_E2E_ROUND", round.clone()),
         ],
     )

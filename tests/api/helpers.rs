@@ -335,6 +335,11 @@ pub struct Person {
 }
 
 impl Person {
+    /// How a browser scenario signs this person in: `email:password` (tests/e2e/harness.mjs).
+    pub fn sign_in(&self) -> String {
+        format!("{}:{}", self.email, self.password)
+    }
+
     /// The headers the browser sends for this person: the session cookie and the CSRF token.
     pub fn headers(&self) -> reqwest::header::HeaderMap {
         let mut headers = reqwest::header::HeaderMap::new();

@@ -599,14 +599,8 @@ async fn an_adviser_proposes_a_rewording_in_the_browser_and_the_editor_accepts_i
         &plan,
         &out_dir,
         &[
-            (
-                "SAMSKRIV_E2E_ADVISER",
-                format!("{}:{}", adviser.email, adviser.password),
-            ),
-            (
-                "SAMSKRIV_E2E_EDITOR",
-                format!("{}:{}", editor.email, editor.password),
-            ),
+            ("SAMSKRIV_E2E_ADVISER", adviser.sign_in()),
+            ("SAMSKRIV_E2E_EDITOR", editor.sign_in()),
         ],
     )
     .await;
